@@ -1,0 +1,32 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Both create .venv with Python 3.10 (lava-nc and lava-dl need < 3.11) when it is missing.
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO := out/demo
+
+.PHONY: demo test clean
+
+$(VENV)/.installed: pyproject.toml
+	@PY310=$$(command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1); \
+	if [ -z "$$PY310" ] || ! "$$PY310" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+		echo "ppf-neuro needs Python 3.10 (lava-nc 0.10 and lava-dl 0.6 do not run on 3.11+)."; \
+		echo "Install it, e.g. 'pyenv install 3.10' or 'apt-get install python3.10 python3.10-venv', then re-run make."; \
+		exit 1; \
+	fi; \
+	[ -x $(PY) ] || "$$PY310" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/ppf-neuro train --data digits --epochs 15 -o $(DEMO)/run
+	$(VENV)/bin/ppf-neuro export $(DEMO)/run -o $(DEMO)/model.h5
+	$(VENV)/bin/ppf-neuro deploy $(DEMO)/model.h5 --data digits --report $(DEMO)/report.json
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf out runs .pytest_cache

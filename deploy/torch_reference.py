@@ -1,0 +1,23 @@
+"""The PyTorch SNN run on exactly the spikes given to Lava: the faithfulness reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from deploy.lava_runner import SpikeCounts
+from ppf_neuro.models import SpikingNet
+
+
+@torch.no_grad()
+def run_on_torch(model: SpikingNet, spikes: np.ndarray, batch_size: int = 256) -> SpikeCounts:
+    """Per-sample spike counts of every layer, (N, neurons) each, CHW order."""
+    model.eval()
+    per_layer: list[list[np.ndarray]] = []
+    for start in range(0, len(spikes), batch_size):
+        outs = model.forward_layers(torch.from_numpy(spikes[start:start + batch_size]).float())
+        for i, o in enumerate(outs):
+            if len(per_layer) <= i:
+                per_layer.append([])
+            per_layer[i].append(o.sum(-1).flatten(1).numpy().astype(np.int64))
+    return SpikeCounts([np.concatenate(c) for c in per_layer])

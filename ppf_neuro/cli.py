@@ -1,0 +1,125 @@
+"""The ``ppf-neuro`` command line: train, export, deploy.
+
+Errors in the user's input print one line and exit with status 2; ``--debug``
+shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ppf_neuro.errors import PPFError
+
+
+def _override(cfg_dict: dict, assignment: str) -> None:
+    """Apply ``section.key=JSON`` (e.g. ``snn.hidden=[256]``) to a config dict."""
+    key, sep, value = assignment.partition("=")
+    parts = key.split(".")
+    if not sep or len(parts) != 2:
+        raise PPFError(f"--set '{assignment}': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]")
+    section, name = parts
+    if section not in cfg_dict:
+        raise PPFError(f"--set '{assignment}': unknown section '{section}'; known: {sorted(cfg_dict)}")
+    try:
+        cfg_dict[section][name] = json.loads(value)
+    except json.JSONDecodeError:
+        cfg_dict[section][name] = value  # a bare string such as idx:/data/mnist
+
+
+def cmd_train(args) -> None:
+    from ppf_neuro.config import RunConfig
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.models import SpikingNet
+    from ppf_neuro.training.run_dir import TrainedRun, save_run
+    from ppf_neuro.training.trainer import fit, seed_everything
+
+    cfg = RunConfig.from_file(args.config) if args.config else RunConfig()
+    d = cfg.to_dict()
+    if args.data:
+        d["data"]["spec"] = args.data
+    if args.epochs is not None:
+        d["train"]["epochs"] = args.epochs
+    if args.seed is not None:
+        d["train"]["seed"] = args.seed
+    for assignment in args.set or []:
+        _override(d, assignment)
+    cfg = RunConfig.from_dict(d)
+    seed_everything(cfg.train.seed)
+    data = load_dataset(cfg.data)
+    model = SpikingNet(cfg.snn, data.image_shape, data.num_classes)
+    print(f"training SNN {data.image_shape} -> {model.layer_sizes()} on {data.name}: "
+          f"{len(data.train)} train / {len(data.test)} test samples")
+    history = [m.as_dict() for m in fit(model, data, cfg, progress=not args.quiet)]
+    save_run(args.out, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, history))
+    last = history[-1]
+    print(f"test accuracy {100 * last['test_acc']:.2f} %, test loss {last['test_loss']:.4f}; run saved to {args.out}")
+
+
+def cmd_export(args) -> None:
+    from exporters.netx import export_bundle
+    from ppf_neuro.training.run_dir import load_run
+
+    path = export_bundle(load_run(args.run_dir), args.output)
+    print(f"wrote {path} (netx layers verified)")
+
+
+def cmd_deploy(args) -> None:
+    from deploy.pipeline import deploy
+    from deploy.report import summary_table
+    from ppf_neuro.atomic import write_json
+
+    report = deploy(args.bundle, args.data, args.samples, progress=not args.quiet)
+    if args.report:
+        write_json(args.report, report)
+    print(summary_table(report))
+    if args.report:
+        print(f"report written to {args.report}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ppf-neuro", description=__doc__.splitlines()[0])
+    p.add_argument("--debug", action="store_true", help="show tracebacks for input errors")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model and write a run directory")
+    t.add_argument("--config", type=Path, help="JSON config file (defaults otherwise)")
+    t.add_argument("--data", help="dataset spec: digits or idx:PATH")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
+                   help="override one config value (JSON), e.g. snn.hidden=[256]; repeatable")
+    t.add_argument("-o", "--out", type=Path, default=Path("runs/latest"), help="run directory")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("export", help="write a run as an HDF5 bundle (netx SNN inside)")
+    e.add_argument("run_dir", type=Path)
+    e.add_argument("-o", "--output", type=Path, required=True)
+    e.set_defaults(func=cmd_export)
+
+    d = sub.add_parser("deploy", help="run a bundle on Lava and compare it with PyTorch")
+    d.add_argument("bundle", type=Path)
+    d.add_argument("--data", default="digits", help="dataset spec (test split is used)")
+    d.add_argument("--samples", type=int, help="first N test samples (default: all)")
+    d.add_argument("--report", type=Path, help="write the JSON report here")
+    d.set_defaults(func=cmd_deploy)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except PPFError as e:
+        if args.debug:
+            raise
+        print(f"ppf-neuro: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

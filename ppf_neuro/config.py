@@ -1,0 +1,207 @@
+"""Typed configuration: one frozen dataclass per stage, nested in :class:`RunConfig`.
+
+Configs are plain data (no tensors, no callables) so that the full config of a
+run can be saved as JSON inside every artifact and rebuilt exactly with
+:meth:`RunConfig.from_dict`. Values are checked where they are made; a bad value
+raises :class:`~ppf_neuro.errors.PPFError` naming the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ppf_neuro.errors import PPFError
+
+
+def _check(ok: bool, where: str, expected: str, got) -> None:
+    if not ok:
+        raise PPFError(f"config field '{where}': expected {expected}, got {got!r}")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which dataset, and how much of it.
+
+    ``spec`` is ``digits`` (scikit-learn's bundled 8x8 digits) or ``idx:PATH``
+    (a directory in the MNIST file layout). Limits take the first N samples of
+    each split, for quick runs.
+    """
+
+    spec: str = "digits"
+    train_limit: int | None = None
+    test_limit: int | None = None
+
+    def __post_init__(self):
+        for name in ("train_limit", "test_limit"):
+            v = getattr(self, name)
+            _check(v is None or v > 0, f"data.{name}", "a positive integer or null", v)
+
+
+@dataclass(frozen=True)
+class EncodingConfig:
+    """How pixels in [0, 1] become binary spike trains over ``steps`` time steps.
+
+    ``rate``: Bernoulli spikes with probability ``gain * pixel`` per step (seeded).
+    ``regular``: deterministic integrate-and-fire coding, a pixel of value x
+    spikes ``floor(steps * gain * x)`` times at evenly spaced steps.
+    """
+
+    kind: str = "regular"
+    steps: int = 16
+    gain: float = 1.0
+    seed: int = 0
+
+    def __post_init__(self):
+        _check(self.kind in ("rate", "regular"), "encoding.kind", "'rate' or 'regular'", self.kind)
+        _check(self.steps >= 1, "encoding.steps", "at least 1", self.steps)
+        _check(0 < self.gain <= 1, "encoding.gain", "a value in (0, 1]", self.gain)
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """One strided convolution layer (netx deploys no pooling, so strides downsample)."""
+
+    channels: int
+    kernel: int = 3
+    stride: int = 2
+    padding: int = 1
+
+    def __post_init__(self):
+        _check(self.channels >= 1, "snn.conv.channels", "at least 1", self.channels)
+        _check(self.kernel >= 1, "snn.conv.kernel", "at least 1", self.kernel)
+        _check(self.stride >= 1, "snn.conv.stride", "at least 1", self.stride)
+        _check(self.padding >= 0, "snn.conv.padding", "at least 0", self.padding)
+
+
+@dataclass(frozen=True)
+class SNNConfig:
+    """The spiking branch: optional strided convolutions, dense hidden layers, CUBA neurons.
+
+    Neuron parameters are in SLAYER's units: ``threshold`` in units of the
+    weight scale, decays as the fraction lost per step (12-bit on hardware).
+    ``readout_scale`` turns output spike rates (count / steps, in [0, 1]) into
+    logits: ``logits = readout_scale * rate``.
+    """
+
+    conv: tuple[ConvSpec, ...] = ()
+    hidden: tuple[int, ...] = (128,)
+    threshold: float = 1.25
+    current_decay: float = 0.25
+    voltage_decay: float = 0.03
+    tau_grad: float = 0.03
+    scale_grad: float = 3.0
+    weight_scale: float = 2.0
+    dropout: float = 0.05
+    readout_scale: float = 10.0
+
+    def __post_init__(self):
+        for h in self.hidden:
+            _check(isinstance(h, int) and h >= 1, "snn.hidden", "positive integers", self.hidden)
+        _check(self.threshold > 0, "snn.threshold", "a positive number", self.threshold)
+        for name in ("current_decay", "voltage_decay"):
+            v = getattr(self, name)
+            _check(0 <= v <= 1, f"snn.{name}", "a value in [0, 1]", v)
+        _check(0 <= self.dropout < 1, "snn.dropout", "a value in [0, 1)", self.dropout)
+        _check(self.readout_scale > 0, "snn.readout_scale", "a positive number", self.readout_scale)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation: Adam on cross-entropy of the readout logits."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+
+    def __post_init__(self):
+        _check(self.epochs >= 1, "train.epochs", "at least 1", self.epochs)
+        _check(self.batch_size >= 1, "train.batch_size", "at least 1", self.batch_size)
+        _check(self.lr > 0, "train.lr", "a positive number", self.lr)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a training run; saved verbatim in every artifact."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    encoding: EncodingConfig = field(default_factory=EncodingConfig)
+    snn: SNNConfig = field(default_factory=SNNConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        return _from_dict(cls, d, "")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "RunConfig":
+        path = Path(path)
+        try:
+            d = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise PPFError(f"config file '{path}' does not exist") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise PPFError(f"config file '{path}' is not valid JSON: {e}") from None
+        return cls.from_dict(d)
+
+    def replace(self, **sections) -> "RunConfig":
+        """A copy with whole sections replaced, e.g. ``cfg.replace(train=...)``."""
+        return dataclasses.replace(self, **sections)
+
+
+def _from_dict(cls, d, where: str):
+    if not isinstance(d, dict):
+        raise PPFError(f"config section '{where or 'top level'}': expected an object, got {d!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - names)
+    if unknown:
+        raise PPFError(
+            f"config section '{where or 'top level'}': unknown key(s) {unknown}; "
+            f"known keys are {sorted(names)}"
+        )
+    kwargs = {k: _coerce(hints[k], v, f"{where}.{k}".lstrip(".")) for k, v in d.items()}
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        raise PPFError(f"config section '{where or 'top level'}': {e}") from None
+
+
+def _coerce(tp, v, where: str):
+    """Turn JSON values into the annotated type, refusing what does not fit."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return _from_dict(tp, v, where)
+    if origin in (typing.Union, types.UnionType):  # Optional[X]
+        if v is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _coerce(inner, v, where)
+    if origin is tuple:
+        _check(isinstance(v, (list, tuple)), where, "a list", v)
+        return tuple(_coerce(args[0], x, where) for x in v)
+    if tp is bool:
+        _check(isinstance(v, bool), where, "true or false", v)
+        return v
+    if tp is int:
+        _check(isinstance(v, int) and not isinstance(v, bool), where, "an integer", v)
+        return v
+    if tp is float:
+        _check(isinstance(v, (int, float)) and not isinstance(v, bool), where, "a number", v)
+        return float(v)
+    if tp is str:
+        _check(isinstance(v, str), where, "a string", v)
+        return v
+    raise TypeError(f"unsupported config type {tp} at {where}")  # a bug, not user input

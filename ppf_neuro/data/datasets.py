@@ -1,0 +1,143 @@
+"""Datasets by short spec: ``digits`` (bundled, offline) or ``idx:PATH`` (MNIST layout).
+
+Every dataset comes out the same way: float32 images in [0, 1] shaped
+(N, C, H, W) and int64 labels in [0, num_classes), so that everything
+downstream is independent of where the data came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ppf_neuro.config import DataConfig
+from ppf_neuro.data.idx import read_idx
+from ppf_neuro.errors import PPFError
+
+#: File stems of the MNIST layout, per split.
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images (N, C, H, W) float32 in [0, 1] and labels (N,) int64."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def head(self, n: int | None) -> "Split":
+        return self if n is None else Split(self.images[:n], self.labels[:n])
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    train: Split
+    test: Split
+    num_classes: int
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.train.images.shape[1:])
+
+
+def check_images(images: np.ndarray, name: str = "images") -> np.ndarray:
+    """Validate array input: 4-D (N, C, H, W), finite, in [0, 1]; returns float32."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise PPFError(f"{name}: expected shape (N, C, H, W), got {images.shape}")
+    if not np.issubdtype(images.dtype, np.number):
+        raise PPFError(f"{name}: expected numbers, got dtype {images.dtype}")
+    images = images.astype(np.float32, copy=False)
+    bad = ~np.isfinite(images)
+    if bad.any():
+        n = int(np.unique(np.nonzero(bad)[0]).size)
+        raise PPFError(f"{name}: {n} sample(s) contain NaN or infinite pixels")
+    if images.size and (images.min() < 0 or images.max() > 1):
+        raise PPFError(
+            f"{name}: pixels must lie in [0, 1], got range "
+            f"[{images.min():.3g}, {images.max():.3g}]"
+        )
+    return images
+
+
+def _find(directory: Path, stem: str) -> Path:
+    for candidate in (directory / stem, directory / f"{stem}.gz"):
+        if candidate.is_file():
+            return candidate
+    raise PPFError(f"{directory}: missing '{stem}' (or '{stem}.gz') of the MNIST file layout")
+
+
+def _idx_split(directory: Path, split: str) -> Split:
+    img_path, lab_path = (_find(directory, s) for s in IDX_FILES[split])
+    images = read_idx(img_path, 3, "images")
+    labels = read_idx(lab_path, 1, "labels")
+    if len(images) != len(labels):
+        raise PPFError(
+            f"{directory}: {split} split has {len(images)} images in {img_path.name} "
+            f"but {len(labels)} labels in {lab_path.name}"
+        )
+    if len(images) == 0:
+        raise PPFError(f"{img_path}: holds no samples")
+    if images.dtype != np.uint8:
+        raise PPFError(f"{img_path}: expected 8-bit pixels (type 0x08), got {images.dtype}")
+    return Split(images[:, None].astype(np.float32) / 255.0, labels.astype(np.int64))
+
+
+def load_idx(directory: str | Path) -> Dataset:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise PPFError(f"dataset directory '{directory}' does not exist")
+    train, test = _idx_split(directory, "train"), _idx_split(directory, "test")
+    if train.images.shape[1:] != test.images.shape[1:]:
+        raise PPFError(
+            f"{directory}: train images are {train.images.shape[2:]} but test images "
+            f"are {test.images.shape[2:]}"
+        )
+    num_classes = int(train.labels.max()) + 1
+    if train.labels.min() < 0 or num_classes < 2:
+        raise PPFError(f"{directory}: training labels must span at least 2 classes from 0")
+    bad = (test.labels < 0) | (test.labels >= num_classes)
+    if bad.any():
+        raise PPFError(
+            f"{directory}: test labels out of range: {np.unique(test.labels[bad]).tolist()} "
+            f"(training labels span 0..{num_classes - 1})"
+        )
+    return Dataset(f"idx:{directory}", train, test, num_classes)
+
+
+def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """scikit-learn's 1,797 8x8 digits, split once by a fixed permutation."""
+    from sklearn.datasets import load_digits as sk_digits
+
+    d = sk_digits()
+    images = (d.images / 16.0).astype(np.float32)[:, None]
+    order = np.random.default_rng(seed).permutation(len(images))
+    n_test = int(round(test_fraction * len(images)))
+    test, train = order[:n_test], order[n_test:]
+    return Dataset(
+        "digits",
+        Split(images[train], d.target[train].astype(np.int64)),
+        Split(images[test], d.target[test].astype(np.int64)),
+        10,
+    )
+
+
+def load_dataset(cfg: DataConfig | str) -> Dataset:
+    """Load the dataset a spec names, with the config's sample limits applied."""
+    cfg = DataConfig(spec=cfg) if isinstance(cfg, str) else cfg
+    if cfg.spec == "digits":
+        ds = load_digits()
+    elif cfg.spec.startswith("idx:"):
+        ds = load_idx(cfg.spec[4:])
+    else:
+        raise PPFError(f"dataset spec '{cfg.spec}': expected 'digits' or 'idx:PATH'")
+    return Dataset(ds.name, ds.train.head(cfg.train_limit), ds.test.head(cfg.test_limit), ds.num_classes)

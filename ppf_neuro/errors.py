@@ -1,0 +1,11 @@
+"""The one exception type users see.
+
+Anything the user can fix (a bad file, a bad flag, a bad config value) raises
+:class:`PPFError` with a message that names the thing and what was expected.
+The CLI turns it into one line and exit status 2; everything else is a bug and
+keeps its traceback.
+"""
+
+
+class PPFError(Exception):
+    """A problem with the user's input: files, configs, flags or data."""

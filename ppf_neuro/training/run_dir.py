@@ -1,0 +1,88 @@
+"""A training run on disk: config, checkpoint, metrics and learning curve.
+
+Layout of ``RUN_DIR``::
+
+    config.json          full RunConfig plus what the data fixed (input shape, classes)
+    checkpoint.pt        {"state_dict": ...}: tensors only, loaded with weights_only=True
+    metrics.csv / .json  one row per epoch
+    learning_curve.png
+
+Every file is written atomically, so an interrupted run never leaves a torn file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ppf_neuro import __version__
+from ppf_neuro.atomic import atomic_path, write_json, write_text
+from ppf_neuro.config import RunConfig
+from ppf_neuro.errors import PPFError
+from ppf_neuro.models import SpikingNet
+from ppf_neuro.plots import learning_curve
+
+
+@dataclass
+class TrainedRun:
+    """What a finished run hands to the exporter."""
+
+    config: RunConfig
+    image_shape: tuple[int, int, int]
+    num_classes: int
+    dataset: str
+    model: SpikingNet
+    history: list[dict]
+
+
+def save_run(run_dir: str | Path, run: TrainedRun) -> None:
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_json(run_dir / "config.json", {
+        "ppf_neuro_version": __version__,
+        "dataset": run.dataset,
+        "image_shape": list(run.image_shape),
+        "num_classes": run.num_classes,
+        "config": run.config.to_dict(),
+    })
+    with atomic_path(run_dir / "checkpoint.pt") as tmp:
+        torch.save({"state_dict": run.model.state_dict()}, tmp)
+    write_json(run_dir / "metrics.json", run.history)
+    buf = io.StringIO()
+    if run.history:
+        writer = csv.DictWriter(buf, fieldnames=list(run.history[0]))
+        writer.writeheader()
+        writer.writerows(run.history)
+    write_text(run_dir / "metrics.csv", buf.getvalue())
+    learning_curve(run.history, run_dir / "learning_curve.png", title=f"SNN on {run.dataset}")
+
+
+def load_run(run_dir: str | Path) -> TrainedRun:
+    """Rebuild a trained run from its directory (no pickle: weights_only loading)."""
+    run_dir = Path(run_dir)
+    meta_path, ckpt_path = run_dir / "config.json", run_dir / "checkpoint.pt"
+    for p in (meta_path, ckpt_path):
+        if not p.is_file():
+            raise PPFError(f"run directory '{run_dir}': missing {p.name} (is it a ppf-neuro run?)")
+    try:
+        meta = json.loads(meta_path.read_text())
+        cfg = RunConfig.from_dict(meta["config"])
+        image_shape, num_classes = tuple(meta["image_shape"]), int(meta["num_classes"])
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise PPFError(f"{meta_path}: not a ppf-neuro run config ({e})") from None
+    try:
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=True)["state_dict"]
+    except Exception as e:  # torch raises many types for bad files
+        raise PPFError(f"{ckpt_path}: cannot load checkpoint safely: {e}") from None
+    model = SpikingNet(cfg.snn, image_shape, num_classes)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise PPFError(f"{ckpt_path}: weights do not match config.json: {e}") from None
+    history = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else []
+    return TrainedRun(cfg, image_shape, num_classes, meta.get("dataset", "?"), model.eval(), history)

@@ -1,0 +1,71 @@
+"""Shared fixtures: a tiny trained SNN and its exported bundle, built once per session."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ppf_neuro.config import DataConfig, EncodingConfig, RunConfig, SNNConfig, TrainConfig
+
+MNIST_10K = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist-10k"
+
+
+def write_idx(path: Path, array: np.ndarray, gz: bool = False) -> Path:
+    """Write ``array`` (uint8) in IDX format, as MNIST's files are written."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    payload = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    payload += array.tobytes()
+    if gz:
+        path = path.with_name(path.name + ".gz")
+        path.write_bytes(gzip.compress(payload))
+    else:
+        path.write_bytes(payload)
+    return path
+
+
+def write_idx_dataset(directory: Path, n_train=20, n_test=10, size=6, gz=False, seed=0) -> Path:
+    """A small, valid dataset directory in the MNIST file layout."""
+    rng = np.random.default_rng(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    for split, n in (("train", n_train), ("t10k", n_test)):
+        write_idx(directory / f"{split}-images-idx3-ubyte", rng.integers(0, 256, (n, size, size)), gz)
+        write_idx(directory / f"{split}-labels-idx1-ubyte", np.arange(n) % 3, gz)
+    return directory
+
+
+def tiny_config(conv=(), hidden=(32,), epochs=4) -> RunConfig:
+    return RunConfig(
+        data=DataConfig(spec="digits", train_limit=400, test_limit=40),
+        encoding=EncodingConfig(kind="regular", steps=8),
+        snn=SNNConfig(conv=conv, hidden=hidden),
+        train=TrainConfig(epochs=epochs, batch_size=32, lr=1e-2, seed=0),
+    )
+
+
+def train_tiny(cfg: RunConfig):
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.models import SpikingNet
+    from ppf_neuro.training.run_dir import TrainedRun
+    from ppf_neuro.training.trainer import fit, seed_everything
+
+    seed_everything(cfg.train.seed)
+    data = load_dataset(cfg.data)
+    model = SpikingNet(cfg.snn, data.image_shape, data.num_classes)
+    history = [m.as_dict() for m in fit(model, data, cfg, progress=False)]
+    return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model.eval(), history)
+
+
+@pytest.fixture(scope="session")
+def tiny_run():
+    return train_tiny(tiny_config())
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tiny_run, tmp_path_factory) -> Path:
+    from exporters.netx import export_bundle
+
+    return export_bundle(tiny_run, tmp_path_factory.mktemp("bundle") / "tiny.h5")

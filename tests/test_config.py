@@ -1,0 +1,37 @@
+import json
+
+import pytest
+
+from ppf_neuro.config import RunConfig
+from ppf_neuro.errors import PPFError
+
+
+def test_round_trip_through_json():
+    cfg = RunConfig()
+    d = json.loads(cfg.to_json())
+    d["snn"]["conv"] = [{"channels": 4}]
+    assert RunConfig.from_dict(json.loads(json.dumps(RunConfig.from_dict(d).to_dict()))) == RunConfig.from_dict(d)
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    ({"nope": {}}, "unknown key"),
+    ({"snn": {"hiden": [3]}}, "unknown key(s) ['hiden']"),
+    ({"encoding": {"steps": 0}}, "encoding.steps"),
+    ({"encoding": {"kind": "latency"}}, "encoding.kind"),
+    ({"snn": {"threshold": -1}}, "snn.threshold"),
+    ({"snn": {"hidden": "12"}}, "snn.hidden"),
+    ({"train": {"epochs": 1.5}}, "train.epochs"),
+    ({"train": {"lr": "fast"}}, "train.lr"),
+])
+def test_bad_values_name_the_field(bad, fragment):
+    with pytest.raises(PPFError) as e:
+        RunConfig.from_dict(bad)
+    assert fragment in str(e.value)
+
+
+def test_missing_and_invalid_files(tmp_path):
+    with pytest.raises(PPFError, match="does not exist"):
+        RunConfig.from_file(tmp_path / "none.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(PPFError, match="not valid JSON"):
+        RunConfig.from_file(tmp_path / "bad.json")

@@ -1,0 +1,86 @@
+"""The bundle: written atomically, loadable by netx, read back identically, bad files refused."""
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from deploy.bundle import load_bundle
+from exporters.netx import export_bundle
+from ppf_neuro.bundle_schema import META_GROUP
+from ppf_neuro.encoding import encode
+from ppf_neuro.errors import PPFError
+from ppf_neuro.lava_dl import netx
+
+
+def test_netx_loads_the_bundle_with_expected_shapes(tiny_bundle, tiny_run):
+    net = netx.hdf5.Network(net_config=str(tiny_bundle))
+    assert [int(np.prod(layer.out.shape)) for layer in net.layers] == [32, 10]
+    assert tuple(net.inp.shape) == (64,)
+
+
+def test_round_trip_reproduces_the_model(tiny_bundle, tiny_run):
+    bundle = load_bundle(tiny_bundle)
+    assert bundle.config == tiny_run.config
+    assert bundle.image_shape == (1, 8, 8) and bundle.num_classes == 10
+    spikes = encode(torch.rand(4, 1, 8, 8), tiny_run.config.encoding)
+    with torch.no_grad():
+        assert torch.equal(bundle.snn_model()(spikes), tiny_run.model(spikes))
+
+
+def test_exported_weights_are_the_quantised_training_weights(tiny_bundle, tiny_run):
+    with h5py.File(tiny_bundle) as f:
+        w = f["layer/0/weight"][()]
+    block = tiny_run.model.blocks[0]
+    expected = block.synapse.pre_hook_fx(block.synapse.weight, descale=True).reshape(w.shape)
+    np.testing.assert_array_equal(w, expected.detach().numpy())
+    assert np.all(w == np.round(w)) and np.abs(w).max() <= 256
+
+
+def test_failed_export_keeps_previous_file(tiny_run, tiny_bundle, tmp_path, monkeypatch):
+    target = tmp_path / "model.h5"
+    target.write_bytes(tiny_bundle.read_bytes())
+    before = target.read_bytes()
+
+    def broken(path, run):
+        raise PPFError("simulated netx failure")
+
+    monkeypatch.setattr("exporters.netx.verify_netx", broken)
+    with pytest.raises(PPFError, match="simulated"):
+        export_bundle(tiny_run, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]
+
+
+def test_not_hdf5(tmp_path):
+    (tmp_path / "x.h5").write_text("hello")
+    with pytest.raises(PPFError, match="not a readable HDF5"):
+        load_bundle(tmp_path / "x.h5")
+
+
+def test_hdf5_but_not_a_bundle(tmp_path):
+    with h5py.File(tmp_path / "x.h5", "w") as f:
+        f.create_dataset("data", data=[1, 2])
+    with pytest.raises(PPFError, match="not a ppf-neuro bundle"):
+        load_bundle(tmp_path / "x.h5")
+
+
+def test_future_version(tiny_bundle, tmp_path):
+    path = tmp_path / "future.h5"
+    path.write_bytes(tiny_bundle.read_bytes())
+    with h5py.File(path, "a") as f:
+        f[META_GROUP].attrs["format_version"] = 99
+    with pytest.raises(PPFError, match="version 99"):
+        load_bundle(path)
+
+
+def test_truncated_bundle(tiny_bundle, tmp_path):
+    path = tmp_path / "cut.h5"
+    path.write_bytes(tiny_bundle.read_bytes()[:3000])
+    with pytest.raises(PPFError):
+        load_bundle(path)
+
+
+def test_missing_bundle(tmp_path):
+    with pytest.raises(PPFError, match="does not exist"):
+        load_bundle(tmp_path / "none.h5")

@@ -9,8 +9,11 @@ DEMO := out/demo
 .PHONY: demo test clean
 
 $(VENV)/.installed: pyproject.toml
-	@PY310=$$(command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | tail -n 1); \
-	if [ -z "$$PY310" ] || ! "$$PY310" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	@PY310=""; \
+	for c in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null) $$(command -v python3.10 2>/dev/null); do \
+		if "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then PY310="$$c"; break; fi; \
+	done; \
+	if [ -z "$$PY310" ]; then \
 		echo "ppf-neuro needs Python 3.10 (lava-nc 0.10 and lava-dl 0.6 do not run on 3.11+)."; \
 		echo "Install it, e.g. 'pyenv install 3.10' or 'apt-get install python3.10 python3.10-venv', then re-run make."; \
 		exit 1; \

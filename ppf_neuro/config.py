@@ -111,6 +111,88 @@ class SNNConfig:
 
 
 @dataclass(frozen=True)
+class QuantumConfig:
+    """The variational quantum branch: reduction -> encoding -> ansatz -> <Z> -> linear head.
+
+    ``reduction`` maps the input to one feature per qubit (``2**qubits`` for
+    amplitude encoding): ``dressed`` is a trainable linear layer squashed to
+    angles ``tanh(Wx) * pi/2`` (the paper's reference code), ``pca`` projects on
+    principal components fitted on the training set, ``pool`` averages equal
+    blocks of pixels. ``ansatz`` is ``strong`` (StronglyEntanglingLayers, 3
+    rotations per qubit and layer) or ``basic`` (BasicEntanglerLayers, 1).
+    ``reupload`` re-encodes the features before every ansatz layer.
+    ``device`` and ``diff_method`` are the training simulator; deployment
+    may evaluate on any PennyLane device.
+    """
+
+    qubits: int = 5
+    reduction: str = "dressed"
+    encoding: str = "angle"
+    ansatz: str = "strong"
+    layers: int = 2
+    reupload: bool = False
+    device: str = "default.qubit"
+    diff_method: str = "backprop"
+
+    def __post_init__(self):
+        _check(1 <= self.qubits <= 16, "quantum.qubits", "an integer in [1, 16]", self.qubits)
+        _check(self.reduction in ("dressed", "pca", "pool"), "quantum.reduction", "'dressed', 'pca' or 'pool'", self.reduction)
+        _check(self.encoding in ("angle", "amplitude"), "quantum.encoding", "'angle' or 'amplitude'", self.encoding)
+        _check(self.ansatz in ("strong", "basic"), "quantum.ansatz", "'strong' or 'basic'", self.ansatz)
+        _check(self.layers >= 1, "quantum.layers", "at least 1", self.layers)
+        _check(not (self.reupload and self.encoding == "amplitude"), "quantum.reupload",
+               "false with amplitude encoding (state preparation must come first)", self.reupload)
+
+    @property
+    def features(self) -> int:
+        """Features the reduction produces: one per qubit, or 2**qubits amplitudes."""
+        return 2 ** self.qubits if self.encoding == "amplitude" else self.qubits
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Proportional fusion ``p = a * p_snn + (1 - a) * p_qnn``.
+
+    ``ratio`` is the SNN's share ``a``; ``null`` learns it (``a = sigmoid(s)``,
+    so it stays in (0, 1) by construction) starting from ``init_ratio``.
+    ``rule``: ``prob`` fuses class probabilities, ``logit`` fuses the logits
+    before the softmax (as the paper's reference code does).
+    ``aux_weight`` adds that multiple of each branch's own loss.
+    """
+
+    ratio: float | None = None
+    init_ratio: float = 0.5
+    rule: str = "prob"
+    aux_weight: float = 0.0
+
+    def __post_init__(self):
+        _check(self.ratio is None or 0 <= self.ratio <= 1, "fusion.ratio", "a value in [0, 1] or null (learned)", self.ratio)
+        _check(0 < self.init_ratio < 1, "fusion.init_ratio", "a value in (0, 1)", self.init_ratio)
+        _check(self.rule in ("prob", "logit"), "fusion.rule", "'prob' or 'logit'", self.rule)
+        _check(self.aux_weight >= 0, "fusion.aux_weight", "a non-negative number", self.aux_weight)
+
+
+@dataclass(frozen=True)
+class SerialConfig:
+    """The serial baseline (Konar et al. 2023): SNN hidden rates feed a dressed VQC.
+
+    ``pretrain_epochs`` first trains the SNN alone (with an output layer that
+    is then dropped); ``freeze_snn`` keeps it fixed afterwards, as Konar et al. did.
+    """
+
+    pretrain_epochs: int = 0
+    freeze_snn: bool = False
+
+    def __post_init__(self):
+        _check(self.pretrain_epochs >= 0, "serial.pretrain_epochs", "at least 0", self.pretrain_epochs)
+        _check(not self.freeze_snn or self.pretrain_epochs > 0, "serial.freeze_snn",
+               "false unless serial.pretrain_epochs > 0 (a frozen untrained SNN learns nothing)", self.freeze_snn)
+
+
+MODELS = ("snn", "qnn", "serial", "ppf")
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     """Optimisation: Adam on cross-entropy of the readout logits."""
 
@@ -127,12 +209,26 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that defines a training run; saved verbatim in every artifact."""
+    """Everything that defines a training run; saved verbatim in every artifact.
 
+    ``model`` picks the architecture: ``snn`` (spiking only), ``qnn`` (quantum
+    only), ``serial`` (SNN feeding a VQC) or ``ppf`` (both in parallel, fused).
+    """
+
+    model: str = "ppf"
     data: DataConfig = field(default_factory=DataConfig)
     encoding: EncodingConfig = field(default_factory=EncodingConfig)
     snn: SNNConfig = field(default_factory=SNNConfig)
+    quantum: QuantumConfig = field(default_factory=QuantumConfig)
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    serial: SerialConfig = field(default_factory=SerialConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self):
+        _check(self.model in MODELS, "model", f"one of {list(MODELS)}", self.model)
+        _check(self.model != "serial" or self.quantum.reduction != "pca", "quantum.reduction",
+               "'dressed' or 'pool' for the serial model (its VQC reads spike rates, not images)",
+               self.quantum.reduction)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

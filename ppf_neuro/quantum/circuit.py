@@ -1,0 +1,86 @@
+r"""The variational circuit, as one template used for training and for every deployment device.
+
+.. math::
+
+    |\psi(x, \theta)\rangle = \prod_{l=1}^{L} U_l(\theta_l)\, E_l(x)\; H^{\otimes n} |0\rangle,
+    \qquad y_i = \langle \psi | Z_i | \psi \rangle,\; i = 1..n
+
+with :math:`E_l(x) = \bigotimes_i R_Y(x_i)` (angle encoding; applied before every
+layer with re-uploading, before the first one otherwise) or amplitude
+embedding of the normalised :math:`2^n` features (first layer only), and
+:math:`U_l` one layer of StronglyEntanglingLayers (``strong``: Rot on every
+qubit, CNOT ring) or BasicEntanglerLayers (``basic``: RX on every qubit,
+CNOT ring). The Hadamard layer precedes angle encoding as in the paper's code.
+
+Inputs broadcast: ``x`` of shape (B, k) runs B circuits in one call.
+"""
+
+from __future__ import annotations
+
+import pennylane as qml
+import torch
+
+from ppf_neuro.config import QuantumConfig
+from ppf_neuro.errors import PPFError
+
+
+def weight_shape(cfg: QuantumConfig) -> tuple[int, ...]:
+    """Shape of the trainable ansatz weights."""
+    if cfg.ansatz == "strong":
+        return qml.StronglyEntanglingLayers.shape(n_layers=cfg.layers, n_wires=cfg.qubits)
+    return qml.BasicEntanglerLayers.shape(n_layers=cfg.layers, n_wires=cfg.qubits)
+
+
+def circuit_template(cfg: QuantumConfig):
+    """The quantum function ``(features, weights) -> [<Z_i>]`` for this config."""
+    wires = list(range(cfg.qubits))
+    ansatz = qml.StronglyEntanglingLayers if cfg.ansatz == "strong" else qml.BasicEntanglerLayers
+
+    def circuit(features, weights):
+        if cfg.encoding == "amplitude":
+            qml.AmplitudeEmbedding(features, wires=wires, normalize=True, pad_with=0.0)
+        else:
+            for w in wires:
+                qml.Hadamard(w)
+        for layer in range(cfg.layers):
+            if cfg.encoding == "angle" and (layer == 0 or cfg.reupload):
+                qml.AngleEmbedding(features, wires=wires, rotation="Y")
+            ansatz(weights[layer : layer + 1], wires=wires)
+        return [qml.expval(qml.PauliZ(w)) for w in wires]
+
+    return circuit
+
+
+def make_device(name: str, wires: int, shots: int | None = None):
+    """A PennyLane device by name, with a clear error for unknown names."""
+    if shots is not None and shots < 1:
+        raise PPFError(f"shots must be a positive integer or none, got {shots}")
+    try:
+        return qml.device(name, wires=wires, shots=shots)
+    except qml.DeviceError as e:
+        raise PPFError(f"PennyLane device '{name}': {e}") from None
+
+
+def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None = None,
+               noise: float = 0.0, diff_method: str | None = None):
+    """A torch QNode of the template on ``device`` (default: the training device).
+
+    ``noise`` > 0 inserts a depolarising channel of that probability after
+    every gate, which needs a mixed-state device such as ``default.mixed``.
+    """
+    if not 0.0 <= noise <= 0.75:
+        raise PPFError(f"depolarising probability must lie in [0, 0.75], got {noise}")
+    dev = make_device(device or cfg.device, cfg.qubits, shots)
+    method = diff_method or (cfg.diff_method if device in (None, cfg.device) and shots is None else "best")
+    qnode = qml.QNode(circuit_template(cfg), dev, interface="torch", diff_method=method)
+    if noise > 0:
+        if "mixed" not in dev.name and "density" not in str(type(dev)).lower():
+            raise PPFError(f"noise needs a mixed-state device such as default.mixed, not '{dev.name}'")
+        qnode = qml.transforms.insert(qnode, qml.DepolarizingChannel, noise, position="all")
+    return qnode
+
+
+def run_circuit(qnode, features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Evaluate a batch: features (B, k) -> expectation values (B, n) as float32."""
+    out = qnode(features, weights)
+    return torch.stack([torch.as_tensor(o) for o in out], dim=-1).float()

@@ -1,0 +1,45 @@
+"""The quantum branch as an ``nn.Module``: reduction -> circuit -> <Z> -> linear head."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ppf_neuro.config import QuantumConfig
+from ppf_neuro.quantum.circuit import make_qnode, run_circuit, weight_shape
+from ppf_neuro.quantum.reduction import PCA, make_reduction
+
+
+class QuantumNet(torch.nn.Module):
+    """Features (N, D) -> class logits (N, classes) through a variational circuit.
+
+    Args:
+        cfg: the branch configuration.
+        in_features: D, e.g. 784 pixels or the SNN's hidden size.
+        num_classes: outputs of the classical head.
+        device, shots, noise: where the circuit runs; by default the training
+            simulator. Deployment rebuilds the module with another device and
+            loads the same ``state_dict``.
+    """
+
+    def __init__(self, cfg: QuantumConfig, in_features: int, num_classes: int,
+                 device: str | None = None, shots: int | None = None, noise: float = 0.0):
+        super().__init__()
+        self.cfg = cfg
+        self.in_features = in_features
+        self.reduction = make_reduction(cfg, in_features)
+        self.weights = torch.nn.Parameter(torch.empty(weight_shape(cfg)).uniform_(0, 2 * np.pi))
+        self.head = torch.nn.Linear(cfg.qubits, num_classes)
+        self.qnode = make_qnode(cfg, device, shots, noise)
+
+    def fit_reduction(self, features: np.ndarray) -> None:
+        """Fit data-dependent reductions (PCA) on training inputs; others ignore it."""
+        if isinstance(self.reduction, PCA):
+            self.reduction.fit(features)
+
+    def expectations(self, x: torch.Tensor) -> torch.Tensor:
+        """<Z_i> per sample, (N, qubits)."""
+        return run_circuit(self.qnode, self.reduction(x), self.weights)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.expectations(x))

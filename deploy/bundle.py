@@ -10,10 +10,11 @@ import h5py
 import numpy as np
 import torch
 
-from ppf_neuro.bundle_schema import FORMAT, FORMAT_VERSION, META_GROUP, NETX_GROUP, SNN_STATE_GROUP
+from ppf_neuro.bundle_schema import FORMAT, FORMAT_VERSION, META_GROUP, NETX_GROUP, STATE_GROUP
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
-from ppf_neuro.models import SpikingNet
+from ppf_neuro.models import Classifier, build_model
+from ppf_neuro.quantum import QuantumNet
 
 
 @dataclass(frozen=True)
@@ -24,18 +25,32 @@ class Bundle:
     config: RunConfig
     image_shape: tuple[int, int, int]
     num_classes: int
+    class_names: list[str]
     dataset: str
     versions: dict
-    snn_state: dict[str, np.ndarray]
+    state: dict[str, np.ndarray]
+    fusion: dict | None
+    has_snn: bool
 
-    def snn_model(self) -> SpikingNet:
-        """The PyTorch SNN with the bundle's weights (the reference for the Lava run)."""
-        model = SpikingNet(self.config.snn, self.image_shape, self.num_classes)
+    @property
+    def model(self) -> str:
+        return self.config.model
+
+    def reference_model(self) -> Classifier:
+        """The trained PyTorch classifier, on its training device: the deployment's reference."""
+        model = build_model(self.config, self.image_shape, self.num_classes)
         try:
-            model.load_state_dict({k: torch.from_numpy(v) for k, v in self.snn_state.items()})
+            model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in self.state.items()})
         except RuntimeError as e:
-            raise PPFError(f"{self.path}: SNN weights do not match the bundle's config: {e}") from None
+            raise PPFError(f"{self.path}: weights do not match the bundle's config: {e}") from None
         return model.eval()
+
+    def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0) -> QuantumNet:
+        """The trained quantum branch, rebuilt to run on ``device`` (any PennyLane device)."""
+        trained = self.reference_model().qnn
+        qnet = QuantumNet(self.config.quantum, trained.in_features, self.num_classes, device, shots, noise)
+        qnet.load_state_dict(trained.state_dict())
+        return qnet.eval()
 
 
 def _read_state(group: h5py.Group) -> dict[str, np.ndarray]:
@@ -61,9 +76,8 @@ def load_bundle(path: str | Path) -> Bundle:
             raise PPFError(
                 f"{path}: bundle format version {version}, this ppf-neuro reads version {FORMAT_VERSION}"
             )
-        for group in (NETX_GROUP, SNN_STATE_GROUP):
-            if group not in f:
-                raise PPFError(f"{path}: bundle is missing group '/{group}'")
+        if STATE_GROUP not in f:
+            raise PPFError(f"{path}: bundle is missing group '/{STATE_GROUP}'")
         try:
             config = RunConfig.from_dict(json.loads(meta["config"]))
             bundle = Bundle(
@@ -71,12 +85,19 @@ def load_bundle(path: str | Path) -> Bundle:
                 config=config,
                 image_shape=tuple(int(x) for x in meta["image_shape"]),
                 num_classes=int(meta["num_classes"]),
+                class_names=json.loads(meta["class_names"]),
                 dataset=str(meta["dataset"]),
                 versions=json.loads(meta["versions"]),
-                snn_state=_read_state(f[SNN_STATE_GROUP]),
+                state=_read_state(f[STATE_GROUP]),
+                fusion=json.loads(meta["fusion"]) if "fusion" in meta else None,
+                has_snn=NETX_GROUP in f,
             )
         except (KeyError, json.JSONDecodeError, TypeError, ValueError) as e:
             raise PPFError(f"{path}: bundle metadata is incomplete or corrupt: {e}") from None
     if len(bundle.image_shape) != 3:
         raise PPFError(f"{path}: image_shape must be (C, H, W), got {bundle.image_shape}")
+    if bundle.has_snn != (config.model != "qnn"):
+        raise PPFError(f"{path}: a '{config.model}' bundle {'lacks' if not bundle.has_snn else 'should not have'} the netx group '/{NETX_GROUP}'")
+    if (bundle.fusion is None) == (config.model == "ppf"):
+        raise PPFError(f"{path}: fusion parameters must be present exactly for ppf bundles")
     return bundle

@@ -1,20 +1,13 @@
-"""Compare the Lava run with the PyTorch reference and build the deployment report."""
+"""Compare the deployment with the PyTorch reference and build the report."""
 
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from deploy.lava_runner import LavaResult, SpikeCounts
-from ppf_neuro.readout import spike_logits
 
 
-def predictions(counts: SpikeCounts, steps: int, scale: float) -> np.ndarray:
-    """Predicted classes from output counts, through the training readout."""
-    return spike_logits(torch.from_numpy(counts.output).float(), steps, scale).argmax(-1).numpy()
-
-
-def compare(lava: SpikeCounts, ref: SpikeCounts) -> dict:
+def compare_spikes(lava: SpikeCounts, ref: SpikeCounts) -> dict:
     """How exactly the Lava counts reproduce the PyTorch counts, layer by layer."""
     layers = []
     for i, (a, b) in enumerate(zip(lava.layers, ref.layers)):
@@ -33,46 +26,60 @@ def compare(lava: SpikeCounts, ref: SpikeCounts) -> dict:
     }
 
 
-def snn_report(lava: LavaResult, ref: SpikeCounts, labels: np.ndarray, steps: int, scale: float) -> dict:
-    pred_lava = predictions(lava.counts, steps, scale)
-    pred_ref = predictions(ref, steps, scale)
-    n = len(labels)
+def lava_section(lava: LavaResult, ref: SpikeCounts) -> dict:
+    n = len(lava.counts.output)
     return {
-        "samples": n,
-        "accuracy": {"lava": float((pred_lava == labels).mean()), "pytorch": float((pred_ref == labels).mean())},
-        "agreement": float((pred_lava == pred_ref).mean()),
-        "spike_agreement": compare(lava.counts, ref),
+        "spike_agreement": compare_spikes(lava.counts, ref),
         "spikes_per_sample": {
             "lava": float(lava.counts.per_layer_totals().sum(1).mean()),
             "pytorch": float(ref.per_layer_totals().sum(1).mean()),
         },
-        "lava_timing": {
+        "timing": {
             "seconds": lava.seconds,
             "time_steps": lava.steps,
             "steps_per_second": lava.steps / lava.seconds,
             "samples_per_second": n / lava.seconds,
         },
-        "per_sample": {
-            "label": labels.tolist(),
-            "lava_prediction": pred_lava.tolist(),
-            "pytorch_prediction": pred_ref.tolist(),
-            "lava_layer_spikes": lava.counts.per_layer_totals().tolist(),
-        },
+        "layer_spikes_per_sample": lava.counts.per_layer_totals().tolist(),
     }
+
+
+def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.ndarray], labels: np.ndarray) -> dict:
+    """Accuracy of each deployed output and its PyTorch twin, and how often they agree."""
+    out = {}
+    for name, scores in deployed.items():
+        pred, ref_pred = scores.argmax(-1), reference[name].argmax(-1)
+        out[name] = {
+            "accuracy_deployed": float((pred == labels).mean()),
+            "accuracy_pytorch": float((ref_pred == labels).mean()),
+            "agreement": float((pred == ref_pred).mean()),
+            "predictions": pred.tolist(),
+        }
+    return out
 
 
 def summary_table(report: dict) -> str:
     """The few lines a person reads after a deployment."""
-    snn = report["snn"]
-    rows = [
-        ("samples", f"{snn['samples']}"),
-        ("PyTorch accuracy", f"{100 * snn['accuracy']['pytorch']:.2f} %"),
-        ("Lava accuracy", f"{100 * snn['accuracy']['lava']:.2f} %"),
-        ("class agreement", f"{100 * snn['agreement']:.2f} %"),
-        ("identical output counts", f"{100 * snn['spike_agreement']['samples_with_identical_output_counts']:.2f} %"),
-        ("spikes / sample (Lava)", f"{snn['spikes_per_sample']['lava']:.1f}"),
-        ("spikes / sample (PyTorch)", f"{snn['spikes_per_sample']['pytorch']:.1f}"),
-        ("Lava wall time", f"{snn['lava_timing']['seconds']:.1f} s ({snn['lava_timing']['steps_per_second']:.0f} steps/s)"),
-    ]
-    width = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+    names = {"output": f"{report['model']} (decision)", "snn": "SNN branch (Lava)", "qnn": "quantum branch"}
+    rows = [("output", "deployed", "PyTorch", "agreement")]
+    for key, o in report["outputs"].items():
+        rows.append((names[key], f"{100 * o['accuracy_deployed']:.2f} %", f"{100 * o['accuracy_pytorch']:.2f} %",
+                     f"{100 * o['agreement']:.2f} %"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"samples: {report['samples']}")
+    if "fusion" in report:
+        lines.append(f"fusion: a = {report['fusion']['ratio']:.3f} (SNN share), rule {report['fusion']['rule']}")
+    if "lava" in report:
+        lava = report["lava"]
+        exact = lava["spike_agreement"]["samples_with_identical_output_counts"]
+        lines.append(f"Lava: identical output spike counts on {100 * exact:.2f} % of samples, "
+                     f"{lava['spikes_per_sample']['lava']:.1f} spikes/sample, "
+                     f"{lava['timing']['seconds']:.1f} s ({lava['timing']['steps_per_second']:.0f} steps/s)")
+    if "quantum" in report:
+        q = report["quantum"]
+        shots = "analytic" if q["shots"] is None else f"{q['shots']} shots"
+        noise = f", depolarising p={q['noise']}" if q["noise"] else ""
+        lines.append(f"quantum: {q['device']} ({shots}{noise}), {q['seconds']:.1f} s")
+    return "\n".join(lines)

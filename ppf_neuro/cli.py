@@ -32,9 +32,8 @@ def _override(cfg_dict: dict, assignment: str) -> None:
 def cmd_train(args) -> None:
     from ppf_neuro.config import RunConfig
     from ppf_neuro.data import load_dataset
-    from ppf_neuro.models import SpikingNet
     from ppf_neuro.training.run_dir import TrainedRun, save_run
-    from ppf_neuro.training.trainer import fit, seed_everything
+    from ppf_neuro.training.trainer import train_model
 
     cfg = RunConfig.from_file(args.config) if args.config else RunConfig()
     d = cfg.to_dict()
@@ -44,26 +43,28 @@ def cmd_train(args) -> None:
         d["train"]["epochs"] = args.epochs
     if args.seed is not None:
         d["train"]["seed"] = args.seed
+    if args.model:
+        d["model"] = args.model
     for assignment in args.set or []:
         _override(d, assignment)
     cfg = RunConfig.from_dict(d)
-    seed_everything(cfg.train.seed)
     data = load_dataset(cfg.data)
-    model = SpikingNet(cfg.snn, data.image_shape, data.num_classes)
-    print(f"training SNN {data.image_shape} -> {model.layer_sizes()} on {data.name}: "
-          f"{len(data.train)} train / {len(data.test)} test samples")
-    history = [m.as_dict() for m in fit(model, data, cfg, progress=not args.quiet)]
+    print(f"training '{cfg.model}' on {data.name}: {len(data.train)} train / {len(data.test)} test samples")
+    model, history = train_model(cfg, data, progress=not args.quiet)
     save_run(args.out, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, history))
     last = history[-1]
-    print(f"test accuracy {100 * last['test_acc']:.2f} %, test loss {last['test_loss']:.4f}; run saved to {args.out}")
+    branches = "".join(f", {b} branch {100 * last[f'test_acc_{b}']:.2f} %" for b in ("snn", "qnn") if f"test_acc_{b}" in last)
+    ratio = f", a = {last['ratio']:.3f}" if "ratio" in last else ""
+    print(f"test accuracy {100 * last['test_acc']:.2f} %, test loss {last['test_loss']:.4f}{branches}{ratio}; "
+          f"run saved to {args.out}")
 
 
 def cmd_export(args) -> None:
-    from exporters.netx import export_bundle
+    from exporters.bundle import export_bundle
     from ppf_neuro.training.run_dir import load_run
 
     path = export_bundle(load_run(args.run_dir), args.output)
-    print(f"wrote {path} (netx layers verified)")
+    print(f"wrote {path}")
 
 
 def cmd_deploy(args) -> None:
@@ -71,7 +72,8 @@ def cmd_deploy(args) -> None:
     from deploy.report import summary_table
     from ppf_neuro.atomic import write_json
 
-    report = deploy(args.bundle, args.data, args.samples, progress=not args.quiet)
+    report = deploy(args.bundle, args.data, args.samples, qdevice=args.qdevice, shots=args.shots,
+                    noise=args.noise, progress=not args.quiet)
     if args.report:
         write_json(args.report, report)
     print(summary_table(report))
@@ -87,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a model and write a run directory")
     t.add_argument("--config", type=Path, help="JSON config file (defaults otherwise)")
+    t.add_argument("--model", choices=["ppf", "snn", "qnn", "serial"], help="architecture (default: config's, ppf)")
     t.add_argument("--data", help="dataset spec: digits or idx:PATH")
     t.add_argument("--epochs", type=int)
     t.add_argument("--seed", type=int)
@@ -95,16 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("-o", "--out", type=Path, default=Path("runs/latest"), help="run directory")
     t.set_defaults(func=cmd_train)
 
-    e = sub.add_parser("export", help="write a run as an HDF5 bundle (netx SNN inside)")
+    e = sub.add_parser("export", help="write a run as one HDF5 bundle (netx SNN, quantum branch, fusion)")
     e.add_argument("run_dir", type=Path)
     e.add_argument("-o", "--output", type=Path, required=True)
     e.set_defaults(func=cmd_export)
 
-    d = sub.add_parser("deploy", help="run a bundle on Lava and compare it with PyTorch")
+    d = sub.add_parser("deploy", help="run a bundle (SNN on Lava, VQC on PennyLane, host fuser) and compare with PyTorch")
     d.add_argument("bundle", type=Path)
     d.add_argument("--data", default="digits", help="dataset spec (test split is used)")
     d.add_argument("--samples", type=int, help="first N test samples (default: all)")
     d.add_argument("--report", type=Path, help="write the JSON report here")
+    d.add_argument("--qdevice", help="PennyLane device for the quantum branch (default: the training device)")
+    d.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
+    d.add_argument("--noise", type=float, default=0.0,
+                   help="depolarising probability after every gate (needs a mixed-state device, e.g. default.mixed)")
     d.set_defaults(func=cmd_deploy)
     return p
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ppf_neuro.config import DataConfig, EncodingConfig, RunConfig, SNNConfig, TrainConfig
+from ppf_neuro.config import DataConfig, EncodingConfig, QuantumConfig, RunConfig, SNNConfig, TrainConfig
 
 MNIST_10K = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist-10k"
 
@@ -37,26 +37,32 @@ def write_idx_dataset(directory: Path, n_train=20, n_test=10, size=6, gz=False, 
     return directory
 
 
-def tiny_config(conv=(), hidden=(32,), epochs=4) -> RunConfig:
+def tiny_config(model="snn", conv=(), hidden=(32,), epochs=4, **sections) -> RunConfig:
     return RunConfig(
+        model=model,
         data=DataConfig(spec="digits", train_limit=400, test_limit=40),
         encoding=EncodingConfig(kind="regular", steps=8),
         snn=SNNConfig(conv=conv, hidden=hidden),
+        quantum=QuantumConfig(qubits=3, layers=1),
         train=TrainConfig(epochs=epochs, batch_size=32, lr=1e-2, seed=0),
+        **sections,
     )
 
 
 def train_tiny(cfg: RunConfig):
     from ppf_neuro.data import load_dataset
-    from ppf_neuro.models import SpikingNet
     from ppf_neuro.training.run_dir import TrainedRun
-    from ppf_neuro.training.trainer import fit, seed_everything
+    from ppf_neuro.training.trainer import train_model
 
-    seed_everything(cfg.train.seed)
     data = load_dataset(cfg.data)
-    model = SpikingNet(cfg.snn, data.image_shape, data.num_classes)
-    history = [m.as_dict() for m in fit(model, data, cfg, progress=False)]
-    return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model.eval(), history)
+    model, history = train_model(cfg, data, progress=False)
+    return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, history)
+
+
+def export_tiny(run, directory: Path, name: str) -> Path:
+    from exporters.bundle import export_bundle
+
+    return export_bundle(run, directory / name)
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +72,14 @@ def tiny_run():
 
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_run, tmp_path_factory) -> Path:
-    from exporters.netx import export_bundle
+    return export_tiny(tiny_run, tmp_path_factory.mktemp("bundle"), "tiny.h5")
 
-    return export_bundle(tiny_run, tmp_path_factory.mktemp("bundle") / "tiny.h5")
+
+@pytest.fixture(scope="session")
+def ppf_run():
+    return train_tiny(tiny_config(model="ppf", epochs=2))
+
+
+@pytest.fixture(scope="session")
+def ppf_bundle(ppf_run, tmp_path_factory) -> Path:
+    return export_tiny(ppf_run, tmp_path_factory.mktemp("ppf"), "ppf.h5")

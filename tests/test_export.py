@@ -1,12 +1,14 @@
 """The bundle: written atomically, loadable by netx, read back identically, bad files refused."""
 
+import json
+
 import h5py
 import numpy as np
 import pytest
 import torch
 
 from deploy.bundle import load_bundle
-from exporters.netx import export_bundle
+from exporters.bundle import export_bundle
 from ppf_neuro.bundle_schema import META_GROUP
 from ppf_neuro.encoding import encode
 from ppf_neuro.errors import PPFError
@@ -25,13 +27,13 @@ def test_round_trip_reproduces_the_model(tiny_bundle, tiny_run):
     assert bundle.image_shape == (1, 8, 8) and bundle.num_classes == 10
     spikes = encode(torch.rand(4, 1, 8, 8), tiny_run.config.encoding)
     with torch.no_grad():
-        assert torch.equal(bundle.snn_model()(spikes), tiny_run.model(spikes))
+        assert torch.equal(bundle.reference_model().snn(spikes), tiny_run.model.snn(spikes))
 
 
 def test_exported_weights_are_the_quantised_training_weights(tiny_bundle, tiny_run):
     with h5py.File(tiny_bundle) as f:
         w = f["layer/0/weight"][()]
-    block = tiny_run.model.blocks[0]
+    block = tiny_run.model.snn.blocks[0]
     expected = block.synapse.pre_hook_fx(block.synapse.weight, descale=True).reshape(w.shape)
     np.testing.assert_array_equal(w, expected.detach().numpy())
     assert np.all(w == np.round(w)) and np.abs(w).max() <= 256
@@ -42,10 +44,10 @@ def test_failed_export_keeps_previous_file(tiny_run, tiny_bundle, tmp_path, monk
     target.write_bytes(tiny_bundle.read_bytes())
     before = target.read_bytes()
 
-    def broken(path, run):
+    def broken(path, snn):
         raise PPFError("simulated netx failure")
 
-    monkeypatch.setattr("exporters.netx.verify_netx", broken)
+    monkeypatch.setattr("exporters.bundle.verify_netx", broken)
     with pytest.raises(PPFError, match="simulated"):
         export_bundle(tiny_run, target)
     assert target.read_bytes() == before
@@ -84,3 +86,37 @@ def test_truncated_bundle(tiny_bundle, tmp_path):
 def test_missing_bundle(tmp_path):
     with pytest.raises(PPFError, match="does not exist"):
         load_bundle(tmp_path / "none.h5")
+
+
+def test_ppf_bundle_holds_everything(ppf_bundle, ppf_run):
+    with h5py.File(ppf_bundle) as f:
+        meta = f[META_GROUP].attrs
+        assert meta["model"] == "ppf"
+        assert json.loads(meta["fusion"]) == {"ratio": pytest.approx(float(ppf_run.model.ratio)), "rule": "prob"}
+        assert "RY" in meta["quantum_circuit"] and "Rot" in meta["quantum_circuit"]
+        assert json.loads(meta["class_names"]) == [str(i) for i in range(10)]
+        assert {"lava-nc", "lava-dl", "pennylane", "torch"} <= set(json.loads(meta["versions"]))
+        assert "ppf_neuro/state/qnn.weights" in f and "ppf_neuro/state/qnn.head.weight" in f
+    bundle = load_bundle(ppf_bundle)
+    ref = bundle.reference_model()
+    for (name, w), w2 in zip(ppf_run.model.state_dict().items(), ref.state_dict().values()):
+        assert torch.allclose(w, w2, equal_nan=True), name
+
+
+def test_qnn_bundle_has_no_netx_group(tmp_path):
+    from conftest import export_tiny, tiny_config, train_tiny
+
+    path = export_tiny(train_tiny(tiny_config(model="qnn", epochs=1)), tmp_path, "q.h5")
+    with h5py.File(path) as f:
+        assert "layer" not in f
+    assert not load_bundle(path).has_snn
+
+
+def test_quantum_weights_that_do_not_match_the_circuit(ppf_bundle, tmp_path):
+    path = tmp_path / "bad.h5"
+    path.write_bytes(ppf_bundle.read_bytes())
+    with h5py.File(path, "a") as f:
+        del f["ppf_neuro/state/qnn.weights"]
+        f["ppf_neuro/state/qnn.weights"] = np.zeros((7, 3, 3), dtype=np.float32)
+    with pytest.raises(PPFError, match="weights do not match"):
+        load_bundle(path).reference_model()

@@ -9,7 +9,7 @@ from deploy.bundle import load_bundle
 from deploy.lava_runner import run_on_lava
 from deploy.pipeline import deploy
 from deploy.torch_reference import run_on_torch
-from exporters.netx import export_bundle
+from exporters.bundle import export_bundle
 from ppf_neuro.config import ConvSpec
 from ppf_neuro.data import load_dataset
 from ppf_neuro.encoding import encode
@@ -24,7 +24,7 @@ def _spikes(run, n):
 def _assert_identical(bundle_path, run, n):
     spikes = _spikes(run, n)
     lava = run_on_lava(str(bundle_path), spikes, progress=False)
-    ref = run_on_torch(load_bundle(bundle_path).snn_model(), spikes)
+    ref = run_on_torch(load_bundle(bundle_path).reference_model().snn, spikes)
     assert len(lava.counts.layers) == len(ref.layers)
     for lava_layer, ref_layer in zip(lava.counts.layers, ref.layers):
         assert lava_layer.shape == ref_layer.shape == (n, lava_layer.shape[1])
@@ -46,12 +46,12 @@ def test_conv_net_lava_counts_equal_pytorch_exactly(tmp_path):
 
 def test_deploy_report(tiny_bundle):
     report = deploy(tiny_bundle, "digits", samples=10, progress=False)
-    snn = report["snn"]
-    assert snn["samples"] == 10
-    assert snn["agreement"] == 1.0
-    assert snn["accuracy"]["lava"] == snn["accuracy"]["pytorch"]
-    assert snn["spike_agreement"]["samples_with_identical_output_counts"] == 1.0
-    assert len(snn["per_sample"]["lava_layer_spikes"]) == 10
+    out = report["outputs"]["output"]
+    assert report["samples"] == 10 and report["model"] == "snn"
+    assert out["agreement"] == 1.0
+    assert out["accuracy_deployed"] == out["accuracy_pytorch"]
+    assert report["lava"]["spike_agreement"]["samples_with_identical_output_counts"] == 1.0
+    assert len(report["lava"]["layer_spikes_per_sample"]) == 10
     assert report["config"]["encoding"]["steps"] == 8
 
 
@@ -66,3 +66,26 @@ def test_deploy_on_data_of_other_shape(tiny_bundle, tmp_path):
     d = write_idx_dataset(tmp_path / "ds", size=5)
     with pytest.raises(PPFError, match=r"expects images \(1, 8, 8\)"):
         deploy(tiny_bundle, f"idx:{d}", samples=2, progress=False)
+
+
+@pytest.mark.parametrize("qdevice", [None, "lightning.qubit"])
+def test_ppf_end_to_end_through_lava_pennylane_and_fuser(ppf_bundle, qdevice):
+    report = deploy(ppf_bundle, "digits", samples=8, qdevice=qdevice, progress=False)
+    assert set(report["outputs"]) == {"output", "snn", "qnn"}
+    for name, out in report["outputs"].items():
+        assert out["agreement"] == 1.0, name
+    assert report["fusion"]["rule"] == "prob" and 0 < report["fusion"]["ratio"] < 1
+    assert report["quantum"]["device"] == (qdevice or "default.qubit")
+
+
+def test_ppf_with_noise_and_shots_deploys(ppf_bundle):
+    report = deploy(ppf_bundle, "digits", samples=4, qdevice="default.mixed", shots=200, noise=0.02, progress=False)
+    assert report["quantum"] == {**report["quantum"], "device": "default.mixed", "shots": 200, "noise": 0.02}
+    assert report["outputs"]["snn"]["agreement"] == 1.0  # the spiking half is untouched by quantum noise
+
+
+def test_serial_end_to_end(tmp_path):
+    run = train_tiny(tiny_config(model="serial", epochs=1))
+    report = deploy(export_bundle(run, tmp_path / "serial.h5"), "digits", samples=6, progress=False)
+    assert report["outputs"]["output"]["agreement"] == 1.0
+    assert report["lava"]["spike_agreement"]["samples_with_identical_output_counts"] == 1.0

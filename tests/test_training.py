@@ -29,6 +29,7 @@ def test_run_directory_round_trip(tiny_run, tmp_path):
     assert (tmp_path / "run" / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
+    assert {"train_loss", "test_loss", "test_acc"} <= set(rows[0])
     saved = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
     assert RunConfig.from_dict(saved) == tiny_run.config
     loaded = load_run(tmp_path / "run")

@@ -34,10 +34,11 @@ class SpikingNet(torch.nn.Module):
     Args:
         cfg: the branch's configuration.
         input_shape: (C, H, W) of one image.
-        num_classes: output neurons.
+        num_classes: output neurons; None ends the net at its last hidden
+            layer (the serial model's feature extractor).
     """
 
-    def __init__(self, cfg: SNNConfig, input_shape: tuple[int, int, int], num_classes: int):
+    def __init__(self, cfg: SNNConfig, input_shape: tuple[int, int, int], num_classes: int | None):
         super().__init__()
         self.cfg = cfg
         self.input_shape = tuple(input_shape)
@@ -69,7 +70,8 @@ class SpikingNet(torch.nn.Module):
         for size in cfg.hidden:
             blocks.append(slayer.block.cuba.Dense(hidden_neuron, features, size, **common))
             features = size
-        blocks.append(slayer.block.cuba.Dense(neuron, features, num_classes, **common))
+        if num_classes is not None:
+            blocks.append(slayer.block.cuba.Dense(neuron, features, num_classes, **common))
         self.blocks = torch.nn.ModuleList(blocks)
         self.num_classes = num_classes
 

@@ -81,6 +81,10 @@ def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None 
 
 
 def run_circuit(qnode, features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Evaluate a batch: features (B, k) -> expectation values (B, n) as float32."""
-    out = qnode(features, weights)
+    """Evaluate a batch: features (B, k) -> expectation values (B, n) as float32.
+
+    The circuit itself runs in float64: in float32 a density matrix's
+    probabilities can miss 1 by more than samplers accept (default.mixed with shots).
+    """
+    out = qnode(features.double(), weights.double())
     return torch.stack([torch.as_tensor(o) for o in out], dim=-1).float()

@@ -24,7 +24,7 @@ from ppf_neuro import __version__
 from ppf_neuro.atomic import atomic_path, write_json, write_text
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
-from ppf_neuro.models import SpikingNet
+from ppf_neuro.models import Classifier, build_model
 from ppf_neuro.plots import learning_curve
 
 
@@ -36,7 +36,7 @@ class TrainedRun:
     image_shape: tuple[int, int, int]
     num_classes: int
     dataset: str
-    model: SpikingNet
+    model: Classifier
     history: list[dict]
 
 
@@ -55,11 +55,12 @@ def save_run(run_dir: str | Path, run: TrainedRun) -> None:
     write_json(run_dir / "metrics.json", run.history)
     buf = io.StringIO()
     if run.history:
-        writer = csv.DictWriter(buf, fieldnames=list(run.history[0]))
+        columns = list(dict.fromkeys(k for row in run.history for k in row))
+        writer = csv.DictWriter(buf, fieldnames=columns)
         writer.writeheader()
         writer.writerows(run.history)
     write_text(run_dir / "metrics.csv", buf.getvalue())
-    learning_curve(run.history, run_dir / "learning_curve.png", title=f"SNN on {run.dataset}")
+    learning_curve(run.history, run_dir / "learning_curve.png", title=f"{run.config.model} on {run.dataset}")
 
 
 def load_run(run_dir: str | Path) -> TrainedRun:
@@ -79,7 +80,7 @@ def load_run(run_dir: str | Path) -> TrainedRun:
         state = torch.load(ckpt_path, map_location="cpu", weights_only=True)["state_dict"]
     except Exception as e:  # torch raises many types for bad files
         raise PPFError(f"{ckpt_path}: cannot load checkpoint safely: {e}") from None
-    model = SpikingNet(cfg.snn, image_shape, num_classes)
+    model = build_model(cfg, image_shape, num_classes)
     try:
         model.load_state_dict(state)
     except RuntimeError as e:

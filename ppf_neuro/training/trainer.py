@@ -1,9 +1,15 @@
-"""Training loop for the spiking branch: Adam on cross-entropy of the spike-count readout."""
+"""Training loop for every classifier: Adam on the NLL of the model's output log-probabilities.
+
+Both branches of a hybrid are in one optimiser (the paper's reference code
+built one optimiser per branch and overwrote the SNN's, so its SNN never
+learned). Per epoch it records loss and accuracy of the output and, for PPF,
+of each branch and the fusion ratio.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -12,21 +18,9 @@ from tqdm.auto import tqdm
 from ppf_neuro.config import RunConfig
 from ppf_neuro.data import Dataset, Split
 from ppf_neuro.encoding import encode, seeded_generator
-from ppf_neuro.models import SpikingNet
-from ppf_neuro.readout import spike_logits
+from ppf_neuro.models import Classifier, SerialClassifier, SNNClassifier, build_model
 
-
-@dataclass(frozen=True)
-class EpochMetrics:
-    epoch: int
-    train_loss: float
-    train_acc: float
-    test_loss: float
-    test_acc: float
-    seconds: float
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+nll = torch.nn.functional.nll_loss
 
 
 def seed_everything(seed: int) -> None:
@@ -35,62 +29,100 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
-def _logits(model: SpikingNet, spikes: torch.Tensor, cfg: RunConfig) -> torch.Tensor:
-    counts = model(spikes).sum(-1)
-    return spike_logits(counts, cfg.encoding.steps, cfg.snn.readout_scale)
+def _forward(model: Classifier, images: torch.Tensor, cfg: RunConfig, gen: torch.Generator | None):
+    spikes = encode(images, cfg.encoding, gen) if model.uses_spikes else None
+    return model(images, spikes)
 
 
 @torch.no_grad()
-def evaluate(model: SpikingNet, split: Split, cfg: RunConfig) -> tuple[float, float]:
-    """Mean loss and accuracy on a split, encoded as deployment encodes it."""
+def evaluate(model: Classifier, split: Split, cfg: RunConfig, batch_size: int = 256) -> dict[str, float]:
+    """Loss and accuracy of the output and every branch, on inputs encoded as deployment encodes them."""
     model.eval()
     gen = seeded_generator(cfg.encoding)
-    loss_sum, correct = 0.0, 0
-    for start in range(0, len(split), 256):
-        x = torch.from_numpy(split.images[start:start + 256])
-        y = torch.from_numpy(split.labels[start:start + 256])
-        logits = _logits(model, encode(x, cfg.encoding, gen), cfg)
-        loss_sum += torch.nn.functional.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(-1) == y).sum().item()
-    return loss_sum / len(split), correct / len(split)
+    sums: dict[str, list[float]] = {}
+    for start in range(0, len(split), batch_size):
+        x = torch.from_numpy(split.images[start:start + batch_size])
+        y = torch.from_numpy(split.labels[start:start + batch_size])
+        for name, logp in _forward(model, x, cfg, gen).items():
+            s = sums.setdefault(name, [0.0, 0.0])
+            s[0] += nll(logp, y, reduction="sum").item()
+            s[1] += (logp.argmax(-1) == y).sum().item()
+    out = {}
+    for name, (loss, correct) in sums.items():
+        suffix = "" if name == "output" else f"_{name}"
+        out[f"loss{suffix}"], out[f"acc{suffix}"] = loss / len(split), correct / len(split)
+    return out
 
 
-def fit(model: SpikingNet, data: Dataset, cfg: RunConfig, progress: bool = True) -> list[EpochMetrics]:
-    """Train ``model`` in place for ``cfg.train.epochs`` epochs; return per-epoch metrics."""
+def param_groups(model: Classifier, cfg: RunConfig) -> list[dict]:
+    """Spiking weights at ``lr``; quantum branch and fusion ratio at ``quantum_lr``."""
+    groups = {"lr": [], "quantum_lr": []}
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            groups["lr" if name.startswith("snn.") else "quantum_lr"].append(p)
+    return [{"params": ps, "lr": getattr(cfg.train, key)} for key, ps in groups.items() if ps]
+
+
+def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True) -> list[dict]:
+    """Train ``model`` in place for ``cfg.train.epochs`` epochs; return one metrics row per epoch."""
     tc = cfg.train
     gen = torch.Generator().manual_seed(tc.seed)
-    opt = torch.optim.Adam(model.parameters(), lr=tc.lr)
+    opt = torch.optim.Adam(param_groups(model, cfg))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tc.epochs)
     images, labels = torch.from_numpy(data.train.images), torch.from_numpy(data.train.labels)
+    aux = cfg.fusion.aux_weight
     history = []
     for epoch in range(1, tc.epochs + 1):
         start = time.perf_counter()
         model.train()
         order = torch.randperm(len(labels), generator=gen)
         loss_sum, correct = 0.0, 0
-        batches = range(0, len(order), tc.batch_size)
-        bar = tqdm(batches, desc=f"epoch {epoch}/{tc.epochs}", disable=not progress, leave=False)
+        bar = tqdm(range(0, len(order), tc.batch_size), desc=f"epoch {epoch}/{tc.epochs}",
+                   disable=not progress, leave=False)
         for b in bar:
             idx = order[b:b + tc.batch_size]
-            spikes = encode(images[idx], cfg.encoding, gen)
-            logits = _logits(model, spikes, cfg)
-            loss = torch.nn.functional.cross_entropy(logits, labels[idx])
+            y = labels[idx]
+            out = _forward(model, images[idx], cfg, gen)
+            loss = nll(out["output"], y)
+            if aux:
+                loss = loss + aux * sum(nll(out[name], y) for name in model.branches)
             opt.zero_grad()
             loss.backward()
             opt.step()
             loss_sum += loss.item() * len(idx)
-            correct += (logits.argmax(-1) == labels[idx]).sum().item()
+            correct += (out["output"].argmax(-1) == y).sum().item()
             bar.set_postfix(loss=f"{loss.item():.3f}")
         sched.step()
-        test_loss, test_acc = evaluate(model, data.test, cfg)
-        history.append(EpochMetrics(
-            epoch, loss_sum / len(labels), correct / len(labels), test_loss, test_acc,
-            time.perf_counter() - start,
-        ))
+        row = {"epoch": epoch, "train_loss": loss_sum / len(labels), "train_acc": correct / len(labels)}
+        row.update({f"test_{k}": v for k, v in evaluate(model, data.test, cfg).items()})
+        if hasattr(model, "ratio"):
+            row["ratio"] = float(model.ratio)
+        row["seconds"] = time.perf_counter() - start
+        history.append(row)
         if progress:
-            m = history[-1]
-            tqdm.write(
-                f"epoch {epoch:3d}  loss {m.train_loss:.4f}  train {m.train_acc:.4f}  "
-                f"test loss {m.test_loss:.4f}  test {m.test_acc:.4f}  ({m.seconds:.1f}s)"
-            )
+            tqdm.write("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
     return history
+
+
+def pretrain_serial_snn(model: SerialClassifier, data: Dataset, cfg: RunConfig, progress: bool) -> list[dict]:
+    """Train an SNN with an output layer, then copy its hidden layers into the serial model."""
+    snn_cfg = cfg.replace(model="snn", train=dataclasses.replace(cfg.train, epochs=cfg.serial.pretrain_epochs))
+    donor = SNNClassifier(snn_cfg, data.image_shape, data.num_classes)
+    history = fit(donor, data, snn_cfg, progress)
+    hidden = {k: v for k, v in donor.snn.state_dict().items() if k in model.snn.state_dict()}
+    model.snn.load_state_dict(hidden)
+    if cfg.serial.freeze_snn:
+        model.snn.requires_grad_(False)
+    return [{**row, "phase": "pretrain_snn"} for row in history]
+
+
+def train_model(cfg: RunConfig, data: Dataset, progress: bool = True) -> tuple[Classifier, list[dict]]:
+    """Build the model ``cfg`` names, prepare it on the training data, and train it."""
+    seed_everything(cfg.train.seed)
+    model = build_model(cfg, data.image_shape, data.num_classes)
+    model.prepare(data.train.images)
+    history = []
+    if isinstance(model, SerialClassifier) and cfg.serial.pretrain_epochs:
+        history += pretrain_serial_snn(model, data, cfg, progress)
+    history += fit(model, data, cfg, progress)
+    return model.eval(), history

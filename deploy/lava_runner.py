@@ -47,6 +47,7 @@ class LavaResult:
     counts: SpikeCounts
     steps: int
     seconds: float
+    raster: list[np.ndarray]  # per layer (T, neurons) spikes of the first sample, CHW order
 
 
 def _to_lava_layout(spikes: np.ndarray, input_shape: tuple[int, ...]) -> np.ndarray:
@@ -111,9 +112,11 @@ def run_on_lava(net_path: str, spikes: np.ndarray, progress: bool = True) -> Lav
         net.stop()
     seconds = time.perf_counter() - start
 
-    layers = []
+    layers, raster = [], []
     for i, d in enumerate(data):
         window = d[..., i + 1 : i + 1 + n * steps]
-        per_sample = window.reshape(*window.shape[:-1], n, steps).sum(-1)
-        layers.append(_from_lava_layout(per_sample).astype(np.int64))
-    return LavaResult(SpikeCounts(layers), total, seconds)
+        per_sample = window.reshape(*window.shape[:-1], n, steps)
+        layers.append(_from_lava_layout(per_sample.sum(-1)).astype(np.int64))
+        first = np.moveaxis(per_sample[..., 0, :], -1, 0)  # T, *lava_shape
+        raster.append(_from_lava_layout(np.moveaxis(first, 0, -1)).astype(np.int8))
+    return LavaResult(SpikeCounts(layers), total, seconds, raster)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from deploy.activity import activity_section
 from deploy.bundle import load_bundle
 from deploy.fuser import Fuser
 from deploy.lava_runner import run_on_lava
@@ -53,6 +54,7 @@ def deploy(bundle_path: str | Path, data_spec: str, samples: int | None = None, 
     if bundle.has_snn:
         lava = run_on_lava(str(bundle.path), spikes, progress=progress)
         report["lava"] = lava_section(lava, run_on_torch(reference_model.snn, spikes))
+        report["activity"] = activity_section(reference_model.snn, spikes, lava)
         counts = torch.from_numpy(lava.counts.output).float()
         if bundle.model in ("snn", "ppf"):
             deployed["snn"] = spike_logits(counts, cfg.encoding.steps, cfg.snn.readout_scale).numpy()
@@ -62,7 +64,8 @@ def deploy(bundle_path: str | Path, data_spec: str, samples: int | None = None, 
         quantum = run_quantum(qnet, features.astype(np.float32), progress=progress)
         deployed["qnn"] = quantum.logits
         report["quantum"] = {"device": qnet.qnode.device.name, "shots": shots, "noise": noise,
-                             "seconds": quantum.seconds, "samples_per_second": len(labels) / quantum.seconds}
+                             "seconds": quantum.seconds, "samples_per_second": len(labels) / quantum.seconds,
+                             "resources_per_sample": qnet.resources(features[:1].astype(np.float32))}
     if bundle.model == "ppf":
         fuser = Fuser(bundle.fusion["ratio"], bundle.fusion["rule"])
         report["fusion"] = {"ratio": fuser.ratio, "rule": fuser.rule}

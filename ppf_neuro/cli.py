@@ -16,17 +16,16 @@ from ppf_neuro.errors import PPFError
 
 def _override(cfg_dict: dict, assignment: str) -> None:
     """Apply ``section.key=JSON`` (e.g. ``snn.hidden=[256]``) to a config dict."""
+    from ppf_neuro.config import set_value
+
     key, sep, value = assignment.partition("=")
-    parts = key.split(".")
-    if not sep or len(parts) != 2:
+    if not sep:
         raise PPFError(f"--set '{assignment}': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]")
-    section, name = parts
-    if section not in cfg_dict:
-        raise PPFError(f"--set '{assignment}': unknown section '{section}'; known: {sorted(cfg_dict)}")
     try:
-        cfg_dict[section][name] = json.loads(value)
+        value = json.loads(value)
     except json.JSONDecodeError:
-        cfg_dict[section][name] = value  # a bare string such as idx:/data/mnist
+        pass  # a bare string such as idx:/data/mnist
+    set_value(cfg_dict, key, value)
 
 
 def cmd_train(args) -> None:
@@ -81,6 +80,53 @@ def cmd_deploy(args) -> None:
         print(f"report written to {args.report}")
 
 
+def cmd_sweep(args) -> None:
+    from ppf_neuro.training.sweep import load_sweep_file, make_trials, run_sweep
+
+    base, grid = load_sweep_file(args.sweep_file)
+    trials = make_trials(base, grid)
+    print(f"sweep of {len(trials)} runs over {list(grid)} into {args.out} ({args.workers} workers)")
+    run_sweep(trials, args.out, args.workers, progress=not args.quiet)
+    print((args.out / "table.md").read_text())
+    print(f"results: {args.out / 'results.csv'}, plot: {args.out / 'accuracy.png'}")
+
+
+def cmd_analyze(args) -> None:
+    from ppf_neuro.analysis.plots import accuracy_vs_energy, energy_breakdown, layer_activity, raster
+    from ppf_neuro.analysis.summary import layer_rows, markdown_table, summarize, write_summaries
+
+    summaries = []
+    for path in args.reports:
+        report = _read_report(path)
+        summary = summarize(report, str(path), args.profile)
+        summaries.append(summary)
+        if "activity" in report:
+            stem = path.stem if len(args.reports) > 1 else ""
+            prefix = f"{stem}_" if stem else ""
+            layer_activity(summary, args.plots / f"{prefix}layer_spikes.png")
+            raster(report, args.plots / f"{prefix}raster.png")
+            energy_breakdown(summary, args.plots / f"{prefix}energy.png")
+            print(f"{path}: {summary['model']}, accuracy {100 * summary['accuracy']:.2f} %")
+            print(markdown_table(layer_rows(summary)))
+            e = summary["energy"]["per_inference_pj"]
+            print(f"per inference: Loihi {e['loihi_pj'] / 1e3:.1f} nJ, SNN as fp32 adds {e['snn_accumulates_pj'] / 1e3:.1f} nJ, "
+                  f"dense fp32 MACs {e['dense_macs_pj'] / 1e3:.1f} nJ")
+        if summary.get("quantum"):
+            print(f"quantum branch per sample: {summary['quantum']}")
+    accuracy_vs_energy(summaries, args.plots / "accuracy_vs_energy.png")
+    write_summaries(summaries, args.plots)
+    print(f"summary, layers.csv and plots written to {args.plots}")
+
+
+def _read_report(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise PPFError(f"report '{path}' does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise PPFError(f"report '{path}' is not valid JSON: {e}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ppf-neuro", description=__doc__.splitlines()[0])
     p.add_argument("--debug", action="store_true", help="show tracebacks for input errors")
@@ -113,6 +159,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--noise", type=float, default=0.0,
                    help="depolarising probability after every gate (needs a mixed-state device, e.g. default.mixed)")
     d.set_defaults(func=cmd_deploy)
+    a = sub.add_parser("analyze", help="spikes, synaptic ops, energy and quantum resources from deploy reports")
+    a.add_argument("reports", type=Path, nargs="+", help="report JSON files written by deploy --report")
+    a.add_argument("--plots", type=Path, default=Path("out/analysis"), help="directory for summary and PNGs")
+    a.add_argument("--profile", default="loihi", help="neuromorphic energy profile (ppf_neuro/analysis/profiles.json)")
+    a.set_defaults(func=cmd_analyze)
+
+    w = sub.add_parser("sweep", help="train a grid of configurations (resumable) and tabulate them")
+    w.add_argument("sweep_file", type=Path, help='JSON: {"base": {...partial config...}, "grid": {"KEY": [values]}}')
+    w.add_argument("-o", "--out", type=Path, default=Path("out/sweep"))
+    w.add_argument("--workers", type=int, default=2, help="parallel training processes (default 2)")
+    w.set_defaults(func=cmd_sweep)
     return p
 
 

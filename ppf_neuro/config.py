@@ -265,6 +265,21 @@ class RunConfig:
         return dataclasses.replace(self, **sections)
 
 
+def set_value(cfg_dict: dict, key: str, value) -> None:
+    """Set ``key`` (``model`` or ``SECTION.FIELD``, e.g. ``quantum.qubits``) in a config dict.
+
+    The value is checked when the dict becomes a :class:`RunConfig`.
+    """
+    parts = key.split(".")
+    if parts == ["model"]:
+        cfg_dict["model"] = value
+        return
+    if len(parts) != 2 or not isinstance(cfg_dict.get(parts[0]), dict):
+        sections = sorted(k for k, v in cfg_dict.items() if isinstance(v, dict))
+        raise PPFError(f"config key '{key}': expected 'model' or SECTION.FIELD with SECTION in {sections}")
+    cfg_dict[parts[0]][parts[1]] = value
+
+
 def _from_dict(cls, d, where: str):
     if not isinstance(d, dict):
         raise PPFError(f"config section '{where or 'top level'}': expected an object, got {d!r}")

@@ -41,3 +41,53 @@ def learning_curve(history: Sequence[dict], path: str | Path, title: str = "") -
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
+
+
+def bar_chart(values: dict[str, Sequence[float]], path: str | Path, ylabel: str, title: str = "") -> None:
+    """One bar per key at the mean of its values, error bar = standard deviation, dots = the values."""
+    import numpy as np
+
+    names = list(values)
+    means = [float(np.mean(values[n])) for n in names]
+    stds = [float(np.std(values[n])) for n in names]
+    fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2, 4))
+    ax.bar(names, means, yerr=stds, capsize=6, color="#8fb3d9", edgecolor="#2a4d69")
+    for i, n in enumerate(names):
+        ax.plot([i] * len(values[n]), values[n], "k.", alpha=0.7)
+        ax.annotate(f"{means[i]:.2f}", (i, means[i]), textcoords="offset points", xytext=(0, 8), ha="center")
+    low = min(min(v) for v in values.values())
+    ax.set_ylim(max(0.0, low - 0.1 * (max(means) - low + 1) - 1), None)
+    ax.set(ylabel=ylabel, title=title)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+
+
+def sweep_plot(rows: Sequence[dict], params: Sequence[str], path: str | Path) -> None:
+    """Test accuracy against each swept parameter (mean over everything else, dots = runs)."""
+    import numpy as np
+
+    params = [p for p in params if len({json_key(r[p]) for r in rows}) > 1] or list(params)[:1]
+    fig, axes = plt.subplots(1, len(params), figsize=(4.2 * len(params), 3.8), squeeze=False)
+    for ax, p in zip(axes[0], params):
+        labels = list(dict.fromkeys(json_key(r[p]) for r in rows))
+        for i, label in enumerate(labels):
+            accs = [100 * r["test_acc"] for r in rows if json_key(r[p]) == label]
+            ax.bar(i, np.mean(accs), yerr=np.std(accs), capsize=5, color="#8fb3d9", edgecolor="#2a4d69")
+            ax.plot([i] * len(accs), accs, "k.", alpha=0.6)
+        ax.set_xticks(range(len(labels)), labels)
+        low = min(100 * r["test_acc"] for r in rows)
+        ax.set_ylim(max(0.0, low - 5), None)
+        ax.set(xlabel=p, ylabel="test accuracy (%)")
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+
+
+def json_key(value) -> str:
+    """A category label for a swept value (null ratio means learned)."""
+    return "learned" if value is None else str(value)

@@ -25,6 +25,7 @@ def test_train_export_deploy(tmp_path, capsys):
 @pytest.mark.parametrize("argv, fragment", [
     (["train", "--set", "snn.hidden=[-1]"], "snn.hidden"),
     (["train", "--set", "bogus"], "SECTION.KEY=VALUE"),
+    (["train", "--set", "nosuch.key=1"], "SECTION.FIELD"),
     (["train", "--data", "nowhere"], "dataset spec"),
     (["export", "/nonexistent/run", "-o", "x.h5"], "missing config.json"),
     (["deploy", "/nonexistent/model.h5"], "does not exist"),

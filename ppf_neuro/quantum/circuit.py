@@ -18,6 +18,7 @@ Inputs broadcast: ``x`` of shape (B, k) runs B circuits in one call.
 from __future__ import annotations
 
 import pennylane as qml
+from pennylane.exceptions import DeviceError
 import torch
 
 from ppf_neuro.config import QuantumConfig
@@ -57,7 +58,7 @@ def make_device(name: str, wires: int, shots: int | None = None):
         raise PPFError(f"shots must be a positive integer or none, got {shots}")
     try:
         return qml.device(name, wires=wires, shots=shots)
-    except qml.DeviceError as e:
+    except DeviceError as e:
         raise PPFError(f"PennyLane device '{name}': {e}") from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pennylane as qml
 import torch
 
 from ppf_neuro.config import QuantumConfig
@@ -43,3 +44,24 @@ class QuantumNet(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.expectations(x))
+
+    @torch.no_grad()
+    def resources(self, x: torch.Tensor) -> dict:
+        """Gate-level resources of one sample's circuit on this device (PennyLane's ``specs``).
+
+        One circuit execution per sample (analytic or ``shots`` repetitions);
+        gradients are not needed at deployment.
+        """
+        features = self.reduction(torch.as_tensor(x)[:1])[0].double()
+        specs = qml.specs(self.qnode, level="device")(features, self.weights.double())
+        res = specs["resources"]
+        return {
+            "qubits": int(res.num_wires),
+            "gates": int(res.num_gates),
+            "gate_types": dict(res.gate_types),
+            "depth": int(res.depth),
+            "two_qubit_gates": int(res.gate_sizes.get(2, 0)),
+            "shots": res.shots.total_shots,
+            "circuit_executions": 1,
+            "trainable_circuit_parameters": int(self.weights.numel()),
+        }

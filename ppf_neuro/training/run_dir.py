@@ -7,7 +7,8 @@ Layout of ``RUN_DIR``::
     metrics.csv / .json  one row per epoch
     learning_curve.png
 
-Every file is written atomically, so an interrupted run never leaves a torn file.
+Every file is written atomically, so an interrupted run never leaves a torn file,
+and ``metrics.json`` is written last: its presence marks a finished run.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ def save_run(run_dir: str | Path, run: TrainedRun) -> None:
     })
     with atomic_path(run_dir / "checkpoint.pt") as tmp:
         torch.save({"state_dict": run.model.state_dict()}, tmp)
-    write_json(run_dir / "metrics.json", run.history)
     buf = io.StringIO()
     if run.history:
         columns = list(dict.fromkeys(k for row in run.history for k in row))
@@ -61,6 +61,12 @@ def save_run(run_dir: str | Path, run: TrainedRun) -> None:
         writer.writerows(run.history)
     write_text(run_dir / "metrics.csv", buf.getvalue())
     learning_curve(run.history, run_dir / "learning_curve.png", title=f"{run.config.model} on {run.dataset}")
+    write_json(run_dir / "metrics.json", run.history)
+
+
+def is_finished(run_dir: str | Path) -> bool:
+    """True once :func:`save_run` has completed in ``run_dir``."""
+    return (Path(run_dir) / "metrics.json").is_file()
 
 
 def load_run(run_dir: str | Path) -> TrainedRun:

@@ -1,0 +1,1 @@
+"""Analysis of deployment reports: energy estimates, summaries and plots."""

@@ -1,0 +1,53 @@
+"""The sweep: grid expansion, validation before work, aggregation over seeds, and resume."""
+
+import json
+
+import pytest
+
+from ppf_neuro.cli import main
+from ppf_neuro.errors import PPFError
+from ppf_neuro.training.sweep import aggregate, make_trials
+
+BASE = {"model": "snn", "data": {"spec": "digits", "train_limit": 120, "test_limit": 30},
+        "encoding": {"steps": 4}, "snn": {"hidden": [8]}, "train": {"epochs": 1, "batch_size": 60}}
+
+
+def test_grid_is_the_cartesian_product():
+    trials = make_trials(BASE, {"encoding.steps": [4, 6], "train.seed": [0, 1, 2]})
+    assert len(trials) == 6
+    assert {(t.config.encoding.steps, t.config.train.seed) for t in trials} == {(s, k) for s in (4, 6) for k in (0, 1, 2)}
+    assert len({t.name for t in trials}) == 6
+
+
+def test_bad_values_fail_before_any_training():
+    with pytest.raises(PPFError, match="fusion.ratio"):
+        make_trials(BASE, {"fusion.ratio": [0.5, 2.0]})
+    with pytest.raises(PPFError, match="SECTION.FIELD"):
+        make_trials(BASE, {"nonsense": [1]})
+    with pytest.raises(PPFError, match="non-empty lists"):
+        make_trials(BASE, {"encoding.steps": []})
+
+
+def test_aggregate_over_seeds_by_hand():
+    rows = [{"model": "a", "train.seed": s, "test_acc": acc, "test_loss": 1.0} for s, acc in enumerate([0.5, 0.7])]
+    (entry,) = aggregate(rows, ["model", "train.seed"])
+    assert entry["test_acc"] == pytest.approx(0.6) and entry["test_acc_std"] == pytest.approx(0.1)
+    assert entry["seeds"] == 2
+
+
+def test_sweep_resumes_without_redoing_finished_runs(tmp_path, capsys):
+    spec = tmp_path / "sweep.json"
+    spec.write_text(json.dumps({"base": BASE, "grid": {"encoding.steps": [4, 6], "train.seed": [0]}}))
+    out = tmp_path / "out"
+    argv = ["--quiet", "sweep", str(spec), "-o", str(out), "--workers", "1"]
+    assert main(argv) == 0
+    runs = sorted(p for p in (out / "runs").iterdir())
+    assert len(runs) == 2 and (out / "table.md").is_file() and (out / "accuracy.png").is_file()
+    stamps = {p.name: (p / "checkpoint.pt").stat().st_mtime_ns for p in runs}
+    # Interrupt one run: without metrics.json it counts as unfinished and is trained again.
+    (runs[1] / "metrics.json").unlink()
+    assert main(argv) == 0
+    assert (runs[0] / "checkpoint.pt").stat().st_mtime_ns == stamps[runs[0].name]
+    assert (runs[1] / "checkpoint.pt").stat().st_mtime_ns != stamps[runs[1].name]
+    rows = json.loads((out / "results.json").read_text())
+    assert [r["encoding.steps"] for r in rows] == [4, 6]

@@ -118,6 +118,28 @@ def cmd_analyze(args) -> None:
     print(f"summary, layers.csv and plots written to {args.plots}")
 
 
+def cmd_robustness(args) -> None:
+    from ppf_neuro.config import DataConfig
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.robustness import default_conditions, markdown, robustness_table, write_robustness
+    from ppf_neuro.training.run_dir import load_run
+
+    runs = {}
+    for run_dir in args.runs:
+        run = load_run(run_dir)
+        name = run.config.model if run.config.model not in runs else f"{run.config.model} ({run_dir.name})"
+        runs[name] = run
+    data = load_dataset(DataConfig(spec=args.data or next(iter(runs.values())).config.data.spec, test_limit=args.samples))
+    for name, run in runs.items():
+        if run.image_shape != data.image_shape:
+            raise PPFError(f"{name}: trained on images {run.image_shape}, '{data.name}' has {data.image_shape}")
+    conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise)
+    rows = robustness_table(runs, data.test, conditions, progress=not args.quiet)
+    write_robustness(rows, list(runs), args.out)
+    print(markdown(rows, list(runs)))
+    print(f"table, CSV and plot written to {args.out}")
+
+
 def _read_report(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
@@ -164,6 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--plots", type=Path, default=Path("out/analysis"), help="directory for summary and PNGs")
     a.add_argument("--profile", default="loihi", help="neuromorphic energy profile (ppf_neuro/analysis/profiles.json)")
     a.set_defaults(func=cmd_analyze)
+
+    r = sub.add_parser("robustness", help="accuracy of trained runs under input noise and quantum device noise")
+    r.add_argument("runs", type=Path, nargs="+", help="run directories (e.g. one per model)")
+    r.add_argument("--data", help="dataset spec (default: the first run's)")
+    r.add_argument("--samples", type=int, default=500, help="test samples per condition (default 500)")
+    r.add_argument("--noise", nargs="+", default=["gaussian", "uniform", "salt_pepper"],
+                   choices=["gaussian", "uniform", "salt_pepper"])
+    r.add_argument("--levels", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9])
+    r.add_argument("--depolarizing", nargs="*", type=float, default=[0.01, 0.05],
+                   help="depolarising probabilities for the quantum branch (default.mixed)")
+    r.add_argument("--shots", nargs="*", type=int, default=[100, 1000], help="finite shot counts for the quantum branch")
+    r.add_argument("-o", "--out", type=Path, default=Path("out/robustness"))
+    r.set_defaults(func=cmd_robustness)
 
     w = sub.add_parser("sweep", help="train a grid of configurations (resumable) and tabulate them")
     w.add_argument("sweep_file", type=Path, help='JSON: {"base": {...partial config...}, "grid": {"KEY": [values]}}')

@@ -91,3 +91,29 @@ def sweep_plot(rows: Sequence[dict], params: Sequence[str], path: str | Path) ->
 def json_key(value) -> str:
     """A category label for a swept value (null ratio means learned)."""
     return "learned" if value is None else str(value)
+
+
+def robustness_plot(rows: Sequence[dict], names: Sequence[str], path: str | Path) -> None:
+    """Accuracy against noise level, one panel per noise kind, one line per model."""
+    clean = next((r for r in rows if r["noise"] == "clean"), None)
+    kinds = [k for k in dict.fromkeys(r["noise"] for r in rows) if k != "clean"]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(4.5 * len(kinds), 4), squeeze=False)
+    for ax, kind in zip(axes[0], kinds):
+        sub = [r for r in rows if r["noise"] == kind]
+        levels = [r["level"] for r in sub]
+        for name in names:
+            ax.plot(levels, [100 * r[name] for r in sub], "o-", label=name)
+        if kind != "shots" and clean is not None:
+            ax.set_prop_cycle(None)
+            for name in names:
+                ax.axhline(100 * clean[name], ls=":", lw=0.8)
+        ax.set(xlabel="shots" if kind == "shots" else f"{kind} intensity", ylabel="test accuracy (%)", title=kind)
+        if kind == "shots" or (min(levels) > 0 and max(levels) / min(levels) > 20):
+            ax.set_xscale("log")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle("robustness (dotted: clean accuracy)")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)

@@ -1,0 +1,34 @@
+r"""Input noise on pixels in [0, 1], as in the paper's code lineage.
+
+* ``gaussian``: :math:`x + \mathcal N(0, \sigma^2)` with variance :math:`\sigma^2` = intensity
+* ``uniform``: :math:`x + U(0, \text{intensity})`
+* ``salt_pepper``: a share "intensity" of pixels set to 0 or 1 with equal odds
+
+Results are clipped back to [0, 1] (the encoder's domain).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ppf_neuro.errors import PPFError
+
+KINDS = ("gaussian", "uniform", "salt_pepper")
+
+
+def corrupt(images: torch.Tensor, kind: str, intensity: float, generator: torch.Generator) -> torch.Tensor:
+    if intensity < 0 or (kind == "salt_pepper" and intensity > 1):
+        raise PPFError(f"noise intensity for {kind} must lie in [0, {'1' if kind == 'salt_pepper' else 'inf'}), got {intensity}")
+    if kind == "gaussian":
+        noisy = images + math.sqrt(intensity) * torch.randn(images.shape, generator=generator)
+    elif kind == "uniform":
+        noisy = images + intensity * torch.rand(images.shape, generator=generator)
+    elif kind == "salt_pepper":
+        hit = torch.rand(images.shape, generator=generator) < intensity
+        salt = torch.rand(images.shape, generator=generator) < 0.5
+        noisy = torch.where(hit, salt.to(images.dtype), images)
+    else:
+        raise PPFError(f"unknown noise kind '{kind}'; expected one of {list(KINDS)}")
+    return noisy.clamp(0.0, 1.0)

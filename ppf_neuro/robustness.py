@@ -1,0 +1,99 @@
+"""Accuracy of trained models under input noise and, for the quantum branch, device noise.
+
+Input noise is evaluated on the PyTorch models: their spiking branch is what
+Lava runs, spike for spike (tested), so the figures hold for the deployment.
+Device noise rebuilds each model's quantum branch on a noisy PennyLane device
+(depolarising channel after every gate on ``default.mixed``, or finite shots)
+with the trained weights; the spiking-only model is unaffected by it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from ppf_neuro.atomic import write_json, write_text
+from ppf_neuro.data import Split
+from ppf_neuro.noise import corrupt
+from ppf_neuro.quantum import QuantumNet
+from ppf_neuro.training.run_dir import TrainedRun
+from ppf_neuro.training.trainer import evaluate
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str  # gaussian | uniform | salt_pepper | depolarizing | shots | clean
+    level: float
+
+    @property
+    def label(self) -> str:
+        return self.kind if self.kind == "clean" else f"{self.kind} {self.level:g}"
+
+
+def _with_noisy_device(run: TrainedRun, cond: Condition) -> torch.nn.Module:
+    """The run's model with its quantum branch on a noisy device (same weights)."""
+    model = run.model
+    if not hasattr(model, "qnn"):
+        return model
+    device, shots, p = ("default.mixed", None, cond.level) if cond.kind == "depolarizing" else \
+        ("default.qubit", int(cond.level), 0.0)
+    noisy = QuantumNet(run.config.quantum, model.qnn.in_features, run.num_classes, device, shots, p)
+    noisy.load_state_dict(model.qnn.state_dict())
+    clone = type(model)(run.config, run.image_shape, run.num_classes)
+    clone.load_state_dict(model.state_dict())
+    clone.qnn = noisy
+    return clone.eval()
+
+
+def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0) -> float:
+    images = torch.from_numpy(split.images)
+    if cond.kind in ("gaussian", "uniform", "salt_pepper"):
+        images = corrupt(images, cond.kind, cond.level, torch.Generator().manual_seed(seed))
+        return evaluate(run.model, Split(images.numpy(), split.labels), run.config)["acc"]
+    model = _with_noisy_device(run, cond) if cond.kind in ("depolarizing", "shots") else run.model
+    return evaluate(model, split, run.config)["acc"]
+
+
+def robustness_table(runs: dict[str, TrainedRun], split: Split, conditions: list[Condition],
+                     progress: bool = True) -> list[dict]:
+    rows = []
+    for cond in tqdm(conditions, desc="robustness", disable=not progress):
+        rows.append({"noise": cond.kind, "level": cond.level,
+                     **{name: accuracy_under(run, split, cond) for name, run in runs.items()}})
+    return rows
+
+
+def markdown(rows: list[dict], names: list[str]) -> str:
+    lines = ["| noise | level | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for r in rows:
+        lines.append(f"| {r['noise']} | {r['level']:g} | " + " | ".join(f"{100 * r[n]:.2f}" for n in names) + " |")
+    return "\n".join(lines)
+
+
+def write_robustness(rows: list[dict], names: list[str], out: Path) -> None:
+    from ppf_neuro.plots import robustness_plot
+
+    write_json(out / "robustness.json", rows)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["noise", "level", *names])
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(out / "robustness.csv", buf.getvalue())
+    write_text(out / "robustness.md", markdown(rows, names) + "\n")
+    robustness_plot(rows, names, out / "robustness.png")
+
+
+def default_conditions(levels: list[float], depolarizing: list[float], shots: list[int], kinds: list[str]) -> list[Condition]:
+    conds = [Condition("clean", 0.0)]
+    conds += [Condition(k, lv) for k in kinds for lv in levels]
+    conds += [Condition("depolarizing", p) for p in depolarizing]
+    conds += [Condition("shots", float(s)) for s in shots]
+    return conds
+
+
+

@@ -1,0 +1,75 @@
+"""Input noise matches its definition; robustness evaluation under input and device noise."""
+
+import json
+
+import pytest
+import torch
+
+from ppf_neuro.cli import main
+from ppf_neuro.data import load_dataset
+from ppf_neuro.errors import PPFError
+from ppf_neuro.noise import corrupt
+from ppf_neuro.robustness import Condition, accuracy_under
+from ppf_neuro.training.run_dir import save_run
+from ppf_neuro.training.trainer import evaluate
+
+GRAY = torch.full((200, 1, 10, 10), 0.5)
+
+
+def gen():
+    return torch.Generator().manual_seed(0)
+
+
+def test_gaussian_has_variance_equal_to_intensity():
+    noise = corrupt(GRAY, "gaussian", 0.01, gen()) - GRAY  # sigma 0.1: clipping at 0 and 1 is 5 sigma away
+    assert noise.mean().abs() < 0.005 and noise.std() == pytest.approx(0.1, rel=0.03)
+
+
+def test_uniform_adds_u_0_intensity():
+    noise = corrupt(GRAY, "uniform", 0.3, gen()) - GRAY
+    assert noise.min() >= 0 and noise.max() <= 0.3 and noise.mean() == pytest.approx(0.15, abs=0.005)
+
+
+def test_salt_and_pepper_hits_the_given_share():
+    noisy = corrupt(GRAY, "salt_pepper", 0.2, gen())
+    hit = noisy != 0.5
+    assert hit.float().mean() == pytest.approx(0.2, abs=0.01)
+    assert set(noisy[hit].unique().tolist()) == {0.0, 1.0}
+
+
+def test_results_stay_in_unit_interval_and_zero_is_identity():
+    assert torch.equal(corrupt(GRAY, "gaussian", 0.0, gen()), GRAY)
+    strong = corrupt(GRAY, "gaussian", 0.9, gen())
+    assert strong.min() >= 0 and strong.max() <= 1
+
+
+def test_bad_noise():
+    with pytest.raises(PPFError, match="unknown noise kind"):
+        corrupt(GRAY, "speckle", 0.1, gen())
+    with pytest.raises(PPFError, match="intensity"):
+        corrupt(GRAY, "salt_pepper", 1.5, gen())
+
+
+def test_clean_and_device_noise(tiny_run, ppf_run):
+    split = load_dataset(tiny_run.config.data).test
+    assert accuracy_under(tiny_run, split, Condition("clean", 0)) == evaluate(tiny_run.model, split, tiny_run.config)["acc"]
+    # Device noise touches only the quantum branch: the spiking-only model is unchanged.
+    assert accuracy_under(tiny_run, split, Condition("depolarizing", 0.05)) == accuracy_under(tiny_run, split, Condition("clean", 0))
+    noisy = accuracy_under(ppf_run, split, Condition("depolarizing", 0.05))
+    assert 0.0 <= noisy <= 1.0
+
+
+def test_robustness_cli(tiny_run, ppf_run, tmp_path, capsys):
+    save_run(tmp_path / "snn", tiny_run)
+    save_run(tmp_path / "ppf", ppf_run)
+    out = tmp_path / "rob"
+    assert main(["--quiet", "robustness", str(tmp_path / "snn"), str(tmp_path / "ppf"), "--samples", "20",
+                 "--levels", "0.1", "0.9", "--noise", "gaussian", "salt_pepper", "--depolarizing", "0.02",
+                 "--shots", "50", "-o", str(out)]) == 0
+    rows = json.loads((out / "robustness.json").read_text())
+    assert [(r["noise"], r["level"]) for r in rows] == [("clean", 0), ("gaussian", 0.1), ("gaussian", 0.9),
+                                                         ("salt_pepper", 0.1), ("salt_pepper", 0.9),
+                                                         ("depolarizing", 0.02), ("shots", 50)]
+    assert set(rows[0]) == {"noise", "level", "snn", "ppf"}
+    assert (out / "robustness.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| gaussian | 0.9 |" in capsys.readouterr().out

@@ -43,28 +43,6 @@ def learning_curve(history: Sequence[dict], path: str | Path, title: str = "") -
     plt.close(fig)
 
 
-def bar_chart(values: dict[str, Sequence[float]], path: str | Path, ylabel: str, title: str = "") -> None:
-    """One bar per key at the mean of its values, error bar = standard deviation, dots = the values."""
-    import numpy as np
-
-    names = list(values)
-    means = [float(np.mean(values[n])) for n in names]
-    stds = [float(np.std(values[n])) for n in names]
-    fig, ax = plt.subplots(figsize=(1.6 * len(names) + 2, 4))
-    ax.bar(names, means, yerr=stds, capsize=6, color="#8fb3d9", edgecolor="#2a4d69")
-    for i, n in enumerate(names):
-        ax.plot([i] * len(values[n]), values[n], "k.", alpha=0.7)
-        ax.annotate(f"{means[i]:.2f}", (i, means[i]), textcoords="offset points", xytext=(0, 8), ha="center")
-    low = min(min(v) for v in values.values())
-    ax.set_ylim(max(0.0, low - 0.1 * (max(means) - low + 1) - 1), None)
-    ax.set(ylabel=ylabel, title=title)
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-
-
 def sweep_plot(rows: Sequence[dict], params: Sequence[str], path: str | Path) -> None:
     """Test accuracy against each swept parameter (mean over everything else, dots = runs)."""
     import numpy as np
@@ -94,26 +72,29 @@ def json_key(value) -> str:
 
 
 def robustness_plot(rows: Sequence[dict], names: Sequence[str], path: str | Path) -> None:
-    """Accuracy against noise level, one panel per noise kind, one line per model."""
+    """Accuracy against noise level, one panel per noise kind, one colour per model."""
     clean = next((r for r in rows if r["noise"] == "clean"), None)
     kinds = [k for k in dict.fromkeys(r["noise"] for r in rows) if k != "clean"]
-    fig, axes = plt.subplots(1, len(kinds), figsize=(4.5 * len(kinds), 4), squeeze=False)
-    for ax, kind in zip(axes[0], kinds):
+    cols = min(3, len(kinds))
+    nrows = -(-len(kinds) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(5 * cols, 4 * nrows), squeeze=False)
+    colors = {name: plt.cm.tab10(i) for i, name in enumerate(names)}
+    for ax, kind in zip(axes.flat, kinds):
         sub = [r for r in rows if r["noise"] == kind]
         levels = [r["level"] for r in sub]
         for name in names:
-            ax.plot(levels, [100 * r[name] for r in sub], "o-", label=name)
-        if kind != "shots" and clean is not None:
-            ax.set_prop_cycle(None)
-            for name in names:
-                ax.axhline(100 * clean[name], ls=":", lw=0.8)
+            ax.plot(levels, [100 * r[name] for r in sub], "o-", color=colors[name], label=name)
+            if clean is not None:
+                ax.axhline(100 * clean[name], ls=":", lw=0.9, color=colors[name])
         ax.set(xlabel="shots" if kind == "shots" else f"{kind} intensity", ylabel="test accuracy (%)", title=kind)
         if kind == "shots" or (min(levels) > 0 and max(levels) / min(levels) > 20):
             ax.set_xscale("log")
         ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(kinds):]:
+        ax.axis("off")
     axes[0][0].legend(fontsize=8)
-    fig.suptitle("robustness (dotted: clean accuracy)")
+    fig.suptitle("accuracy under noise (dotted: each model's clean accuracy)")
     fig.tight_layout()
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)

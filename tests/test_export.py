@@ -120,3 +120,14 @@ def test_quantum_weights_that_do_not_match_the_circuit(ppf_bundle, tmp_path):
         f["ppf_neuro/state/qnn.weights"] = np.zeros((7, 3, 3), dtype=np.float32)
     with pytest.raises(PPFError, match="weights do not match"):
         load_bundle(path).reference_model()
+
+
+def test_artifacts_get_the_usual_file_mode(tmp_path):
+    import os
+
+    from ppf_neuro.atomic import write_text
+
+    write_text(tmp_path / "a.txt", "x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask

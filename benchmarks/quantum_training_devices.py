@@ -1,10 +1,11 @@
-"""Which PennyLane device and differentiation method should train the quantum branch?
+"""The quantum branch's training paths, side by side: our fast path against PennyLane devices.
 
-Forward + backward samples/s of the same QuantumNet (the default branch:
-784 pixels -> dressed layer -> circuit -> head) on each candidate, measured side
-by side in one run, with the largest output difference from the first one.
+Forward + backward samples/s of the same QuantumNet (784 pixels -> dressed
+layer -> circuit -> head) per candidate, for several qubit counts, with the
+largest difference in outputs and in weight gradients from the
+``default.qubit`` broadcast QNode.
 
-    python benchmarks/quantum_training_devices.py [--qubits 5] [--layers 2] [--batch 64]
+    python benchmarks/quantum_training_devices.py [--qubits 4 8 10] [--layers 3] [--batch 64]
 """
 
 from __future__ import annotations
@@ -18,56 +19,74 @@ from ppf_neuro.config import QuantumConfig
 from ppf_neuro.quantum import QuantumNet
 from ppf_neuro.quantum.circuit import make_qnode
 
+# (label, device, diff_method); device None = our automatic choice (the fast path on default.qubit)
 CANDIDATES = [
-    ("default.qubit", "backprop"),
-    ("default.qubit", "adjoint"),
-    ("lightning.qubit", "adjoint"),
-    ("default.qubit", "parameter-shift"),
+    ("ppf-neuro fast path", None, None),
+    ("default.qubit backprop", "default.qubit", "backprop"),
+    ("lightning.qubit adjoint", "lightning.qubit", "adjoint"),
+    ("default.qubit adjoint", "default.qubit", "adjoint"),
+    ("default.qubit param-shift", "default.qubit", "parameter-shift"),
 ]
 
 
-def measure(net: QuantumNet, x: torch.Tensor, min_seconds: float) -> float:
-    """Samples per second of forward + backward, over at least ``min_seconds``."""
+def step(net: QuantumNet, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     net.zero_grad()
-    net(x).sum().backward()  # warm-up
+    out = net(x)
+    (out * torch.linspace(-1, 1, out.shape[1])).sum().backward()
+    return out.detach(), net.weights.grad.detach().clone()
+
+
+def measure(net: QuantumNet, x: torch.Tensor, min_seconds: float) -> float:
+    """Samples per second of forward + backward, over at least ``min_seconds`` after a warm-up."""
+    step(net, x)
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < min_seconds:
-        net.zero_grad()
-        net(x).sum().backward()
+        step(net, x)
         n += len(x)
     return n / (time.perf_counter() - start)
 
 
+def variant(reference: QuantumNet, cfg: QuantumConfig, device: str | None, method: str | None) -> QuantumNet:
+    net = QuantumNet(cfg, 784, 10)
+    net.load_state_dict(reference.state_dict())
+    if device is not None:
+        net.fast = None
+        net.qnode = make_qnode(cfg, device, diff_method=method)
+    return net
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--qubits", type=int, default=5)
-    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--qubits", type=int, nargs="+", default=[4, 8, 10])
+    p.add_argument("--layers", type=int, default=3)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--skip", nargs="*", default=["default.qubit adjoint", "default.qubit param-shift"],
+                   help="candidates to leave out (the slowest by default)")
     args = p.parse_args()
-
-    cfg = QuantumConfig(qubits=args.qubits, layers=args.layers)
     torch.manual_seed(0)
     x = torch.rand(args.batch, 784)
-    reference = QuantumNet(cfg, 784, 10)
-    with torch.no_grad():
-        ref_out = reference(x)
-    print(f"{args.qubits} qubits, {args.layers} StronglyEntanglingLayers, batch {args.batch}, forward + backward")
-    print(f"{'device':<18}{'diff_method':<18}{'samples/s':>12}{'vs first':>10}{'max |dout|':>13}")
-    first = None
-    for device, method in CANDIDATES:
-        net = QuantumNet(cfg, 784, 10)
-        net.load_state_dict(reference.state_dict())
-        net.qnode = make_qnode(cfg, device, diff_method=method)
-        try:
-            rate = measure(net, x, args.seconds)
-        except NotImplementedError as e:  # e.g. parameter-shift on broadcast trainable inputs
-            print(f"{device:<18}{method:<18}{'unsupported':>12}   {str(e).split('. ')[0][:60]}")
-            continue
-        with torch.no_grad():
-            diff = (net(x) - ref_out).abs().max().item()
-        first = first or rate
-        print(f"{device:<18}{method:<18}{rate:>12.0f}{rate / first:>9.2f}x{diff:>13.1e}")
+    print(f"{args.layers} StronglyEntanglingLayers, batch {args.batch}, forward + backward, torch threads "
+          f"{torch.get_num_threads()}")
+    print(f"{'qubits':>6}  {'path':<27}{'samples/s':>11}{'vs default.qubit':>18}{'max |dout|':>12}{'max |dgrad|':>13}")
+    for n in args.qubits:
+        cfg = QuantumConfig(qubits=n, layers=args.layers)
+        reference = QuantumNet(cfg, 784, 10)
+        base = variant(reference, cfg, "default.qubit", "backprop")
+        ref_out, ref_grad = step(base, x)
+        base_rate = measure(base, x, args.seconds)
+        for label, device, method in CANDIDATES:
+            if label in args.skip:
+                continue
+            net = base if label == "default.qubit backprop" else variant(reference, cfg, device, method)
+            try:
+                rate = base_rate if net is base else measure(net, x, args.seconds)
+            except NotImplementedError as e:  # parameter-shift cannot differentiate broadcast trainable inputs
+                print(f"{n:>6}  {label:<27}{'unsupported':>11}   {str(e).split('. ')[0][:70]}")
+                continue
+            out, grad = step(net, x)
+            print(f"{n:>6}  {label:<27}{rate:>11.0f}{rate / base_rate:>17.2f}x"
+                  f"{(out - ref_out).abs().max().item():>12.1e}{(grad - ref_grad).abs().max().item():>13.1e}")
 
 
 if __name__ == "__main__":

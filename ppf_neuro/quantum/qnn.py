@@ -8,6 +8,7 @@ import torch
 
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.quantum.circuit import make_qnode, run_circuit, weight_shape
+from ppf_neuro.quantum.fast import FastCircuit, fast_path_applies
 from ppf_neuro.quantum.reduction import PCA, make_reduction
 
 
@@ -21,6 +22,11 @@ class QuantumNet(torch.nn.Module):
         device, shots, noise: where the circuit runs; by default the training
             simulator. Deployment rebuilds the module with another device and
             loads the same ``state_dict``.
+
+    On an analytic, noiseless ``default.qubit`` without re-uploading the circuit
+    is evaluated by :class:`~ppf_neuro.quantum.fast.FastCircuit` (same outputs
+    and gradients as the QNode, to 1e-12); ``self.qnode`` is always built and
+    used otherwise, and for drawings and resource counts.
     """
 
     def __init__(self, cfg: QuantumConfig, in_features: int, num_classes: int,
@@ -32,6 +38,7 @@ class QuantumNet(torch.nn.Module):
         self.weights = torch.nn.Parameter(torch.empty(weight_shape(cfg)).uniform_(0, 2 * np.pi))
         self.head = torch.nn.Linear(cfg.qubits, num_classes)
         self.qnode = make_qnode(cfg, device, shots, noise)
+        self.fast = FastCircuit(cfg) if fast_path_applies(cfg, device, shots, noise) else None
 
     def fit_reduction(self, features: np.ndarray) -> None:
         """Fit data-dependent reductions (PCA) on training inputs; others ignore it."""
@@ -40,6 +47,8 @@ class QuantumNet(torch.nn.Module):
 
     def expectations(self, x: torch.Tensor) -> torch.Tensor:
         """<Z_i> per sample, (N, qubits)."""
+        if self.fast is not None:
+            return self.fast(self.reduction(x), self.weights).float()
         return run_circuit(self.qnode, self.reduction(x), self.weights)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

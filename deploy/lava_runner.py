@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -120,3 +121,35 @@ def run_on_lava(net_path: str, spikes: np.ndarray, progress: bool = True) -> Lav
         first = np.moveaxis(per_sample[..., 0, :], -1, 0)  # T, *lava_shape
         raster.append(_from_lava_layout(np.moveaxis(first, 0, -1)).astype(np.int8))
     return LavaResult(SpikeCounts(layers), total, seconds, raster)
+
+
+def run_shard(bundle: bytes, spikes: np.ndarray) -> LavaResult:
+    """One worker's share: its own Lava run on ``spikes``, from the bundle's bytes.
+
+    Workers get the file's content, not its path, so they need no shared filesystem.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bundle.h5"
+        path.write_bytes(bundle)
+        return run_on_lava(str(path), spikes, progress=False)
+
+
+def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
+    """Shard results in order, as one run over all samples."""
+    layers = [np.concatenate([p.counts.layers[i] for p in parts]) for i in range(len(parts[0].counts.layers))]
+    return LavaResult(SpikeCounts(layers), sum(p.steps for p in parts), seconds, parts[0].raster)
+
+
+def run_on_lava_sharded(net_path: str, spikes: np.ndarray, workers: int, ray_address: str | None = None,
+                        progress: bool = True) -> LavaResult:
+    """Split the samples into ``workers`` contiguous shards, one Lava run each, merged in order."""
+    from ppf_neuro.executors import run_tasks
+
+    start = time.perf_counter()
+    bundle = Path(net_path).read_bytes()
+    shards = [s for s in np.array_split(spikes, workers) if len(s)]
+    parts = run_tasks(run_shard, [(bundle, s) for s in shards], workers, ray_address, desc="Lava shards",
+                      progress=progress)
+    return merge(parts, time.perf_counter() - start)

@@ -17,7 +17,7 @@ import torch
 from deploy.activity import activity_section
 from deploy.bundle import load_bundle
 from deploy.fuser import Fuser
-from deploy.lava_runner import run_on_lava
+from deploy.lava_runner import run_on_lava, run_on_lava_sharded
 from deploy.quantum_runner import run_quantum
 from deploy.report import lava_section, outputs_section
 from deploy.torch_reference import predict, run_on_torch
@@ -29,8 +29,14 @@ from ppf_neuro.readout import spike_logits
 
 
 def deploy(bundle_path: str | Path, data_spec: str, samples: int | None = None, qdevice: str | None = None,
-           shots: int | None = None, noise: float = 0.0, progress: bool = True) -> dict:
-    """Run the bundle on the first ``samples`` test images of ``data_spec`` and report."""
+           shots: int | None = None, noise: float = 0.0, progress: bool = True, workers: int = 1,
+           ray_address: str | None = None) -> dict:
+    """Run the bundle on the first ``samples`` test images of ``data_spec`` and report.
+
+    ``workers`` > 1 (or ``ray_address``) shards the samples over that many Lava
+    runs in parallel processes (or Ray tasks); the merged counts are those of
+    one run, in sample order.
+    """
     if samples is not None and samples < 1:
         raise PPFError(f"--samples must be at least 1, got {samples}")
     bundle = load_bundle(bundle_path)
@@ -52,7 +58,10 @@ def deploy(bundle_path: str | Path, data_spec: str, samples: int | None = None, 
               "trained_on": bundle.dataset, "config": cfg.to_dict(), "versions": bundle.versions}
     deployed: dict[str, np.ndarray] = {}
     if bundle.has_snn:
-        lava = run_on_lava(str(bundle.path), spikes, progress=progress)
+        if workers > 1 or ray_address:
+            lava = run_on_lava_sharded(str(bundle.path), spikes, workers, ray_address, progress)
+        else:
+            lava = run_on_lava(str(bundle.path), spikes, progress=progress)
         report["lava"] = lava_section(lava, run_on_torch(reference_model.snn, spikes))
         report["activity"] = activity_section(reference_model.snn, spikes, lava)
         counts = torch.from_numpy(lava.counts.output).float()

@@ -72,7 +72,7 @@ def cmd_deploy(args) -> None:
     from ppf_neuro.atomic import write_json
 
     report = deploy(args.bundle, args.data, args.samples, qdevice=args.qdevice, shots=args.shots,
-                    noise=args.noise, progress=not args.quiet)
+                    noise=args.noise, progress=not args.quiet, workers=args.workers, ray_address=args.ray)
     if args.report:
         write_json(args.report, report)
     print(summary_table(report))
@@ -86,7 +86,7 @@ def cmd_sweep(args) -> None:
     base, grid = load_sweep_file(args.sweep_file)
     trials = make_trials(base, grid)
     print(f"sweep of {len(trials)} runs over {list(grid)} into {args.out} ({args.workers} workers)")
-    run_sweep(trials, args.out, args.workers, progress=not args.quiet)
+    run_sweep(trials, args.out, args.workers, progress=not args.quiet, ray_address=args.ray)
     print((args.out / "table.md").read_text())
     print(f"results: {args.out / 'results.csv'}, plot: {args.out / 'accuracy.png'}")
 
@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
     d.add_argument("--noise", type=float, default=0.0,
                    help="depolarising probability after every gate (needs a mixed-state device, e.g. default.mixed)")
+    d.add_argument("--workers", type=int, default=1, help="shard the samples over N Lava runs in parallel processes")
+    d.add_argument("--ray", metavar="ADDRESS", help="run the shards as Ray tasks: auto, HOST:PORT, or local")
     d.set_defaults(func=cmd_deploy)
     a = sub.add_parser("analyze", help="spikes, synaptic ops, energy and quantum resources from deploy reports")
     a.add_argument("reports", type=Path, nargs="+", help="report JSON files written by deploy --report")
@@ -204,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("sweep_file", type=Path, help='JSON: {"base": {...partial config...}, "grid": {"KEY": [values]}}')
     w.add_argument("-o", "--out", type=Path, default=Path("out/sweep"))
     w.add_argument("--workers", type=int, default=2, help="parallel training processes (default 2)")
+    w.add_argument("--ray", metavar="ADDRESS", help="run trials as Ray tasks: auto, HOST:PORT, or local")
     w.set_defaults(func=cmd_sweep)
     return p
 

@@ -20,18 +20,16 @@ import csv
 import io
 import itertools
 import json
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
-from tqdm.auto import tqdm
 
 from ppf_neuro.atomic import write_json, write_text
 from ppf_neuro.config import RunConfig, set_value
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
+from ppf_neuro.executors import run_tasks
 from ppf_neuro.training.run_dir import TrainedRun, is_finished, save_run
 from ppf_neuro.training.trainer import train_model
 
@@ -90,19 +88,22 @@ def run_trial(cfg_dict: dict, run_dir: str) -> list[dict]:
     return json.loads((Path(run_dir) / "metrics.json").read_text())
 
 
-def run_sweep(trials: list[Trial], out: str | Path, workers: int = 2, progress: bool = True) -> list[dict]:
-    """Run every trial (``workers`` processes, one torch thread each) and write the summary."""
+def run_sweep(trials: list[Trial], out: str | Path, workers: int = 2, progress: bool = True,
+              ray_address: str | None = None) -> list[dict]:
+    """Run every trial (local processes, or Ray tasks) and write the summary.
+
+    On Ray each trial writes its run directory where the worker runs: point
+    ``out`` at a filesystem the cluster shares.
+    """
     out = Path(out)
+    args = [(t.config.to_dict(), str((out / "runs" / t.name).resolve())) for t in trials]
+    histories = run_tasks(run_trial, args, workers, ray_address, desc="sweep", progress=progress)
     rows = []
-    # One torch thread per worker: two workers with two threads each on two cores ran 4x slower.
-    with ProcessPoolExecutor(max(1, workers), initializer=torch.set_num_threads, initargs=(1,)) as pool:
-        futures = [pool.submit(run_trial, t.config.to_dict(), str(out / "runs" / t.name)) for t in trials]
-        for trial, future in tqdm(zip(trials, futures), total=len(trials), desc="sweep", disable=not progress):
-            history = future.result()
-            last = history[-1]
-            rows.append({**trial.values, "test_acc": last["test_acc"], "test_loss": last["test_loss"],
-                         **({"ratio": last["ratio"]} if "ratio" in last else {}),
-                         "train_seconds": sum(r["seconds"] for r in history), "run": trial.name})
+    for trial, history in zip(trials, histories):
+        last = history[-1]
+        rows.append({**trial.values, "test_acc": last["test_acc"], "test_loss": last["test_loss"],
+                     **({"ratio": last["ratio"]} if "ratio" in last else {}),
+                     "train_seconds": sum(r["seconds"] for r in history), "run": trial.name})
     write_summary(rows, list(trials[0].values), out)
     return rows
 

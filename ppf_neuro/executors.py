@@ -1,0 +1,58 @@
+"""Where independent tasks run: local worker processes (default) or a Ray cluster.
+
+Sweep trials and deployment shards are independent, so one function runs a
+list of them and returns their results in order. Locally it is a process pool
+(one torch thread per worker: two workers with two threads each on two cores
+ran 4x slower). With ``ray_address`` each task is a Ray task (one CPU each) on
+an existing cluster (``auto`` or ``HOST:PORT``), or on a Ray instance started
+here (``local``). Ray is an optional extra: ``pip install 'ppf-neuro[cluster]'``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from typing import Callable, Sequence
+
+import torch
+from tqdm.auto import tqdm
+
+from ppf_neuro.errors import PPFError
+
+
+def _single_threaded(fn: Callable, *args):
+    torch.set_num_threads(1)
+    return fn(*args)
+
+
+def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address: str | None = None,
+              desc: str = "tasks", progress: bool = True) -> list:
+    """``[fn(*a) for a in args]``, computed in parallel, results in the order of ``args``."""
+    if workers < 1:
+        raise PPFError(f"--workers must be at least 1, got {workers}")
+    if ray_address:
+        return _run_on_ray(fn, args, ray_address, desc, progress)
+    with ProcessPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        futures = [pool.submit(fn, *a) for a in args]
+        return [f.result() for f in tqdm(futures, desc=desc, disable=not progress)]
+
+
+def _run_on_ray(fn: Callable, args: Sequence[tuple], address: str, desc: str, progress: bool) -> list:
+    try:
+        import ray
+    except ImportError:
+        raise PPFError("--ray needs the optional extra: pip install 'ppf-neuro[cluster]'") from None
+    if not ray.is_initialized():
+        try:
+            ray.init(address=None if address == "local" else address, include_dashboard=False,
+                     log_to_driver=False, configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as e:
+            raise PPFError(f"cannot connect to the Ray cluster at '{address}': {e}") from None
+    task = ray.remote(num_cpus=1)(_single_threaded)
+    refs = [task.remote(fn, *a) for a in args]
+    bar = tqdm(total=len(refs), desc=f"{desc} (ray)", disable=not progress)
+    pending = list(refs)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        bar.update(len(done))
+    bar.close()
+    return ray.get(refs)

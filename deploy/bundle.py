@@ -53,9 +53,18 @@ class Bundle:
         return qnet.eval()
 
 
-def _read_state(group: h5py.Group) -> dict[str, np.ndarray]:
+def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
+    """Every tensor of the state group; each must be a numeric array."""
     state = {}
-    group.visititems(lambda name, obj: state.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            value = np.asarray(obj[()])
+            if not (np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_):
+                raise PPFError(f"{path}: state tensor '{name}' has dtype {value.dtype}, expected numbers")
+            state[name] = value
+
+    group.visititems(visit)
     return state
 
 
@@ -88,7 +97,7 @@ def load_bundle(path: str | Path) -> Bundle:
                 class_names=json.loads(meta["class_names"]),
                 dataset=str(meta["dataset"]),
                 versions=json.loads(meta["versions"]),
-                state=_read_state(f[STATE_GROUP]),
+                state=_read_state(f[STATE_GROUP], path),
                 fusion=json.loads(meta["fusion"]) if "fusion" in meta else None,
                 has_snn=NETX_GROUP in f,
             )
@@ -100,4 +109,5 @@ def load_bundle(path: str | Path) -> Bundle:
         raise PPFError(f"{path}: a '{config.model}' bundle {'lacks' if not bundle.has_snn else 'should not have'} the netx group '/{NETX_GROUP}'")
     if (bundle.fusion is None) == (config.model == "ppf"):
         raise PPFError(f"{path}: fusion parameters must be present exactly for ppf bundles")
+    bundle.reference_model()  # weights must fit the config (shapes, names) before anything runs
     return bundle

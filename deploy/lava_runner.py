@@ -77,7 +77,10 @@ def run_on_lava(net_path: str, spikes: np.ndarray, progress: bool = True) -> Lav
     from lava.proc import io
 
     n, steps = spikes.shape[0], spikes.shape[-1]
-    net = netx.hdf5.Network(net_config=str(net_path), reset_interval=steps, reset_offset=1)
+    try:
+        net = netx.hdf5.Network(net_config=str(net_path), reset_interval=steps, reset_offset=1)
+    except Exception as e:  # netx raises KeyError, ValueError, NotImplementedError ... on bad layouts
+        raise PPFError(f"{net_path}: netx cannot build the network: {type(e).__name__}: {e}") from None
     input_shape = tuple(net.inp.shape)
     if int(np.prod(input_shape)) != int(np.prod(spikes.shape[1:-1])):
         raise PPFError(

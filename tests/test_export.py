@@ -131,3 +131,38 @@ def test_artifacts_get_the_usual_file_mode(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_state_of_wrong_dtype(ppf_bundle, tmp_path):
+    path = tmp_path / "dtype.h5"
+    path.write_bytes(ppf_bundle.read_bytes())
+    with h5py.File(path, "a") as f:
+        del f["ppf_neuro/state/qnn.head.bias"]
+        f["ppf_neuro/state/qnn.head.bias"] = np.array([b"evil"] * 10)
+    with pytest.raises(PPFError, match="'qnn.head.bias' has dtype"):
+        load_bundle(path)
+
+
+def test_missing_state_tensor(tiny_bundle, tmp_path):
+    path = tmp_path / "missing.h5"
+    path.write_bytes(tiny_bundle.read_bytes())
+    with h5py.File(path, "a") as f:
+        del f["ppf_neuro/state/snn.blocks.0.synapse.weight"]
+    with pytest.raises(PPFError, match="weights do not match"):
+        load_bundle(path)
+
+
+@pytest.mark.parametrize("corrupt", ["drop_weight", "pool_layer"])
+def test_corrupt_netx_group_is_a_clear_error(tiny_bundle, tmp_path, corrupt):
+    from deploy.lava_runner import run_on_lava
+
+    path = tmp_path / "netx.h5"
+    path.write_bytes(tiny_bundle.read_bytes())
+    with h5py.File(path, "a") as f:
+        if corrupt == "drop_weight":
+            del f["layer/0/weight"]
+        else:
+            del f["layer/0/type"]
+            f["layer/0"].create_dataset("type", (1,), "S10", [b"pool"])
+    with pytest.raises(PPFError, match="netx cannot build"):
+        run_on_lava(str(path), np.zeros((1, 1, 8, 8, 8), dtype=np.int8), progress=False)

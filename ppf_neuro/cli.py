@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -211,8 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so every ``finally`` runs: Lava runs are stopped, temp files removed.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         args.func(args)
     except PPFError as e:
@@ -220,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"ppf-neuro: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("ppf-neuro: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -29,11 +29,8 @@ def _override(cfg_dict: dict, assignment: str) -> None:
     set_value(cfg_dict, key, value)
 
 
-def cmd_train(args) -> None:
+def _config_from_args(args):
     from ppf_neuro.config import RunConfig
-    from ppf_neuro.data import load_dataset
-    from ppf_neuro.training.run_dir import TrainedRun, save_run
-    from ppf_neuro.training.trainer import train_model
 
     cfg = RunConfig.from_file(args.config) if args.config else RunConfig()
     d = cfg.to_dict()
@@ -47,10 +44,29 @@ def cmd_train(args) -> None:
         d["model"] = args.model
     for assignment in args.set or []:
         _override(d, assignment)
-    cfg = RunConfig.from_dict(d)
+    return RunConfig.from_dict(d)
+
+
+def cmd_train(args) -> None:
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.training.run_dir import TRAINING_STATE, TrainedRun, read_config, save_run, write_config
+    from ppf_neuro.training.trainer import train_model
+
+    state = args.out / TRAINING_STATE
+    if args.resume:
+        if not state.is_file():
+            raise PPFError(f"--resume: '{args.out}' has no {TRAINING_STATE} (nothing interrupted to resume)")
+        cfg = read_config(args.out)
+        if args.config or args.data or args.epochs is not None or args.seed is not None or args.model or args.set:
+            raise PPFError("--resume continues with the run's own config.json; drop the other options")
+    else:
+        cfg = _config_from_args(args)
     data = load_dataset(cfg.data)
     print(f"training '{cfg.model}' on {data.name}: {len(data.train)} train / {len(data.test)} test samples")
-    model, history = train_model(cfg, data, progress=not args.quiet)
+    if not args.resume:
+        state.unlink(missing_ok=True)
+        write_config(args.out, cfg, data.name, data.image_shape, data.num_classes)
+    model, history = train_model(cfg, data, progress=not args.quiet, state_path=state)
     save_run(args.out, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, history))
     last = history[-1]
     branches = "".join(f", {b} branch {100 * last[f'test_acc_{b}']:.2f} %" for b in ("snn", "qnn") if f"test_acc_{b}" in last)
@@ -165,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override one config value (JSON), e.g. snn.hidden=[256]; repeatable")
     t.add_argument("-o", "--out", type=Path, default=Path("runs/latest"), help="run directory")
+    t.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run in --out from its last finished epoch")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("export", help="write a run as one HDF5 bundle (netx SNN, quantum branch, fusion)")

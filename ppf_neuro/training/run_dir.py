@@ -41,16 +41,35 @@ class TrainedRun:
     history: list[dict]
 
 
+#: Written after every epoch while a run trains; removed when the run is saved.
+TRAINING_STATE = "training_state.pt"
+
+
+def write_config(run_dir: str | Path, config: RunConfig, dataset: str, image_shape, num_classes: int) -> None:
+    """The run's config.json: written when training starts (so ``--resume`` can read it) and at the end."""
+    write_json(Path(run_dir) / "config.json", {
+        "ppf_neuro_version": __version__,
+        "dataset": dataset,
+        "image_shape": list(image_shape),
+        "num_classes": num_classes,
+        "config": config.to_dict(),
+    })
+
+
+def read_config(run_dir: str | Path) -> RunConfig:
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise PPFError(f"run directory '{run_dir}': missing config.json (is it a ppf-neuro run?)")
+    try:
+        return RunConfig.from_dict(json.loads(path.read_text())["config"])
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise PPFError(f"{path}: not a ppf-neuro run config ({e})") from None
+
+
 def save_run(run_dir: str | Path, run: TrainedRun) -> None:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_json(run_dir / "config.json", {
-        "ppf_neuro_version": __version__,
-        "dataset": run.dataset,
-        "image_shape": list(run.image_shape),
-        "num_classes": run.num_classes,
-        "config": run.config.to_dict(),
-    })
+    write_config(run_dir, run.config, run.dataset, run.image_shape, run.num_classes)
     with atomic_path(run_dir / "checkpoint.pt") as tmp:
         torch.save({"state_dict": run.model.state_dict()}, tmp)
     buf = io.StringIO()
@@ -62,6 +81,7 @@ def save_run(run_dir: str | Path, run: TrainedRun) -> None:
     write_text(run_dir / "metrics.csv", buf.getvalue())
     learning_curve(run.history, run_dir / "learning_curve.png", title=f"{run.config.model} on {run.dataset}")
     write_json(run_dir / "metrics.json", run.history)
+    (run_dir / TRAINING_STATE).unlink(missing_ok=True)
 
 
 def is_finished(run_dir: str | Path) -> bool:

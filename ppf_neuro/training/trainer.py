@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ppf_neuro.atomic import atomic_path
 from ppf_neuro.config import RunConfig
 from ppf_neuro.data import Dataset, Split
 from ppf_neuro.encoding import encode, seeded_generator
+from ppf_neuro.errors import PPFError
 from ppf_neuro.models import Classifier, SerialClassifier, SNNClassifier, build_model
 
 nll = torch.nn.functional.nll_loss
@@ -63,8 +66,34 @@ def param_groups(model: Classifier, cfg: RunConfig) -> list[dict]:
     return [{"params": ps, "lr": getattr(cfg.train, key)} for key, ps in groups.items() if ps]
 
 
-def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True) -> list[dict]:
-    """Train ``model`` in place for ``cfg.train.epochs`` epochs; return one metrics row per epoch."""
+def _save_state(path: Path, model, opt, sched, gen, history) -> None:
+    with atomic_path(path) as tmp:
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "history": history}, tmp)
+
+
+def _load_state(path: Path, model, opt, sched, gen) -> list[dict]:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        gen.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+    except Exception as e:  # torch raises many types for bad or foreign files
+        raise PPFError(f"{path}: cannot resume from this training state: {e}") from None
+    return list(state["history"])
+
+
+def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
+        state_path: Path | None = None) -> list[dict]:
+    """Train ``model`` in place for ``cfg.train.epochs`` epochs; return one metrics row per epoch.
+
+    With ``state_path``, everything needed to continue (weights, optimiser, schedule, every
+    random generator, metrics) is saved there atomically after each epoch, and training
+    resumes from it if it exists: an interrupted run continues to the same result as an
+    uninterrupted one.
+    """
     tc = cfg.train
     gen = torch.Generator().manual_seed(tc.seed)
     opt = torch.optim.Adam(param_groups(model, cfg))
@@ -72,7 +101,10 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True)
     images, labels = torch.from_numpy(data.train.images), torch.from_numpy(data.train.labels)
     aux = cfg.fusion.aux_weight
     history = []
-    for epoch in range(1, tc.epochs + 1):
+    if state_path is not None and state_path.is_file():
+        history = _load_state(state_path, model, opt, sched, gen)
+        print(f"resuming after epoch {len(history)} of {tc.epochs} from {state_path}", flush=True)
+    for epoch in range(len(history) + 1, tc.epochs + 1):
         start = time.perf_counter()
         model.train()
         order = torch.randperm(len(labels), generator=gen)
@@ -101,6 +133,8 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True)
         history.append(row)
         if progress:
             tqdm.write("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
+        if state_path is not None:
+            _save_state(state_path, model, opt, sched, gen, history)
     return history
 
 
@@ -116,13 +150,18 @@ def pretrain_serial_snn(model: SerialClassifier, data: Dataset, cfg: RunConfig, 
     return [{**row, "phase": "pretrain_snn"} for row in history]
 
 
-def train_model(cfg: RunConfig, data: Dataset, progress: bool = True) -> tuple[Classifier, list[dict]]:
-    """Build the model ``cfg`` names, prepare it on the training data, and train it."""
+def train_model(cfg: RunConfig, data: Dataset, progress: bool = True,
+                state_path: Path | None = None) -> tuple[Classifier, list[dict]]:
+    """Build the model ``cfg`` names, prepare it on the training data, and train it.
+
+    ``state_path`` makes the main training phase resumable (see :func:`fit`); a serial
+    model's pre-training is short and deterministic and is simply run again.
+    """
     seed_everything(cfg.train.seed)
     model = build_model(cfg, data.image_shape, data.num_classes)
     model.prepare(data.train.images)
     history = []
     if isinstance(model, SerialClassifier) and cfg.serial.pretrain_epochs:
         history += pretrain_serial_snn(model, data, cfg, progress)
-    history += fit(model, data, cfg, progress)
+    history += fit(model, data, cfg, progress, state_path)
     return model.eval(), history

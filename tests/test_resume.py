@@ -1,0 +1,54 @@
+"""Interrupted training (SIGINT or SIGTERM) resumes with --resume to the same weights."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+ARGS = ["--quiet", "train", "--model", "ppf", "--data", "digits", "--epochs", "8", "--set", "data.train_limit=1000",
+        "--set", "data.test_limit=50", "--set", "snn.hidden=[16]", "--set", "encoding.steps=6",
+        "--set", "quantum.qubits=3", "--set", "train.batch_size=50"]
+
+
+def _cli(*argv):
+    return [sys.executable, "-m", "ppf_neuro.cli", *argv]
+
+
+def _weights(run_dir):
+    return torch.load(run_dir / "checkpoint.pt", weights_only=True)["state_dict"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_then_resume_equals_uninterrupted(tmp_path, sig):
+    reference, interrupted = tmp_path / "ref", tmp_path / "int"
+    subprocess.run(_cli(*ARGS, "-o", str(reference)), check=True, capture_output=True)
+
+    proc = subprocess.Popen(_cli(*ARGS, "-o", str(interrupted)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    state = interrupted / "training_state.pt"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (state.is_file() and state.stat().st_size > 0):
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert proc.returncode == 130, proc.stderr.read()
+    assert not (interrupted / "metrics.json").exists(), "the run was meant to be cut short"
+
+    done = subprocess.run(_cli("--quiet", "train", "--resume", "-o", str(interrupted)), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    resumed_after = int(done.stdout.split("resuming after epoch ")[1].split()[0])
+    assert 1 <= resumed_after < 8, done.stdout  # it continued; it did not start over
+    ref, res = _weights(reference), _weights(interrupted)
+    assert ref.keys() == res.keys()
+    for key in ref:
+        assert torch.allclose(ref[key], res[key], atol=1e-6, equal_nan=True), key
+    assert not state.exists(), "the training state is removed once the run is saved"
+
+
+def test_resume_without_state_is_a_clear_error(tmp_path, capsys):
+    from ppf_neuro.cli import main
+
+    assert main(["train", "--resume", "-o", str(tmp_path)]) == 2
+    assert "nothing interrupted to resume" in capsys.readouterr().err

@@ -69,6 +69,7 @@ def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
 
 
 def load_bundle(path: str | Path) -> Bundle:
+    """Read and validate a bundle; anything wrong with the file is a :class:`PPFError`."""
     path = Path(path)
     if not path.is_file():
         raise PPFError(f"bundle '{path}' does not exist")
@@ -76,38 +77,48 @@ def load_bundle(path: str | Path) -> Bundle:
         f = h5py.File(path, "r")
     except OSError as e:
         raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
-    with f:
-        if META_GROUP not in f or f[META_GROUP].attrs.get("format") != FORMAT:
-            raise PPFError(f"{path}: HDF5 file is not a ppf-neuro bundle (no '{META_GROUP}' group with format={FORMAT!r})")
-        meta = f[META_GROUP].attrs
-        version = int(meta.get("format_version", -1))
-        if version != FORMAT_VERSION:
-            raise PPFError(
-                f"{path}: bundle format version {version}, this ppf-neuro reads version {FORMAT_VERSION}"
-            )
-        if STATE_GROUP not in f:
-            raise PPFError(f"{path}: bundle is missing group '/{STATE_GROUP}'")
-        try:
-            config = RunConfig.from_dict(json.loads(meta["config"]))
-            bundle = Bundle(
-                path=path,
-                config=config,
-                image_shape=tuple(int(x) for x in meta["image_shape"]),
-                num_classes=int(meta["num_classes"]),
-                class_names=json.loads(meta["class_names"]),
-                dataset=str(meta["dataset"]),
-                versions=json.loads(meta["versions"]),
-                state=_read_state(f[STATE_GROUP], path),
-                fusion=json.loads(meta["fusion"]) if "fusion" in meta else None,
-                has_snn=NETX_GROUP in f,
-            )
-        except (KeyError, json.JSONDecodeError, TypeError, ValueError) as e:
-            raise PPFError(f"{path}: bundle metadata is incomplete or corrupt: {e}") from None
+    try:
+        with f:
+            bundle = _read_bundle(f, path)
+    except PPFError:
+        raise
+    except (KeyError, ValueError, TypeError, OSError, RuntimeError, AttributeError, json.JSONDecodeError) as e:
+        # damaged HDF5 internals or metadata of the wrong type or shape
+        raise PPFError(f"{path}: bundle is damaged or incomplete: {type(e).__name__}: {e}") from None
+    bundle.reference_model()  # weights must fit the config (shapes, names) before anything runs
+    return bundle
+
+
+def _read_bundle(f: h5py.File, path: Path) -> Bundle:
+    if META_GROUP not in f or f[META_GROUP].attrs.get("format") != FORMAT:
+        raise PPFError(f"{path}: HDF5 file is not a ppf-neuro bundle (no '{META_GROUP}' group with format={FORMAT!r})")
+    meta = f[META_GROUP].attrs
+    version = meta.get("format_version", -1)
+    if not isinstance(version, (int, np.integer)) or int(version) != FORMAT_VERSION:
+        raise PPFError(f"{path}: bundle format version {version!r}, this ppf-neuro reads version {FORMAT_VERSION}")
+    if STATE_GROUP not in f:
+        raise PPFError(f"{path}: bundle is missing group '/{STATE_GROUP}'")
+    config = RunConfig.from_dict(json.loads(meta["config"]))
+    bundle = Bundle(
+        path=path,
+        config=config,
+        image_shape=tuple(int(x) for x in meta["image_shape"]),
+        num_classes=int(meta["num_classes"]),
+        class_names=json.loads(meta["class_names"]),
+        dataset=str(meta["dataset"]),
+        versions=json.loads(meta["versions"]),
+        state=_read_state(f[STATE_GROUP], path),
+        fusion=json.loads(meta["fusion"]) if "fusion" in meta else None,
+        has_snn=NETX_GROUP in f,
+    )
     if len(bundle.image_shape) != 3:
         raise PPFError(f"{path}: image_shape must be (C, H, W), got {bundle.image_shape}")
     if bundle.has_snn != (config.model != "qnn"):
-        raise PPFError(f"{path}: a '{config.model}' bundle {'lacks' if not bundle.has_snn else 'should not have'} the netx group '/{NETX_GROUP}'")
+        raise PPFError(f"{path}: a '{config.model}' bundle {'lacks' if not bundle.has_snn else 'should not have'} "
+                       f"the netx group '/{NETX_GROUP}'")
     if (bundle.fusion is None) == (config.model == "ppf"):
         raise PPFError(f"{path}: fusion parameters must be present exactly for ppf bundles")
-    bundle.reference_model()  # weights must fit the config (shapes, names) before anything runs
+    if bundle.fusion is not None and not (isinstance(bundle.fusion, dict) and 0 <= float(bundle.fusion.get("ratio", -1)) <= 1
+                                          and bundle.fusion.get("rule") in ("prob", "logit")):
+        raise PPFError(f"{path}: fusion parameters {bundle.fusion!r} are not a ratio in [0, 1] and a known rule")
     return bundle

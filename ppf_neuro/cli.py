@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     except PPFError as e:
         if args.debug:
             raise
-        print(f"ppf-neuro: error: {e}", file=sys.stderr)
+        print("ppf-neuro: error: " + " ".join(str(e).split()), file=sys.stderr)  # always one line
         return 2
     except KeyboardInterrupt:
         print("ppf-neuro: interrupted", file=sys.stderr)

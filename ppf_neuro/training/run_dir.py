@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,8 +105,11 @@ def load_run(run_dir: str | Path) -> TrainedRun:
         raise PPFError(f"{meta_path}: not a ppf-neuro run config ({e})") from None
     try:
         state = torch.load(ckpt_path, map_location="cpu", weights_only=True)["state_dict"]
+    except pickle.UnpicklingError:
+        raise PPFError(f"{ckpt_path}: cannot load checkpoint safely: it holds objects other than tensors "
+                       "(refused; nothing in it was run)") from None
     except Exception as e:  # torch raises many types for bad files
-        raise PPFError(f"{ckpt_path}: cannot load checkpoint safely: {e}") from None
+        raise PPFError(f"{ckpt_path}: cannot load checkpoint safely: {type(e).__name__}: {e}") from None
     model = build_model(cfg, image_shape, num_classes)
     try:
         model.load_state_dict(state)

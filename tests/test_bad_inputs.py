@@ -1,0 +1,142 @@
+"""Every bad input a user can hand the CLI: exit status 2, one line naming the problem, no traceback.
+
+``PPF_WRITE_BAD_INPUTS=1 python -m pytest tests/test_bad_inputs.py`` also writes the table of
+inputs and messages to docs/bad-inputs.md (the README links it).
+"""
+
+import json
+import os
+import struct
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from conftest import write_idx, write_idx_dataset
+from ppf_neuro.cli import main
+from ppf_neuro.training.run_dir import save_run
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "bad-inputs.md"
+RESULTS: list[tuple[str, str, str, str]] = []
+
+
+def _dataset(tmp, mutate):
+    d = write_idx_dataset(tmp / "ds")
+    mutate(d)
+    return ["train", "--data", f"idx:{d}", "--epochs", "1"]
+
+
+def _bundle(tmp, source, mutate):
+    path = tmp / "bad.h5"
+    path.write_bytes(source.read_bytes())
+    with h5py.File(path, "a") as f:
+        mutate(f)
+    return ["deploy", str(path), "--samples", "2"]
+
+
+def _raw_bundle(tmp, data: bytes):
+    (tmp / "bad.h5").write_bytes(data)
+    return ["deploy", str(tmp / "bad.h5")]
+
+
+def _replace(f, name, value):
+    del f[name]
+    f[name] = value
+
+
+def _write_then(path: Path, text: str, argv: list[str]) -> list[str]:
+    path.write_text(text)
+    return argv
+
+
+def _config_file(tmp, cfg):
+    (tmp / "cfg.json").write_text(json.dumps(cfg))
+    return ["train", "--config", str(tmp / "cfg.json")]
+
+
+def _pickled_run(tmp, run):
+    save_run(tmp / "run", run)
+    torch.save({"state_dict": {"x": object}}, tmp / "run" / "checkpoint.pt")
+    return ["export", str(tmp / "run"), "-o", str(tmp / "out.h5")]
+
+
+CASES = {
+    # dataset files
+    "dataset: images file truncated": ("dataset", lambda t, b: _dataset(t, lambda d: (d / "train-images-idx3-ubyte").write_bytes((d / "train-images-idx3-ubyte").read_bytes()[:-9]))),
+    "dataset: empty images file": ("dataset", lambda t, b: _dataset(t, lambda d: (d / "train-images-idx3-ubyte").write_bytes(b""))),
+    "dataset: wrong magic number": ("dataset", lambda t, b: _dataset(t, lambda d: (d / "train-images-idx3-ubyte").write_bytes(b"PK\x03\x04" + bytes(64)))),
+    "dataset: header claims 4 TB": ("dataset", lambda t, b: _dataset(t, lambda d: (d / "train-images-idx3-ubyte").write_bytes(struct.pack(">HBB3I", 0, 8, 3, 4_000_000_000, 1000, 1000)))),
+    "dataset: labels given as images": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "train-images-idx3-ubyte", np.arange(20)))),
+    "dataset: 20 images, 19 labels": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "train-labels-idx1-ubyte", np.zeros(19)))),
+    "dataset: test label outside the training classes": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "t10k-labels-idx1-ubyte", np.full(10, 9)))),
+    "dataset: a file of the layout missing": ("dataset", lambda t, b: _dataset(t, lambda d: (d / "t10k-labels-idx1-ubyte").unlink())),
+    "dataset: directory does not exist": ("dataset", lambda t, b: ["train", "--data", f"idx:{t}/nowhere"]),
+    "dataset: unknown spec": ("dataset", lambda t, b: ["train", "--data", "mnist"]),
+    # bundles
+    "bundle: not HDF5": ("bundle", lambda t, b: _raw_bundle(t, b"just some text")),
+    "bundle: truncated": ("bundle", lambda t, b: _raw_bundle(t, b["ppf"].read_bytes()[:5000])),
+    "bundle: HDF5, not a bundle": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("ppf_neuro"))),
+    "bundle: format version from the future": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__setitem__("format_version", 99))),
+    "bundle: state group missing": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("ppf_neuro/state"))),
+    "bundle: a weight tensor missing": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("ppf_neuro/state/qnn.head.weight"))),
+    "bundle: weight of the wrong dtype": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: _replace(f, "ppf_neuro/state/qnn.head.bias", np.array([b"x"] * 10)))),
+    "bundle: quantum weights do not match the circuit": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: _replace(f, "ppf_neuro/state/qnn.weights", np.zeros((7, 3, 3), np.float32)))),
+    "bundle: config metadata corrupt": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__setitem__("config", "{not json"))),
+    "bundle: fusion ratio outside [0, 1]": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__setitem__("fusion", json.dumps({"ratio": 3, "rule": "prob"})))),
+    "bundle: netx layer the simulator cannot build": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("layer/0/weight"))),
+    "bundle: SNN input size does not match the data": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{write_idx_dataset(t / 'ds', size=6)}"]),
+    "bundle: file does not exist": ("bundle", lambda t, b: ["deploy", str(t / "none.h5")]),
+    # configs and flags
+    "config: unknown key": ("config", lambda t, b: _config_file(t, {"snn": {"hiden": [10]}})),
+    "config: negative qubits": ("config", lambda t, b: ["train", "--set", "quantum.qubits=-2"]),
+    "config: fusion ratio outside [0, 1]": ("config", lambda t, b: ["train", "--set", "fusion.ratio=1.5"]),
+    "config: zero time steps": ("config", lambda t, b: ["train", "--set", "encoding.steps=0"]),
+    "config: wrong type": ("config", lambda t, b: ["train", "--set", "train.epochs=\"ten\""]),
+    "config: not JSON": ("config", lambda t, b: _write_then(t / "cfg.json", "{oops", ["train", "--config", str(t / "cfg.json")])),
+    "config: unknown training device": ("config", lambda t, b: ["train", "--set", "quantum.device=\"nope.qubit\"", "--epochs", "1"]),
+    "flag: unknown PennyLane device": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--qdevice", "nope.qubit"]),
+    "flag: noise on a pure-state device": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--noise", "0.1"]),
+    "flag: zero samples": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "0"]),
+    "flag: malformed --set": ("flag", lambda t, b: ["train", "--set", "snn.hidden"]),
+    "flag: --resume with nothing to resume": ("flag", lambda t, b: ["train", "--resume", "-o", str(t)]),
+    # runs and reports
+    "run: checkpoint holds a pickled object": ("run", lambda t, b: _pickled_run(t, b["run"])),
+    "run: not a run directory": ("run", lambda t, b: ["export", str(t), "-o", str(t / "x.h5")]),
+    "report: not a deployment report": ("run", lambda t, b: _write_then(t / "r.json", "{}", ["analyze", str(t / "r.json"), "--plots", str(t)])),
+}
+
+
+@pytest.fixture(scope="module")
+def inputs(ppf_bundle, tiny_run):
+    return {"ppf": ppf_bundle, "run": tiny_run}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_one_line_with_status_2(name, inputs, tmp_path, capsys):
+    kind, make = CASES[name]
+    argv = make(tmp_path, inputs)
+    code = main(["--quiet", *argv])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, f"{name}: exit {code}, stderr {err!r}"
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith("ppf-neuro: error: ")
+    shown = err.replace(str(tmp_path), "DIR").replace(str(inputs["ppf"].parent), "DIR")
+    RESULTS.append((kind, name, "ppf-neuro " + " ".join(a.replace(str(tmp_path), "DIR").replace(str(inputs["ppf"].parent), "DIR") for a in argv), shown))
+
+
+def test_write_table():
+    if not os.environ.get("PPF_WRITE_BAD_INPUTS"):
+        pytest.skip("set PPF_WRITE_BAD_INPUTS=1 to regenerate docs/bad-inputs.md")
+    assert len(RESULTS) == len(CASES)
+    lines = ["# Bad inputs and what the user sees", "",
+             "Generated by `PPF_WRITE_BAD_INPUTS=1 python -m pytest tests/test_bad_inputs.py`: every row ran",
+             "through the real CLI, exited with status 2 and printed exactly this one line (no traceback;",
+             "`--debug` shows it). DIR stands for the test's temporary directory.", "",
+             "| input | command | what the user sees |", "|---|---|---|"]
+    for _, name, command, shown in RESULTS:
+        lines.append(f"| {name} | `{command}` | `{shown.replace('|', '/')}` |")
+    from ppf_neuro.atomic import write_text
+
+    write_text(DOC, "\n".join(lines) + "\n")

@@ -21,7 +21,7 @@ def learning_curve(history: Sequence[dict], path: str | Path, title: str = "") -
     fig, axes = plt.subplots(1, 3 if has_ratio else 2, figsize=(15 if has_ratio else 10, 4))
     ax_loss, ax_acc = axes[0], axes[1]
     curves = [("train", "train_", "o-"), ("test", "test_", "s-")]
-    curves += [(f"test, {b} branch", f"test_", ":") for b in ("snn", "qnn") if f"test_acc_{b}" in history[-1]]
+    curves += [(f"test, {b} branch", "test_", ":") for b in ("snn", "qnn") if f"test_acc_{b}" in history[-1]]
     for label, prefix, style in curves:
         suffix = f"_{label.split()[-2]}" if "branch" in label else ""
         ax_loss.plot(epochs, [h[f"{prefix}loss{suffix}"] for h in history], style, label=label)

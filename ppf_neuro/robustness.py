@@ -94,6 +94,3 @@ def default_conditions(levels: list[float], depolarizing: list[float], shots: li
     conds += [Condition("depolarizing", p) for p in depolarizing]
     conds += [Condition("shots", float(s)) for s in shots]
     return conds
-
-
-

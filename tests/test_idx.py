@@ -1,6 +1,5 @@
 """The IDX reader on good files, real MNIST files, and every kind of broken file."""
 
-import gzip
 import struct
 
 import numpy as np

@@ -112,7 +112,7 @@ class FastCircuit:
         return psi.to(torch.complex128)
 
     def __call__(self, features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        n, b = self.n, features.shape[0]
+        b = features.shape[0]
         flat = weights.double().flatten()
         matrices = {t: t.compute_matrix(*flat[idx].T).to(torch.complex128).reshape(-1, 2, 2)
                     for t, idx in self.gate_params.items()}

@@ -57,14 +57,20 @@ def write_config(run_dir: str | Path, config: RunConfig, dataset: str, image_sha
     })
 
 
-def read_config(run_dir: str | Path) -> RunConfig:
-    path = Path(run_dir) / "config.json"
+def _read_meta(run_dir: Path) -> tuple[dict, RunConfig]:
+    """config.json of a run: the raw metadata and the parsed config."""
+    path = run_dir / "config.json"
     if not path.is_file():
         raise PPFError(f"run directory '{run_dir}': missing config.json (is it a ppf-neuro run?)")
     try:
-        return RunConfig.from_dict(json.loads(path.read_text())["config"])
+        meta = json.loads(path.read_text())
+        return meta, RunConfig.from_dict(meta["config"])
     except (json.JSONDecodeError, KeyError, TypeError) as e:
         raise PPFError(f"{path}: not a ppf-neuro run config ({e})") from None
+
+
+def read_config(run_dir: str | Path) -> RunConfig:
+    return _read_meta(Path(run_dir))[1]
 
 
 def save_run(run_dir: str | Path, run: TrainedRun) -> None:
@@ -93,16 +99,14 @@ def is_finished(run_dir: str | Path) -> bool:
 def load_run(run_dir: str | Path) -> TrainedRun:
     """Rebuild a trained run from its directory (no pickle: weights_only loading)."""
     run_dir = Path(run_dir)
-    meta_path, ckpt_path = run_dir / "config.json", run_dir / "checkpoint.pt"
-    for p in (meta_path, ckpt_path):
-        if not p.is_file():
-            raise PPFError(f"run directory '{run_dir}': missing {p.name} (is it a ppf-neuro run?)")
+    meta, cfg = _read_meta(run_dir)
+    ckpt_path = run_dir / "checkpoint.pt"
+    if not ckpt_path.is_file():
+        raise PPFError(f"run directory '{run_dir}': missing checkpoint.pt (is it a finished ppf-neuro run?)")
     try:
-        meta = json.loads(meta_path.read_text())
-        cfg = RunConfig.from_dict(meta["config"])
         image_shape, num_classes = tuple(meta["image_shape"]), int(meta["num_classes"])
-    except (json.JSONDecodeError, KeyError, TypeError) as e:
-        raise PPFError(f"{meta_path}: not a ppf-neuro run config ({e})") from None
+    except (KeyError, TypeError, ValueError) as e:
+        raise PPFError(f"{run_dir / 'config.json'}: not a ppf-neuro run config ({e})") from None
     try:
         state = torch.load(ckpt_path, map_location="cpu", weights_only=True)["state_dict"]
     except pickle.UnpicklingError:

@@ -9,15 +9,13 @@ with the trained weights; the spiking-only model is unaffected by it.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
-from ppf_neuro.atomic import write_json, write_text
+from ppf_neuro.atomic import write_csv, write_json, write_text
 from ppf_neuro.data import Split
 from ppf_neuro.noise import corrupt
 from ppf_neuro.quantum import QuantumNet
@@ -79,11 +77,7 @@ def write_robustness(rows: list[dict], names: list[str], out: Path) -> None:
     from ppf_neuro.plots import robustness_plot
 
     write_json(out / "robustness.json", rows)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["noise", "level", *names])
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(out / "robustness.csv", buf.getvalue())
+    write_csv(out / "robustness.csv", rows)  # columns: noise, level, then one per model
     write_text(out / "robustness.md", markdown(rows, names) + "\n")
     robustness_plot(rows, names, out / "robustness.png")
 

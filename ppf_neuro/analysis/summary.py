@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from ppf_neuro.analysis.energy import energy_report
-from ppf_neuro.atomic import write_json, write_text
+from ppf_neuro.atomic import write_csv, write_json
 from ppf_neuro.errors import PPFError
 
 
@@ -64,8 +62,4 @@ def write_summaries(summaries: list[dict], out: Path) -> None:
     write_json(out / "summary.json", summaries)
     rows = [{"report": s["report"], **r} for s in summaries if "activity" in s for r in layer_rows(s)]
     if rows:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-        write_text(out / "layers.csv", buf.getvalue())
+        write_csv(out / "layers.csv", rows)

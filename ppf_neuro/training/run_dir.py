@@ -13,8 +13,6 @@ and ``metrics.json`` is written last: its presence marks a finished run.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import pickle
 from dataclasses import dataclass
@@ -23,7 +21,7 @@ from pathlib import Path
 import torch
 
 from ppf_neuro import __version__
-from ppf_neuro.atomic import atomic_path, write_json, write_text
+from ppf_neuro.atomic import atomic_path, write_csv, write_json
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.models import Classifier, build_model
@@ -79,13 +77,7 @@ def save_run(run_dir: str | Path, run: TrainedRun) -> None:
     write_config(run_dir, run.config, run.dataset, run.image_shape, run.num_classes)
     with atomic_path(run_dir / "checkpoint.pt") as tmp:
         torch.save({"state_dict": run.model.state_dict()}, tmp)
-    buf = io.StringIO()
-    if run.history:
-        columns = list(dict.fromkeys(k for row in run.history for k in row))
-        writer = csv.DictWriter(buf, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(run.history)
-    write_text(run_dir / "metrics.csv", buf.getvalue())
+    write_csv(run_dir / "metrics.csv", run.history)
     learning_curve(run.history, run_dir / "learning_curve.png", title=f"{run.config.model} on {run.dataset}")
     write_json(run_dir / "metrics.json", run.history)
     (run_dir / TRAINING_STATE).unlink(missing_ok=True)

@@ -16,8 +16,6 @@ each swept parameter.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ppf_neuro.atomic import write_json, write_text
+from ppf_neuro.atomic import write_csv, write_json, write_text
 from ppf_neuro.config import RunConfig, set_value
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
@@ -147,11 +145,7 @@ def write_summary(rows: list[dict], keys: list[str], out: Path) -> None:
     from ppf_neuro.plots import sweep_plot
 
     write_json(out / "results.json", rows)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(k for r in rows for k in r)))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(out / "results.csv", buf.getvalue())
+    write_csv(out / "results.csv", rows)
     params = [k for k in keys if k != SEED_KEY]
     write_text(out / "table.md", markdown(aggregate(rows, keys), params) + "\n")
     sweep_plot(rows, params, out / "accuracy.png")

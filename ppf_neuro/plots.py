@@ -13,6 +13,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from ppf_neuro.atomic import atomic_path  # noqa: E402
 
 
+def save_figure(fig, path: str | Path, dpi: int = 120) -> None:
+    """Lay out, write as PNG atomically, and free the figure."""
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    plt.close(fig)
+
+
 def learning_curve(history: Sequence[dict], path: str | Path, title: str = "") -> None:
     """Loss and accuracy per epoch (train, test, and each branch of a hybrid); the fusion ratio if learned."""
     history = [h for h in history if "phase" not in h]  # pre-training rows have their own epochs
@@ -37,10 +45,7 @@ def learning_curve(history: Sequence[dict], path: str | Path, title: str = "") -
     ax_acc.legend()
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def sweep_plot(rows: Sequence[dict], params: Sequence[str], path: str | Path) -> None:
@@ -60,10 +65,7 @@ def sweep_plot(rows: Sequence[dict], params: Sequence[str], path: str | Path) ->
         ax.set_ylim(max(0.0, low - 5), None)
         ax.set(xlabel=p, ylabel="test accuracy (%)")
         ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def json_key(value) -> str:
@@ -94,7 +96,4 @@ def robustness_plot(rows: Sequence[dict], names: Sequence[str], path: str | Path
         ax.axis("off")
     axes[0][0].legend(fontsize=8)
     fig.suptitle("accuracy under noise (dotted: each model's clean accuracy)")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)

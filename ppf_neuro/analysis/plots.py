@@ -10,14 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ppf_neuro.atomic import atomic_path  # noqa: E402
-
-
-def _save(fig, path: Path) -> None:
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
+from ppf_neuro.plots import save_figure  # noqa: E402
 
 
 def layer_activity(summary: dict, path: Path) -> None:
@@ -39,7 +32,7 @@ def layer_activity(summary: dict, path: Path) -> None:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"{summary['model']} on Lava: activity per layer ({summary['samples']} samples, "
                  f"{act['steps']} steps each)")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def raster(report: dict, path: Path) -> None:
@@ -56,7 +49,7 @@ def raster(report: dict, path: Path) -> None:
                title=f"{name}: {len(ev)} spikes")
     label = report["outputs"]["output"]
     fig.suptitle(f"sample 0 (predicted {label['predictions'][0]}), as recorded from the Lava run")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def energy_breakdown(summary: dict, path: Path) -> None:
@@ -78,7 +71,7 @@ def energy_breakdown(summary: dict, path: Path) -> None:
     ax.set(ylabel="energy per inference (nJ)", title="Estimated energy per inference (compute only, no memory)")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def accuracy_vs_energy(summaries: list[dict], path: Path) -> None:
@@ -94,4 +87,4 @@ def accuracy_vs_energy(summaries: list[dict], path: Path) -> None:
     ax.set(xlabel="SNN energy per inference on Loihi (nJ)", ylabel="deployed accuracy (%)",
            title="accuracy vs energy")
     ax.grid(alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)

@@ -28,10 +28,6 @@ class Condition:
     kind: str  # gaussian | uniform | salt_pepper | depolarizing | shots | clean
     level: float
 
-    @property
-    def label(self) -> str:
-        return self.kind if self.kind == "clean" else f"{self.kind} {self.level:g}"
-
 
 def _with_noisy_device(run: TrainedRun, cond: Condition) -> torch.nn.Module:
     """The run's model with its quantum branch on a noisy device (same weights)."""

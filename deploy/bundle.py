@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
@@ -31,19 +31,26 @@ class Bundle:
     state: dict[str, np.ndarray]
     fusion: dict | None
     has_snn: bool
+    _models: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def model(self) -> str:
         return self.config.model
 
     def reference_model(self) -> Classifier:
-        """The trained PyTorch classifier, on its training device: the deployment's reference."""
-        model = build_model(self.config, self.image_shape, self.num_classes)
-        try:
-            model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in self.state.items()})
-        except RuntimeError as e:
-            raise PPFError(f"{self.path}: weights do not match the bundle's config: {e}") from None
-        return model.eval()
+        """The trained PyTorch classifier, on its training device: the deployment's reference.
+
+        Built once per bundle (loading builds it to validate the weights) and shared:
+        deployment only evaluates it.
+        """
+        if "reference" not in self._models:
+            model = build_model(self.config, self.image_shape, self.num_classes)
+            try:
+                model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in self.state.items()})
+            except RuntimeError as e:
+                raise PPFError(f"{self.path}: weights do not match the bundle's config: {e}") from None
+            self._models["reference"] = model.eval()
+        return self._models["reference"]
 
     def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0) -> QuantumNet:
         """The trained quantum branch, rebuilt to run on ``device`` (any PennyLane device)."""

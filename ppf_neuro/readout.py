@@ -17,8 +17,3 @@ def spike_logits(counts: torch.Tensor, steps: int, scale: float) -> torch.Tensor
     a full-rate neuron makes the softmax.
     """
     return scale * counts / steps
-
-
-def spike_probs(counts: torch.Tensor, steps: int, scale: float) -> torch.Tensor:
-    """Class probabilities: softmax of :func:`spike_logits`."""
-    return torch.softmax(spike_logits(counts, steps, scale), dim=-1)

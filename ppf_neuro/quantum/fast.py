@@ -36,7 +36,7 @@ import pennylane as qml
 import torch
 
 from ppf_neuro.config import QuantumConfig
-from ppf_neuro.quantum.circuit import circuit_template
+from ppf_neuro.quantum.circuit import circuit_template, weight_shape
 
 
 def fast_path_applies(cfg: QuantumConfig, device: str | None, shots: int | None, noise: float) -> bool:
@@ -77,8 +77,6 @@ class FastCircuit:
     def _compile(self):
         """Steps ``("gate", type, k, wire)`` (k-th gate of that type) and ``("perm", index)``;
         per gate type, the (gates, params) weight indices it reads."""
-        from ppf_neuro.quantum.circuit import weight_shape
-
         size = math.prod(weight_shape(self.cfg))
         gates = self._ansatz_gates(torch.arange(size, dtype=torch.float64).reshape(weight_shape(self.cfg)))
         program, params, perm = [], {}, None

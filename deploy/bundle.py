@@ -10,7 +10,9 @@ import h5py
 import numpy as np
 import torch
 
-from ppf_neuro.bundle_schema import FORMAT, FORMAT_VERSION, META_GROUP, NETX_GROUP, STATE_GROUP
+from ppf_neuro.bundle_schema import (DIGEST_ATTR, FORMAT, FORMAT_VERSION, META_GROUP, NETX_GROUP, STATE_GROUP,
+                                     content_digest)
+from ppf_neuro.choices import FAST_DEVICE
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.models import Classifier, build_model
@@ -29,7 +31,6 @@ class Bundle:
     dataset: str
     versions: dict
     state: dict[str, np.ndarray]
-    fusion: dict | None
     has_snn: bool
     _models: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -52,10 +53,22 @@ class Bundle:
             self._models["reference"] = model.eval()
         return self._models["reference"]
 
+    @property
+    def fusion(self) -> dict | None:
+        """The ratio ``a`` (SNN share) and rule of a ppf bundle, from its one source: the model."""
+        if self.model != "ppf":
+            return None
+        return {"ratio": float(self.reference_model().ratio), "rule": self.config.fusion.rule}
+
     def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0) -> QuantumNet:
-        """The trained quantum branch, rebuilt to run on ``device`` (any PennyLane device)."""
+        """The trained quantum branch, rebuilt to execute on the PennyLane ``device`` (default: the
+        training device) as a QNode without gradients. ``ppf-neuro.fast`` names ppf-neuro's own
+        simulator instead (analytic ``default.qubit`` only)."""
         trained = self.reference_model().qnn
-        qnet = QuantumNet(self.config.quantum, trained.in_features, self.num_classes, device, shots, noise)
+        fast = device == FAST_DEVICE
+        qnet = QuantumNet(self.config.quantum, trained.in_features, self.num_classes,
+                          "default.qubit" if fast else device, shots, noise,
+                          simulator="fast" if fast else "qnode", differentiable=False)
         qnet.load_state_dict(trained.state_dict())
         return qnet.eval()
 
@@ -78,6 +91,8 @@ def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
 def load_bundle(path: str | Path) -> Bundle:
     """Read and validate a bundle; anything wrong with the file is a :class:`PPFError`."""
     path = Path(path)
+    if path.is_dir():
+        raise PPFError(f"bundle '{path}' is a directory, not a file")
     if not path.is_file():
         raise PPFError(f"bundle '{path}' does not exist")
     try:
@@ -105,6 +120,9 @@ def _read_bundle(f: h5py.File, path: Path) -> Bundle:
         raise PPFError(f"{path}: bundle format version {version!r}, this ppf-neuro reads version {FORMAT_VERSION}")
     if STATE_GROUP not in f:
         raise PPFError(f"{path}: bundle is missing group '/{STATE_GROUP}'")
+    if meta.get(DIGEST_ATTR) != content_digest(f):
+        raise PPFError(f"{path}: checksum mismatch: the bundle's content does not match its stored SHA-256 "
+                       "(damaged or edited; refused)")
     config = RunConfig.from_dict(json.loads(meta["config"]))
     bundle = Bundle(
         path=path,
@@ -115,7 +133,6 @@ def _read_bundle(f: h5py.File, path: Path) -> Bundle:
         dataset=str(meta["dataset"]),
         versions=json.loads(meta["versions"]),
         state=_read_state(f[STATE_GROUP], path),
-        fusion=json.loads(meta["fusion"]) if "fusion" in meta else None,
         has_snn=NETX_GROUP in f,
     )
     if len(bundle.image_shape) != 3:
@@ -123,9 +140,4 @@ def _read_bundle(f: h5py.File, path: Path) -> Bundle:
     if bundle.has_snn != (config.model != "qnn"):
         raise PPFError(f"{path}: a '{config.model}' bundle {'lacks' if not bundle.has_snn else 'should not have'} "
                        f"the netx group '/{NETX_GROUP}'")
-    if (bundle.fusion is None) == (config.model == "ppf"):
-        raise PPFError(f"{path}: fusion parameters must be present exactly for ppf bundles")
-    if bundle.fusion is not None and not (isinstance(bundle.fusion, dict) and 0 <= float(bundle.fusion.get("ratio", -1)) <= 1
-                                          and bundle.fusion.get("rule") in ("prob", "logit")):
-        raise PPFError(f"{path}: fusion parameters {bundle.fusion!r} are not a ratio in [0, 1] and a known rule")
     return bundle

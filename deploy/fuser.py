@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from ppf_neuro.errors import PPFError
-from ppf_neuro.fusion import RULES, fuse
+from ppf_neuro.choices import FUSION_RULES
+from ppf_neuro.fusion import fuse
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Fuser:
     def __post_init__(self):
         if not 0.0 <= self.ratio <= 1.0:
             raise PPFError(f"fusion ratio must lie in [0, 1], got {self.ratio}")
-        if self.rule not in RULES:
-            raise PPFError(f"fusion rule must be one of {list(RULES)}, got {self.rule!r}")
+        if self.rule not in FUSION_RULES:
+            raise PPFError(f"fusion rule must be one of {list(FUSION_RULES)}, got {self.rule!r}")
 
     def __call__(self, snn_logits: np.ndarray, qnn_logits: np.ndarray) -> np.ndarray:
         """Fused class probabilities (N, classes) from per-sample branch logits."""

@@ -1,10 +1,9 @@
-"""Deploy a bundle on a dataset: SNN on Lava, VQC on a PennyLane device, fusion on the host.
+"""Deploy a model file on inputs: every branch on its backend, the decision on the host, all checked.
 
-The images are encoded once; the same spikes go to Lava and to the PyTorch
-reference, the same pixels (or, for the serial model, the Lava run's own
-hidden spike rates) go to the quantum device, and the fuser combines the two
-deployed branch outputs. Every deployed output is compared with the trained
-PyTorch model on the same inputs.
+The loop is the same for every model: build the plan (every backend, so bad
+devices fail before any data is read), read the inputs once, run each branch on
+its backend in order, combine them (the host fuser for PPF), run the reference
+on the same inputs, and compare every output, class by class and neuron by neuron.
 """
 
 from __future__ import annotations
@@ -12,74 +11,60 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from deploy.activity import activity_section
-from deploy.bundle import load_bundle
-from deploy.fuser import Fuser
-from deploy.lava_runner import run_on_lava, run_on_lava_sharded
-from deploy.quantum_runner import run_quantum
-from deploy.report import lava_section, outputs_section
-from deploy.torch_reference import predict, run_on_torch
-from ppf_neuro.config import DataConfig
-from ppf_neuro.data import load_dataset
-from ppf_neuro.encoding import encode, seeded_generator
+from deploy.inputs import DeployInputs, from_dataset, from_spike_files
+from deploy.models import load_model, plan_for
+from deploy.plan import DeployOptions, Plan
+from deploy.report import build_report
+from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError
-from ppf_neuro.readout import spike_logits
 
 
-def deploy(bundle_path: str | Path, data_spec: str, samples: int | None = None, qdevice: str | None = None,
-           shots: int | None = None, noise: float = 0.0, progress: bool = True, workers: int = 1,
-           ray_address: str | None = None) -> dict:
-    """Run the bundle on the first ``samples`` test images of ``data_spec`` and report.
+def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: dict | None = None) -> Plan:
+    """Load the model file and build its plan: everything that can fail fast, fails here."""
+    if options.samples is not None and options.samples < 1:
+        raise PPFError(f"--samples must be at least 1, got {options.samples}")
+    if options.workers < 1:
+        raise PPFError(f"--workers must be at least 1, got {options.workers}")
+    return plan_for(load_model(model_path), options, encoding_overrides or {})
 
-    ``workers`` > 1 (or ``ray_address``) shards the samples over that many Lava
-    runs in parallel processes (or Ray tasks); the merged counts are those of
-    one run, in sample order.
-    """
-    if samples is not None and samples < 1:
-        raise PPFError(f"--samples must be at least 1, got {samples}")
-    bundle = load_bundle(bundle_path)
-    data = load_dataset(DataConfig(spec=data_spec, test_limit=samples))
-    if data.image_shape != bundle.image_shape:
-        raise PPFError(
-            f"{bundle.path}: the model expects images {bundle.image_shape} (C, H, W), "
-            f"'{data_spec}' has {data.image_shape}"
-        )
-    cfg = bundle.config
-    images, labels = data.test.images, data.test.labels
-    reference_model = bundle.reference_model()
-    spikes = None
-    if bundle.has_snn:
-        spikes = encode(torch.from_numpy(images), cfg.encoding, seeded_generator(cfg.encoding)).numpy().astype(np.int8)
-    reference = predict(reference_model, images, spikes)
 
-    report = {"bundle": str(bundle.path), "model": bundle.model, "data": data_spec, "samples": len(labels),
-              "trained_on": bundle.dataset, "config": cfg.to_dict(), "versions": bundle.versions}
-    deployed: dict[str, np.ndarray] = {}
-    if bundle.has_snn:
-        if workers > 1 or ray_address:
-            lava = run_on_lava_sharded(str(bundle.path), spikes, workers, ray_address, progress)
-        else:
-            lava = run_on_lava(str(bundle.path), spikes, progress=progress)
-        report["lava"] = lava_section(lava, run_on_torch(reference_model.snn, spikes))
-        report["activity"] = activity_section(reference_model.snn, spikes, lava)
-        counts = torch.from_numpy(lava.counts.output).float()
-        if bundle.model in ("snn", "ppf"):
-            deployed["snn"] = spike_logits(counts, cfg.encoding.steps, cfg.snn.readout_scale).numpy()
-    if bundle.model != "snn":
-        qnet = bundle.quantum_net(qdevice, shots, noise)
-        features = lava.counts.output / cfg.encoding.steps if bundle.model == "serial" else images.reshape(len(images), -1)
-        quantum = run_quantum(qnet, features.astype(np.float32), progress=progress)
-        deployed["qnn"] = quantum.logits
-        report["quantum"] = {"device": qnet.qnode.device.name, "shots": shots, "noise": noise,
-                             "seconds": quantum.seconds, "samples_per_second": len(labels) / quantum.seconds,
-                             "resources_per_sample": qnet.resources(features[:1].astype(np.float32))}
-    if bundle.model == "ppf":
-        fuser = Fuser(bundle.fusion["ratio"], bundle.fusion["rule"])
-        report["fusion"] = {"ratio": fuser.ratio, "rule": fuser.rule}
-        deployed = {"output": fuser(deployed["snn"], deployed["qnn"]), **deployed}
+def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None, labels: Path | None = None,
+                samples: int | None = None) -> DeployInputs:
+    """The deployment's inputs: a dataset's test images (encoded as the plan says) or recorded spikes.
+    Without either, a bundle runs on the test split of the dataset it was trained on."""
+    if data is not None and spikes is not None:
+        raise PPFError("give the inputs either as --data SPEC or as --spikes FILE.npy, not both")
+    if data is None and spikes is None:
+        data = plan.default_data
+        if data is None:
+            raise PPFError("a netx file needs its inputs: --data SPEC (with --encoding/--steps) or --spikes FILE.npy")
+    if spikes is not None:
+        if plan.needs_images:
+            raise PPFError(f"a '{plan.model}' model needs images (its quantum branch reads pixels): use --data")
+        inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples)
+        per_sample = inputs.spikes.shape[1:-1]
     else:
-        deployed = {"output": next(iter(deployed.values()))}
-    report["outputs"] = outputs_section(deployed, reference, labels)
-    return report
+        check_spec(data)
+        inputs = from_dataset(data, samples, plan.encoding)
+        per_sample = inputs.images.shape[1:]
+    if plan.needs_images and tuple(per_sample) != tuple(plan.input_shape):
+        raise PPFError(f"the model expects images {tuple(plan.input_shape)} (C, H, W), "
+                       f"{inputs.source} has {tuple(per_sample)}")
+    if int(np.prod(per_sample)) != int(np.prod(plan.input_shape)):
+        raise PPFError(f"the network takes {int(np.prod(plan.input_shape))} inputs {tuple(plan.input_shape)}, "
+                       f"{inputs.source} has {int(np.prod(per_sample))} per sample {tuple(per_sample)}")
+    return inputs
+
+
+def deploy(model_path: str | Path, data: str | None = None, options: DeployOptions = DeployOptions(),
+           spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None) -> dict:
+    """Run the model at ``model_path`` on the first ``options.samples`` inputs and report."""
+    plan = prepare(model_path, options, encoding_overrides)
+    inputs = read_inputs(plan, data, spikes, labels, options.samples)
+    deployed = {}
+    for branch in plan.branches:
+        deployed[branch.name] = branch.backend.run(branch.inputs(inputs, deployed))
+    decision = plan.decide(deployed)
+    reference = plan.reference(inputs)
+    return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options)

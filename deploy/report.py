@@ -1,14 +1,32 @@
-"""Compare the deployment with the PyTorch reference and build the report."""
+"""The deployment report: every deployed output against the reference, and what ran.
+
+Agreement figures always compare two independent computations: Lava against
+PyTorch for the spiking layers (per neuron and layer), the PennyLane device
+against the training simulator for the circuit, the host fuser against the
+training-time fusion. Class outputs are compared by their scores with a
+tolerance (``max_abs_diff``, ``allclose``), not only by their argmax.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
+
 import numpy as np
 
-from deploy.lava_runner import LavaResult, SpikeCounts
+from deploy.activity import activity_section
+from deploy.backends import BranchResult
+from deploy.counts import SpikeCounts
+from deploy.inputs import DeployInputs
+from deploy.reference import ReferenceResult
+
+#: Deployed and reference class scores agree when every entry is within this (probabilities,
+#: or spike counts) of its twin: float32 arithmetic on the two sides differs by ~1e-7.
+SCORE_ATOL = 1e-5
 
 
 def compare_spikes(lava: SpikeCounts, ref: SpikeCounts) -> dict:
-    """How exactly the Lava counts reproduce the PyTorch counts, layer by layer."""
+    """How exactly the Lava counts reproduce the reference counts, layer by layer."""
     layers = []
     for i, (a, b) in enumerate(zip(lava.layers, ref.layers)):
         diff = np.abs(a - b)
@@ -20,66 +38,89 @@ def compare_spikes(lava: SpikeCounts, ref: SpikeCounts) -> dict:
             "spikes_per_sample_lava": float(a.sum(1).mean()),
             "spikes_per_sample_pytorch": float(b.sum(1).mean()),
         })
+    return {"samples_with_identical_output_counts": float((lava.output == ref.output).all(1).mean()),
+            "samples_with_identical_counts_in_every_layer": float(
+                np.all([(a == b).all(1) for a, b in zip(lava.layers, ref.layers)], axis=0).mean()),
+            "layers": layers}
+
+
+def lava_section(result: BranchResult, ref: SpikeCounts) -> dict:
+    counts = result.counts
     return {
-        "samples_with_identical_output_counts": float((lava.output == ref.output).all(1).mean()),
-        "layers": layers,
+        "setup": {k: result.info[k] for k in ("network", "replicas", "synapse", "neuron", "recorder", "mode")
+                  if k in result.info} | ({"shards": result.info["shards"]} if "shards" in result.info else {}),
+        "spike_agreement": compare_spikes(counts, ref),
+        "spikes_per_sample": {"lava": float(counts.per_layer_totals().sum(1).mean()),
+                              "pytorch": float(ref.per_layer_totals().sum(1).mean())},
+        "timing": {k: result.info[k] for k in ("seconds", "time_steps", "steps_per_second", "samples_per_second")},
+        "layer_spikes_per_sample": counts.per_layer_totals().tolist(),
     }
 
 
-def lava_section(lava: LavaResult, ref: SpikeCounts) -> dict:
-    n = len(lava.counts.output)
-    return {
-        "spike_agreement": compare_spikes(lava.counts, ref),
-        "spikes_per_sample": {
-            "lava": float(lava.counts.per_layer_totals().sum(1).mean()),
-            "pytorch": float(ref.per_layer_totals().sum(1).mean()),
-        },
-        "timing": {
-            "seconds": lava.seconds,
-            "time_steps": lava.steps,
-            "steps_per_second": lava.steps / lava.seconds,
-            "samples_per_second": n / lava.seconds,
-        },
-        "layer_spikes_per_sample": lava.counts.per_layer_totals().tolist(),
-    }
-
-
-def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.ndarray], labels: np.ndarray) -> dict:
-    """Accuracy of each deployed output and its PyTorch twin, and how often they agree."""
+def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.ndarray],
+                    labels: np.ndarray | None) -> dict:
+    """Per output: accuracy of the deployment and of its reference twin (with labels), argmax
+    agreement, and how far their scores are apart."""
     out = {}
     for name, scores in deployed.items():
-        pred, ref_pred = scores.argmax(-1), reference[name].argmax(-1)
+        ref = reference[name]
+        pred, ref_pred = scores.argmax(-1), ref.argmax(-1)
+        diff = float(np.abs(scores - ref).max(initial=0.0))
         out[name] = {
-            "accuracy_deployed": float((pred == labels).mean()),
-            "accuracy_pytorch": float((ref_pred == labels).mean()),
+            "accuracy_deployed": None if labels is None else float((pred == labels).mean()),
+            "accuracy_pytorch": None if labels is None else float((ref_pred == labels).mean()),
             "agreement": float((pred == ref_pred).mean()),
+            "max_abs_diff": diff,
+            "allclose": bool(diff <= SCORE_ATOL),
             "predictions": pred.tolist(),
         }
     return out
 
 
+def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
+                 reference: ReferenceResult, options) -> dict:
+    report = {"model_file": str(path), "model": plan.model, "data": inputs.source, "samples": len(inputs),
+              "labelled": inputs.labels is not None, **plan.details,
+              "options": {k: v for k, v in asdict(options).items() if k != "progress"},
+              "reference": reference.info}
+    scores = {"output": decision}
+    scores.update({b.name: deployed[b.name].scores for b in plan.branches
+                   if b.classifies and b.name in reference.scores})
+    report["outputs"] = outputs_section(scores, reference.scores, inputs.labels)
+    if "snn" in deployed:
+        snn = deployed["snn"]
+        report["lava"] = lava_section(snn, reference.counts)
+        report["activity"] = activity_section(plan.fan_outs(), inputs.spikes, snn.counts, snn.raster)
+    if "qnn" in deployed:
+        report["quantum"] = deployed["qnn"].info
+    return report
+
+
 def summary_table(report: dict) -> str:
     """The few lines a person reads after a deployment."""
     names = {"output": f"{report['model']} (decision)", "snn": "SNN branch (Lava)", "qnn": "quantum branch"}
-    rows = [("output", "deployed", "PyTorch", "agreement")]
+    rows = [("output", "deployed", "reference", "agreement", "max |diff|")]
     for key, o in report["outputs"].items():
-        rows.append((names[key], f"{100 * o['accuracy_deployed']:.2f} %", f"{100 * o['accuracy_pytorch']:.2f} %",
-                     f"{100 * o['agreement']:.2f} %"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        acc = [("-" if o[k] is None else f"{100 * o[k]:.2f} %") for k in ("accuracy_deployed", "accuracy_pytorch")]
+        rows.append((names[key], *acc, f"{100 * o['agreement']:.2f} %", f"{o['max_abs_diff']:.1e}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(f"samples: {report['samples']}")
+    lines.append(f"samples: {report['samples']} of {report['data']}" + ("" if report["labelled"] else " (no labels)"))
     if "fusion" in report:
         lines.append(f"fusion: a = {report['fusion']['ratio']:.3f} (SNN share), rule {report['fusion']['rule']}")
     if "lava" in report:
         lava = report["lava"]
-        exact = lava["spike_agreement"]["samples_with_identical_output_counts"]
-        lines.append(f"Lava: identical output spike counts on {100 * exact:.2f} % of samples, "
-                     f"{lava['spikes_per_sample']['lava']:.1f} spikes/sample, "
-                     f"{lava['timing']['seconds']:.1f} s ({lava['timing']['steps_per_second']:.0f} steps/s)")
+        agree = lava["spike_agreement"]
+        setup = lava["setup"]
+        lines.append(f"Lava: {setup['network']}, {setup['replicas']} replica(s); identical counts in every layer on "
+                     f"{100 * agree['samples_with_identical_counts_in_every_layer']:.2f} % of samples, "
+                     f"{lava['spikes_per_sample']['lava']:.1f} spikes/sample, {lava['timing']['seconds']:.1f} s "
+                     f"({lava['timing']['samples_per_second']:.0f} samples/s)")
     if "quantum" in report:
         q = report["quantum"]
         shots = "analytic" if q["shots"] is None else f"{q['shots']} shots"
         noise = f", depolarising p={q['noise']}" if q["noise"] else ""
-        lines.append(f"quantum: {q['device']} ({shots}{noise}), {q['seconds']:.1f} s")
+        lines.append(f"quantum: {q['evaluated_by']} ({shots}{noise}): {q['device_executions']} device executions, "
+                     f"{q['seconds']:.1f} s")
     return "\n".join(lines)

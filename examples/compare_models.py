@@ -12,18 +12,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ppf_neuro.choices import MODELS
 from ppf_neuro.config import RunConfig
 from ppf_neuro.training.sweep import make_trials, run_sweep
-
-MODELS = ["snn", "qnn", "serial", "ppf"]
-
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default="digits")
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     p.add_argument("--config", type=Path, help="base JSON config (model and seed are set per run)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", type=Path, default=Path("out/compare"))

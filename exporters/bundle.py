@@ -1,8 +1,10 @@
 """Export a trained run as one self-describing HDF5 bundle (layout: ``ppf_neuro.bundle_schema``).
 
-The file is written to a temporary path, its SNN (if any) is checked by
-loading it with ``lava.lib.dl.netx.hdf5.Network``, and only then is it renamed
-into place: a failed export leaves no file and keeps a previous bundle intact.
+The file is written to a temporary path, its SNN (if any) is read back and
+compared layer by layer with the PyTorch model and loaded with
+``lava.lib.dl.netx.hdf5.Network``, and only then is it renamed into place: a
+failed export leaves no file and keeps a previous bundle intact. A SHA-256 of
+the whole content lets the reader refuse a damaged file.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch
 from exporters.netx import verify_netx, write_netx
 from ppf_neuro import __version__
 from ppf_neuro.atomic import atomic_path
-from ppf_neuro.bundle_schema import FORMAT, FORMAT_VERSION, META_GROUP, STATE_GROUP
+from ppf_neuro.bundle_schema import DIGEST_ATTR, FORMAT, FORMAT_VERSION, META_GROUP, STATE_GROUP, content_digest
 from ppf_neuro.training.run_dir import TrainedRun
 
 _PACKAGES = ("lava-nc", "lava-dl", "torch", "numpy", "h5py", "pennylane")
@@ -50,17 +52,16 @@ def write_bundle(f: h5py.File, run: TrainedRun) -> None:
     meta.attrs["image_shape"] = np.asarray(run.image_shape, dtype=np.int64)
     meta.attrs["num_classes"] = run.num_classes
     meta.attrs["class_names"] = json.dumps([str(c) for c in range(run.num_classes)])
-    if hasattr(model, "ratio"):
-        meta.attrs["fusion"] = json.dumps({"ratio": float(model.ratio), "rule": run.config.fusion.rule})
     if hasattr(model, "qnn"):
         meta.attrs["quantum_circuit"] = circuit_drawing(run)
     state = f.create_group(STATE_GROUP)
     for name, tensor in model.state_dict().items():
         state.create_dataset(name, data=tensor.detach().cpu().numpy())
+    meta.attrs[DIGEST_ATTR] = content_digest(f)
 
 
 def export_bundle(run: TrainedRun, path: str | Path) -> Path:
-    """Write ``run`` as a bundle at ``path`` atomically; verify its SNN with netx."""
+    """Write ``run`` as a bundle at ``path`` atomically; verify its SNN against the model and with netx."""
     path = Path(path)
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:

@@ -2,7 +2,11 @@
 
 Writers get a temporary path in the destination's directory (so the final
 ``os.replace`` is a same-filesystem rename, atomic on POSIX) and the rename only
-happens when the ``with`` block finishes without an exception.
+happens when the ``with`` block finishes without an exception. The file and
+its directory are fsynced before and after the rename, so a completed write
+survives a power loss as well as a crash. A destination that cannot be
+written is a one-line :class:`~ppf_neuro.errors.PPFError`;
+:func:`check_writable` says so before any long work starts.
 """
 
 from __future__ import annotations
@@ -16,21 +20,59 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from ppf_neuro.errors import PPFError
+
+
+def check_writable(path: str | os.PathLike, what: str = "output", directory: bool = False) -> Path:
+    """Refuse, before any work, an output path that could not be written: an existing entry of
+    the wrong kind, or a directory (the nearest existing one) in which no file can be created,
+    found by creating and removing one there (permission bits say little to root, or in /proc)."""
+    path = Path(path)
+    if path.exists() and directory != path.is_dir():
+        raise PPFError(f"{what} '{path}' " + ("exists and is not a directory" if directory
+                                              else "is a directory, not a file"))
+    place = path if directory and path.is_dir() else path.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise PPFError(f"{what} '{path}': '{place}' is not a directory")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".ppf-neuro-probe.", dir=place)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise PPFError(f"{what} '{path}': cannot create files in '{place}' ({e.strerror or e})") from None
+    return path
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path; move it onto ``path`` only on success."""
+    """Yield a temporary path; move it onto ``path`` only on success, durably."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise PPFError(f"cannot write '{path}': {e.strerror or e}") from None
     os.close(fd)
     tmp = Path(tmp)
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; artifacts get the usual mode
+        _fsync(tmp)
         os.replace(tmp, path)
+        _fsync(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a directory's entries') data to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:

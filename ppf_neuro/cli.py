@@ -12,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+from ppf_neuro import choices
 from ppf_neuro.errors import PPFError
 
 
@@ -48,10 +49,12 @@ def _config_from_args(args):
 
 
 def cmd_train(args) -> None:
+    from ppf_neuro.atomic import check_writable
     from ppf_neuro.data import load_dataset
     from ppf_neuro.training.run_dir import TRAINING_STATE, TrainedRun, read_config, save_run, write_config
     from ppf_neuro.training.trainer import train_model
 
+    check_writable(args.out, "run directory", directory=True)
     state = args.out / TRAINING_STATE
     if args.resume:
         if not state.is_file():
@@ -62,34 +65,67 @@ def cmd_train(args) -> None:
     else:
         cfg = _config_from_args(args)
     data = load_dataset(cfg.data)
-    print(f"training '{cfg.model}' on {data.name}: {len(data.train)} train / {len(data.test)} test samples")
+    print(f"training '{cfg.model}' on {data.name}: {len(data.train)} train / {len(data.val)} validation / "
+          f"{len(data.test)} test samples")
     if not args.resume:
         state.unlink(missing_ok=True)
         write_config(args.out, cfg, data.name, data.image_shape, data.num_classes)
-    model, history = train_model(cfg, data, progress=not args.quiet, state_path=state)
-    save_run(args.out, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, history))
-    last = history[-1]
-    branches = "".join(f", {b} branch {100 * last[f'test_acc_{b}']:.2f} %" for b in ("snn", "qnn") if f"test_acc_{b}" in last)
-    ratio = f", a = {last['ratio']:.3f}" if "ratio" in last else ""
-    print(f"test accuracy {100 * last['test_acc']:.2f} %, test loss {last['test_loss']:.4f}{branches}{ratio}; "
-          f"run saved to {args.out}")
+    model, metrics = train_model(cfg, data, progress=not args.quiet, state_path=state)
+    save_run(args.out, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics))
+    test = metrics["test"]
+    branches = "".join(f", {b} branch {100 * test[f'acc_{b}']:.2f} %" for b in ("snn", "qnn") if f"acc_{b}" in test)
+    ratio = f", a = {test['ratio']:.3f}" if "ratio" in test else ""
+    print(f"selected epoch {metrics['selected_epoch']} ({metrics['selection']}): test accuracy "
+          f"{100 * test['acc']:.2f} %, test loss {test['loss']:.4f}{branches}{ratio}; run saved to {args.out}")
 
 
 def cmd_export(args) -> None:
     from exporters.bundle import export_bundle
+    from ppf_neuro.atomic import check_writable
     from ppf_neuro.training.run_dir import load_run
 
+    check_writable(args.output, "--output")
     path = export_bundle(load_run(args.run_dir), args.output)
     print(f"wrote {path}")
 
 
-def cmd_deploy(args) -> None:
-    from deploy.pipeline import deploy
-    from deploy.report import summary_table
-    from ppf_neuro.atomic import write_json
+def _encoding_overrides(args) -> dict:
+    """--encoding, --steps and --set encoding.KEY=VALUE for a plain netx file's spike encoder."""
+    from ppf_neuro.config import EncodingConfig
 
-    report = deploy(args.bundle, args.data, args.samples, qdevice=args.qdevice, shots=args.shots,
-                    noise=args.noise, progress=not args.quiet, workers=args.workers, ray_address=args.ray)
+    d = {}
+    if args.encoding:
+        d["kind"] = args.encoding
+    if args.steps is not None:
+        d["steps"] = args.steps
+    for assignment in args.set or []:
+        key, sep, value = assignment.partition("=")
+        if not sep or not key.startswith("encoding."):
+            raise PPFError(f"--set '{assignment}': deploy takes only encoding.KEY=VALUE")
+        wrapper = {"encoding": {}}
+        _override(wrapper, assignment)
+        d.update(wrapper["encoding"])
+    if d:
+        from ppf_neuro.config import _from_dict
+
+        _from_dict(EncodingConfig, d, "encoding")  # refuse bad values now, by name
+    return d
+
+
+def cmd_deploy(args) -> None:
+    from deploy.lava_runner import LavaMode
+    from deploy.pipeline import deploy
+    from deploy.plan import DeployOptions
+    from deploy.report import summary_table
+    from ppf_neuro.atomic import check_writable, write_json
+
+    if args.report:
+        check_writable(args.report, "--report")
+    options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
+                            lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse), workers=args.workers,
+                            ray_address=args.ray, progress=not args.quiet)
+    report = deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,
+                    encoding_overrides=_encoding_overrides(args))
     if args.report:
         write_json(args.report, report)
     print(summary_table(report))
@@ -98,8 +134,10 @@ def cmd_deploy(args) -> None:
 
 
 def cmd_sweep(args) -> None:
+    from ppf_neuro.atomic import check_writable
     from ppf_neuro.training.sweep import load_sweep_file, make_trials, run_sweep
 
+    check_writable(args.out, "--out", directory=True)
     base, grid = load_sweep_file(args.sweep_file)
     trials = make_trials(base, grid)
     print(f"sweep of {len(trials)} runs over {list(grid)} into {args.out} ({args.workers} workers)")
@@ -111,7 +149,9 @@ def cmd_sweep(args) -> None:
 def cmd_analyze(args) -> None:
     from ppf_neuro.analysis.plots import accuracy_vs_energy, energy_breakdown, layer_activity, raster
     from ppf_neuro.analysis.summary import layer_rows, markdown_table, summarize, write_summaries
+    from ppf_neuro.atomic import check_writable
 
+    check_writable(args.plots, "--plots", directory=True)
     summaries = []
     for path in args.reports:
         report = _read_report(path)
@@ -139,8 +179,10 @@ def cmd_robustness(args) -> None:
     from ppf_neuro.config import DataConfig
     from ppf_neuro.data import load_dataset
     from ppf_neuro.robustness import default_conditions, markdown, robustness_table, write_robustness
+    from ppf_neuro.atomic import check_writable
     from ppf_neuro.training.run_dir import load_run
 
+    check_writable(args.out, "--out", directory=True)
     runs = {}
     for run_dir in args.runs:
         run = load_run(run_dir)
@@ -166,15 +208,37 @@ def _read_report(path: Path) -> dict:
         raise PPFError(f"report '{path}' is not valid JSON: {e}") from None
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line with the hint where to look, exit status 2 (like every input error)."""
+
+    def error(self, message: str):
+        self.exit(2, f"ppf-neuro: error: {message}; see '{self.prog} --help'\n")
+
+
+def _common_flags() -> argparse.ArgumentParser:
+    """--debug and --quiet, accepted before or after the subcommand (SUPPRESS keeps either from
+    overwriting the other)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks for input errors")
+    common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ppf-neuro", description=__doc__.splitlines()[0])
-    p.add_argument("--debug", action="store_true", help="show tracebacks for input errors")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    sub = p.add_subparsers(dest="command", required=True)
+    common = _common_flags()
+    p = _Parser(prog="ppf-neuro", description=__doc__.splitlines()[0], parents=[common])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add = sub.add_parser
+
+    def add_parser(name, **kw):
+        return _add(name, parents=[common], **kw)
+
+    sub.add_parser = add_parser
 
     t = sub.add_parser("train", help="train a model and write a run directory")
     t.add_argument("--config", type=Path, help="JSON config file (defaults otherwise)")
-    t.add_argument("--model", choices=["ppf", "snn", "qnn", "serial"], help="architecture (default: config's, ppf)")
+    t.add_argument("--model", choices=choices.MODELS, help="architecture (default: config's, ppf)")
     t.add_argument("--data", help="dataset spec: digits or idx:PATH")
     t.add_argument("--epochs", type=int)
     t.add_argument("--seed", type=int)
@@ -190,15 +254,30 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, required=True)
     e.set_defaults(func=cmd_export)
 
-    d = sub.add_parser("deploy", help="run a bundle (SNN on Lava, VQC on PennyLane, host fuser) and compare with PyTorch")
-    d.add_argument("bundle", type=Path)
-    d.add_argument("--data", default="digits", help="dataset spec (test split is used)")
+    d = sub.add_parser("deploy", help="run a bundle or any netx HDF5 network (SNN on Lava, VQC on PennyLane, "
+                                      "host fuser) and compare every output with a reference")
+    d.add_argument("model", type=Path, help="a ppf-neuro bundle, or a netx HDF5 file (lava-dl export_hdf5)")
+    d.add_argument("--data", help="dataset spec, its test split is used: digits or idx:PATH")
+    d.add_argument("--spikes", type=Path, help="recorded input spikes instead of --data: .npy, int, (N, inputs, T) "
+                                               "or (N, C, H, W, T)")
+    d.add_argument("--labels", type=Path, help="labels (N,) .npy for --spikes (optional)")
+    d.add_argument("--encoding", choices=choices.ENCODINGS, help="spike encoder for a netx file's --data "
+                                                                 "(a bundle uses its own)")
+    d.add_argument("--steps", type=int, help="time steps per sample for a netx file's --data")
+    d.add_argument("--set", action="append", metavar="encoding.KEY=VALUE",
+                   help="encoder setting for a netx file, e.g. encoding.blank=1; repeatable")
     d.add_argument("--samples", type=int, help="first N test samples (default: all)")
     d.add_argument("--report", type=Path, help="write the JSON report here")
-    d.add_argument("--qdevice", help="PennyLane device for the quantum branch (default: the training device)")
+    d.add_argument("--qdevice", help="PennyLane device for the quantum branch (default: the training device); "
+                                     f"'{choices.FAST_DEVICE}' runs ppf-neuro's own simulator instead")
     d.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
     d.add_argument("--noise", type=float, default=0.0,
                    help="depolarising probability after every gate (needs a mixed-state device, e.g. default.mixed)")
+    d.add_argument("--replicas", type=int, help="copies of the SNN side by side in one Lava run (default: chosen "
+                                                "from the network's size; 1 = netx's own Network, the reference mode)")
+    d.add_argument("--lava-synapse", choices=choices.LAVA_SYNAPSES, default="batched",
+                   help="synapses of a replicated run: batched (ppf-neuro, tested identical to Lava's) or sparse "
+                        "(Lava's own Sparse, block-diagonal)")
     d.add_argument("--workers", type=int, default=1, help="shard the samples over N Lava runs in parallel processes")
     d.add_argument("--ray", metavar="ADDRESS", help="run the shards as Ray tasks: auto, HOST:PORT, or local")
     d.set_defaults(func=cmd_deploy)
@@ -212,8 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("runs", type=Path, nargs="+", help="run directories (e.g. one per model)")
     r.add_argument("--data", help="dataset spec (default: the first run's)")
     r.add_argument("--samples", type=int, default=500, help="test samples per condition (default 500)")
-    r.add_argument("--noise", nargs="+", default=["gaussian", "uniform", "salt_pepper"],
-                   choices=["gaussian", "uniform", "salt_pepper"])
+    r.add_argument("--noise", nargs="+", default=list(choices.NOISE_KINDS), choices=choices.NOISE_KINDS)
     r.add_argument("--levels", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9])
     r.add_argument("--depolarizing", nargs="*", type=float, default=[0.01, 0.05],
                    help="depolarising probabilities for the quantum branch (default.mixed)")
@@ -235,7 +313,12 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error (2, already printed as one line)
+        return int(e.code or 0)
+    args.debug = getattr(args, "debug", False)
+    args.quiet = getattr(args, "quiet", False)
     # SIGTERM unwinds like Ctrl-C, so every ``finally`` runs: Lava runs are stopped, temp files removed.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

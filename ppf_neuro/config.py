@@ -15,6 +15,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ppf_neuro import choices
 from ppf_neuro.errors import PPFError
 
 
@@ -23,23 +24,34 @@ def _check(ok: bool, where: str, expected: str, got) -> None:
         raise PPFError(f"config field '{where}': expected {expected}, got {got!r}")
 
 
+def _check_choice(value, allowed: tuple, where: str) -> None:
+    _check(value in allowed, where, f"one of {list(allowed)}", value)
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """Which dataset, and how much of it.
 
     ``spec`` is ``digits`` (scikit-learn's bundled 8x8 digits) or ``idx:PATH``
     (a directory in the MNIST file layout). Limits take the first N samples of
-    each split, for quick runs.
+    each split, for quick runs. ``val_fraction`` of the training images (after
+    the limit; stratified by class, drawn with ``split_seed``) are held out for
+    validation: per-epoch metrics and checkpoint selection use them, never the
+    test set. The split is fixed by ``split_seed``, so runs that differ only in
+    their training seed see the same validation images.
     """
 
     spec: str = "digits"
     train_limit: int | None = None
     test_limit: int | None = None
+    val_fraction: float = 0.1
+    split_seed: int = 0
 
     def __post_init__(self):
         for name in ("train_limit", "test_limit"):
             v = getattr(self, name)
             _check(v is None or v > 0, f"data.{name}", "a positive integer or null", v)
+        _check(0 <= self.val_fraction < 1, "data.val_fraction", "a value in [0, 1)", self.val_fraction)
 
 
 @dataclass(frozen=True)
@@ -49,17 +61,25 @@ class EncodingConfig:
     ``rate``: Bernoulli spikes with probability ``gain * pixel`` per step (seeded).
     ``regular``: deterministic integrate-and-fire coding, a pixel of value x
     spikes ``floor(steps * gain * x)`` times at evenly spaced steps.
+    ``integrate``: lava-dl's netx MNIST tutorial convention: per step
+    ``v += gain * x + bias``, spike when ``v > threshold`` (strict), then ``v = 0``.
+    ``blank`` leading steps of every window carry no spikes (any kind).
     """
 
     kind: str = "regular"
     steps: int = 16
     gain: float = 1.0
     seed: int = 0
+    threshold: float = 1.0
+    bias: float = 0.0
+    blank: int = 0
 
     def __post_init__(self):
-        _check(self.kind in ("rate", "regular"), "encoding.kind", "'rate' or 'regular'", self.kind)
+        _check_choice(self.kind, choices.ENCODINGS, "encoding.kind")
         _check(self.steps >= 1, "encoding.steps", "at least 1", self.steps)
-        _check(0 < self.gain <= 1, "encoding.gain", "a value in (0, 1]", self.gain)
+        _check(self.gain > 0, "encoding.gain", "a positive number", self.gain)
+        _check(self.threshold > 0, "encoding.threshold", "a positive number", self.threshold)
+        _check(0 <= self.blank < self.steps, "encoding.blank", f"an integer in [0, steps={self.steps})", self.blank)
 
 
 @dataclass(frozen=True)
@@ -121,8 +141,17 @@ class QuantumConfig:
     blocks of pixels. ``ansatz`` is ``strong`` (StronglyEntanglingLayers, 3
     rotations per qubit and layer) or ``basic`` (BasicEntanglerLayers, 1).
     ``reupload`` re-encodes the features before every ansatz layer.
-    ``device`` and ``diff_method`` are the training simulator; deployment
-    may evaluate on any PennyLane device.
+    ``readout`` is what the circuit measures, the input of the linear head:
+    ``z`` the n values <Z_i>; ``zz`` those plus the n(n-1)/2 correlators
+    <Z_i Z_j>; ``probs`` the 2**k computational-basis probabilities of the first
+    k = ``readout_wires`` wires (all wires when null).
+    ``hidden`` puts classical hidden layers (ReLU) before a dressed reduction's
+    squashing layer (the paper's code has a 128-unit spiking one there).
+    ``device`` and ``diff_method`` are the training simulator; ``simulator``
+    ``auto`` evaluates the training circuit with ppf-neuro's fast path where it
+    is exact (analytic, noiseless ``default.qubit``, ``backprop``), ``qnode``
+    always with the PennyLane QNode, ``fast`` insists on the fast path.
+    Deployment executes the circuit on a PennyLane device (any).
     """
 
     qubits: int = 5
@@ -131,22 +160,48 @@ class QuantumConfig:
     ansatz: str = "strong"
     layers: int = 2
     reupload: bool = False
+    readout: str = "z"
+    readout_wires: int | None = None
+    hidden: tuple[int, ...] = ()
     device: str = "default.qubit"
     diff_method: str = "backprop"
+    simulator: str = "auto"
 
     def __post_init__(self):
         _check(1 <= self.qubits <= 16, "quantum.qubits", "an integer in [1, 16]", self.qubits)
-        _check(self.reduction in ("dressed", "pca", "pool"), "quantum.reduction", "'dressed', 'pca' or 'pool'", self.reduction)
-        _check(self.encoding in ("angle", "amplitude"), "quantum.encoding", "'angle' or 'amplitude'", self.encoding)
-        _check(self.ansatz in ("strong", "basic"), "quantum.ansatz", "'strong' or 'basic'", self.ansatz)
+        _check_choice(self.reduction, choices.REDUCTIONS, "quantum.reduction")
+        _check_choice(self.encoding, choices.QUANTUM_ENCODINGS, "quantum.encoding")
+        _check_choice(self.ansatz, choices.ANSATZE, "quantum.ansatz")
+        _check_choice(self.readout, choices.READOUTS, "quantum.readout")
+        _check_choice(self.simulator, choices.SIMULATORS, "quantum.simulator")
         _check(self.layers >= 1, "quantum.layers", "at least 1", self.layers)
         _check(not (self.reupload and self.encoding == "amplitude"), "quantum.reupload",
                "false with amplitude encoding (state preparation must come first)", self.reupload)
+        _check(self.readout_wires is None or 1 <= self.readout_wires <= self.qubits, "quantum.readout_wires",
+               f"null or an integer in [1, qubits={self.qubits}]", self.readout_wires)
+        _check(self.readout_wires is None or self.readout == "probs", "quantum.readout_wires",
+               "null unless quantum.readout is 'probs'", self.readout_wires)
+        for h in self.hidden:
+            _check(isinstance(h, int) and h >= 1, "quantum.hidden", "positive integers", self.hidden)
+        _check(not self.hidden or self.reduction == "dressed", "quantum.hidden",
+               "empty unless quantum.reduction is 'dressed' (the only trainable reduction)", self.hidden)
+        _check(not (self.simulator == "fast" and self.diff_method != "backprop"), "quantum.simulator",
+               "'auto' or 'qnode' with a diff_method other than backprop (the fast path differentiates "
+               "by backprop only)", self.simulator)
 
     @property
     def features(self) -> int:
         """Features the reduction produces: one per qubit, or 2**qubits amplitudes."""
         return 2 ** self.qubits if self.encoding == "amplitude" else self.qubits
+
+    @property
+    def readout_size(self) -> int:
+        """Numbers the circuit's measurement hands the head."""
+        if self.readout == "z":
+            return self.qubits
+        if self.readout == "zz":
+            return self.qubits + self.qubits * (self.qubits - 1) // 2
+        return 2 ** (self.readout_wires or self.qubits)
 
 
 @dataclass(frozen=True)
@@ -168,7 +223,7 @@ class FusionConfig:
     def __post_init__(self):
         _check(self.ratio is None or 0 <= self.ratio <= 1, "fusion.ratio", "a value in [0, 1] or null (learned)", self.ratio)
         _check(0 < self.init_ratio < 1, "fusion.init_ratio", "a value in (0, 1)", self.init_ratio)
-        _check(self.rule in ("prob", "logit"), "fusion.rule", "'prob' or 'logit'", self.rule)
+        _check_choice(self.rule, choices.FUSION_RULES, "fusion.rule")
         _check(self.aux_weight >= 0, "fusion.aux_weight", "a non-negative number", self.aux_weight)
 
 
@@ -189,9 +244,6 @@ class SerialConfig:
                "false unless serial.pretrain_epochs > 0 (a frozen untrained SNN learns nothing)", self.freeze_snn)
 
 
-MODELS = ("snn", "qnn", "serial", "ppf")
-
-
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation: Adam with a cosine schedule on the NLL of the model's output.
@@ -199,6 +251,11 @@ class TrainConfig:
     ``quantum_lr`` is the step size of the quantum branch and the fusion ratio:
     circuit angles need larger steps than spiking weights (measured on
     mnist-10k, quantum branch alone after 6 epochs: 46.8 % at 1e-3, 75.6 % at 1e-2).
+    ``shift`` > 0 augments every training batch with random translations of up
+    to that many pixels (zero fill; both branches see the same shifted image).
+    ``select`` keeps the epoch with the best validation accuracy (``best``;
+    ties go to the lower validation loss) or the last one (``last``, also what
+    happens without a validation split).
     """
 
     epochs: int = 10
@@ -206,12 +263,16 @@ class TrainConfig:
     lr: float = 1e-3
     quantum_lr: float = 1e-2
     seed: int = 0
+    shift: int = 0
+    select: str = "best"
 
     def __post_init__(self):
         _check(self.epochs >= 1, "train.epochs", "at least 1", self.epochs)
         _check(self.batch_size >= 1, "train.batch_size", "at least 1", self.batch_size)
         _check(self.lr > 0, "train.lr", "a positive number", self.lr)
         _check(self.quantum_lr > 0, "train.quantum_lr", "a positive number", self.quantum_lr)
+        _check(self.shift >= 0, "train.shift", "a non-negative integer", self.shift)
+        _check_choice(self.select, choices.SELECTIONS, "train.select")
 
 
 @dataclass(frozen=True)
@@ -232,7 +293,7 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self):
-        _check(self.model in MODELS, "model", f"one of {list(MODELS)}", self.model)
+        _check_choice(self.model, choices.MODELS, "model")
         _check(self.model != "serial" or self.quantum.reduction != "pca", "quantum.reduction",
                "'dressed' or 'pool' for the serial model (its VQC reads spike rates, not images)",
                self.quantum.reduction)

@@ -25,17 +25,36 @@ def encode(
     :math:`r`. Pass a seeded ``generator`` for reproducible spikes; training
     passes its own so every epoch sees fresh samples.
 
+    ``integrate`` (deterministic, lava-dl's netx MNIST tutorial): per step
+    :math:`v \leftarrow v + \mathrm{gain}\cdot x + \mathrm{bias}`, a spike when
+    :math:`v > \mathrm{threshold}`, then :math:`v = 0`.
+
+    The first ``blank`` steps of every window are silent; the code fills the rest.
+
     Example::
 
         >>> encode(torch.tensor([[[[0.5]]]]), EncodingConfig(steps=4)).flatten()
         tensor([0., 1., 0., 1.])
     """
-    rate = (cfg.gain * images.float()).clamp(0.0, 1.0).unsqueeze(-1)
-    t = torch.arange(cfg.steps, dtype=torch.float32, device=images.device)
-    if cfg.kind == "regular":
-        return (torch.floor((t + 1) * rate) > torch.floor(t * rate)).float()
-    noise = torch.rand(rate.shape[:-1] + (cfg.steps,), generator=generator, device=images.device)
-    return (noise < rate).float()
+    steps = cfg.steps - cfg.blank
+    x = images.float()
+    if cfg.kind == "integrate":
+        v, out = torch.zeros_like(x), []
+        for _ in range(steps):
+            v = v + cfg.gain * x + cfg.bias
+            spike = v > cfg.threshold
+            out.append(spike.float())
+            v = torch.where(spike, torch.zeros_like(v), v)
+        spikes = torch.stack(out, -1)
+    else:
+        rate = (cfg.gain * x).clamp(0.0, 1.0).unsqueeze(-1)
+        if cfg.kind == "regular":
+            t = torch.arange(steps, dtype=torch.float32, device=images.device)
+            spikes = (torch.floor((t + 1) * rate) > torch.floor(t * rate)).float()
+        else:
+            noise = torch.rand(rate.shape[:-1] + (steps,), generator=generator, device=images.device)
+            spikes = (noise < rate).float()
+    return torch.nn.functional.pad(spikes, (cfg.blank, 0)) if cfg.blank else spikes
 
 
 def seeded_generator(cfg: EncodingConfig) -> torch.Generator:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-RULES = ("prob", "logit")
+from ppf_neuro.choices import FUSION_RULES
 
 
 def fuse(snn_logits: torch.Tensor, qnn_logits: torch.Tensor, ratio: torch.Tensor | float, rule: str) -> torch.Tensor:
@@ -23,4 +23,4 @@ def fuse(snn_logits: torch.Tensor, qnn_logits: torch.Tensor, ratio: torch.Tensor
         return torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
     if rule == "logit":
         return torch.log_softmax(ratio * snn_logits + (1 - ratio) * qnn_logits, -1)
-    raise ValueError(f"unknown fusion rule {rule!r}; expected one of {RULES}")
+    raise ValueError(f"unknown fusion rule {rule!r}; expected one of {FUSION_RULES}")

@@ -15,7 +15,7 @@ import torch
 
 from ppf_neuro.errors import PPFError
 
-KINDS = ("gaussian", "uniform", "salt_pepper")
+from ppf_neuro.choices import NOISE_KINDS
 
 
 def corrupt(images: torch.Tensor, kind: str, intensity: float, generator: torch.Generator) -> torch.Tensor:
@@ -30,5 +30,5 @@ def corrupt(images: torch.Tensor, kind: str, intensity: float, generator: torch.
         salt = torch.rand(images.shape, generator=generator) < 0.5
         noisy = torch.where(hit, salt.to(images.dtype), images)
     else:
-        raise PPFError(f"unknown noise kind '{kind}'; expected one of {list(KINDS)}")
+        raise PPFError(f"unknown noise kind '{kind}'; expected one of {list(NOISE_KINDS)}")
     return noisy.clamp(0.0, 1.0)

@@ -21,21 +21,27 @@ def save_figure(fig, path: str | Path, dpi: int = 120) -> None:
     plt.close(fig)
 
 
-def learning_curve(history: Sequence[dict], path: str | Path, title: str = "") -> None:
-    """Loss and accuracy per epoch (train, test, and each branch of a hybrid); the fusion ratio if learned."""
-    history = [h for h in history if "phase" not in h]  # pre-training rows have their own epochs
+def learning_curve(metrics: dict, path: str | Path, title: str = "") -> None:
+    """Loss and accuracy per epoch (train, validation, and each branch of a hybrid on validation),
+    the selected epoch marked; the fusion ratio if learned."""
+    history = [h for h in metrics["history"] if "phase" not in h]  # pre-training rows have their own epochs
     epochs = [h["epoch"] for h in history]
     has_ratio = "ratio" in history[-1]
     fig, axes = plt.subplots(1, 3 if has_ratio else 2, figsize=(15 if has_ratio else 10, 4))
     ax_loss, ax_acc = axes[0], axes[1]
-    curves = [("train", "train_", "o-"), ("test", "test_", "s-")]
-    curves += [(f"test, {b} branch", "test_", ":") for b in ("snn", "qnn") if f"test_acc_{b}" in history[-1]]
-    for label, prefix, style in curves:
-        suffix = f"_{label.split()[-2]}" if "branch" in label else ""
+    curves = [("train", "train_", "", "o-")]
+    if "val_acc" in history[-1]:
+        curves.append(("validation", "val_", "", "s-"))
+        curves += [(f"validation, {b} branch", "val_", f"_{b}", ":") for b in ("snn", "qnn")
+                   if f"val_acc_{b}" in history[-1]]
+    for label, prefix, suffix, style in curves:
         ax_loss.plot(epochs, [h[f"{prefix}loss{suffix}"] for h in history], style, label=label)
         ax_acc.plot(epochs, [100 * h[f"{prefix}acc{suffix}"] for h in history], style, label=label)
+    for ax in axes[:2]:
+        ax.axvline(metrics["selected_epoch"], color="k", lw=0.8, ls="--", label="selected epoch")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="loss")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)",
+               title=f"accuracy (test, selected epoch: {100 * metrics['test']['acc']:.2f} %)")
     if has_ratio:
         axes[2].plot(epochs, [h["ratio"] for h in history], "o-")
         axes[2].set(xlabel="epoch", ylabel="a (SNN share)", title="fusion ratio", ylim=(0, 1))

@@ -55,8 +55,8 @@ def train_tiny(cfg: RunConfig):
     from ppf_neuro.training.trainer import train_model
 
     data = load_dataset(cfg.data)
-    model, history = train_model(cfg, data, progress=False)
-    return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, history)
+    model, metrics = train_model(cfg, data, progress=False)
+    return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics)
 
 
 def export_tiny(run, directory: Path, name: str) -> Path:

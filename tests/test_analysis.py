@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from conftest import tiny_config, train_tiny
-from deploy.activity import fan_outs
+from deploy.netx_file import fan_outs, load_netx_file
 from deploy.pipeline import deploy
 from ppf_neuro.analysis.energy import (accumulate_energy_pj, dense_mac_energy_pj, energy_report, loihi_energy_pj,
                                        profile, profiles)
@@ -48,9 +48,11 @@ def test_profiles_are_cited_and_in_picojoules():
         profile("tpu")
 
 
-def test_conv_fan_out_counted_by_hand():
+def test_conv_fan_out_counted_by_hand(tmp_path):
+    from exporters.bundle import export_bundle
+
     run = train_tiny(tiny_config(conv=(ConvSpec(channels=2, kernel=3, stride=2, padding=1),), hidden=(5,), epochs=1))
-    conv = fan_outs(run.model.snn)[0]
+    conv = fan_outs(load_netx_file(export_bundle(run, tmp_path / "c.h5")))[0]
     # 8x8 input, 3x3 kernel, stride 2, padding 1 -> 4x4 outputs per channel; the valid taps per
     # output position are 4 (corner), 6 (edge, 6 of them) and 9 (interior, 9 of them): 121 per channel.
     assert conv["kind"] == "conv" and conv["dense"].sum() == 2 * 121
@@ -62,7 +64,9 @@ def test_conv_fan_out_counted_by_hand():
 
 
 def test_synops_equal_a_direct_count(tiny_bundle, tiny_run):
-    report = deploy(tiny_bundle, "digits", samples=6, progress=False)
+    from deploy.plan import DeployOptions
+
+    report = deploy(tiny_bundle, "digits", DeployOptions(samples=6, progress=False))
     act = report["activity"]
     snn = tiny_run.model.snn
     w0 = snn.blocks[0].synapse.pre_hook_fx(snn.blocks[0].synapse.weight, descale=True).reshape(32, 64).detach()

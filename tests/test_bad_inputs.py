@@ -28,12 +28,32 @@ def _dataset(tmp, mutate):
     return ["train", "--data", f"idx:{d}", "--epochs", "1"]
 
 
-def _bundle(tmp, source, mutate):
+def _bundle(tmp, source, mutate, reseal=True):
+    """A copy of a bundle, edited; resealed (its checksum recomputed) so that the edit reaches the
+    check the case is about, unless the case is the checksum itself."""
+    from ppf_neuro.bundle_schema import DIGEST_ATTR, content_digest
+
     path = tmp / "bad.h5"
     path.write_bytes(source.read_bytes())
     with h5py.File(path, "a") as f:
         mutate(f)
+        if reseal and "ppf_neuro" in f:
+            f["ppf_neuro"].attrs[DIGEST_ATTR] = content_digest(f)
     return ["deploy", str(path), "--samples", "2"]
+
+
+def _netx(tmp, source, mutate):
+    """A plain netx file (a bundle's /layer group alone), edited."""
+    path = tmp / "net.h5"
+    with h5py.File(source) as src, h5py.File(path, "w") as dst:
+        src.copy("layer", dst)
+        mutate(dst)
+    return ["deploy", str(path), "--data", "digits", "--samples", "2"]
+
+
+def _npy(path: Path, array) -> str:
+    np.save(path, array)
+    return str(path)
 
 
 def _raw_bundle(tmp, data: bytes):
@@ -54,6 +74,11 @@ def _write_then(path: Path, text: str, argv: list[str]) -> list[str]:
 def _config_file(tmp, cfg):
     (tmp / "cfg.json").write_text(json.dumps(cfg))
     return ["train", "--config", str(tmp / "cfg.json")]
+
+
+def _write_run_then(tmp, run, argv):
+    save_run(tmp / "run", run)
+    return argv
 
 
 def _pickled_run(tmp, run):
@@ -77,17 +102,28 @@ CASES = {
     # bundles
     "bundle: not HDF5": ("bundle", lambda t, b: _raw_bundle(t, b"just some text")),
     "bundle: truncated": ("bundle", lambda t, b: _raw_bundle(t, b["ppf"].read_bytes()[:5000])),
-    "bundle: HDF5, not a bundle": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("ppf_neuro"))),
+    "bundle: HDF5, neither a bundle nor a netx network": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: (f.__delitem__("ppf_neuro"), f.__delitem__("layer")))),
     "bundle: format version from the future": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__setitem__("format_version", 99))),
     "bundle: state group missing": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("ppf_neuro/state"))),
     "bundle: a weight tensor missing": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("ppf_neuro/state/qnn.head.weight"))),
     "bundle: weight of the wrong dtype": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: _replace(f, "ppf_neuro/state/qnn.head.bias", np.array([b"x"] * 10)))),
     "bundle: quantum weights do not match the circuit": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: _replace(f, "ppf_neuro/state/qnn.weights", np.zeros((7, 3, 3), np.float32)))),
     "bundle: config metadata corrupt": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__setitem__("config", "{not json"))),
-    "bundle: fusion ratio outside [0, 1]": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__setitem__("fusion", json.dumps({"ratio": 3, "rule": "prob"})))),
+    "bundle: a weight changed after export": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro/state/qnn.head.weight"].__setitem__((0, 0), 9.0), reseal=False)),
     "bundle: netx layer the simulator cannot build": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("layer/0/weight"))),
+    "bundle: a directory, not a file": ("bundle", lambda t, b: ["deploy", str(t)]),
+    "bundle: deployed with a netx encoder": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--encoding", "rate"]),
     "bundle: SNN input size does not match the data": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{write_idx_dataset(t / 'ds', size=6)}"]),
     "bundle: file does not exist": ("bundle", lambda t, b: ["deploy", str(t / "none.h5")]),
+    # plain netx files and recorded spikes
+    "netx: a pooling layer": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/1"].__delitem__("type"), f["layer/1"].create_dataset("type", (1,), "S10", [b"pool"])))),
+    "netx: an SDNN neuron": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/0/neuron"].__delitem__("type"), f["layer/0/neuron"].create_dataset("type", data=b"SDNN")))),
+    "netx: synaptic delays": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: f["layer/0"].create_dataset("delay", data=np.zeros(12)))),
+    "netx: no inputs given": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: None)[:2]),
+    "netx: encoder value out of range": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--set", "encoding.blank=99"]),
+    "netx: spikes of the wrong size": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 10, 4), np.int8))]),
+    "netx: spikes that are not 0/1": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.full((3, 64, 4), 2, np.int8))]),
+    "netx: labels of another length": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--labels", _npy(t / "l.npy", np.zeros(2, np.int64))]),
     # configs and flags
     "config: unknown key": ("config", lambda t, b: _config_file(t, {"snn": {"hiden": [10]}})),
     "config: negative qubits": ("config", lambda t, b: ["train", "--set", "quantum.qubits=-2"]),
@@ -96,9 +132,20 @@ CASES = {
     "config: wrong type": ("config", lambda t, b: ["train", "--set", "train.epochs=\"ten\""]),
     "config: not JSON": ("config", lambda t, b: _write_then(t / "cfg.json", "{oops", ["train", "--config", str(t / "cfg.json")])),
     "config: unknown training device": ("config", lambda t, b: ["train", "--set", "quantum.device=\"nope.qubit\"", "--epochs", "1"]),
-    "flag: unknown PennyLane device": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--qdevice", "nope.qubit"]),
-    "flag: noise on a pure-state device": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--noise", "0.1"]),
+    # Deployment flags are checked before any data is read: a dataset that does not exist is never reached.
+    "flag: unknown PennyLane device": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--qdevice", "nope.qubit"]),
+    "flag: noise on a pure-state device": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--noise", "0.1"]),
+    "flag: negative shots": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--shots", "-3"]),
+    "flag: zero workers": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--workers", "0"]),
+    "flag: zero replicas": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--replicas", "0"]),
     "flag: zero samples": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "0"]),
+    "flag: unknown option": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--sampels", "3"]),
+    # output paths that cannot be written, refused before the work
+    "output: report in an unwritable place": ("output", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--report", "/proc/x.json"]),
+    "output: bundle in an unwritable place": ("output", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "-o", "/proc/x.h5"])),
+    "output: bundle path is a directory": ("output", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "-o", str(t)])),
+    "output: run directory is a file": ("output", lambda t, b: _write_then(t / "f", "x", ["train", "-o", str(t / "f")])),
+    "output: plots under a file": ("output", lambda t, b: _write_then(t / "f", "x", ["analyze", str(t / "f"), "--plots", str(t / "f" / "plots")])),
     "flag: malformed --set": ("flag", lambda t, b: ["train", "--set", "snn.hidden"]),
     "flag: --resume with nothing to resume": ("flag", lambda t, b: ["train", "--resume", "-o", str(t)]),
     # runs and reports

@@ -39,19 +39,52 @@ def test_exported_weights_are_the_quantised_training_weights(tiny_bundle, tiny_r
     assert np.all(w == np.round(w)) and np.abs(w).max() <= 256
 
 
-def test_failed_export_keeps_previous_file(tiny_run, tiny_bundle, tmp_path, monkeypatch):
+def test_failed_export_keeps_previous_file(tiny_run, tiny_bundle, tmp_path):
+    """A real failure half-way through writing (a tensor h5py cannot store), nothing faked."""
+    import copy
+
+    from ppf_neuro.training.run_dir import TrainedRun
+
     target = tmp_path / "model.h5"
     target.write_bytes(tiny_bundle.read_bytes())
     before = target.read_bytes()
-
-    def broken(path, snn):
-        raise PPFError("simulated netx failure")
-
-    monkeypatch.setattr("exporters.bundle.verify_netx", broken)
-    with pytest.raises(PPFError, match="simulated"):
-        export_bundle(tiny_run, target)
+    model = copy.deepcopy(tiny_run.model)
+    model.register_buffer("unstorable", torch.zeros(2, dtype=torch.bfloat16))  # numpy has no bfloat16
+    broken = TrainedRun(tiny_run.config, tiny_run.image_shape, tiny_run.num_classes, tiny_run.dataset, model,
+                        tiny_run.metrics)
+    with pytest.raises(TypeError):
+        export_bundle(broken, target)
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]
+
+
+@pytest.mark.parametrize("tamper, fragment", [
+    (lambda f: f["layer/0/weight"].__setitem__((0, 0), f["layer/0/weight"][0, 0] + 2), "written weights differ"),
+    (lambda f: f["layer/1/neuron/vThMant"].__setitem__((), 1), "neuron parameter vThMant"),
+])
+def test_netx_read_back_finds_a_changed_weight_or_neuron_parameter(tiny_run, tmp_path, tamper, fragment):
+    import h5py
+
+    from exporters.netx import verify_netx, write_netx
+
+    path = tmp_path / "net.h5"
+    with h5py.File(path, "w") as f:
+        write_netx(f, tiny_run.model.snn)
+    verify_netx(path, tiny_run.model.snn)  # as written: accepted
+    with h5py.File(path, "a") as f:
+        tamper(f)
+    with pytest.raises(PPFError, match=fragment):
+        verify_netx(path, tiny_run.model.snn)
+
+
+def test_a_flipped_weight_byte_is_refused_by_the_checksum(ppf_bundle, tmp_path):
+    path = tmp_path / "flip.h5"
+    path.write_bytes(ppf_bundle.read_bytes())
+    with h5py.File(path, "a") as f:
+        w = f["ppf_neuro/state/qnn.head.weight"]
+        w[0, 0] = w[0, 0] + 1e-3
+    with pytest.raises(PPFError, match="checksum mismatch"):
+        load_bundle(path)
 
 
 def test_not_hdf5(tmp_path):
@@ -67,11 +100,20 @@ def test_hdf5_but_not_a_bundle(tmp_path):
         load_bundle(tmp_path / "x.h5")
 
 
+def _resealed(path):
+    """Recompute the checksum after a deliberate edit, to reach the checks behind it."""
+    from ppf_neuro.bundle_schema import DIGEST_ATTR, content_digest
+
+    with h5py.File(path, "a") as f:
+        f[META_GROUP].attrs[DIGEST_ATTR] = content_digest(f)
+
+
 def test_future_version(tiny_bundle, tmp_path):
     path = tmp_path / "future.h5"
     path.write_bytes(tiny_bundle.read_bytes())
     with h5py.File(path, "a") as f:
         f[META_GROUP].attrs["format_version"] = 99
+    _resealed(path)
     with pytest.raises(PPFError, match="version 99"):
         load_bundle(path)
 
@@ -92,12 +134,13 @@ def test_ppf_bundle_holds_everything(ppf_bundle, ppf_run):
     with h5py.File(ppf_bundle) as f:
         meta = f[META_GROUP].attrs
         assert meta["model"] == "ppf"
-        assert json.loads(meta["fusion"]) == {"ratio": pytest.approx(float(ppf_run.model.ratio)), "rule": "prob"}
+        assert "fusion" not in meta  # the ratio lives in one place: the state's ratio_logit
         assert "RY" in meta["quantum_circuit"] and "Rot" in meta["quantum_circuit"]
         assert json.loads(meta["class_names"]) == [str(i) for i in range(10)]
         assert {"lava-nc", "lava-dl", "pennylane", "torch"} <= set(json.loads(meta["versions"]))
         assert "ppf_neuro/state/qnn.weights" in f and "ppf_neuro/state/qnn.head.weight" in f
     bundle = load_bundle(ppf_bundle)
+    assert bundle.fusion == {"ratio": pytest.approx(float(ppf_run.model.ratio)), "rule": "prob"}
     ref = bundle.reference_model()
     for (name, w), w2 in zip(ppf_run.model.state_dict().items(), ref.state_dict().values()):
         assert torch.allclose(w, w2, equal_nan=True), name
@@ -118,6 +161,7 @@ def test_quantum_weights_that_do_not_match_the_circuit(ppf_bundle, tmp_path):
     with h5py.File(path, "a") as f:
         del f["ppf_neuro/state/qnn.weights"]
         f["ppf_neuro/state/qnn.weights"] = np.zeros((7, 3, 3), dtype=np.float32)
+    _resealed(path)
     with pytest.raises(PPFError, match="weights do not match"):
         load_bundle(path).reference_model()
 
@@ -139,6 +183,7 @@ def test_state_of_wrong_dtype(ppf_bundle, tmp_path):
     with h5py.File(path, "a") as f:
         del f["ppf_neuro/state/qnn.head.bias"]
         f["ppf_neuro/state/qnn.head.bias"] = np.array([b"evil"] * 10)
+    _resealed(path)
     with pytest.raises(PPFError, match="'qnn.head.bias' has dtype"):
         load_bundle(path)
 
@@ -148,6 +193,7 @@ def test_missing_state_tensor(tiny_bundle, tmp_path):
     path.write_bytes(tiny_bundle.read_bytes())
     with h5py.File(path, "a") as f:
         del f["ppf_neuro/state/snn.blocks.0.synapse.weight"]
+    _resealed(path)
     with pytest.raises(PPFError, match="weights do not match"):
         load_bundle(path)
 
@@ -164,5 +210,5 @@ def test_corrupt_netx_group_is_a_clear_error(tiny_bundle, tmp_path, corrupt):
         else:
             del f["layer/0/type"]
             f["layer/0"].create_dataset("type", (1,), "S10", [b"pool"])
-    with pytest.raises(PPFError, match="netx cannot build"):
+    with pytest.raises(PPFError, match="layer 0"):
         run_on_lava(str(path), np.zeros((1, 1, 8, 8, 8), dtype=np.int8), progress=False)

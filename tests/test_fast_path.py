@@ -5,7 +5,7 @@ import torch
 
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.quantum import QuantumNet
-from ppf_neuro.quantum.circuit import make_qnode, weight_shape
+from ppf_neuro.quantum.circuit import make_qnode, run_circuit, weight_shape
 from ppf_neuro.quantum.fast import FastCircuit
 
 
@@ -15,19 +15,23 @@ from ppf_neuro.quantum.fast import FastCircuit
     {"qubits": 4, "layers": 2, "ansatz": "basic"},
     {"qubits": 3, "layers": 2, "encoding": "amplitude"},
     {"qubits": 2, "layers": 3},
+    {"qubits": 4, "layers": 3, "reupload": True},
+    {"qubits": 5, "layers": 2, "readout": "zz"},
+    {"qubits": 4, "layers": 2, "readout": "probs"},
+    {"qubits": 5, "layers": 2, "readout": "probs", "readout_wires": 3, "reupload": True},
 ])
 def test_outputs_and_gradients_match_the_qnode(kw):
     cfg = QuantumConfig(**kw)
     gen = torch.Generator().manual_seed(0)
     w = torch.rand(weight_shape(cfg), dtype=torch.float64, generator=gen, requires_grad=True)
     x = torch.rand(16, cfg.features, dtype=torch.float64, generator=gen, requires_grad=True)
-    probe = torch.linspace(-1, 1, cfg.qubits, dtype=torch.float64)
+    probe = torch.linspace(-1, 1, cfg.readout_size, dtype=torch.float64)
 
     fast = FastCircuit(cfg)(x, w)
     (fast * probe).sum().backward()
     fast_grads = x.grad.clone(), w.grad.clone()
     x.grad = w.grad = None
-    qnode = torch.stack(list(make_qnode(cfg)(x, w)), -1).reshape(16, -1)
+    qnode = run_circuit(make_qnode(cfg), x, w).double()
     (qnode * probe).sum().backward()
 
     assert (fast - qnode).abs().max() < 1e-6
@@ -38,7 +42,9 @@ def test_outputs_and_gradients_match_the_qnode(kw):
 def test_selected_only_where_it_holds():
     cfg = QuantumConfig(qubits=3, layers=1)
     assert QuantumNet(cfg, 8, 2).fast is not None
-    assert QuantumNet(QuantumConfig(qubits=3, layers=2, reupload=True), 8, 2).fast is None
+    assert QuantumNet(QuantumConfig(qubits=3, layers=2, reupload=True), 8, 2).fast is not None
+    assert QuantumNet(QuantumConfig(qubits=3, layers=2, diff_method="adjoint"), 8, 2).fast is None
+    assert QuantumNet(cfg, 8, 2, simulator="qnode").fast is None
     assert QuantumNet(cfg, 8, 2, shots=100).fast is None
     assert QuantumNet(cfg, 8, 2, device="default.mixed", noise=0.01).fast is None
     assert QuantumNet(cfg, 8, 2, device="lightning.qubit").fast is None

@@ -50,3 +50,31 @@ def test_bad_inputs():
         Fuser(0.5, "max")
     with pytest.raises(PPFError, match="one shape"):
         Fuser(0.5)(S, Q[:, :3])
+
+
+def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tmp_path):
+    """End to end at a = 0.2: the host fuser's probabilities (Lava SNN logits, PennyLane circuit logits)
+    equal the PyTorch PPFClassifier's within float32 rounding; swapping a and 1 - a would not."""
+    from conftest import tiny_config, train_tiny
+    from deploy.pipeline import deploy
+    from deploy.plan import DeployOptions
+    from deploy.reference import run_classifier
+    from exporters.bundle import export_bundle
+    from ppf_neuro.config import FusionConfig
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.encoding import encode, seeded_generator
+
+    run = train_tiny(tiny_config(model="ppf", epochs=1, fusion=FusionConfig(ratio=0.2)))
+    report = deploy(export_bundle(run, tmp_path / "ppf.h5"), "digits", DeployOptions(samples=12, progress=False))
+    assert report["fusion"] == {"ratio": pytest.approx(0.2), "rule": "prob"}
+    out = report["outputs"]["output"]
+    assert out["allclose"] and out["max_abs_diff"] < 1e-5 and out["agreement"] == 1.0
+
+    images = load_dataset(run.config.data).test.images[:12]
+    spikes = encode(torch.from_numpy(images), run.config.encoding, seeded_generator(run.config.encoding))
+    with torch.no_grad():
+        s = run.model.snn_logits(run.model.snn(spikes)).double().numpy()
+        q = run.model.qnn(torch.from_numpy(images).flatten(1)).double().numpy()
+    reference = run_classifier(run.model, images, spikes.numpy()).scores["output"]
+    np.testing.assert_allclose(Fuser(0.2)(s, q), reference, atol=1e-5)
+    assert np.abs(Fuser(0.8)(s, q) - reference).max() > 1e-3  # a swapped ratio is caught

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deploy.bundle import load_bundle
+from deploy.models import load_model
 from ppf_neuro.data import read_idx
 from ppf_neuro.errors import PPFError
 
@@ -59,6 +60,7 @@ def test_bundle_loader_on_corrupted_bytes(tmp_path, bundle_bytes, cut, flips):
     path = tmp_path / "b.h5"
     path.write_bytes(bytes(data))
     _only_ppf_error(load_bundle, path)
+    _only_ppf_error(load_model, path)
 
 
 def _objects(f: h5py.File) -> list[str]:
@@ -89,3 +91,25 @@ def test_bundle_loader_on_structural_damage(tmp_path, bundle_bytes, pick, action
             if replacement is not None:
                 f[name] = replacement
     _only_ppf_error(load_bundle, path)
+
+
+@FUZZ
+@given(pick=st.floats(0, 1), action=st.sampled_from(["delete", "scalar", "string", "reshape"]))
+def test_netx_reader_on_structural_damage(tmp_path, bundle_bytes, pick, action):
+    """A plain netx file (the bundle without its metadata), damaged: the netx reader raises only PPFError."""
+    from deploy.netx_file import load_netx_file
+
+    path = tmp_path / "n.h5"
+    path.write_bytes(bundle_bytes)
+    with h5py.File(path, "a") as f:
+        del f["ppf_neuro"]
+        names = [n for n in _objects(f) if n.startswith("layer/")]
+        name = names[min(int(pick * len(names)), len(names) - 1)]
+        replacement = None
+        if isinstance(f[name], h5py.Dataset) and action != "delete":
+            replacement = {"scalar": np.float32(1.0), "string": np.array([b"x", b"y"]),
+                           "reshape": np.zeros((3, 1, 2), dtype=np.float32)}[action]
+        del f[name]
+        if replacement is not None:
+            f[name] = replacement
+    _only_ppf_error(load_netx_file, path)

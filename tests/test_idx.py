@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import MNIST_10K, write_idx, write_idx_dataset
+from ppf_neuro.config import DataConfig
 from ppf_neuro.data import load_dataset, read_idx
 from ppf_neuro.errors import PPFError
 
@@ -20,7 +21,7 @@ def test_round_trip_plain_and_gzip(tmp_path, gz):
 def test_dataset_directory_plain_and_gzip(tmp_path):
     for gz in (False, True):
         d = write_idx_dataset(tmp_path / str(gz), gz=gz)
-        ds = load_dataset(f"idx:{d}")
+        ds = load_dataset(DataConfig(f"idx:{d}", val_fraction=0.0))
         assert ds.train.images.shape == (20, 1, 6, 6) and ds.test.images.shape == (10, 1, 6, 6)
         assert ds.num_classes == 3
         assert 0.0 <= ds.train.images.min() and ds.train.images.max() <= 1.0
@@ -28,8 +29,9 @@ def test_dataset_directory_plain_and_gzip(tmp_path):
 
 @pytest.mark.skipif(not MNIST_10K.is_dir(), reason="shared mnist-10k not present")
 def test_real_mnist_10k():
-    ds = load_dataset(f"idx:{MNIST_10K}")
-    assert (len(ds.train), len(ds.test), ds.image_shape, ds.num_classes) == (8000, 2000, (1, 28, 28), 10)
+    ds = load_dataset(f"idx:{MNIST_10K}")  # 10 % of the training images held out for validation
+    assert (len(ds.train) + len(ds.val), len(ds.test), ds.image_shape, ds.num_classes) == (8000, 2000, (1, 28, 28), 10)
+    assert len(ds.val) == pytest.approx(800, abs=5)
     assert set(np.unique(ds.test.labels)) == set(range(10))
 
 

@@ -12,9 +12,10 @@ import torch
 
 from conftest import tiny_config, train_tiny
 from deploy.bundle import load_bundle
-from deploy.lava_runner import run_on_lava
+from deploy.lava_runner import LavaMode, run_on_lava
 from deploy.pipeline import deploy
-from deploy.torch_reference import run_on_torch
+from deploy.plan import DeployOptions
+from deploy.reference import run_classifier
 from exporters.bundle import export_bundle
 from ppf_neuro.config import ConvSpec
 from ppf_neuro.data import load_dataset
@@ -22,15 +23,15 @@ from ppf_neuro.encoding import encode
 from ppf_neuro.errors import PPFError
 
 
-def _spikes(run, n):
-    images = load_dataset(run.config.data).test.images[:n]
-    return encode(torch.from_numpy(images), run.config.encoding).numpy().astype(np.int8)
+def _images(run, n):
+    return load_dataset(run.config.data).test.images[:n]
 
 
 def _assert_identical(bundle_path, run, n):
-    spikes = _spikes(run, n)
-    lava = run_on_lava(str(bundle_path), spikes, progress=False)
-    ref = run_on_torch(load_bundle(bundle_path).reference_model().snn, spikes)
+    images = _images(run, n)
+    spikes = encode(torch.from_numpy(images), run.config.encoding).numpy().astype(np.int8)
+    lava = run_on_lava(str(bundle_path), spikes, LavaMode(replicas=1), progress=False)
+    ref = run_classifier(load_bundle(bundle_path).reference_model(), images, spikes).counts
     assert len(lava.counts.layers) == len(ref.layers)
     for lava_layer, ref_layer in zip(lava.counts.layers, ref.layers):
         assert lava_layer.shape == ref_layer.shape == (n, lava_layer.shape[1])
@@ -50,13 +51,18 @@ def test_conv_net_lava_counts_equal_pytorch_exactly(tmp_path):
     _assert_identical(path, run, n=6)
 
 
+def _options(**kw):
+    return DeployOptions(progress=False, **kw)
+
+
 def test_deploy_report(tiny_bundle):
-    report = deploy(tiny_bundle, "digits", samples=10, progress=False)
+    report = deploy(tiny_bundle, "digits", _options(samples=10))
     out = report["outputs"]["output"]
     assert report["samples"] == 10 and report["model"] == "snn"
-    assert out["agreement"] == 1.0
+    assert out["agreement"] == 1.0 and out["allclose"] and out["max_abs_diff"] < 1e-5
     assert out["accuracy_deployed"] == out["accuracy_pytorch"]
-    assert report["lava"]["spike_agreement"]["samples_with_identical_output_counts"] == 1.0
+    assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
+    assert report["lava"]["setup"]["replicas"] == 10  # a tiny net: every sample in one window
     assert len(report["lava"]["layer_spikes_per_sample"]) == 10
     assert report["config"]["encoding"]["steps"] == 8
 
@@ -71,27 +77,37 @@ def test_deploy_on_data_of_other_shape(tiny_bundle, tmp_path):
 
     d = write_idx_dataset(tmp_path / "ds", size=5)
     with pytest.raises(PPFError, match=r"expects images \(1, 8, 8\)"):
-        deploy(tiny_bundle, f"idx:{d}", samples=2, progress=False)
+        deploy(tiny_bundle, f"idx:{d}", _options(samples=2))
 
 
 @pytest.mark.parametrize("qdevice", [None, "lightning.qubit"])
 def test_ppf_end_to_end_through_lava_pennylane_and_fuser(ppf_bundle, qdevice):
-    report = deploy(ppf_bundle, "digits", samples=8, qdevice=qdevice, progress=False)
+    report = deploy(ppf_bundle, "digits", _options(samples=8, qdevice=qdevice))
     assert set(report["outputs"]) == {"output", "snn", "qnn"}
     for name, out in report["outputs"].items():
-        assert out["agreement"] == 1.0, name
+        assert out["agreement"] == 1.0 and out["allclose"], name
     assert report["fusion"]["rule"] == "prob" and 0 < report["fusion"]["ratio"] < 1
-    assert report["quantum"]["device"] == (qdevice or "default.qubit")
+    q = report["quantum"]
+    assert q["device"] == (qdevice or "default.qubit") and q["backend"] == "pennylane"
+    assert q["device_executions"] == 8  # the circuit really ran on the device, once per sample
+    assert "fast path" in report["reference"]["backend"]  # ... and was checked against another computation
+
+
+def test_fast_path_only_when_asked_for_by_name(ppf_bundle):
+    report = deploy(ppf_bundle, "digits", _options(samples=4, qdevice="ppf-neuro.fast"))
+    assert report["quantum"]["backend"] == "ppf-neuro fast path" and report["quantum"]["device_executions"] == 0
 
 
 def test_ppf_with_noise_and_shots_deploys(ppf_bundle):
-    report = deploy(ppf_bundle, "digits", samples=4, qdevice="default.mixed", shots=200, noise=0.02, progress=False)
-    assert report["quantum"] == {**report["quantum"], "device": "default.mixed", "shots": 200, "noise": 0.02}
+    report = deploy(ppf_bundle, "digits", _options(samples=4, qdevice="default.mixed", shots=200, noise=0.02))
+    q = report["quantum"]
+    assert (q["device"], q["shots"], q["noise"], q["device_executions"]) == ("default.mixed", 200, 0.02, 4)
     assert report["outputs"]["snn"]["agreement"] == 1.0  # the spiking half is untouched by quantum noise
+    assert report["outputs"]["qnn"]["max_abs_diff"] > 1e-4  # shots and noise do change the circuit's output
 
 
 def test_serial_end_to_end(tmp_path):
     run = train_tiny(tiny_config(model="serial", epochs=1))
-    report = deploy(export_bundle(run, tmp_path / "serial.h5"), "digits", samples=6, progress=False)
-    assert report["outputs"]["output"]["agreement"] == 1.0
-    assert report["lava"]["spike_agreement"]["samples_with_identical_output_counts"] == 1.0
+    report = deploy(export_bundle(run, tmp_path / "serial.h5"), "digits", _options(samples=6))
+    assert report["outputs"]["output"]["agreement"] == 1.0 and report["outputs"]["output"]["allclose"]
+    assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0

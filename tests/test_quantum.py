@@ -25,10 +25,13 @@ def _twin(cfg, device, **kw):
 
 
 @pytest.mark.parametrize("device", ["lightning.qubit", "default.mixed"])
-@pytest.mark.parametrize("kw", [{}, {"reduction": "pca", "ansatz": "basic"}, {"reupload": True},
+@pytest.mark.parametrize("kw", [{"qubits": 4}, {"qubits": 4, "reduction": "pca", "ansatz": "basic"},
+                                {"qubits": 4, "reupload": True}, {"qubits": 4, "readout": "zz"},
+                                {"qubits": 4, "readout": "probs", "readout_wires": 2},
                                 {"encoding": "amplitude", "qubits": 3, "reduction": "pool"}])
 def test_same_outputs_on_other_devices(device, kw):
-    a, b = _twin(QuantumConfig(qubits=kw.pop("qubits", 4), layers=2, **kw), device)
+    a, b = _twin(QuantumConfig(layers=2, **kw), device)
+    assert a.fast is not None and b.fast is None  # training's fast path against the device's QNode
     with torch.no_grad():
         np.testing.assert_allclose(a(X).numpy(), b(X).numpy(), atol=1e-5)
 
@@ -61,6 +64,10 @@ def test_device_errors():
         QuantumNet(QuantumConfig(qubits=2), 4, 2, device="default.qubit", noise=0.1)
     with pytest.raises(PPFError, match="shots"):
         QuantumNet(QuantumConfig(qubits=2), 4, 2, shots=0)
+    with pytest.raises(PPFError, match="diff_method"):
+        QuantumNet(QuantumConfig(qubits=2, diff_method="nonsense"), 4, 2)
+    with pytest.raises(PPFError, match="fast quantum path"):
+        QuantumNet(QuantumConfig(qubits=2), 4, 2, device="default.mixed", simulator="fast")
 
 
 @pytest.mark.parametrize("model", ["ppf", "serial", "qnn", "snn"])
@@ -82,14 +89,14 @@ def test_every_parameter_of_every_branch_changes_in_one_step(model):
                         "qnn": {"qnn"}, "snn": {"snn"}}[model]
 
 
-def test_ppf_ratio_fixed_or_learned_stays_in_unit_interval():
+def test_ppf_ratio_fixed_or_learned_has_one_source():
     import dataclasses
 
     cfg = tiny_config(model="ppf")
     learned = build_model(cfg, (1, 8, 8), 10)
-    assert 0 < float(learned.ratio) < 1 and learned.ratio_logit.requires_grad
+    assert float(learned.ratio) == pytest.approx(cfg.fusion.init_ratio) and learned.ratio_logit.requires_grad
     with torch.no_grad():
-        learned.ratio_logit.fill_(50.0)
-    assert float(learned.ratio) <= 1.0
+        learned.ratio_logit.fill_(-2.0)
+    assert float(learned.ratio) == pytest.approx(1 / (1 + np.exp(2.0)))
     fixed = build_model(cfg.replace(fusion=dataclasses.replace(cfg.fusion, ratio=0.2)), (1, 8, 8), 10)
-    assert float(fixed.ratio) == pytest.approx(0.2) and "ratio_logit" not in dict(fixed.named_parameters())
+    assert float(fixed.ratio) == pytest.approx(0.2) and "ratio_logit" not in fixed.state_dict()

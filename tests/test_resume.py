@@ -18,7 +18,9 @@ def _cli(*argv):
 
 
 def _weights(run_dir):
-    return torch.load(run_dir / "checkpoint.pt", weights_only=True)["state_dict"]
+    from ppf_neuro.integrity import load_checked
+
+    return load_checked(run_dir / "checkpoint.pt")["state_dict"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

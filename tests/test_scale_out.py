@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from deploy.lava_runner import LavaMode
 from deploy.pipeline import deploy
+from deploy.plan import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.executors import run_tasks
 from ppf_neuro.training.sweep import make_trials, run_sweep
@@ -21,11 +23,17 @@ def _same_deployment(a: dict, b: dict) -> None:
     assert a["activity"]["per_sample"] == b["activity"]["per_sample"]
 
 
-def test_sharded_lava_runs_equal_one_run(ppf_bundle):
-    one = deploy(ppf_bundle, "digits", samples=9, progress=False)
-    sharded = deploy(ppf_bundle, "digits", samples=9, progress=False, workers=2)
+def _deploy(bundle, samples, **kw):
+    return deploy(bundle, "digits", DeployOptions(samples=samples, progress=False, **kw))
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_sharded_lava_runs_equal_one_run(ppf_bundle, replicas):
+    one = _deploy(ppf_bundle, 9, lava=LavaMode(replicas=1))
+    sharded = _deploy(ppf_bundle, 9, workers=2, lava=LavaMode(replicas=replicas))
     _same_deployment(one, sharded)
     assert sharded["outputs"]["output"]["agreement"] == 1.0
+    assert sharded["lava"]["setup"]["shards"] == 2 and sharded["lava"]["setup"]["replicas"] == replicas
 
 
 def test_bad_worker_count():
@@ -41,8 +49,8 @@ def local_ray():
 
 
 def test_ray_deployment_equals_local(ppf_bundle, local_ray):
-    local = deploy(ppf_bundle, "digits", samples=6, progress=False)
-    on_ray = deploy(ppf_bundle, "digits", samples=6, progress=False, workers=2, ray_address=local_ray)
+    local = _deploy(ppf_bundle, 6)
+    on_ray = _deploy(ppf_bundle, 6, workers=2, ray_address=local_ray)
     _same_deployment(local, on_ray)
 
 

@@ -31,7 +31,7 @@ def test_bad_values_fail_before_any_training():
 def test_aggregate_over_seeds_by_hand():
     rows = [{"model": "a", "train.seed": s, "test_acc": acc, "test_loss": 1.0} for s, acc in enumerate([0.5, 0.7])]
     (entry,) = aggregate(rows, ["model", "train.seed"])
-    assert entry["test_acc"] == pytest.approx(0.6) and entry["test_acc_std"] == pytest.approx(0.1)
+    assert entry["test_acc"] == pytest.approx(0.6) and entry["test_acc_std"] == pytest.approx(0.2 / 2 ** 0.5)
     assert entry["seeds"] == 2
 
 
@@ -51,3 +51,25 @@ def test_sweep_resumes_without_redoing_finished_runs(tmp_path, capsys):
     assert (runs[1] / "checkpoint.pt").stat().st_mtime_ns != stamps[runs[1].name]
     rows = json.loads((out / "results.json").read_text())
     assert [r["encoding.steps"] for r in rows] == [4, 6]
+
+
+def test_run_names_are_unambiguous():
+    trials = make_trials(BASE, {"quantum.readout": ["z", "zz"], "fusion.ratio": [0.5, None]})
+    assert sorted(t.name for t in trials) == ["readout=z_ratio=0.5", "readout=z_ratio=learned",
+                                              "readout=zz_ratio=0.5", "readout=zz_ratio=learned"]
+    from ppf_neuro.training.sweep import _slug
+
+    assert _slug({"x": "0.5"}) != _slug({"x": 0.5}) and _slug({"x": "learned"}) != _slug({"x": None})
+
+
+def test_a_finished_run_of_another_config_is_refused(tmp_path):
+    spec = tmp_path / "sweep.json"
+    spec.write_text(json.dumps({"base": BASE, "grid": {"train.seed": [0]}}))
+    out = tmp_path / "out"
+    assert main(["--quiet", "sweep", str(spec), "-o", str(out), "--workers", "1"]) == 0
+    changed = {**BASE, "snn": {"hidden": [9]}}
+    spec.write_text(json.dumps({"base": changed, "grid": {"train.seed": [0]}}))
+    with pytest.raises(PPFError, match=r"snn.hidden: \(8,\) there, \(9,\) now"):
+        from ppf_neuro.training.sweep import check_reuse
+
+        check_reuse(make_trials(changed, {"train.seed": [0]}), out)

@@ -3,6 +3,7 @@
 import csv
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -19,7 +20,47 @@ def test_same_seed_same_weights():
 
 
 def test_learns_beyond_chance(tiny_run):
-    assert tiny_run.history[-1]["test_acc"] > 0.5  # 10 classes: chance is 0.1
+    assert tiny_run.metrics["test"]["acc"] > 0.5  # 10 classes: chance is 0.1
+
+
+def test_validation_split_is_stratified_seeded_and_disjoint():
+    from ppf_neuro.config import DataConfig
+    from ppf_neuro.data import load_dataset
+
+    a = load_dataset(DataConfig("digits", val_fraction=0.2))
+    b = load_dataset(DataConfig("digits", val_fraction=0.2))
+    c = load_dataset(DataConfig("digits", val_fraction=0.2, split_seed=1))
+    assert len(a.val) + len(a.train) == 1438 and abs(len(a.val) - 0.2 * 1438) <= 10
+    assert np.array_equal(a.val.labels, b.val.labels) and not np.array_equal(a.val.images, c.val.images)
+    assert np.abs(np.bincount(a.val.labels) / np.bincount(a.val.labels).sum() - 0.1).max() < 0.01  # stratified
+    train_rows = {r.tobytes() for r in a.train.images}
+    assert not any(r.tobytes() in train_rows for r in a.val.images)  # disjoint
+
+
+def test_selection_uses_validation_and_tests_once(tiny_run):
+    m = tiny_run.metrics
+    assert m["selection"].startswith("highest validation accuracy")
+    best = max(m["history"], key=lambda r: (r["val_acc"], -r["val_loss"]))
+    assert m["selected_epoch"] == best["epoch"]
+    assert not any(k.startswith("test") for r in m["history"] for k in r)  # no epoch ever saw the test set
+
+
+def test_last_epoch_without_validation():
+    import dataclasses
+
+    cfg = tiny_config(epochs=2)
+    run = train_tiny(cfg.replace(data=dataclasses.replace(cfg.data, val_fraction=0.0)))
+    assert run.metrics["selected_epoch"] == 2 and run.metrics["selection"] == "last epoch"
+
+
+def test_random_shift_moves_images_within_bounds():
+    from ppf_neuro.training.trainer import random_shift
+
+    x = torch.zeros(50, 1, 6, 6)
+    x[:, 0, 2:4, 2:4] = 1
+    y = random_shift(x, 2, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape and torch.all(y.sum((1, 2, 3)) == 4)  # the blob stays whole inside the frame
+    assert len({tuple(torch.nonzero(img[0])[0].tolist()) for img in y}) > 5  # and moves around
 
 
 def test_run_directory_round_trip(tiny_run, tmp_path):
@@ -29,7 +70,8 @@ def test_run_directory_round_trip(tiny_run, tmp_path):
     assert (tmp_path / "run" / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = list(csv.DictReader((tmp_path / "run" / "metrics.csv").open()))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
-    assert {"train_loss", "test_loss", "test_acc"} <= set(rows[0])
+    assert {"train_loss", "val_loss", "val_acc"} <= set(rows[0])
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["test"] == tiny_run.metrics["test"]
     saved = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
     assert RunConfig.from_dict(saved) == tiny_run.config
     loaded = load_run(tmp_path / "run")

@@ -39,10 +39,17 @@ class Split:
 
 @dataclass(frozen=True)
 class Dataset:
+    """Training, validation and test images of one dataset.
+
+    ``val`` is carved from the training images (see :func:`stratified_split`);
+    it is empty when the config asks for no validation split.
+    """
+
     name: str
     train: Split
     test: Split
     num_classes: int
+    val: Split | None = None
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -131,13 +138,33 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     )
 
 
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, held-out) indices: ``round(fraction * n_c)`` of each class c held out, drawn with ``seed``.
+
+    Both index arrays are sorted, so the order of the training images is kept.
+    """
+    rng = np.random.default_rng(seed)
+    held = [rng.permutation(np.flatnonzero(labels == c))[: int(round(fraction * np.sum(labels == c)))]
+            for c in np.unique(labels)]
+    held_out = np.sort(np.concatenate(held)) if held else np.zeros(0, dtype=np.int64)
+    return np.setdiff1d(np.arange(len(labels)), held_out), held_out
+
+
+def check_spec(spec: str) -> None:
+    """Refuse a malformed dataset spec before anything is read."""
+    if spec != "digits" and not spec.startswith("idx:"):
+        raise PPFError(f"dataset spec '{spec}': expected 'digits' or 'idx:PATH'")
+    if spec.startswith("idx:") and not Path(spec[4:]).is_dir():
+        raise PPFError(f"dataset directory '{spec[4:]}' does not exist")
+
+
 def load_dataset(cfg: DataConfig | str) -> Dataset:
-    """Load the dataset a spec names, with the config's sample limits applied."""
+    """Load the dataset a spec names: sample limits applied, then the validation split carved out."""
     cfg = DataConfig(spec=cfg) if isinstance(cfg, str) else cfg
-    if cfg.spec == "digits":
-        ds = load_digits()
-    elif cfg.spec.startswith("idx:"):
-        ds = load_idx(cfg.spec[4:])
-    else:
-        raise PPFError(f"dataset spec '{cfg.spec}': expected 'digits' or 'idx:PATH'")
-    return Dataset(ds.name, ds.train.head(cfg.train_limit), ds.test.head(cfg.test_limit), ds.num_classes)
+    check_spec(cfg.spec)
+    ds = load_digits() if cfg.spec == "digits" else load_idx(cfg.spec[4:])
+    train = ds.train.head(cfg.train_limit)
+    keep, held = stratified_split(train.labels, cfg.val_fraction, cfg.split_seed)
+    val = Split(train.images[held], train.labels[held])
+    return Dataset(ds.name, Split(train.images[keep], train.labels[keep]), ds.test.head(cfg.test_limit),
+                   ds.num_classes, val)

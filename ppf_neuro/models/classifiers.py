@@ -4,7 +4,9 @@ Every classifier takes ``(images, spikes)`` (spikes: the encoded images, or
 None for models without a spiking branch) and returns a dict of
 log-probabilities: ``"output"`` is the model's decision; hybrid models add
 ``"snn"`` and ``"qnn"`` for their branches, so training and deployment report
-every branch the same way.
+every branch the same way. ``forward`` runs the SNN and hands its output
+spikes to ``combine``; the deployment reference calls ``combine`` itself with
+the last layer of an SNN pass it also needs layer by layer, so the SNN runs once.
 """
 
 from __future__ import annotations
@@ -32,9 +34,15 @@ class Classifier(torch.nn.Module):
     def prepare(self, train_images: np.ndarray) -> None:
         """Fit data-dependent parts (PCA) on the training images before training."""
 
-    def snn_logits(self, spikes: torch.Tensor) -> torch.Tensor:
-        counts = self.snn(spikes).sum(-1)
-        return spike_logits(counts, self.cfg.encoding.steps, self.cfg.snn.readout_scale)
+    def forward(self, images: torch.Tensor, spikes: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        return self.combine(images, self.snn(spikes) if self.uses_spikes else None)
+
+    def combine(self, images: torch.Tensor, snn_out: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """Log-probabilities from the images and the SNN's output spikes (N, neurons, T)."""
+        raise NotImplementedError
+
+    def snn_logits(self, snn_out: torch.Tensor) -> torch.Tensor:
+        return spike_logits(snn_out.sum(-1), self.cfg.encoding.steps, self.cfg.snn.readout_scale)
 
 
 class SNNClassifier(Classifier):
@@ -44,8 +52,8 @@ class SNNClassifier(Classifier):
         super().__init__(cfg)
         self.snn = SpikingNet(cfg.snn, image_shape, num_classes)
 
-    def forward(self, images, spikes):
-        return {"output": torch.log_softmax(self.snn_logits(spikes), -1)}
+    def combine(self, images, snn_out):
+        return {"output": torch.log_softmax(self.snn_logits(snn_out), -1)}
 
 
 class QNNClassifier(Classifier):
@@ -60,7 +68,7 @@ class QNNClassifier(Classifier):
     def prepare(self, train_images):
         self.qnn.fit_reduction(train_images.reshape(len(train_images), -1))
 
-    def forward(self, images, spikes):
+    def combine(self, images, snn_out):
         return {"output": torch.log_softmax(self.qnn(images.flatten(1)), -1)}
 
 
@@ -72,11 +80,9 @@ class SerialClassifier(Classifier):
         self.snn = SpikingNet(cfg.snn, image_shape, num_classes=None)
         self.qnn = QuantumNet(cfg.quantum, self.snn.layer_sizes()[-1], num_classes)
 
-    def hidden_rates(self, spikes):
-        return self.snn(spikes).sum(-1).flatten(1) / self.cfg.encoding.steps
-
-    def forward(self, images, spikes):
-        return {"output": torch.log_softmax(self.qnn(self.hidden_rates(spikes)), -1)}
+    def combine(self, images, snn_out):
+        rates = snn_out.sum(-1).flatten(1) / self.cfg.encoding.steps
+        return {"output": torch.log_softmax(self.qnn(rates), -1)}
 
 
 class PPFClassifier(Classifier):
@@ -88,11 +94,10 @@ class PPFClassifier(Classifier):
         super().__init__(cfg)
         self.snn = SpikingNet(cfg.snn, image_shape, num_classes)
         self.qnn = QuantumNet(cfg.quantum, math.prod(image_shape), num_classes)
-        if cfg.fusion.ratio is None:
-            a = cfg.fusion.init_ratio
-            self.ratio_logit = torch.nn.Parameter(torch.tensor(math.log(a / (1 - a))))
-        else:
-            self.register_buffer("ratio_logit", torch.tensor(float("nan")))
+        # The ratio lives in one place: the config when fixed, this parameter when learned.
+        a = cfg.fusion.init_ratio
+        self.register_parameter("ratio_logit", torch.nn.Parameter(torch.tensor(math.log(a / (1 - a))))
+                                if cfg.fusion.ratio is None else None)
 
     @property
     def ratio(self) -> torch.Tensor:
@@ -104,8 +109,8 @@ class PPFClassifier(Classifier):
     def prepare(self, train_images):
         self.qnn.fit_reduction(train_images.reshape(len(train_images), -1))
 
-    def forward(self, images, spikes):
-        s, q = self.snn_logits(spikes), self.qnn(images.flatten(1))
+    def combine(self, images, snn_out):
+        s, q = self.snn_logits(snn_out), self.qnn(images.flatten(1))
         return {
             "output": fuse(s, q, self.ratio, self.cfg.fusion.rule),
             "snn": torch.log_softmax(s, -1),

@@ -2,8 +2,7 @@ r"""The variational circuit, as one template used for training and for every dep
 
 .. math::
 
-    |\psi(x, \theta)\rangle = \prod_{l=1}^{L} U_l(\theta_l)\, E_l(x)\; H^{\otimes n} |0\rangle,
-    \qquad y_i = \langle \psi | Z_i | \psi \rangle,\; i = 1..n
+    |\psi(x, \theta)\rangle = \prod_{l=1}^{L} U_l(\theta_l)\, E_l(x)\; H^{\otimes n} |0\rangle
 
 with :math:`E_l(x) = \bigotimes_i R_Y(x_i)` (angle encoding; applied before every
 layer with re-uploading, before the first one otherwise) or amplitude
@@ -12,13 +11,20 @@ embedding of the normalised :math:`2^n` features (first layer only), and
 qubit, CNOT ring) or BasicEntanglerLayers (``basic``: RX on every qubit,
 CNOT ring). The Hadamard layer precedes angle encoding as in the paper's code.
 
+The readout (``quantum.readout``) is what the linear head sees:
+
+* ``z``: :math:`y_i = \langle Z_i \rangle`, n numbers (the paper's);
+* ``zz``: those and the correlators :math:`\langle Z_i Z_j \rangle,\ i<j`: n + n(n-1)/2;
+* ``probs``: :math:`|\langle b|\psi\rangle|^2` summed over the other wires, for the
+  :math:`2^k` basis states b of the first k wires (wire 0 the most significant bit).
+
 Inputs broadcast: ``x`` of shape (B, k) runs B circuits in one call.
 """
 
 from __future__ import annotations
 
 import pennylane as qml
-from pennylane.exceptions import DeviceError
+from pennylane.exceptions import DeviceError, QuantumFunctionError
 import torch
 
 from ppf_neuro.config import QuantumConfig
@@ -32,8 +38,19 @@ def weight_shape(cfg: QuantumConfig) -> tuple[int, ...]:
     return qml.BasicEntanglerLayers.shape(n_layers=cfg.layers, n_wires=cfg.qubits)
 
 
+def measurements(cfg: QuantumConfig) -> list:
+    """The PennyLane measurements of ``cfg.readout``, in the order the head reads them."""
+    wires = range(cfg.qubits)
+    if cfg.readout == "probs":
+        return [qml.probs(wires=list(wires)[: cfg.readout_wires or cfg.qubits])]
+    out = [qml.expval(qml.PauliZ(w)) for w in wires]
+    if cfg.readout == "zz":
+        out += [qml.expval(qml.PauliZ(i) @ qml.PauliZ(j)) for i in wires for j in wires if i < j]
+    return out
+
+
 def circuit_template(cfg: QuantumConfig):
-    """The quantum function ``(features, weights) -> [<Z_i>]`` for this config."""
+    """The quantum function ``(features, weights) -> measurements`` for this config."""
     wires = list(range(cfg.qubits))
     ansatz = qml.StronglyEntanglingLayers if cfg.ansatz == "strong" else qml.BasicEntanglerLayers
 
@@ -47,7 +64,7 @@ def circuit_template(cfg: QuantumConfig):
             if cfg.encoding == "angle" and (layer == 0 or cfg.reupload):
                 qml.AngleEmbedding(features, wires=wires, rotation="Y")
             ansatz(weights[layer : layer + 1], wires=wires)
-        return [qml.expval(qml.PauliZ(w)) for w in wires]
+        return measurements(cfg)
 
     return circuit
 
@@ -63,29 +80,42 @@ def make_device(name: str, wires: int, shots: int | None = None):
 
 
 def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None = None,
-               noise: float = 0.0, diff_method: str | None = None):
+               noise: float = 0.0, differentiable: bool = True):
     """A torch QNode of the template on ``device`` (default: the training device).
 
     ``noise`` > 0 inserts a depolarising channel of that probability after
     every gate, which needs a mixed-state device such as ``default.mixed``.
+    A differentiable QNode uses the config's ``diff_method`` on the training
+    device (PennyLane's ``best`` elsewhere); ``differentiable=False`` (deployment)
+    executes without any gradient machinery.
     """
     if not 0.0 <= noise <= 0.75:
         raise PPFError(f"depolarising probability must lie in [0, 0.75], got {noise}")
     dev = make_device(device or cfg.device, cfg.qubits, shots)
-    method = diff_method or (cfg.diff_method if device in (None, cfg.device) and shots is None else "best")
-    qnode = qml.QNode(circuit_template(cfg), dev, interface="torch", diff_method=method)
+    if noise > 0 and not supports_noise(dev):
+        raise PPFError(f"noise needs a mixed-state device such as default.mixed, not '{dev.name}'")
+    method = None if not differentiable else (
+        cfg.diff_method if device in (None, cfg.device) and shots is None else "best")
+    try:
+        qnode = qml.QNode(circuit_template(cfg), dev, interface="torch", diff_method=method)
+    except (QuantumFunctionError, ValueError) as e:
+        raise PPFError(f"quantum.diff_method '{method}' on '{dev.name}': {e}") from None
     if noise > 0:
-        if "mixed" not in dev.name and "density" not in str(type(dev)).lower():
-            raise PPFError(f"noise needs a mixed-state device such as default.mixed, not '{dev.name}'")
         qnode = qml.transforms.insert(qnode, qml.DepolarizingChannel, noise, position="all")
     return qnode
 
 
+def supports_noise(device) -> bool:
+    """Whether a device simulates mixed states (depolarising channels)."""
+    return "mixed" in device.name or "density" in str(type(device)).lower()
+
+
 def run_circuit(qnode, features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Evaluate a batch: features (B, k) -> expectation values (B, n) as float32.
+    """Evaluate a batch: features (B, k) -> the readout (B, readout_size) as float32.
 
     The circuit itself runs in float64: in float32 a density matrix's
     probabilities can miss 1 by more than samplers accept (default.mixed with shots).
     """
     out = qnode(features.double(), weights.double())
-    return torch.stack([torch.as_tensor(o) for o in out], dim=-1).float()
+    parts = out if isinstance(out, (list, tuple)) else [out]
+    return torch.cat([torch.as_tensor(o).reshape(len(features), -1) for o in parts], dim=-1).float()

@@ -1,4 +1,4 @@
-"""The quantum branch as an ``nn.Module``: reduction -> circuit -> <Z> -> linear head."""
+"""The quantum branch as an ``nn.Module``: reduction -> circuit -> readout -> linear head."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pennylane as qml
 import torch
 
 from ppf_neuro.config import QuantumConfig
+from ppf_neuro.errors import PPFError
 from ppf_neuro.quantum.circuit import make_qnode, run_circuit, weight_shape
 from ppf_neuro.quantum.fast import FastCircuit, fast_path_applies
 from ppf_neuro.quantum.reduction import PCA, make_reduction
@@ -22,23 +23,40 @@ class QuantumNet(torch.nn.Module):
         device, shots, noise: where the circuit runs; by default the training
             simulator. Deployment rebuilds the module with another device and
             loads the same ``state_dict``.
+        simulator: ``auto``, ``qnode`` or ``fast`` (see ``QuantumConfig``); by
+            default the config's. Deployment passes ``qnode``: it executes the
+            PennyLane device, never the fast path, unless asked for it by name.
+        differentiable: False builds the QNode without gradient machinery
+            (deployment only evaluates).
 
-    On an analytic, noiseless ``default.qubit`` without re-uploading the circuit
-    is evaluated by :class:`~ppf_neuro.quantum.fast.FastCircuit` (same outputs
-    and gradients as the QNode, to 1e-12); ``self.qnode`` is always built and
-    used otherwise, and for drawings and resource counts.
+    ``self.qnode`` is always built (drawings, resource counts); ``self.fast`` is
+    :class:`~ppf_neuro.quantum.fast.FastCircuit` where the circuit is evaluated
+    by it (same outputs and gradients as the QNode, to 1e-12), else None.
     """
 
     def __init__(self, cfg: QuantumConfig, in_features: int, num_classes: int,
-                 device: str | None = None, shots: int | None = None, noise: float = 0.0):
+                 device: str | None = None, shots: int | None = None, noise: float = 0.0,
+                 simulator: str | None = None, differentiable: bool = True):
         super().__init__()
         self.cfg = cfg
         self.in_features = in_features
         self.reduction = make_reduction(cfg, in_features)
         self.weights = torch.nn.Parameter(torch.empty(weight_shape(cfg)).uniform_(0, 2 * np.pi))
-        self.head = torch.nn.Linear(cfg.qubits, num_classes)
-        self.qnode = make_qnode(cfg, device, shots, noise)
-        self.fast = FastCircuit(cfg) if fast_path_applies(cfg, device, shots, noise) else None
+        self.head = torch.nn.Linear(cfg.readout_size, num_classes)
+        self.qnode = make_qnode(cfg, device, shots, noise, differentiable)
+        simulator = simulator or cfg.simulator
+        applies = fast_path_applies(cfg, device, shots, noise)
+        if simulator == "fast" and not applies:
+            raise PPFError("the fast quantum path needs an analytic, noiseless default.qubit with 2+ qubits and "
+                           "diff_method backprop")
+        self.fast = FastCircuit(cfg) if (simulator == "fast" or (simulator == "auto" and applies)) else None
+
+    @property
+    def backend(self) -> str:
+        """What evaluates the circuit, in words (reports name it)."""
+        if self.fast is not None:
+            return "ppf-neuro fast path (state vector in torch, exact to the default.qubit QNode)"
+        return f"PennyLane QNode on {self.qnode.device.name} (diff_method {self.qnode.diff_method})"
 
     def fit_reduction(self, features: np.ndarray) -> None:
         """Fit data-dependent reductions (PCA) on training inputs; others ignore it."""
@@ -46,7 +64,7 @@ class QuantumNet(torch.nn.Module):
             self.reduction.fit(features)
 
     def expectations(self, x: torch.Tensor) -> torch.Tensor:
-        """<Z_i> per sample, (N, qubits)."""
+        """The circuit's readout per sample, (N, readout_size)."""
         if self.fast is not None:
             return self.fast(self.reduction(x), self.weights).float()
         return run_circuit(self.qnode, self.reduction(x), self.weights)
@@ -71,6 +89,8 @@ class QuantumNet(torch.nn.Module):
             "depth": int(res.depth),
             "two_qubit_gates": int(res.gate_sizes.get(2, 0)),
             "shots": res.shots.total_shots,
+            "readout": self.cfg.readout,
+            "readout_size": self.cfg.readout_size,
             "circuit_executions": 1,
             "trainable_circuit_parameters": int(self.weights.numel()),
         }

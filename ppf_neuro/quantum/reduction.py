@@ -5,7 +5,8 @@ For angle encoding the outputs are rotation angles in :math:`[-\pi/2, \pi/2]`
 normalised by the embedding itself.
 
 * ``dressed`` — :math:`\tanh(Wx + b)\,\pi/2`, trainable (Mari et al. 2020, the
-  paper's reference code).
+  paper's reference code), optionally after classical hidden layers (ReLU)
+  ``quantum.hidden``, as the paper's code has a hidden (spiking) layer there.
 * ``pca`` — :math:`\tanh(P(x-\mu)/\sigma)\,\pi/2` with the top-k principal
   components :math:`P` and their standard deviations :math:`\sigma` fitted on
   the training set; fixed afterwards (buffers, so they travel in the state_dict).
@@ -25,13 +26,18 @@ from ppf_neuro.errors import PPFError
 
 
 class Dressed(torch.nn.Module):
-    def __init__(self, in_features: int, out_features: int, squash: bool):
+    def __init__(self, in_features: int, out_features: int, squash: bool, hidden: tuple[int, ...] = ()):
         super().__init__()
-        self.linear = torch.nn.Linear(in_features, out_features)
+        layers, width = [], in_features
+        for h in hidden:
+            layers += [torch.nn.Linear(width, h), torch.nn.ReLU()]
+            width = h
+        self.hidden = torch.nn.Sequential(*layers)
+        self.linear = torch.nn.Linear(width, out_features)
         self.squash = squash
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.linear(x)
+        z = self.linear(self.hidden(x))
         return torch.tanh(z) * (math.pi / 2) if self.squash else z
 
 
@@ -74,5 +80,7 @@ class Pool(torch.nn.Module):
 
 
 def make_reduction(cfg: QuantumConfig, in_features: int) -> torch.nn.Module:
-    kinds = {"dressed": Dressed, "pca": PCA, "pool": Pool}
-    return kinds[cfg.reduction](in_features, cfg.features, squash=cfg.encoding == "angle")
+    squash = cfg.encoding == "angle"
+    if cfg.reduction == "dressed":
+        return Dressed(in_features, cfg.features, squash, cfg.hidden)
+    return {"pca": PCA, "pool": Pool}[cfg.reduction](in_features, cfg.features, squash)

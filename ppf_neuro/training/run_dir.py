@@ -3,8 +3,11 @@
 Layout of ``RUN_DIR``::
 
     config.json          full RunConfig plus what the data fixed (input shape, classes)
-    checkpoint.pt        {"state_dict": ...}: tensors only, loaded with weights_only=True
-    metrics.csv / .json  one row per epoch
+    checkpoint.pt        {"state_dict": ...} of the selected epoch: tensors only, with a SHA-256
+                         (ppf_neuro.integrity), loaded with weights_only=True
+    metrics.csv          one row per epoch (training and validation metrics)
+    metrics.json         {"history": rows, "selected_epoch", "selection", "test": {...}}: the test
+                         metrics are those of the selected checkpoint, computed once
     learning_curve.png
 
 Every file is written atomically, so an interrupted run never leaves a torn file,
@@ -14,16 +17,15 @@ and ``metrics.json`` is written last: its presence marks a finished run.
 from __future__ import annotations
 
 import json
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
 
 from ppf_neuro import __version__
-from ppf_neuro.atomic import atomic_path, write_csv, write_json
+from ppf_neuro.atomic import write_csv, write_json
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
+from ppf_neuro.integrity import load_checked, save_checked
 from ppf_neuro.models import Classifier, build_model
 from ppf_neuro.plots import learning_curve
 
@@ -37,7 +39,7 @@ class TrainedRun:
     num_classes: int
     dataset: str
     model: Classifier
-    history: list[dict]
+    metrics: dict  # see the module docstring (metrics.json)
 
 
 #: Written after every epoch while a run trains; removed when the run is saved.
@@ -75,11 +77,10 @@ def save_run(run_dir: str | Path, run: TrainedRun) -> None:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_config(run_dir, run.config, run.dataset, run.image_shape, run.num_classes)
-    with atomic_path(run_dir / "checkpoint.pt") as tmp:
-        torch.save({"state_dict": run.model.state_dict()}, tmp)
-    write_csv(run_dir / "metrics.csv", run.history)
-    learning_curve(run.history, run_dir / "learning_curve.png", title=f"{run.config.model} on {run.dataset}")
-    write_json(run_dir / "metrics.json", run.history)
+    save_checked({"state_dict": run.model.state_dict()}, run_dir / "checkpoint.pt")
+    write_csv(run_dir / "metrics.csv", run.metrics["history"])
+    learning_curve(run.metrics, run_dir / "learning_curve.png", title=f"{run.config.model} on {run.dataset}")
+    write_json(run_dir / "metrics.json", run.metrics)
     (run_dir / TRAINING_STATE).unlink(missing_ok=True)
 
 
@@ -99,17 +100,22 @@ def load_run(run_dir: str | Path) -> TrainedRun:
         image_shape, num_classes = tuple(meta["image_shape"]), int(meta["num_classes"])
     except (KeyError, TypeError, ValueError) as e:
         raise PPFError(f"{run_dir / 'config.json'}: not a ppf-neuro run config ({e})") from None
-    try:
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=True)["state_dict"]
-    except pickle.UnpicklingError:
-        raise PPFError(f"{ckpt_path}: cannot load checkpoint safely: it holds objects other than tensors "
-                       "(refused; nothing in it was run)") from None
-    except Exception as e:  # torch raises many types for bad files
-        raise PPFError(f"{ckpt_path}: cannot load checkpoint safely: {type(e).__name__}: {e}") from None
     model = build_model(cfg, image_shape, num_classes)
     try:
-        model.load_state_dict(state)
-    except RuntimeError as e:
+        model.load_state_dict(load_checked(ckpt_path)["state_dict"])
+    except (RuntimeError, KeyError, TypeError) as e:
         raise PPFError(f"{ckpt_path}: weights do not match config.json: {e}") from None
-    history = json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else []
-    return TrainedRun(cfg, image_shape, num_classes, meta.get("dataset", "?"), model.eval(), history)
+    metrics = read_metrics(run_dir) if is_finished(run_dir) else {}
+    return TrainedRun(cfg, image_shape, num_classes, meta.get("dataset", "?"), model.eval(), metrics)
+
+
+def read_metrics(run_dir: str | Path) -> dict:
+    """metrics.json of a finished run."""
+    path = Path(run_dir) / "metrics.json"
+    try:
+        metrics = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise PPFError(f"{path}: cannot read the run's metrics: {e}") from None
+    if not isinstance(metrics, dict) or not {"history", "test", "selected_epoch"} <= set(metrics):
+        raise PPFError(f"{path}: not the metrics of a finished ppf-neuro run (written by an older version?)")
+    return metrics

@@ -2,12 +2,16 @@
 
 Both branches of a hybrid are in one optimiser (the paper's reference code
 built one optimiser per branch and overwrote the SNN's, so its SNN never
-learned). Per epoch it records loss and accuracy of the output and, for PPF,
-of each branch and the fusion ratio.
+learned). Per epoch it records training loss and accuracy and, on the
+validation split, loss and accuracy of the output and of each branch, and the
+fusion ratio. The checkpoint kept is the one ``train.select`` names (best
+validation accuracy, or the last epoch); the test set is evaluated once, on
+that checkpoint, after training: no choice ever sees it.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from pathlib import Path
@@ -16,11 +20,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ppf_neuro.atomic import atomic_path
 from ppf_neuro.config import RunConfig
 from ppf_neuro.data import Dataset, Split
 from ppf_neuro.encoding import encode, seeded_generator
 from ppf_neuro.errors import PPFError
+from ppf_neuro.integrity import load_checked, save_checked
 from ppf_neuro.models import Classifier, SerialClassifier, SNNClassifier, build_model
 
 nll = torch.nn.functional.nll_loss
@@ -35,6 +39,14 @@ def seed_everything(seed: int) -> None:
 def _forward(model: Classifier, images: torch.Tensor, cfg: RunConfig, gen: torch.Generator | None):
     spikes = encode(images, cfg.encoding, gen) if model.uses_spikes else None
     return model(images, spikes)
+
+
+def random_shift(images: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
+    """Each image translated by its own random (dy, dx) in [-max_shift, max_shift], zero fill."""
+    n, _, h, w = images.shape
+    padded = torch.nn.functional.pad(images, (max_shift,) * 4)
+    offsets = torch.randint(0, 2 * max_shift + 1, (n, 2), generator=gen)
+    return torch.stack([padded[i, :, dy:dy + h, dx:dx + w] for i, (dy, dx) in enumerate(offsets.tolist())])
 
 
 @torch.no_grad()
@@ -66,45 +78,60 @@ def param_groups(model: Classifier, cfg: RunConfig) -> list[dict]:
     return [{"params": ps, "lr": getattr(cfg.train, key)} for key, ps in groups.items() if ps]
 
 
-def _save_state(path: Path, model, opt, sched, gen, history) -> None:
-    with atomic_path(path) as tmp:
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                    "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "history": history}, tmp)
+def _better(row: dict, best: dict | None) -> bool:
+    """Higher validation accuracy wins; a tie goes to the lower validation loss."""
+    return best is None or (row["val_acc"], -row["val_loss"]) > (best["val_acc"], -best["val_loss"])
 
 
-def _load_state(path: Path, model, opt, sched, gen) -> list[dict]:
+@dataclasses.dataclass
+class _Progress:
+    """Everything an interrupted run needs to continue exactly."""
+
+    history: list[dict]
+    best_row: dict | None = None
+    best_state: dict | None = None
+
+
+def _save_state(path: Path, model, opt, sched, gen, progress: _Progress) -> None:
+    save_checked({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                  "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "history": progress.history,
+                  "best_row": progress.best_row, "best_state": progress.best_state}, path)
+
+
+def _load_state(path: Path, model, opt, sched, gen) -> _Progress:
+    state = load_checked(path)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         gen.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
-    except Exception as e:  # torch raises many types for bad or foreign files
+    except Exception as e:  # a state from another config or a damaged one
         raise PPFError(f"{path}: cannot resume from this training state: {e}") from None
-    return list(state["history"])
+    return _Progress(list(state["history"]), state["best_row"], state["best_state"])
 
 
 def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
-        state_path: Path | None = None) -> list[dict]:
-    """Train ``model`` in place for ``cfg.train.epochs`` epochs; return one metrics row per epoch.
+        state_path: Path | None = None) -> tuple[list[dict], int]:
+    """Train ``model`` in place; leave it at the selected epoch. Returns (one row per epoch, selected epoch).
 
     With ``state_path``, everything needed to continue (weights, optimiser, schedule, every
-    random generator, metrics) is saved there atomically after each epoch, and training
-    resumes from it if it exists: an interrupted run continues to the same result as an
-    uninterrupted one.
+    random generator, metrics, the best checkpoint so far) is saved there atomically after
+    each epoch, and training resumes from it if it exists: an interrupted run continues to
+    the same result as an uninterrupted one.
     """
     tc = cfg.train
     gen = torch.Generator().manual_seed(tc.seed)
     opt = torch.optim.Adam(param_groups(model, cfg))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tc.epochs)
     images, labels = torch.from_numpy(data.train.images), torch.from_numpy(data.train.labels)
+    has_val = data.val is not None and len(data.val) > 0
     aux = cfg.fusion.aux_weight
-    history = []
+    state = _Progress([])
     if state_path is not None and state_path.is_file():
-        history = _load_state(state_path, model, opt, sched, gen)
-        print(f"resuming after epoch {len(history)} of {tc.epochs} from {state_path}", flush=True)
-    for epoch in range(len(history) + 1, tc.epochs + 1):
+        state = _load_state(state_path, model, opt, sched, gen)
+        print(f"resuming after epoch {len(state.history)} of {tc.epochs} from {state_path}", flush=True)
+    for epoch in range(len(state.history) + 1, tc.epochs + 1):
         start = time.perf_counter()
         model.train()
         order = torch.randperm(len(labels), generator=gen)
@@ -113,8 +140,10 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
                    disable=not progress, leave=False)
         for b in bar:
             idx = order[b:b + tc.batch_size]
-            y = labels[idx]
-            out = _forward(model, images[idx], cfg, gen)
+            x, y = images[idx], labels[idx]
+            if tc.shift:
+                x = random_shift(x, tc.shift, gen)
+            out = _forward(model, x, cfg, gen)
             loss = nll(out["output"], y)
             if aux:
                 loss = loss + aux * sum(nll(out[name], y) for name in model.branches)
@@ -126,23 +155,36 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
             bar.set_postfix(loss=f"{loss.item():.3f}")
         sched.step()
         row = {"epoch": epoch, "train_loss": loss_sum / len(labels), "train_acc": correct / len(labels)}
-        row.update({f"test_{k}": v for k, v in evaluate(model, data.test, cfg).items()})
+        if has_val:
+            row.update({f"val_{k}": v for k, v in evaluate(model, data.val, cfg).items()})
         if hasattr(model, "ratio"):
             row["ratio"] = float(model.ratio)
         row["seconds"] = time.perf_counter() - start
-        history.append(row)
+        state.history.append(row)
+        if has_val and tc.select == "best" and _better(row, state.best_row):
+            state.best_row, state.best_state = row, copy.deepcopy(model.state_dict())
         if progress:
             tqdm.write("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
         if state_path is not None:
-            _save_state(state_path, model, opt, sched, gen, history)
-    return history
+            _save_state(state_path, model, opt, sched, gen, state)
+    if state.best_state is not None:
+        model.load_state_dict(state.best_state)
+        return state.history, state.best_row["epoch"]
+    return state.history, len(state.history)
+
+
+def selection_rule(cfg: RunConfig, data: Dataset) -> str:
+    """In words, which epoch a run keeps."""
+    if cfg.train.select == "best" and data.val is not None and len(data.val):
+        return "highest validation accuracy (ties: lowest validation loss)"
+    return "last epoch"
 
 
 def pretrain_serial_snn(model: SerialClassifier, data: Dataset, cfg: RunConfig, progress: bool) -> list[dict]:
     """Train an SNN with an output layer, then copy its hidden layers into the serial model."""
     snn_cfg = cfg.replace(model="snn", train=dataclasses.replace(cfg.train, epochs=cfg.serial.pretrain_epochs))
     donor = SNNClassifier(snn_cfg, data.image_shape, data.num_classes)
-    history = fit(donor, data, snn_cfg, progress)
+    history, _ = fit(donor, data, snn_cfg, progress)
     hidden = {k: v for k, v in donor.snn.state_dict().items() if k in model.snn.state_dict()}
     model.snn.load_state_dict(hidden)
     if cfg.serial.freeze_snn:
@@ -151,9 +193,12 @@ def pretrain_serial_snn(model: SerialClassifier, data: Dataset, cfg: RunConfig, 
 
 
 def train_model(cfg: RunConfig, data: Dataset, progress: bool = True,
-                state_path: Path | None = None) -> tuple[Classifier, list[dict]]:
-    """Build the model ``cfg`` names, prepare it on the training data, and train it.
+                state_path: Path | None = None) -> tuple[Classifier, dict]:
+    """Build the model ``cfg`` names, prepare it on the training data, train it, test it once.
 
+    Returns the model at the selected epoch and its metrics: ``history`` (per epoch),
+    ``selected_epoch``, ``selection`` (the rule, in words) and ``test`` (loss and accuracy of
+    the output and every branch on the test split, computed once, after selection).
     ``state_path`` makes the main training phase resumable (see :func:`fit`); a serial
     model's pre-training is short and deterministic and is simply run again.
     """
@@ -163,5 +208,10 @@ def train_model(cfg: RunConfig, data: Dataset, progress: bool = True,
     history = []
     if isinstance(model, SerialClassifier) and cfg.serial.pretrain_epochs:
         history += pretrain_serial_snn(model, data, cfg, progress)
-    history += fit(model, data, cfg, progress, state_path)
-    return model.eval(), history
+    rows, selected = fit(model, data, cfg, progress, state_path)
+    test = evaluate(model, data.test, cfg)
+    if hasattr(model, "ratio"):
+        test["ratio"] = float(model.ratio)
+    metrics = {"history": history + rows, "selected_epoch": selected, "selection": selection_rule(cfg, data),
+               "test": test}
+    return model.eval(), metrics

@@ -1,0 +1,71 @@
+"""What a deployment runs on: images from a dataset (encoded once), or recorded spikes from a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ppf_neuro.config import DataConfig, EncodingConfig
+from ppf_neuro.data import load_dataset
+from ppf_neuro.encoding import encode, seeded_generator
+from ppf_neuro.errors import PPFError
+
+
+@dataclass(frozen=True)
+class DeployInputs:
+    """The same inputs for every backend and the reference.
+
+    ``spikes`` (N, C, H, W, T) or (N, inputs, T) int8; ``images`` (N, C, H, W) in
+    [0, 1] (None when spikes came from a file); ``labels`` (N,) or None.
+    """
+
+    source: str
+    spikes: np.ndarray | None
+    images: np.ndarray | None
+    labels: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.spikes if self.spikes is not None else self.images)
+
+
+def from_dataset(spec: str, samples: int | None, encoding: EncodingConfig | None) -> DeployInputs:
+    """The first ``samples`` test images of ``spec``; encoded once with ``encoding`` (None: no SNN)."""
+    data = load_dataset(DataConfig(spec=spec, test_limit=samples, val_fraction=0.0))
+    images, labels = data.test.images, data.test.labels
+    spikes = None
+    if encoding is not None:
+        spikes = encode(torch.from_numpy(images), encoding, seeded_generator(encoding)).numpy().astype(np.int8)
+    return DeployInputs(data.name, spikes, images, labels)
+
+
+def _load_npy(path: Path, what: str) -> np.ndarray:
+    if path.is_dir():
+        raise PPFError(f"{what} '{path}' is a directory, not a .npy file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise PPFError(f"{what} '{path}' does not exist") from None
+    except (ValueError, OSError, EOFError) as e:
+        raise PPFError(f"{what} '{path}': not a readable .npy array ({e})") from None
+
+
+def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int | None) -> DeployInputs:
+    """Recorded spikes (N, inputs, T) or (N, C, H, W, T), binary integers; optional labels (N,)."""
+    spikes = _load_npy(spikes_path, "--spikes")
+    if spikes.ndim not in (3, 5) or not np.issubdtype(spikes.dtype, np.integer) and spikes.dtype != np.bool_:
+        raise PPFError(f"--spikes '{spikes_path}': expected an integer array (N, inputs, T) or (N, C, H, W, T), "
+                       f"got {spikes.dtype} {spikes.shape}")
+    if spikes.size and (spikes.min() < 0 or spikes.max() > 1):
+        raise PPFError(f"--spikes '{spikes_path}': spikes must be 0 or 1, got values in "
+                       f"[{spikes.min()}, {spikes.max()}]")
+    labels = None
+    if labels_path is not None:
+        labels = _load_npy(labels_path, "--labels")
+        if labels.shape != (len(spikes),) or not np.issubdtype(labels.dtype, np.integer):
+            raise PPFError(f"--labels '{labels_path}': expected {len(spikes)} integer labels, "
+                           f"got {labels.dtype} {labels.shape}")
+        labels = labels.astype(np.int64)[:samples]
+    return DeployInputs(str(spikes_path), spikes[:samples].astype(np.int8), None, labels)

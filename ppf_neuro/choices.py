@@ -1,0 +1,35 @@
+"""Every allowed value of every enumerated option, in one place.
+
+Configs, the command line and the modules that dispatch on these names all
+import them from here, so adding a value is one edit and an error message
+always lists what is accepted.
+"""
+
+#: Architectures of the paper's comparison.
+MODELS = ("snn", "qnn", "serial", "ppf")
+#: Pixel-to-spike encoders (ppf_neuro.encoding).
+ENCODINGS = ("regular", "rate", "integrate")
+#: How the quantum branch turns its input into circuit features (ppf_neuro.quantum.reduction).
+REDUCTIONS = ("dressed", "pca", "pool")
+#: How features enter the circuit.
+QUANTUM_ENCODINGS = ("angle", "amplitude")
+#: Variational layers: StronglyEntanglingLayers or BasicEntanglerLayers.
+ANSATZE = ("strong", "basic")
+#: What the circuit measures: <Z_i>; <Z_i> and <Z_i Z_j>; basis-state probabilities of some wires.
+READOUTS = ("z", "zz", "probs")
+#: How the training circuit is simulated: the fast path where it applies, always the QNode, or
+#: always the fast path (refused where it does not apply).
+SIMULATORS = ("auto", "qnode", "fast")
+#: Fusion of the branches (ppf_neuro.fusion).
+FUSION_RULES = ("prob", "logit")
+#: Which checkpoint a run keeps: the epoch with the best validation accuracy, or the last.
+SELECTIONS = ("best", "last")
+#: Input noise for robustness studies (ppf_neuro.noise).
+NOISE_KINDS = ("gaussian", "uniform", "salt_pepper")
+#: Synapses of a replicated Lava run (deploy.lava_network).
+LAVA_SYNAPSES = ("batched", "sparse")
+#: How a Lava run records spikes (deploy.lava_runner).
+LAVA_RECORDERS = ("counts", "ringbuffer")
+#: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead
+#: of a PennyLane device (only when asked for by this name).
+FAST_DEVICE = "ppf-neuro.fast"

@@ -1,0 +1,151 @@
+"""The fast Lava paths change nothing: per-neuron counts of every layer are identical between
+Lava's own RingBuffer readout of the plain netx network, the in-run counters, B replicas side by
+side (B not dividing the sample count), both replica synapses, and the PyTorch references.
+
+The replica synapses are also checked against the Lava models they replace, output for output.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import tiny_config, train_tiny
+from deploy.bundle import load_bundle
+from deploy.fixed_point import FixedPointSNN
+from deploy.lava_network import read_layers
+from deploy.lava_runner import LavaMode, auto_replicas, build_netx, run_on_lava
+from deploy.netx_file import load_netx_file
+from deploy.reference import run_classifier
+from exporters.bundle import export_bundle
+from ppf_neuro.config import ConvSpec, EncodingConfig
+from ppf_neuro.data import load_dataset
+from ppf_neuro.encoding import encode, seeded_generator
+
+
+@pytest.fixture(scope="module")
+def nets(tmp_path_factory):
+    """A dense net with two hidden layers and a strided-conv net, trained briefly on digits; each also
+    with a low threshold, so that every layer spikes within windows of one or two steps."""
+    import dataclasses
+
+    out = {}
+    tmp = tmp_path_factory.mktemp("fast")
+    dense = tiny_config(hidden=(24, 16), epochs=2)
+    conv = tiny_config(conv=(ConvSpec(channels=4, kernel=3, stride=2, padding=1),), hidden=(12,), epochs=1)
+    for name, cfg in {"dense": dense, "conv": conv}.items():
+        low = cfg.replace(snn=dataclasses.replace(cfg.snn, threshold=0.1))
+        out[name] = export_bundle(train_tiny(cfg), tmp / f"{name}.h5")
+        out[f"{name}, low threshold"] = export_bundle(train_tiny(low), tmp / f"{name}_low.h5")
+    return out
+
+
+def _spikes(kind: str, steps: int, n: int) -> np.ndarray:
+    images = load_dataset(tiny_config().data).test.images[:n]
+    enc = EncodingConfig(kind=kind, steps=steps, seed=1)
+    return encode(torch.from_numpy(images), enc, seeded_generator(enc)).numpy().astype(np.int8)
+
+
+CASES = [("dense, low threshold", "regular", 1), ("dense, low threshold", "rate", 2), ("dense", "regular", 16),
+         ("dense", "rate", 16), ("conv, low threshold", "rate", 2), ("conv", "regular", 16)]
+
+
+@pytest.mark.parametrize("net, kind, steps", CASES)
+def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
+    path = nets[net]
+    spikes = _spikes(kind, steps, n=10)
+    images = load_dataset(tiny_config().data).test.images[:10]
+    slayer = run_classifier(load_bundle(path).reference_model(), images, spikes).counts.layers
+    rebuilt = FixedPointSNN(load_netx_file(path)).counts(spikes)
+    assert all(c.sum() > 0 for c in slayer), "a silent layer proves nothing"
+    runs = {"ringbuffer": LavaMode(replicas=1, recorder="ringbuffer"), "counters": LavaMode(replicas=1),
+            "B=3": LavaMode(replicas=3), "B=7": LavaMode(replicas=7), "B=3 sparse": LavaMode(replicas=3, synapse="sparse")}
+    for name, mode in runs.items():
+        lava = run_on_lava(path, spikes, mode, progress=False)
+        assert lava.setup["replicas"] == (mode.replicas or 1)
+        for i, (got, want, again) in enumerate(zip(lava.counts.layers, slayer, rebuilt)):
+            np.testing.assert_array_equal(got, want, err_msg=f"{name}, layer {i} vs SLAYER")
+            np.testing.assert_array_equal(got, again, err_msg=f"{name}, layer {i} vs the rebuilt reference")
+        # The raster of sample 0 is that sample's counts, step by step.
+        for raster, counts in zip(lava.raster, lava.counts.layers):
+            np.testing.assert_array_equal(raster.sum(0), counts[0], err_msg=name)
+
+
+def test_replicated_run_of_one_replica_and_of_all_samples(nets):
+    spikes = _spikes("regular", 8, n=5)
+    base = run_on_lava(nets["dense"], spikes, LavaMode(replicas=1), progress=False).counts.layers
+    for b in (5, 64):  # one window for all samples; more replicas than samples
+        got = run_on_lava(nets["dense"], spikes, LavaMode(replicas=b), progress=False)
+        assert got.setup["replicas"] == b
+        for x, y in zip(got.counts.layers, base):
+            np.testing.assert_array_equal(x, y)
+
+
+def test_auto_replicas_follow_the_network_size(nets):
+    from deploy.lava_network import LayerParams
+
+    def layer(kind, shape, synapse):
+        return LayerParams(kind, shape, None, synapse)
+
+    dense = [layer("dense", (256,), {"weights": np.zeros((256, 784))}), layer("dense", (10,), {"weights": np.zeros((10, 256))})]
+    conv = [layer("conv", (8, 14, 14), {"weight": np.zeros((8, 3, 3, 1))}),
+            layer("conv", (16, 7, 7), {"weight": np.zeros((16, 3, 3, 8))}), *dense]
+    assert 1024 >= auto_replicas(dense, 10_000) > 2 * auto_replicas(conv, 10_000) > 16
+    assert auto_replicas(dense, 3) == 3
+    tiny = read_layers(build_netx(nets["dense"], 8, 2))
+    assert auto_replicas(tiny, 10_000) == 1024  # capped
+
+
+def _record(source_data: np.ndarray, build) -> np.ndarray:
+    """Drive a synapse with a RingBuffer source, record its a_out every step with a RingBuffer sink."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc import io
+
+    src = io.source.RingBuffer(data=source_data)
+    syn = build()
+    src.s_out.connect(syn.s_in)
+    sink = io.sink.RingBuffer(shape=syn.a_out.shape, buffer=source_data.shape[-1])
+    syn.a_out.connect(sink.a_in)
+    try:
+        sink.run(condition=RunSteps(num_steps=source_data.shape[-1]), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        return sink.data.get()
+    finally:
+        sink.stop()
+
+
+@pytest.mark.parametrize("sign, exp, bits", [("mixed", -3, 6), ("excitatory", 0, 8), ("inhibitory", 2, 7)])
+def test_replica_dense_equals_lavas_dense(sign, exp, bits):
+    from deploy.processes.replica_synapses import ReplicaDense
+    from lava.proc.dense.process import Dense
+
+    rng = np.random.default_rng(0)
+    w = rng.integers(-200, 200, (6, 9))
+    w = {"mixed": w, "excitatory": np.abs(w), "inhibitory": -np.abs(w)}[sign]
+    b, steps = 3, 12
+    spikes = (rng.random((b * 9, steps)) < 0.5).astype(np.int32)
+    ours = _record(spikes, lambda: ReplicaDense(weights=w, replicas=b, weight_exp=exp, num_weight_bits=bits))
+    for r in range(b):
+        lavas = _record(spikes[r * 9:(r + 1) * 9],
+                        lambda: Dense(weights=w, weight_exp=exp, num_weight_bits=bits, num_message_bits=0))
+        np.testing.assert_array_equal(ours[r * 6:(r + 1) * 6], lavas)
+    assert np.abs(ours).sum() > 0
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", [(2, 1, 1, 1), (1, 2, 2, 2)])
+def test_replica_conv_equals_lavas_conv(stride, padding, dilation, groups):
+    from deploy.processes.replica_synapses import ReplicaConv
+    from lava.proc.conv.process import Conv
+
+    rng = np.random.default_rng(1)
+    in_whc = (7, 6, 4)
+    weight = rng.integers(-100, 100, (6, 3, 3, 4 // groups))  # Lava's (C_out, W, H, C_in/groups)
+    b, steps = 2, 5
+    x = (rng.random((b, *in_whc, steps)) < 0.4).astype(np.int32)
+    geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    chw = x.transpose(0, 3, 2, 1, 4).reshape(b * int(np.prod(in_whc)), steps)  # replica-major, CHW each
+    ours = _record(chw, lambda: ReplicaConv(weight=weight, input_shape=in_whc, replicas=b, **geometry))
+    per_replica = ours.reshape(b, -1, steps)
+    for r in range(b):
+        lavas = _record(x[r], lambda: Conv(weight=weight, input_shape=in_whc, **geometry))  # (W, H, C, T)
+        np.testing.assert_array_equal(per_replica[r], lavas.transpose(2, 1, 0, 3).reshape(-1, steps))
+    assert np.abs(ours).sum() > 0

@@ -62,7 +62,8 @@ class FixedPointSNN:
     @torch.no_grad()
     def run(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], dict | None]:
         """Spikes (N, *input, T) -> per layer spikes (N, neurons, T) int8; with ``trace`` = a layer
-        index, also that layer's current ``u`` and voltage ``v`` (N, neurons, T) int64."""
+        index, also that layer's current ``u`` and voltage ``v`` (after the spike reset, as Lava
+        holds them at the end of a step) (N, neurons, T) int64."""
         n, steps = spikes.shape[0], spikes.shape[-1]
         x = torch.from_numpy(np.ascontiguousarray(spikes)).long()
         states = [(torch.zeros(n, layer.neurons, dtype=torch.long), torch.zeros(n, layer.neurons, dtype=torch.long))
@@ -80,9 +81,9 @@ class FixedPointSNN:
                 bias = 0 if layer.bias is None else torch.from_numpy(layer.bias) << 6
                 v = (_decay(v, layer.neuron["vDecay"]) + u + bias).clamp(-STATE_MAX + 1, STATE_MAX - 1)
                 fired = v > (layer.neuron["vThMant"] << 6)
+                v = torch.where(fired, torch.zeros_like(v), v)
                 if traces is not None and i == trace:
                     traces["u"][..., t], traces["v"][..., t] = u, v
-                v = torch.where(fired, torch.zeros_like(v), v)
                 states[i] = (u, v)
                 out[i][..., t] = fired.to(torch.int8)
                 s = fired.long().reshape(n, *layer.shape)
@@ -92,3 +93,14 @@ class FixedPointSNN:
         """Per-layer spike counts (N, neurons), in batches."""
         parts = [self.run(spikes[b:b + batch_size])[0] for b in range(0, len(spikes), batch_size)]
         return [np.concatenate([p[i] for p in parts]).sum(-1).astype(np.int64) for i in range(len(parts[0]))]
+
+
+def fixed_point_stepper(net: NetxFile):
+    """The rebuilt reference's step-by-step view of one sample (see ``deploy.divergence.Stepper``)."""
+    model = FixedPointSNN(net)
+
+    def step(spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
+        out, traces = model.run(spikes, trace=layer)
+        return [o[0] for o in out], {k: v[0] for k, v in traces.items()}
+
+    return step

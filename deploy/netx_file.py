@@ -91,6 +91,20 @@ def _neuron(group, where: str) -> dict:
     return {"type": kind, **{k: int(np.asarray(params[k]).reshape(-1)[0]) for k in ("vThMant", "iDecay", "vDecay")}}
 
 
+def _bias(bias: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
+    """Per-neuron biases (CHW order) from netx's layouts: a scalar, one per channel, or one per
+    neuron in netx's (W, H, C) order (as ``netx.blocks.AbstractBlock._neuron`` broadcasts them)."""
+    bias = bias.astype(np.int64)
+    if bias.size == 1:
+        return np.full(int(np.prod(shape)), int(bias.reshape(-1)[0]))
+    if bias.size == shape[0] and len(shape) == 3:
+        return np.repeat(bias.reshape(-1), shape[1] * shape[2])
+    if bias.size == int(np.prod(shape)):
+        return (bias.reshape(shape[::-1]).transpose(*range(len(shape))[::-1]) if len(shape) == 3 else bias).reshape(-1)
+    raise PPFError(f"{where}: bias of {bias.size} values fits neither the {shape[0]} channels nor the "
+                   f"{int(np.prod(shape))} neurons")
+
+
 def _conv_out(size: int, k: int, s: int, p: int, d: int) -> int:
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
@@ -102,14 +116,15 @@ def load_netx_file(path: str | Path) -> NetxFile:
         with h5py.File(path, "r") as f:
             if NETX_GROUP not in f:
                 raise PPFError(f"{path}: no '/{NETX_GROUP}' group: not a netx network")
-            return _parse(f[NETX_GROUP], path)
+            return parse_netx_group(f[NETX_GROUP], path)
     except PPFError:
         raise
     except (KeyError, ValueError, TypeError, OSError, IndexError) as e:
         raise PPFError(f"{path}: netx layer description is damaged or incomplete: {type(e).__name__}: {e}") from None
 
 
-def _parse(group, path: Path) -> NetxFile:
+def parse_netx_group(group, path: Path) -> NetxFile:
+    """A netx ``/layer`` group (of a file, or of an in-memory HDF5) as a :class:`NetxFile`."""
     names = sorted(group, key=lambda k: int(k) if k.isdigit() else -1)
     if not names or any(not k.isdigit() for k in names) or [int(k) for k in names] != list(range(len(names))):
         raise PPFError(f"{path}: '/{NETX_GROUP}' must hold groups 0..L-1, found {names}")
@@ -172,9 +187,7 @@ def _parse(group, path: Path) -> NetxFile:
             layer = NetxLayer(int(name), "conv", out, shape, neuron, weight, stride=stride, padding=padding,
                               dilation=dilation, groups=groups)
         if "bias" in g:
-            bias = np.broadcast_to(np.asarray(g["bias"][()]).astype(np.int64).reshape(-1, *([1] * (len(layer.shape) - 1))),
-                                   layer.shape).reshape(-1)
-            layer = dataclasses.replace(layer, bias=bias.copy())
+            layer = dataclasses.replace(layer, bias=_bias(np.asarray(g["bias"][()]), layer.shape, where))
         layers.append(layer)
         shape = layer.shape
     if not layers:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deploy.divergence import find_divergence
 from deploy.inputs import DeployInputs, from_dataset, from_spike_files
 from deploy.models import load_model, plan_for
 from deploy.plan import DeployOptions, Plan
@@ -67,4 +68,9 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
         deployed[branch.name] = branch.backend.run(branch.inputs(inputs, deployed))
     decision = plan.decide(deployed)
     reference = plan.reference(inputs)
-    return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options)
+    report = build_report(Path(model_path), plan, inputs, deployed, decision, reference, options)
+    if "snn" in deployed:
+        report["divergence"] = find_divergence(Path(model_path), inputs.spikes, deployed["snn"].counts,
+                                               reference.counts, plan.stepper, plan.thresholds,
+                                               options.divergence_plot)
+    return report

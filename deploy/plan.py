@@ -8,6 +8,7 @@ noise level fails here, before any data is read or Lava starts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -19,9 +20,10 @@ from deploy.fuser import Fuser
 from deploy.inputs import DeployInputs
 from deploy.lava_runner import LavaMode
 from deploy.counts import SpikeCounts
-from deploy.fixed_point import FixedPointSNN
+from deploy.divergence import Stepper
+from deploy.fixed_point import FixedPointSNN, fixed_point_stepper
 from deploy.netx_file import NetxFile, fan_outs, load_netx_file
-from deploy.reference import ReferenceResult, run_classifier
+from deploy.reference import ReferenceResult, run_classifier, slayer_stepper
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.readout import spike_logits
 
@@ -38,6 +40,7 @@ class DeployOptions:
     workers: int = 1
     ray_address: str | None = None
     progress: bool = True
+    divergence_plot: Path | None = None  # where to plot the first divergence, if Lava and the reference part
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Plan:
     input_shape: tuple[int, ...]  # (C, H, W) of an image, or the SNN's input neurons
     default_data: str | None = None  # dataset spec when none is given (a bundle's training data)
     fan_outs: Callable[[], list[dict]] | None = None  # per spiking layer (deploy.netx_file.fan_outs)
+    stepper: Stepper | None = None  # the reference step by step, for deploy.divergence
+    thresholds: list[int] = field(default_factory=list)  # vThMant per spiking layer
     details: dict = field(default_factory=dict)  # e.g. the fusion ratio and rule, for the report
 
 
@@ -109,8 +114,13 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     def reference(inputs: DeployInputs) -> ReferenceResult:
         return run_classifier(bundle.reference_model(), inputs.images, inputs.spikes)
 
+    snn = {}
+    if bundle.has_snn:
+        netx_file = load_netx_file(bundle.path)
+        snn = {"fan_outs": lambda: fan_outs(netx_file), "stepper": slayer_stepper(bundle.reference_model().snn),
+               "thresholds": [layer.neuron["vThMant"] for layer in netx_file.layers]}
     return Plan(bundle.model, branches, decide, reference, cfg.encoding if bundle.has_snn else None,
-                needs_images=True, input_shape=bundle.image_shape, default_data=cfg.data.spec, fan_outs=lambda: fan_outs(load_netx_file(bundle.path)), details=details)
+                needs_images=True, input_shape=bundle.image_shape, default_data=cfg.data.spec, details=details, **snn)
 
 
 def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
@@ -134,5 +144,6 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                                        "neuron": layer.neuron["type"]} for layer in net.layers]}}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
                 EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
-                fan_outs=lambda: fan_outs(net),
+                fan_outs=lambda: fan_outs(net), stepper=fixed_point_stepper(net),
+                thresholds=[layer.neuron["vThMant"] for layer in net.layers],
                 details=details)

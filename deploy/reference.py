@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from deploy.counts import SpikeCounts
-from ppf_neuro.models import Classifier
+from ppf_neuro.models import Classifier, SpikingNet
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,23 @@ def run_classifier(model: Classifier, images: np.ndarray, spikes: np.ndarray | N
     info = {"backend": "PyTorch: the trained model (SLAYER for the SNN" +
             (f"; circuit by {qnn.backend}" if qnn is not None else "") + ")"}
     return ReferenceResult({k: np.concatenate(v) for k, v in scores.items()}, counts, info)
+
+
+def slayer_stepper(snn: SpikingNet):
+    """SLAYER's step-by-step view of one sample (see ``deploy.divergence.Stepper``): spikes from
+    ``forward_layers``; current and voltage from the neuron's own dynamics, in Lava's units
+    (x 64 * w_scale) and with the voltage reset at a spike, as Lava holds it."""
+    @torch.no_grad()
+    def step(spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
+        x = torch.from_numpy(spikes).float()
+        outs = snn.forward_layers(x)
+        rasters = [o[0].reshape(-1, o.shape[-1]).numpy().astype(np.int8) for o in outs]
+        block = snn.spiking_layers[layer]
+        current, voltage = block.neuron.dynamics(block.synapse(snn.layer_inputs(x)[layer]))
+        scale = 64 * block.neuron.w_scale
+        voltage = torch.where(outs[layer] > 0, torch.zeros_like(voltage), voltage)
+        traces = {k: torch.round(t[0] * scale).reshape(-1, t.shape[-1]).numpy().astype(np.int64)
+                  for k, t in (("u", current), ("v", voltage))}
+        return rasters, traces
+
+    return step

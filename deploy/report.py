@@ -9,6 +9,7 @@ tolerance (``max_abs_diff``, ``allclose``), not only by their argmax.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -81,7 +82,8 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
                  reference: ReferenceResult, options) -> dict:
     report = {"model_file": str(path), "model": plan.model, "data": inputs.source, "samples": len(inputs),
               "labelled": inputs.labels is not None, **plan.details,
-              "options": {k: v for k, v in asdict(options).items() if k != "progress"},
+              "options": json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"},
+                                               default=str)),
               "reference": reference.info}
     scores = {"output": decision}
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
@@ -117,6 +119,11 @@ def summary_table(report: dict) -> str:
                      f"{100 * agree['samples_with_identical_counts_in_every_layer']:.2f} % of samples, "
                      f"{lava['spikes_per_sample']['lava']:.1f} spikes/sample, {lava['timing']['seconds']:.1f} s "
                      f"({lava['timing']['samples_per_second']:.0f} samples/s)")
+    if report.get("divergence"):
+        from deploy.divergence import describe
+
+        lines.append("DIVERGENCE: " + describe(report["divergence"]) +
+                     (f"; plot: {report['divergence']['plot']}" if "plot" in report["divergence"] else ""))
     if "quantum" in report:
         q = report["quantum"]
         shots = "analytic" if q["shots"] is None else f"{q['shots']} shots"

@@ -79,14 +79,62 @@ def cmd_train(args) -> None:
           f"{100 * test['acc']:.2f} %, test loss {test['loss']:.4f}{branches}{ratio}; run saved to {args.out}")
 
 
+def _netx_of(source: Path):
+    """The netx network of a run directory's SNN, or of a netx or bundle file."""
+    import io
+
+    import h5py
+
+    from deploy.netx_file import load_netx_file, parse_netx_group
+    from ppf_neuro.training.run_dir import load_run
+
+    if source.is_file():
+        return load_netx_file(source)
+    run = load_run(source)
+    if not hasattr(run.model, "snn"):
+        raise PPFError(f"{source}: a '{run.config.model}' run has no spiking branch to export as NIR")
+    with h5py.File(io.BytesIO(), "w") as f:
+        run.model.snn.export_hdf5(f.create_group("layer"))
+        return parse_netx_group(f["layer"], source)
+
+
 def cmd_export(args) -> None:
     from exporters.bundle import export_bundle
+    from exporters.nir import write_nir
     from ppf_neuro.atomic import check_writable
     from ppf_neuro.training.run_dir import load_run
 
     check_writable(args.output, "--output")
-    path = export_bundle(load_run(args.run_dir), args.output)
+    if args.format == "nir":
+        path = write_nir(_netx_of(args.run_dir), args.output)
+    else:
+        path = export_bundle(load_run(args.run_dir), args.output)
     print(f"wrote {path}")
+
+
+def cmd_import_nir(args) -> None:
+    import nir
+
+    from deploy.netx_file import load_netx_file
+    from exporters.nir import nir_to_netx
+    from ppf_neuro.atomic import check_writable
+    from ppf_neuro.lava_dl import load_netx_network
+
+    check_writable(args.output, "--output")
+    if not args.graph.is_file():
+        raise PPFError(f"NIR file '{args.graph}' does not exist" + (" (it is a directory)" if args.graph.is_dir() else ""))
+    try:
+        graph = nir.read(args.graph, type_check=False)  # shapes are checked by the mapping itself
+    except Exception as e:  # nir raises OSError, KeyError, ValueError ... for files that are not NIR graphs
+        raise PPFError(f"{args.graph}: not a readable NIR graph: {type(e).__name__}: {e}") from None
+    notes = nir_to_netx(graph, args.output, approximate=args.approximate, steps=args.steps)
+    load_netx_network(args.output)  # netx builds it: it deploys
+    net = load_netx_file(args.output)
+    for note in notes:
+        print(f"approximated: {note}")
+    print(f"wrote {args.output}: {len(net.layers)} layers {[layer.kind for layer in net.layers]}, "
+          f"input {net.input_shape}" + (f"; {len(notes)} approximation(s), listed in the file" if notes else
+                                         "; mapped exactly"))
 
 
 def _encoding_overrides(args) -> dict:
@@ -112,25 +160,51 @@ def _encoding_overrides(args) -> dict:
     return d
 
 
-def cmd_deploy(args) -> None:
+def _deploy_from_args(args, plot: Path | None) -> dict:
     from deploy.lava_runner import LavaMode
     from deploy.pipeline import deploy
     from deploy.plan import DeployOptions
+    from ppf_neuro.atomic import check_writable
+
+    if plot is not None:
+        check_writable(plot, "divergence plot")
+    options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
+                            lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse), workers=args.workers,
+                            ray_address=args.ray, progress=not args.quiet, divergence_plot=plot)
+    return deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,
+                  encoding_overrides=_encoding_overrides(args))
+
+
+def cmd_deploy(args) -> None:
     from deploy.report import summary_table
     from ppf_neuro.atomic import check_writable, write_json
 
     if args.report:
         check_writable(args.report, "--report")
-    options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
-                            lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse), workers=args.workers,
-                            ray_address=args.ray, progress=not args.quiet)
-    report = deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,
-                    encoding_overrides=_encoding_overrides(args))
+    plot = args.report.with_name(args.report.stem + "_divergence.png") if args.report else None
+    report = _deploy_from_args(args, plot)
     if args.report:
         write_json(args.report, report)
     print(summary_table(report))
     if args.report:
         print(f"report written to {args.report}")
+
+
+def cmd_diff(args) -> int:
+    """Exit status 0 when Lava and the reference agree on every neuron of every layer, 1 when they part."""
+    from deploy.divergence import describe
+
+    report = _deploy_from_args(args, args.plot)
+    d = report.get("divergence")
+    if "lava" not in report:
+        raise PPFError(f"{args.model}: the model has no spiking branch to compare")
+    if d is None:
+        agree = report["lava"]["spike_agreement"]
+        print(f"Lava and the reference agree: identical per-neuron counts in all {len(agree['layers'])} layers on "
+              f"all {report['samples']} samples")
+        return 0
+    print(describe(d) + (f"; plot written to {d['plot']}" if "plot" in d else ""))
+    return 1
 
 
 def cmd_sweep(args) -> None:
@@ -249,13 +323,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue an interrupted run in --out from its last finished epoch")
     t.set_defaults(func=cmd_train)
 
-    e = sub.add_parser("export", help="write a run as one HDF5 bundle (netx SNN, quantum branch, fusion)")
-    e.add_argument("run_dir", type=Path)
+    e = sub.add_parser("export", help="write a run as one HDF5 bundle (netx SNN, quantum branch, fusion), "
+                                      "or its SNN (or a netx file's) as a NIR graph")
+    e.add_argument("run_dir", type=Path, help="a run directory (or, with --format nir, also a netx or bundle file)")
     e.add_argument("-o", "--output", type=Path, required=True)
+    e.add_argument("--format", choices=["bundle", "nir"], default="bundle")
     e.set_defaults(func=cmd_export)
+
+    n = sub.add_parser("import-nir", help="turn a NIR graph (CubaLIF/LIF/IF chains) into a netx HDF5 that deploys "
+                                          "on Lava")
+    n.add_argument("graph", type=Path, help="a .nir file (NIR's HDF5)")
+    n.add_argument("-o", "--output", type=Path, required=True)
+    n.add_argument("--steps", type=int, help="time steps per sample, stored as the file's /simulation/tSample")
+    n.add_argument("--approximate", action="store_true",
+                   help="approximate what has no exact netx equivalent (listed in the file) instead of refusing")
+    n.set_defaults(func=cmd_import_nir)
 
     d = sub.add_parser("deploy", help="run a bundle or any netx HDF5 network (SNN on Lava, VQC on PennyLane, "
                                       "host fuser) and compare every output with a reference")
+    f = sub.add_parser("diff", help="where Lava and the reference part ways: first sample, layer, neuron, step "
+                                    "(exit 1), or that they agree (exit 0)")
     d.add_argument("model", type=Path, help="a ppf-neuro bundle, or a netx HDF5 file (lava-dl export_hdf5)")
     d.add_argument("--data", help="dataset spec, its test split is used: digits or idx:PATH")
     d.add_argument("--spikes", type=Path, help="recorded input spikes instead of --data: .npy, int, (N, inputs, T) "
@@ -281,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--workers", type=int, default=1, help="shard the samples over N Lava runs in parallel processes")
     d.add_argument("--ray", metavar="ADDRESS", help="run the shards as Ray tasks: auto, HOST:PORT, or local")
     d.set_defaults(func=cmd_deploy)
+    for action in d._actions:  # diff takes deploy's inputs and Lava options
+        if action.dest not in ("help", "report", "debug", "quiet"):
+            f._add_action(action)
+    f.add_argument("--plot", type=Path, default=Path("divergence.png"), help="where to plot the neuron's traces")
+    f.set_defaults(func=cmd_diff)
     a = sub.add_parser("analyze", help="spikes, synaptic ops, energy and quantum resources from deploy reports")
     a.add_argument("reports", type=Path, nargs="+", help="report JSON files written by deploy --report")
     a.add_argument("--plots", type=Path, default=Path("out/analysis"), help="directory for summary and PNGs")
@@ -322,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so every ``finally`` runs: Lava runs are stopped, temp files removed.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        args.func(args)
+        code = args.func(args) or 0
     except PPFError as e:
         if args.debug:
             raise
@@ -333,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -98,6 +98,16 @@ class SpikingNet(torch.nn.Module):
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         return self.forward_layers(spikes)[-1]
 
+    def layer_inputs(self, spikes: torch.Tensor) -> list[torch.Tensor]:
+        """The spikes each spiking layer receives (after any flatten), each (N, *in_shape, T)."""
+        x = spikes if self.cfg.conv else spikes.flatten(1, -2)
+        inputs = []
+        for block in self.blocks:
+            if not isinstance(block, slayer.block.cuba.Flatten):
+                inputs.append(x)
+            x = block(x)
+        return inputs
+
     def export_hdf5(self, group: h5py.Group) -> None:
         """Write the network in lava-dl's netx layout (``group`` becomes the ``layer`` group).
 

@@ -1,0 +1,157 @@
+"""Where Lava and the reference part ways: the first sample, layer, neuron and time step.
+
+The per-window counts of a deployment say *that* a sample differs; this module
+says *where*: it runs that one sample again, step by step, on netx's own Lava
+network (Lava's RingBuffer sinks for every layer's spikes, ``Monitor`` probes on
+the current ``u`` and voltage ``v`` of the suspect layer) and on the reference,
+and finds the earliest time step at which any layer's spikes differ, the lowest
+such layer, and its first differing neuron; then both neurons' traces over the
+window, in Lava's units (state = 64 x the integer synaptic input; threshold
+``64 * vThMant``), and a plot.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from deploy.counts import SpikeCounts
+
+#: The reference's step-by-step view of one sample: (spikes (1, *input, T), layer) ->
+#: (per layer spikes (neurons, T), {"u": (neurons, T), "v": (neurons, T)} of that layer).
+Stepper = Callable[[np.ndarray, int], tuple[list[np.ndarray], dict]]
+
+
+def first_differing_sample(lava: SpikeCounts, reference: SpikeCounts) -> int | None:
+    """The first sample whose counts differ in any layer, or None."""
+    differs = np.any([(a != b).any(1) for a, b in zip(lava.layers, reference.layers)], axis=0)
+    hits = np.flatnonzero(differs)
+    return int(hits[0]) if len(hits) else None
+
+
+def lava_steps(net_path: Path, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
+    """One sample through netx's own network on Lava: every layer's spikes (neurons, T) and the
+    ``u``, ``v`` traces (neurons, T) of ``layer``, CHW order, aligned to the sample's window."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc import io
+    from lava.proc.monitor.process import Monitor
+
+    from deploy.lava_runner import (_chw_from_lava, _lava_from_chw, build_netx, first_step, input_frames,
+                                    input_port)
+
+    steps = spikes.shape[-1]
+    first = first_step(net_path)
+    net = build_netx(net_path, steps, first)
+    frames = input_frames(net, spikes)
+    port = input_port(net)
+    total = steps + len(net.layers) + 1
+    stream = np.zeros((*port.shape, total), dtype=frames.dtype)
+    stream[..., :steps] = _lava_from_chw(frames, tuple(port.shape))[0]
+    source = io.source.RingBuffer(data=stream)
+    source.s_out.connect(port)
+    sinks = []
+    for block in net.layers:
+        sinks.append(io.sink.RingBuffer(shape=block.out.shape, buffer=total))
+        block.out.connect(sinks[-1].a_in)
+    neuron = net.layers[layer].neuron
+    monitors = {name: Monitor() for name in ("u", "v")}
+    for name, monitor in monitors.items():
+        monitor.probe(target=getattr(neuron, name), num_steps=total)
+    try:
+        net.run(condition=RunSteps(num_steps=total), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        data = [s.data.get() for s in sinks]
+        traces = {name: m.get_data()[neuron.name][name] for name, m in monitors.items()}
+    finally:
+        net.stop()
+    rasters = []
+    for i, (d, block) in enumerate(zip(data, net.layers)):
+        shape = tuple(block.out.shape)
+        window = d[..., first - 1 + i: first - 1 + i + steps].reshape(-1, steps)  # Lava steps first+i ...
+        rasters.append(_chw_from_lava(window.T, shape).T.astype(np.int8))
+    shape = tuple(net.layers[layer].out.shape)
+    begin = first - 1 + layer
+    out = {k: _chw_from_lava(v[begin: begin + steps].reshape(steps, -1), shape).T.astype(np.int64)
+           for k, v in traces.items()}
+    return rasters, out
+
+
+def locate(lava_rasters: list[np.ndarray], ref_rasters: list[np.ndarray]) -> tuple[int, int] | None:
+    """(time step, layer) of the earliest differing spike, lowest layer first at that step."""
+    best = None
+    for layer, (a, b) in enumerate(zip(lava_rasters, ref_rasters)):
+        steps = np.flatnonzero((a != b).any(0))
+        if len(steps) and (best is None or steps[0] < best[0]):
+            best = (int(steps[0]), layer)
+    return best
+
+
+def find_divergence(net_path: Path, spikes: np.ndarray, lava: SpikeCounts, reference: SpikeCounts,
+                    stepper: Stepper, thresholds: list[int], plot: Path | None = None) -> dict | None:
+    """The first divergence between a Lava run's counts and the reference's, or None if they agree."""
+    sample = first_differing_sample(lava, reference)
+    if sample is None:
+        return None
+    one = spikes[sample: sample + 1]
+    ref_rasters, _ = stepper(one, 0)
+    probe = next(i for i, (a, b) in enumerate(zip(lava.layers, reference.layers)) if (a[sample] != b[sample]).any())
+    lava_rasters, _ = lava_steps(net_path, one, probe)
+    where = locate(lava_rasters, ref_rasters)
+    if where is None:  # the re-run agrees step by step: report what the counts said
+        return {"sample": sample, "layer": probe, "found_in_rerun": False}
+    step, layer = where
+    neurons = np.flatnonzero(lava_rasters[layer][:, step] != ref_rasters[layer][:, step])
+    neuron = int(neurons[0])
+    _, ref_traces = stepper(one, layer)
+    _, lava_traces = lava_steps(net_path, one, layer)
+    result = {
+        "sample": sample, "layer": layer, "neuron": neuron, "time_step": step, "found_in_rerun": True,
+        "neurons_differing_at_that_step": neurons.tolist()[:20],
+        "spiked": {"lava": int(lava_rasters[layer][neuron, step]), "reference": int(ref_rasters[layer][neuron, step])},
+        "threshold": int(thresholds[layer]) << 6,
+        "traces": {side: {"spikes": r[layer][neuron].tolist(), "u": t["u"][neuron].tolist(), "v": t["v"][neuron].tolist()}
+                   for side, r, t in (("lava", lava_rasters, lava_traces), ("reference", ref_rasters, ref_traces))},
+    }
+    if plot is not None:
+        divergence_plot(result, plot)
+        result["plot"] = str(plot)
+    return result
+
+
+def describe(d: dict) -> str:
+    """One line naming the divergence."""
+    if not d.get("found_in_rerun"):
+        return f"counts differ first in sample {d['sample']}, layer {d['layer']} (a step-by-step re-run agreed)"
+    return (f"Lava and the reference part first at sample {d['sample']}, layer {d['layer']}, neuron {d['neuron']}, "
+            f"time step {d['time_step']} (Lava spiked: {d['spiked']['lava']}, reference: {d['spiked']['reference']}; "
+            f"{len(d['neurons_differing_at_that_step'])} neuron(s) of that layer differ at that step)")
+
+
+def divergence_plot(d: dict, path: Path) -> None:
+    """Spikes, current and voltage of the first differing neuron in both backends."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ppf_neuro.plots import save_figure
+
+    fig, axes = plt.subplots(3, 1, figsize=(9, 7), sharex=True)
+    for side, style in (("lava", "o-"), ("reference", "x--")):
+        tr = d["traces"][side]
+        t = np.arange(len(tr["u"]))
+        axes[0].plot(t, np.asarray(tr["spikes"]) * (1 if side == "lava" else 0.9), style, label=side)
+        axes[1].plot(t, tr["u"], style, label=side)
+        axes[2].plot(t, tr["v"], style, label=side)
+    axes[2].axhline(d["threshold"], color="k", lw=0.8, ls=":", label="threshold (64 vThMant)")
+    for ax, name in zip(axes, ("spike", "current u", "voltage v (after reset)")):
+        ax.axvline(d["time_step"], color="r", lw=0.8)
+        ax.set(ylabel=name)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[2].set(xlabel="time step in the sample's window")
+    fig.suptitle(f"first divergence: sample {d['sample']}, layer {d['layer']}, neuron {d['neuron']}, "
+                 f"step {d['time_step']}")
+    save_figure(fig, path)

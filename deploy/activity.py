@@ -18,13 +18,15 @@ from deploy.counts import SpikeCounts
 
 
 def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCounts,
-                     raster: list[np.ndarray]) -> dict:
-    """Per-layer and per-sample spikes, synaptic operations, neuron updates and sparsity."""
+                     raster: list[np.ndarray], input_steps: SpikeCounts | None) -> dict:
+    """Per-layer and per-sample spikes, synaptic operations, neuron updates (and the active ones,
+    from ``input_steps``: the steps in which each neuron received synaptic input) and sparsity."""
     n, steps = input_spikes.shape[0], input_spikes.shape[-1]
     inputs = input_spikes.reshape(n, -1, steps)
     presyn = [inputs.sum(-1).astype(np.int64)] + counts.layers[:-1]
     layers, synops_ps, spikes_ps = [], [], []
-    for i, (fan, pre, post) in enumerate(zip(fans, presyn, counts.layers)):
+    received = input_steps.layers if input_steps is not None else [None] * len(fans)
+    for i, (fan, pre, post, got) in enumerate(zip(fans, presyn, counts.layers, received)):
         synops = pre @ fan["nonzero"].astype(np.int64)
         neurons = post.shape[1]
         spikes = post.sum(1)
@@ -43,7 +45,12 @@ def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCo
             "silent_neuron_share": float((post.sum(0) == 0).mean()),
             "synops_per_sample": float(synops.mean()),
             "neuron_updates_per_sample": int(neurons * steps),
+            "parameters": fan["parameters"],
+            "nonzero_weights": fan["nonzero_weights"],
+            "biases": fan["biases"],
         })
+        if got is not None:
+            layers[-1]["active_neuron_updates_per_sample"] = float(got.sum(1).mean())
     return {
         "steps": int(steps),
         "input": {"neurons": int(presyn[0].shape[1]), "spikes_per_sample": float(presyn[0].sum(1).mean())},

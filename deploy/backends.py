@@ -74,7 +74,8 @@ class LavaBackend:
         info = {"backend": "lava", **lava.setup, "mode": asdict(self.mode), "seconds": lava.seconds,
                 "time_steps": lava.steps, "steps_per_second": lava.steps / lava.seconds,
                 "samples_per_second": len(spikes) / lava.seconds}
-        return BranchResult(logits, self.scores(logits), info, lava.counts, lava.raster)
+        return BranchResult(logits, self.scores(logits), info, lava.counts, lava.raster,
+                            {"input_steps": lava.input_steps})
 
 
 @dataclass

@@ -63,18 +63,21 @@ class FixedPointSNN:
     def run(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], dict | None]:
         """Spikes (N, *input, T) -> per layer spikes (N, neurons, T) int8; with ``trace`` = a layer
         index, also that layer's current ``u`` and voltage ``v`` (after the spike reset, as Lava
-        holds them at the end of a step) (N, neurons, T) int64."""
+        holds them at the end of a step) (N, neurons, T) int64. ``self.last_input_steps`` keeps,
+        per layer, the steps (N, neurons) in which each neuron received nonzero synaptic input."""
         n, steps = spikes.shape[0], spikes.shape[-1]
         x = torch.from_numpy(np.ascontiguousarray(spikes)).long()
         states = [(torch.zeros(n, layer.neurons, dtype=torch.long), torch.zeros(n, layer.neurons, dtype=torch.long))
                   for layer in self.net.layers]
         out = [torch.zeros(n, layer.neurons, steps, dtype=torch.int8) for layer in self.net.layers]
+        received = [torch.zeros(n, layer.neurons, dtype=torch.long) for layer in self.net.layers]
         traces = None if trace is None else {"u": torch.zeros(n, self.net.layers[trace].neurons, steps, dtype=torch.long),
                                              "v": torch.zeros(n, self.net.layers[trace].neurons, steps, dtype=torch.long)}
         for t in range(steps):
             s = x[..., t]
             for i, (layer, (u, v)) in enumerate(zip(self.net.layers, states)):
                 a = _synaptic_input(layer, s)
+                received[i] += a != 0
                 u = _decay(u, layer.neuron["iDecay"]) + (a << 6)
                 u = torch.where(u > STATE_MAX, u - 2 * STATE_MAX, u)
                 u = torch.where(u <= -STATE_MAX, u + 2 * STATE_MAX, u)
@@ -87,12 +90,17 @@ class FixedPointSNN:
                 states[i] = (u, v)
                 out[i][..., t] = fired.to(torch.int8)
                 s = fired.long().reshape(n, *layer.shape)
+        self.last_input_steps = [r.numpy() for r in received]
         return [o.numpy() for o in out], None if traces is None else {k: t.numpy() for k, t in traces.items()}
 
-    def counts(self, spikes: np.ndarray, batch_size: int = 256) -> list[np.ndarray]:
-        """Per-layer spike counts (N, neurons), in batches."""
-        parts = [self.run(spikes[b:b + batch_size])[0] for b in range(0, len(spikes), batch_size)]
-        return [np.concatenate([p[i] for p in parts]).sum(-1).astype(np.int64) for i in range(len(parts[0]))]
+    def counts(self, spikes: np.ndarray, batch_size: int = 256) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per-layer spike counts and synaptic-input step counts (N, neurons) each, in batches."""
+        spikes_parts, input_parts = [], []
+        for b in range(0, len(spikes), batch_size):
+            spikes_parts.append([o.sum(-1).astype(np.int64) for o in self.run(spikes[b:b + batch_size])[0]])
+            input_parts.append(self.last_input_steps)
+        return ([np.concatenate(layer) for layer in zip(*spikes_parts)],
+                [np.concatenate(layer) for layer in zip(*input_parts)])
 
 
 def fixed_point_stepper(net: NetxFile):

@@ -86,6 +86,8 @@ class LavaResult:
     seconds: float
     raster: list[np.ndarray]  # per layer (T, neurons) spikes of the first sample, CHW order
     setup: dict  # what ran: network, replicas, synapse and neuron models, recorder
+    #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
+    input_steps: SpikeCounts | None = None
 
 
 def first_step(net_path: str | Path) -> int:
@@ -179,27 +181,32 @@ def _lava_from_chw(spikes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 class _Recorded:
-    """Input frames and per-layer counters of one run, in memory-mapped files under ``tmp``."""
+    """Input frames and per-layer counters of one run, in memory-mapped files under ``tmp``: each
+    layer's spikes (with the first window's raster) and the steps in which its neurons received
+    synaptic input (their active updates)."""
 
     def __init__(self, tmp: Path, frames: np.ndarray, layer_sizes: list[int], windows: int, window: int, first: int):
         self.tmp, self.windows, self.window, self.first = tmp, windows, window, first
         self.frames = tmp / "frames.npy"
         np.save(self.frames, frames)
-        self.counts, self.rasters = [], []
         for i, size in enumerate(layer_sizes):
-            self.counts.append(tmp / f"counts{i}.npy")
-            self.rasters.append(tmp / f"raster{i}.npy")
-            np.save(self.counts[-1], np.zeros((windows, size), dtype=np.int32))
-            np.save(self.rasters[-1], np.zeros((window, size), dtype=np.int8))
+            for name in (f"counts{i}", f"inputs{i}"):
+                np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
+            np.save(tmp / f"raster{i}.npy", np.zeros((window, size), dtype=np.int8))
 
-    def counter(self, i: int, shape: tuple[int, ...]):
+    def counter(self, i: int, shape: tuple[int, ...], inputs: bool = False):
+        """Counts layer i's spikes, or (``inputs``) the steps its neurons receive synaptic input."""
         from deploy.processes.spike_io import SpikeCounter
 
-        return SpikeCounter(shape=shape, counts_path=str(self.counts[i]), first_step=self.first + i, window=self.window,
-                            windows=self.windows, raster_path=str(self.rasters[i]))
+        name = f"inputs{i}" if inputs else f"counts{i}"
+        return SpikeCounter(shape=shape, counts_path=str(self.tmp / f"{name}.npy"), first_step=self.first + i,
+                            window=self.window, windows=self.windows,
+                            raster_path=None if inputs else str(self.tmp / f"raster{i}.npy"))
 
-    def read(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        return np.load(self.counts[i]).astype(np.int64), np.load(self.rasters[i])
+    def read(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(spike counts, synaptic-input step counts) (windows, size) and the first window's raster."""
+        load = lambda name: np.load(self.tmp / f"{name}.npy")  # noqa: E731
+        return load(f"counts{i}").astype(np.int64), load(f"inputs{i}").astype(np.int64), load(f"raster{i}")
 
 
 class _NetxGraph:
@@ -221,19 +228,23 @@ class _NetxGraph:
         source.s_out.connect(port)
         for i, (layer, shape) in enumerate(zip(net.layers, self.shapes)):
             layer.out.connect(self.rec.counter(i, shape).a_in)
+            # What the neurons receive: the synapse's output, or for an input layer the source's frames.
+            received = layer.synapse.a_out if hasattr(layer, "synapse") else source.s_out
+            received.connect(self.rec.counter(i, tuple(received.shape), inputs=True).a_in)
         self.root = net
         self.setup = {"network": "lava.lib.dl.netx.hdf5.Network", "replicas": 1,
                       "synapse": "netx blocks: lava.proc.dense Dense / lava.proc.conv Conv (fixed_pt models)",
                       "neuron": "lava.proc.lif LIFReset (PyLifResetModelBitAcc)",
                       "recorder": "ppf-neuro SpikeCounter (per-window counts inside the run)"}
 
-    def results(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        layers, raster = [], []
+    def results(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        layers, inputs, raster = [], [], []
         for i, shape in enumerate(self.shapes):
-            counts, first = self.rec.read(i)
+            counts, received, first = self.rec.read(i)
             layers.append(_chw_from_lava(counts, shape))
+            inputs.append(_chw_from_lava(received, shape))
             raster.append(_chw_from_lava(first, shape).astype(np.int8))
-        return layers, raster
+        return layers, inputs, raster
 
 
 class _ReplicaGraph:
@@ -260,11 +271,13 @@ class _ReplicaGraph:
         for i, layer in enumerate(layers):
             neurons = replicated_neurons(layer, replicas, steps)
             if layer.kind == "input":  # no synapse: the source feeds the neurons (transform applied)
-                prev.connect(neurons.a_in)
+                received = prev
             else:
                 syn = replicated_synapse(layer, replicas, synapse)
                 prev.connect(syn.s_in)
-                syn.a_out.connect(neurons.a_in)
+                received = syn.a_out
+            received.connect(neurons.a_in)
+            received.connect(self.rec.counter(i, (replicas * layer.neurons,), inputs=True).a_in)
             neurons.s_out.connect(self.rec.counter(i, (replicas * layer.neurons,)).a_in)
             prev = neurons.s_out
         self.root = source
@@ -276,13 +289,14 @@ class _ReplicaGraph:
                       "neuron": "lava.proc.lif LIFReset (PyLifResetModelBitAcc)",
                       "recorder": "ppf-neuro SpikeCounter (per-window counts inside the run)"}
 
-    def results(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        layers, raster = [], []
+    def results(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        layers, inputs, raster = [], [], []
         for i, size in enumerate(self.sizes):
-            counts, first = self.rec.read(i)
+            counts, received, first = self.rec.read(i)
             layers.append(counts.reshape(-1, size)[: self.n])
+            inputs.append(received.reshape(-1, size)[: self.n])
             raster.append(first[:, :size])  # replica 0 in window 0 is sample 0
-        return layers, raster
+        return layers, inputs, raster
 
 
 def _run_counted(graph, progress: bool) -> LavaResult:
@@ -304,8 +318,8 @@ def _run_counted(graph, progress: bool) -> LavaResult:
         bar.close()
         graph.root.stop()
     seconds = time.perf_counter() - start
-    layers, raster = graph.results()
-    return LavaResult(SpikeCounts(layers), graph.total, seconds, raster, graph.setup)
+    layers, inputs, raster = graph.results()
+    return LavaResult(SpikeCounts(layers), graph.total, seconds, raster, graph.setup, SpikeCounts(inputs))
 
 
 def _run_ringbuffer(net, spikes: np.ndarray, first: int, progress: bool) -> LavaResult:
@@ -365,9 +379,13 @@ def run_shard(net: bytes, spikes: np.ndarray, mode: dict) -> LavaResult:
 
 def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
     """Shard results in order, as one run over all samples."""
-    layers = [np.concatenate([p.counts.layers[i] for p in parts]) for i in range(len(parts[0].counts.layers))]
+    def joined(counts: list[SpikeCounts]) -> SpikeCounts:
+        return SpikeCounts([np.concatenate([c.layers[i] for c in counts]) for i in range(len(counts[0].layers))])
+
+    inputs = joined([p.input_steps for p in parts]) if all(p.input_steps for p in parts) else None
     setup = {**parts[0].setup, "shards": len(parts)}
-    return LavaResult(SpikeCounts(layers), sum(p.steps for p in parts), seconds, parts[0].raster, setup)
+    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, parts[0].raster, setup,
+                      inputs)
 
 
 def run_on_lava_sharded(net_path: str | Path, spikes: np.ndarray, workers: int, mode: LavaMode = LavaMode(),

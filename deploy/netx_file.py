@@ -207,15 +207,19 @@ def fan_outs(net: NetxFile) -> list[dict]:
     for layer in net.layers:
         if layer.kind == "input":
             ones = np.ones(layer.neurons)
-            out.append({"kind": "input", "nonzero": ones, "dense": ones})
+            fan = {"kind": "input", "nonzero": ones, "dense": ones, "parameters": 1, "nonzero_weights": 1}
         elif layer.kind == "dense":
             mask = layer.weight != 0
-            out.append({"kind": "dense", "nonzero": mask.sum(0).astype(float),
-                        "dense": np.full(mask.shape[1], float(mask.shape[0]))})
+            fan = {"kind": "dense", "nonzero": mask.sum(0).astype(float),
+                   "dense": np.full(mask.shape[1], float(mask.shape[0]))}
         else:
             mask = torch.from_numpy((layer.weight != 0).astype(np.float64))
-            out.append({"kind": "conv", "nonzero": _conv_fan_out(layer, mask),
-                        "dense": _conv_fan_out(layer, torch.ones_like(mask))})
+            fan = {"kind": "conv", "nonzero": _conv_fan_out(layer, mask),
+                   "dense": _conv_fan_out(layer, torch.ones_like(mask))}
+        if layer.weight is not None:
+            fan.update(parameters=int(layer.weight.size), nonzero_weights=int(np.count_nonzero(layer.weight)))
+        fan["biases"] = 0 if layer.bias is None else int(layer.bias.size)
+        out.append(fan)
     return out
 
 

@@ -134,7 +134,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     reference_model = FixedPointSNN(net)
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
-        counts = SpikeCounts(reference_model.counts(inputs.spikes))
+        counts = SpikeCounts(reference_model.counts(inputs.spikes)[0])
         return ReferenceResult({"output": as_scores(counts.output)}, counts,
                                {"backend": "ppf-neuro fixed-point reference rebuilt from the netx file "
                                            "(PyTorch integer arithmetic, no Lava)"})

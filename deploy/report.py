@@ -92,7 +92,8 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
     if "snn" in deployed:
         snn = deployed["snn"]
         report["lava"] = lava_section(snn, reference.counts)
-        report["activity"] = activity_section(plan.fan_outs(), inputs.spikes, snn.counts, snn.raster)
+        report["activity"] = activity_section(plan.fan_outs(), inputs.spikes, snn.counts, snn.raster,
+                                              snn.extra.get("input_steps"))
     if "qnn" in deployed:
         report["quantum"] = deployed["qnn"].info
     return report

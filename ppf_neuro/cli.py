@@ -222,31 +222,39 @@ def cmd_sweep(args) -> None:
 
 def cmd_analyze(args) -> None:
     from ppf_neuro.analysis.plots import accuracy_vs_energy, energy_breakdown, layer_activity, raster
-    from ppf_neuro.analysis.summary import layer_rows, markdown_table, summarize, write_summaries
+    from ppf_neuro.analysis.profiles import load_profile
+    from ppf_neuro.analysis.summary import energy_rows, layer_rows, markdown_table, summarize, write_summaries
     from ppf_neuro.atomic import check_writable
 
     check_writable(args.plots, "--plots", directory=True)
+    chip, cmos, qpu = (load_profile(p, kind) for p, kind in ((args.profile, "neuromorphic"), (args.cmos, "cmos"),
+                                                               (args.qpu, "qpu")))
+    reports = [(path, _read_report(path)) for path in args.reports]  # every report is read before any work
     summaries = []
-    for path in args.reports:
-        report = _read_report(path)
-        summary = summarize(report, str(path), args.profile)
+    for path, report in reports:
+        summary = summarize(report, str(path), chip, cmos, qpu)
         summaries.append(summary)
+        accuracy = "-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %"
+        print(f"{path}: {summary['model']}, {summary['samples']} samples, accuracy {accuracy}")
         if "activity" in report:
-            stem = path.stem if len(args.reports) > 1 else ""
-            prefix = f"{stem}_" if stem else ""
+            prefix = f"{path.stem}_" if len(args.reports) > 1 else ""
             layer_activity(summary, args.plots / f"{prefix}layer_spikes.png")
             raster(report, args.plots / f"{prefix}raster.png")
             energy_breakdown(summary, args.plots / f"{prefix}energy.png")
-            print(f"{path}: {summary['model']}, accuracy {100 * summary['accuracy']:.2f} %")
             print(markdown_table(layer_rows(summary)))
-            e = summary["energy"]["per_inference_pj"]
-            print(f"per inference: Loihi {e['loihi_pj'] / 1e3:.1f} nJ, SNN as fp32 adds {e['snn_accumulates_pj'] / 1e3:.1f} nJ, "
-                  f"dense fp32 MACs {e['dense_macs_pj'] / 1e3:.1f} nJ")
+            print("energy per inference (nJ), low ... high end:")
+            print(markdown_table(energy_rows(summary)))
+            print(f"NeuroBench: {json.dumps(summary['neurobench'])}")
         if summary.get("quantum"):
-            print(f"quantum branch per sample: {summary['quantum']}")
+            q = summary["quantum"]
+            t = q["qpu_time"]
+            print(f"quantum branch per sample: {q['resources_per_sample']['qubits']} qubits, "
+                  f"{q['resources_per_sample']['gates']} gates, depth {q['resources_per_sample']['depth']}; "
+                  f"QPU time on {t['label']} (estimate): {t['per_inference_ms']:.1f} ms for {t['shots']} shots"
+                  + (" (assumed; the deployment was analytic)" if t["shots_assumed"] else ""))
     accuracy_vs_energy(summaries, args.plots / "accuracy_vs_energy.png")
     write_summaries(summaries, args.plots)
-    print(f"summary, layers.csv and plots written to {args.plots}")
+    print(f"summary.json, layers.csv, energy.csv and plots written to {args.plots}")
 
 
 def cmd_robustness(args) -> None:
@@ -376,7 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="spikes, synaptic ops, energy and quantum resources from deploy reports")
     a.add_argument("reports", type=Path, nargs="+", help="report JSON files written by deploy --report")
     a.add_argument("--plots", type=Path, default=Path("out/analysis"), help="directory for summary and PNGs")
-    a.add_argument("--profile", default="loihi", help="neuromorphic energy profile (ppf_neuro/analysis/profiles.json)")
+    a.add_argument("--profile", default="loihi", help="neuromorphic energy profile: a shipped name "
+                                                      "(ppf_neuro/analysis/profiles/) or a JSON file")
+    a.add_argument("--cmos", default="cmos45", help="conventional-chip profile for the dense baselines (name or file)")
+    a.add_argument("--qpu", default="sycamore", help="quantum hardware profile for the QPU-time estimate (name or file)")
     a.set_defaults(func=cmd_analyze)
 
     r = sub.add_parser("robustness", help="accuracy of trained runs under input noise and quantum device noise")

@@ -1,7 +1,8 @@
-"""Counting and energy arithmetic against hand-computed cases, the profiles' units, and analyze."""
+"""Counting and energy arithmetic against hand-computed cases, the profiles' rules, and analyze."""
 
 import json
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -9,43 +10,137 @@ import torch
 from conftest import tiny_config, train_tiny
 from deploy.netx_file import fan_outs, load_netx_file
 from deploy.pipeline import deploy
-from ppf_neuro.analysis.energy import (accumulate_energy_pj, dense_mac_energy_pj, energy_report, loihi_energy_pj,
-                                       profile, profiles)
+from deploy.plan import DeployOptions
+from ppf_neuro.analysis.profiles import load_profile, shipped
 from ppf_neuro.cli import main
 from ppf_neuro.config import ConvSpec
 from ppf_neuro.errors import PPFError
 
-
-def test_energy_arithmetic_by_hand():
-    loihi = profile("loihi")
-    e = loihi_energy_pj(synops=10, neuron_updates=5, spikes=2, chip=loihi)
-    assert e == pytest.approx({"synops": 236.0, "neuron_updates": 405.0, "spikes": 7.0, "total": 648.0})
-    cmos = profile("cmos45")
-    assert dense_mac_energy_pj(100, cmos) == pytest.approx(460.0)  # 100 MACs x (3.7 + 0.9) pJ
-    assert accumulate_energy_pj(100, cmos) == pytest.approx(90.0)
+NEURON = {"type": b"CUBA", "iDecay": 4096, "vDecay": 4096, "vThMant": 10, "refDelay": 1, "gradedSpike": False}
 
 
-def test_energy_report_totals_by_hand():
-    activity = {"layers": [
-        {"layer": 0, "synops_per_sample": 1000, "neuron_updates_per_sample": 64, "spikes_per_sample": 20, "connections": 4096},
-        {"layer": 1, "synops_per_sample": 200, "neuron_updates_per_sample": 16, "spikes_per_sample": 3, "connections": 640},
-    ]}
-    r = energy_report(activity)
-    loihi = 1200 * 23.6 + 80 * 81.0 + 23 * 3.5
-    assert r["per_inference_pj"]["loihi_pj"] == pytest.approx(loihi)
-    assert r["per_inference_pj"]["dense_macs_pj"] == pytest.approx(4736 * 4.6)
-    assert r["per_inference_pj"]["snn_accumulates_pj"] == pytest.approx(1200 * 0.9)
-    assert r["dense_over_loihi"] == pytest.approx(4736 * 4.6 / loihi)
+def _netx(path, layers):
+    """A netx file by hand: (type, shape, weight, extra datasets) per layer; no current or voltage memory
+    and threshold 10, so a neuron spikes exactly in the steps in which it receives input (64 per synapse)."""
+    with h5py.File(path, "w") as f:
+        for i, (kind, shape, weight, extra) in enumerate(layers):
+            g = f.create_group(f"layer/{i}")
+            g.create_dataset("type", (1,), "S10", [kind.encode()])
+            g.create_dataset("shape", data=np.asarray(shape))
+            if weight is not None:
+                g.create_dataset("weight", data=np.asarray(weight))
+                for key, value in NEURON.items():
+                    g.create_dataset(f"neuron/{key}", data=value)
+            for key, value in extra.items():
+                g.create_dataset(key, data=value)
+    return path
 
 
-def test_profiles_are_cited_and_in_picojoules():
-    for name, p in profiles().items():
-        assert p["source"] and p["description"], name
-        constants = {k: v for k, v in p.items() if isinstance(v, (int, float))}
-        assert constants and all(k.endswith("_pj") and v > 0 for k, v in constants.items()), name
-    assert profile("cmos45")["fp32_mac_pj"] == pytest.approx(profile("cmos45")["fp32_add_pj"] + profile("cmos45")["fp32_mult_pj"])
-    with pytest.raises(PPFError, match="unknown energy profile"):
-        profile("tpu")
+def _analyze(tmp_path, net, spikes, name="r"):
+    np.save(tmp_path / "s.npy", spikes.astype(np.int8))
+    np.save(tmp_path / "l.npy", np.zeros(len(spikes), dtype=np.int64))
+    report = tmp_path / f"{name}.json"
+    assert main(["--quiet", "deploy", str(net), "--spikes", str(tmp_path / "s.npy"), "--labels", str(tmp_path / "l.npy"),
+                 "--report", str(report)]) == 0
+    assert main(["--quiet", "analyze", str(report), "--plots", str(tmp_path / f"{name}_plots")]) == 0
+    return json.loads((tmp_path / f"{name}_plots" / "summary.json").read_text())[0]
+
+
+def test_dense_net_by_hand(tmp_path):
+    # Inputs x0, x1, x2 over 4 steps; layer 0: n0 <- x0 + x2, n1 <- x1; layer 1: n0 <- h0 + h1, n1 <- nothing.
+    net = _netx(tmp_path / "d.h5", [("dense", [2], [[64, 0, 64], [0, 64, 0]], {}),
+                                    ("dense", [2], [[64, 64], [0, 0]], {})])
+    x = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [1, 1, 0, 0]])
+    s = _analyze(tmp_path, net, x[None].repeat(2, 0))
+    l0, l1 = s["activity"]["layers"]
+    # layer 0: n0 spikes at t0, t1, t2; n1 at t1. Synops: each input spike drives one synapse: 2 + 1 + 2.
+    assert (l0["spikes_per_sample"], l0["synops_per_sample"], l0["active_neuron_updates_per_sample"]) == (4, 5, 4)
+    # layer 1: n0 gets input at t0, t1, t2 and spikes then; n1 never (zero weights). Synops: 3 + 1.
+    assert (l1["spikes_per_sample"], l1["synops_per_sample"], l1["active_neuron_updates_per_sample"]) == (3, 4, 3)
+    assert (l0["neuron_updates_per_sample"], l0["connections"], l0["parameters"]) == (8, 6, 6)
+    e = {k: (p["low_pj"], p["high_pj"]) for k, p in s["energy"]["per_inference"].items()}
+    loihi = (5 + 4) * 23.6 + (4 + 3) * 81 + (16 - 7) * 52
+    assert e["snn_on_loihi"] == pytest.approx((loihi + 7 * 1.7, loihi + 7 * 3.5))
+    # CMOS: every layer fits the 8 KB SRAM: a weight read is 10 pJ x bits/64.
+    assert e["snn_int8_on_cmos45"] == pytest.approx((9 * 0.03, 9 * 0.03 + 9 * 10 * 8 / 64))
+    assert e["snn_fp32_on_cmos45"] == pytest.approx((9 * 0.9, 9 * 0.9 + 9 * 10 * 32 / 64))
+    assert e["dense_int8_on_cmos45"] == pytest.approx((10 * 0.23, 10 * 0.23 + 10 * 10 * 8 / 64))
+    assert e["dense_fp32_on_cmos45"] == pytest.approx((10 * 4.6, 10 * 4.6 + 10 * 10 * 32 / 64))
+    nb = s["neurobench"]
+    assert nb["SynapticOperations"] == {"Effective_MACs": 0.0, "Effective_ACs": 9.0, "Dense": 40.0}
+    assert nb["MembraneUpdates"] == 16 and nb["ActivationSparsity"] == pytest.approx(1 - 7 / 16)
+    assert nb["ConnectionSparsity"] == pytest.approx(5 / 10) and nb["Footprint"] == 10 + 2 * 8  # 3 + 2 zeros
+
+
+def test_conv_net_by_hand(tmp_path):
+    # 1x3x3 input, a 2x2 kernel of 64s (stride 1): outputs 1x2x2; then one dense neuron over the four.
+    net = _netx(tmp_path / "c.h5", [("input", [1, 3, 3], None, {}),
+                                    ("conv", [1, 2, 2], np.full((1, 1, 2, 2), 64), {"stride": [1, 1], "padding": [0, 0],
+                                                                                  "dilation": [1, 1], "groups": 1}),
+                                    ("flatten", [4], None, {}),
+                                    ("dense", [1], [[64, 64, 64, 64]], {})])
+    x = np.zeros((1, 3, 3, 2))
+    x[0, 1, 1, :] = 1  # the centre spikes at both steps: it feeds all four outputs
+    x[0, 0, 0, 0] = 1  # a corner spikes once: it feeds one output
+    s = _analyze(tmp_path, net, x[None].repeat(2, 0), "c")
+    conv, dense = s["activity"]["layers"]
+    assert (conv["synops_per_sample"], conv["spikes_per_sample"], conv["active_neuron_updates_per_sample"]) == (9, 8, 8)
+    assert (dense["synops_per_sample"], dense["spikes_per_sample"], dense["active_neuron_updates_per_sample"]) == (8, 2, 2)
+    assert (conv["connections"], conv["parameters"], dense["connections"]) == (16, 4, 4)
+    e = s["energy"]["per_inference"]["snn_on_loihi"]
+    base = 17 * 23.6 + 10 * 81 + 0 * 52
+    assert (e["low_pj"], e["high_pj"]) == pytest.approx((base + 10 * 1.7, base + 10 * 3.5))
+    assert s["energy"]["per_inference"]["dense_fp32_on_cmos45"]["low_pj"] == pytest.approx(20 * 4.6)
+
+
+def test_shipped_profiles_are_complete_and_cited():
+    assert {"loihi", "cmos45", "sycamore"} <= set(shipped())
+    for name, kind in (("loihi", "neuromorphic"), ("cmos45", "cmos"), ("sycamore", "qpu")):
+        p = load_profile(name, kind)
+        assert all(c["citation"] for c in p.constants.values())
+
+
+def test_a_profile_without_a_citation_or_a_field_is_refused_by_name(tmp_path):
+    data = load_profile("loihi", "neuromorphic").as_dict()
+    cited = data["constants"]["synop"]["citation"]
+    data["constants"]["synop"]["citation"] = ""
+    (tmp_path / "p.json").write_text(json.dumps(data))
+    with pytest.raises(PPFError, match="'synop' has no citation"):
+        load_profile(tmp_path / "p.json", "neuromorphic")
+    data["constants"]["synop"]["citation"] = cited
+    del data["constants"]["neuron_update_inactive"]
+    (tmp_path / "p.json").write_text(json.dumps(data))
+    with pytest.raises(PPFError, match="missing constant 'neuron_update_inactive'"):
+        load_profile(tmp_path / "p.json", "neuromorphic")
+    with pytest.raises(PPFError, match="'cmos' profile is needed"):
+        load_profile("loihi", "cmos")
+    with pytest.raises(PPFError, match="unknown profile"):
+        load_profile("tpu", "neuromorphic")
+
+
+def test_user_profile_names_the_output(tmp_path, tiny_bundle):
+    data = load_profile("loihi", "neuromorphic").as_dict()
+    data.update(name="mychip", label="My Chip")
+    data["constants"]["synop"]["value"] = 1.0
+    (tmp_path / "mychip.json").write_text(json.dumps(data))
+    report = tmp_path / "r.json"
+    assert main(["--quiet", "deploy", str(tiny_bundle), "--samples", "4", "--report", str(report)]) == 0
+    assert main(["--quiet", "analyze", str(report), "--profile", str(tmp_path / "mychip.json"),
+                 "--plots", str(tmp_path / "plots")]) == 0
+    s = json.loads((tmp_path / "plots" / "summary.json").read_text())[0]
+    assert "snn_on_mychip" in s["energy"]["per_inference"] and "snn_on_loihi" not in s["energy"]["per_inference"]
+    assert s["energy"]["per_inference"]["snn_on_mychip"]["label"] == "SNN on My Chip"
+
+
+def test_two_reports_are_ordered_on_the_accuracy_energy_plot(tmp_path):
+    from ppf_neuro.analysis.plots import accuracy_vs_energy
+
+    busy = _netx(tmp_path / "busy.h5", [("dense", [2], [[64, 64, 64], [64, 64, 64]], {})])
+    quiet = _netx(tmp_path / "quiet.h5", [("dense", [2], [[64, 0, 0], [0, 0, 0]], {})])
+    x = np.ones((2, 3, 4))
+    summaries = [_analyze(tmp_path, net, x, name) for net, name in ((busy, "busy"), (quiet, "quiet"))]
+    points = accuracy_vs_energy(summaries, tmp_path / "ave.png")
+    assert [p[0].split("/")[-1] for p in sorted(points, key=lambda p: p[1])] == ["quiet.json", "busy.json"]
 
 
 def test_conv_fan_out_counted_by_hand(tmp_path):
@@ -96,12 +191,17 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     assert main(["--quiet", "deploy", str(ppf_bundle), "--samples", "5", "--report", str(report)]) == 0
     assert main(["analyze", str(report), "--plots", str(tmp_path / "plots")]) == 0
     names = sorted(p.name for p in (tmp_path / "plots").iterdir())
-    assert names == ["accuracy_vs_energy.png", "energy.png", "layer_spikes.png", "layers.csv", "raster.png",
-                     "summary.json"]
+    assert names == ["accuracy_vs_energy.png", "energy.csv", "energy.png", "layer_spikes.png", "layers.csv",
+                     "raster.png", "summary.json"]
     summary = json.loads((tmp_path / "plots" / "summary.json").read_text())[0]
-    assert summary["quantum"]["qubits"] == 3 and summary["quantum"]["gate_types"]["CNOT"] == 3
-    assert summary["energy"]["profiles"]["loihi"]["synop_pj"] == 23.6
-    assert "| layer |" in capsys.readouterr().out
+    q = summary["quantum"]
+    assert q["resources_per_sample"]["qubits"] == 3 and q["resources_per_sample"]["gate_types"]["CNOT"] == 3
+    # QPU time (estimate): 3 qubits, 1 layer: H, RY, Rot on each wire (3 x 25 ns), then a CNOT ring of 3 x 12 ns.
+    assert q["qpu_time"]["estimate"] and q["qpu_time"]["circuit_ns"] == pytest.approx(3 * 25 + 3 * 12)
+    assert q["qpu_time"]["per_inference_ms"] == pytest.approx(1000 * (111 + 200_000) / 1e6)  # 1,000 assumed shots
+    assert summary["energy"]["profiles"]["neuromorphic"]["constants"]["synop"]["value"] == 23.6
+    out = capsys.readouterr().out
+    assert "| layer |" in out and "SNN on Intel Loihi" in out and "QPU time on Google Sycamore" in out
 
 
 def test_analyze_refuses_other_json(tmp_path):

@@ -55,7 +55,7 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
     spikes = _spikes(kind, steps, n=10)
     images = load_dataset(tiny_config().data).test.images[:10]
     slayer = run_classifier(load_bundle(path).reference_model(), images, spikes).counts.layers
-    rebuilt = FixedPointSNN(load_netx_file(path)).counts(spikes)
+    rebuilt, rebuilt_inputs = FixedPointSNN(load_netx_file(path)).counts(spikes)
     assert all(c.sum() > 0 for c in slayer), "a silent layer proves nothing"
     runs = {"ringbuffer": LavaMode(replicas=1, recorder="ringbuffer"), "counters": LavaMode(replicas=1),
             "B=3": LavaMode(replicas=3), "B=7": LavaMode(replicas=7), "B=3 sparse": LavaMode(replicas=3, synapse="sparse")}
@@ -65,6 +65,9 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
         for i, (got, want, again) in enumerate(zip(lava.counts.layers, slayer, rebuilt)):
             np.testing.assert_array_equal(got, want, err_msg=f"{name}, layer {i} vs SLAYER")
             np.testing.assert_array_equal(got, again, err_msg=f"{name}, layer {i} vs the rebuilt reference")
+        if lava.input_steps is not None:  # the in-run counters also count the steps with synaptic input
+            for i, (got, want) in enumerate(zip(lava.input_steps.layers, rebuilt_inputs)):
+                np.testing.assert_array_equal(got, want, err_msg=f"{name}, input steps of layer {i}")
         # The raster of sample 0 is that sample's counts, step by step.
         for raster, counts in zip(lava.raster, lava.counts.layers):
             np.testing.assert_array_equal(raster.sum(0), counts[0], err_msg=name)

@@ -56,12 +56,14 @@ class PySpikeSourceModel(PyLoihiProcessModel):
 
 
 class SpikeCounter(AbstractProcess):
-    """Counts the spikes of each sample window of a layer, inside the run.
+    """Counts, per element, the steps of each sample window in which its input is nonzero.
 
+    On a neuron layer's spikes that is the spike count; on a synapse's output it is the
+    number of steps in which the neuron received synaptic input (its *active* updates).
     Window k covers Lava steps ``first_step + k*window ... first_step + (k+1)*window - 1``;
     its counts (flattened ``shape``, C order) are added to row k of the int32
     ``.npy`` file at ``counts_path`` (shape (windows, prod(shape))). With
-    ``raster_path`` the spikes of window 0 are also stored step by step in an
+    ``raster_path`` the inputs of window 0 are also stored step by step (as 0/1) in an
     int8 file of shape (window, prod(shape)).
     """
 
@@ -88,9 +90,9 @@ class PySpikeCounterModel(PyLoihiProcessModel):
         self.windows = proc_params["windows"]
 
     def run_spk(self) -> None:
-        spikes = self.a_in.recv().reshape(-1)
+        events = self.a_in.recv().reshape(-1) != 0
         k, step = divmod(self.time_step - self.first_step, self.window)
         if 0 <= k < self.windows:
-            self.counts[k] += spikes.astype(np.int32)
+            self.counts[k] += events
             if k == 0 and self.raster is not None:
-                self.raster[step] = spikes
+                self.raster[step] = events

@@ -1,77 +1,98 @@
-"""Energy estimates from operation counts and cited hardware profiles.
+"""Energy per inference from measured operation counts and cited profiles, every platform as a range.
 
-Profiles live in ``profiles.json`` beside this file (one entry per chip, every
-constant in picojoules with its source), so no energy constant is a literal in
-code. Three figures per inference:
+Counts come from the deployment report (the Lava run's own counts): synaptic
+operations, spikes, neuron updates and the active ones among them, per layer
+and sample; the equivalent dense network's MACs (one forward pass) and weights.
 
-* SNN on Loihi: ``synops * synop_pj + neuron_updates * neuron_update_pj + spikes * spike_pj``
-* SNN on a conventional chip: every synaptic operation is an accumulate,
-  ``synops * fp32_add_pj``
-* the equivalent dense network on a conventional chip: one forward pass,
-  every connection a multiply-accumulate, ``connections * fp32_mac_pj``
+Platforms (names follow the profiles, ``ppf_neuro/analysis/profiles.py``):
+
+* the SNN on a neuromorphic chip: ``synops * synop + active * update_active +
+  inactive * update_inactive + spikes * spike``, low end with within-tile spikes,
+  high end with across-tile spikes (the chip's figures include its memory);
+* the SNN's synaptic operations as accumulates on CMOS, int8 and fp32: low end
+  arithmetic only (one add per synop), high end with one weight read per synop;
+* the equivalent dense network on CMOS, int8 and fp32: low end arithmetic only
+  (one multiply and one add per MAC), high end with one weight read per MAC.
+
+A weight read costs the 64-bit read energy of the smallest SRAM in the profile
+that holds the layer's weights at that precision, times bits / 64.
 """
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from pathlib import Path
+from ppf_neuro.analysis.profiles import Profile
 
-from ppf_neuro.errors import PPFError
-
-PROFILES_FILE = Path(__file__).with_name("profiles.json")
+#: SRAM sizes of a CMOS profile, smallest first: (constant, bytes it holds).
+SRAMS = (("sram_8kb", 8 * 1024), ("sram_32kb", 32 * 1024), ("sram_1mb", 1024 * 1024))
 
 
-@lru_cache(maxsize=None)
-def profiles() -> dict[str, dict]:
-    return json.loads(PROFILES_FILE.read_text())
+def weight_read_pj(cmos: Profile, weight_bytes: float, bits: int) -> float:
+    """One weight read from the smallest SRAM holding ``weight_bytes`` (the largest if none does)."""
+    name = next((n for n, size in SRAMS if weight_bytes <= size), SRAMS[-1][0])
+    return cmos[name] * bits / 64
 
 
-def profile(name: str) -> dict:
-    try:
-        return profiles()[name]
-    except KeyError:
-        raise PPFError(f"unknown energy profile '{name}'; known: {sorted(profiles())}") from None
-
-
-def loihi_energy_pj(synops: float, neuron_updates: float, spikes: float, chip: dict) -> dict[str, float]:
-    """Energy of one inference on a Loihi-style chip, split by cause (pJ)."""
+def neuromorphic_pj(layer: dict, chip: Profile) -> dict:
+    """Energy of one layer's inference on a neuromorphic chip, by cause, with the placement range."""
+    active = layer.get("active_neuron_updates_per_sample", layer["neuron_updates_per_sample"])
     parts = {
-        "synops": synops * chip["synop_pj"],
-        "neuron_updates": neuron_updates * chip["neuron_update_pj"],
-        "spikes": spikes * chip["spike_pj"],
+        "synaptic_ops": layer["synops_per_sample"] * chip["synop"],
+        "active_neuron_updates": active * chip["neuron_update_active"],
+        "inactive_neuron_updates": (layer["neuron_updates_per_sample"] - active) * chip["neuron_update_inactive"],
     }
-    return {**parts, "total": sum(parts.values())}
+    base = sum(parts.values())
+    spikes = layer["spikes_per_sample"]
+    return {"low_pj": base + spikes * chip["spike_within_tile"], "high_pj": base + spikes * chip["spike_across_tiles"],
+            "parts": {**parts, "spikes_within_tile": spikes * chip["spike_within_tile"],
+                      "spikes_across_tiles": spikes * chip["spike_across_tiles"]}}
 
 
-def accumulate_energy_pj(synops: float, chip: dict) -> float:
-    """The same synaptic operations as fp32 accumulates on a conventional chip (pJ)."""
-    return synops * chip["fp32_add_pj"]
+def cmos_pj(ops: float, weights: int, bits: int, arithmetic_pj: float, cmos: Profile) -> dict:
+    """``ops`` operations of ``arithmetic_pj`` each: arithmetic only, and with one weight read per op."""
+    arithmetic = ops * arithmetic_pj
+    memory = ops * weight_read_pj(cmos, weights * bits / 8, bits)
+    return {"low_pj": arithmetic, "high_pj": arithmetic + memory,
+            "parts": {"arithmetic": arithmetic, "weight_reads": memory}}
 
 
-def dense_mac_energy_pj(connections: float, chip: dict) -> float:
-    """One forward pass of the equivalent dense network as fp32 MACs (pJ)."""
-    return connections * chip["fp32_mac_pj"]
-
-
-def energy_report(activity: dict, neuromorphic: str = "loihi", conventional: str = "cmos45") -> dict:
-    """Per-layer and total energy per inference from a deployment's activity section."""
-    chip, cmos = profile(neuromorphic), profile(conventional)
-    layers = []
-    for layer in activity["layers"]:
-        loihi = loihi_energy_pj(layer["synops_per_sample"], layer["neuron_updates_per_sample"],
-                                layer["spikes_per_sample"], chip)
-        layers.append({
-            "layer": layer["layer"],
-            "loihi_pj": loihi,
-            "snn_accumulates_pj": accumulate_energy_pj(layer["synops_per_sample"], cmos),
-            "dense_macs_pj": dense_mac_energy_pj(layer["connections"], cmos),
-        })
-    total = {key: sum(l[key] if key != "loihi_pj" else l[key]["total"] for l in layers)
-             for key in ("loihi_pj", "snn_accumulates_pj", "dense_macs_pj")}
+def platforms(chip: Profile, cmos: Profile) -> dict[str, dict]:
+    """Every platform's key, label and what its low and high ends mean."""
     return {
-        "profiles": {neuromorphic: chip, conventional: cmos},
-        "layers": layers,
-        "per_inference_pj": total,
-        "dense_over_loihi": total["dense_macs_pj"] / total["loihi_pj"] if total["loihi_pj"] else None,
+        f"snn_on_{chip.name}": {"label": f"SNN on {chip.label}", "low": "spikes within a tile",
+                                "high": "spikes one tile hop away"},
+        f"snn_int8_on_{cmos.name}": {"label": f"SNN synops, int8 accumulates on {cmos.label}",
+                                     "low": "arithmetic only", "high": "with one 8-bit weight read per synop"},
+        f"snn_fp32_on_{cmos.name}": {"label": f"SNN synops, fp32 accumulates on {cmos.label}",
+                                     "low": "arithmetic only", "high": "with one fp32 weight read per synop"},
+        f"dense_int8_on_{cmos.name}": {"label": f"dense network, int8 MACs on {cmos.label}",
+                                       "low": "arithmetic only", "high": "with one 8-bit weight read per MAC"},
+        f"dense_fp32_on_{cmos.name}": {"label": f"dense network, fp32 MACs on {cmos.label}",
+                                       "low": "arithmetic only", "high": "with one fp32 weight read per MAC"},
     }
+
+
+def layer_energy(layer: dict, chip: Profile, cmos: Profile) -> dict[str, dict]:
+    synops, macs, weights = layer["synops_per_sample"], layer["connections"], layer["parameters"]
+    keys = list(platforms(chip, cmos))
+    return dict(zip(keys, (
+        neuromorphic_pj(layer, chip),
+        cmos_pj(synops, weights, 8, cmos["int8_add"], cmos),
+        cmos_pj(synops, weights, 32, cmos["fp32_add"], cmos),
+        cmos_pj(macs, weights, 8, cmos["int8_mult"] + cmos["int8_add"], cmos),
+        cmos_pj(macs, weights, 32, cmos["fp32_mult"] + cmos["fp32_add"], cmos),
+    )))
+
+
+def energy_report(activity: dict, chip: Profile, cmos: Profile) -> dict:
+    """Per layer and per inference: every platform's range and its parts, with the profiles used."""
+    layers = [{"layer": layer["layer"], "platforms": layer_energy(layer, chip, cmos)} for layer in activity["layers"]]
+    total = {}
+    for key, about in platforms(chip, cmos).items():
+        parts: dict[str, float] = {}
+        for layer in layers:
+            for name, value in layer["platforms"][key]["parts"].items():
+                parts[name] = parts.get(name, 0.0) + value
+        total[key] = {**about, "low_pj": sum(l["platforms"][key]["low_pj"] for l in layers),
+                      "high_pj": sum(l["platforms"][key]["high_pj"] for l in layers), "parts": parts}
+    return {"profiles": {"neuromorphic": chip.as_dict(), "cmos": cmos.as_dict()}, "per_inference": total,
+            "layers": layers}

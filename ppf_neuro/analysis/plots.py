@@ -53,38 +53,46 @@ def raster(report: dict, path: Path) -> None:
 
 
 def energy_breakdown(summary: dict, path: Path) -> None:
-    """Energy per inference: the SNN on Loihi (by cause) vs the dense equivalent on a CPU-class chip."""
-    e = summary["energy"]
-    loihi = {k: sum(l["loihi_pj"][k] for l in e["layers"]) / 1e3 for k in ("synops", "neuron_updates", "spikes")}
-    acc = e["per_inference_pj"]["snn_accumulates_pj"] / 1e3
-    dense = e["per_inference_pj"]["dense_macs_pj"] / 1e3
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    bottom = 0.0
-    for (k, v), c in zip(loihi.items(), ("#4c72b0", "#8172b3", "#64b5cd")):
-        ax.bar(0, v, bottom=bottom, color=c, label=f"Loihi: {k.replace('_', ' ')}")
-        bottom += v
-    ax.bar(1, acc, color="#55a868", label="SNN synops as fp32 adds (45 nm)")
-    ax.bar(2, dense, color="#c44e52", label="dense network, fp32 MACs (45 nm)")
-    for x, v in ((0, bottom), (1, acc), (2, dense)):
-        ax.annotate(f"{v:,.1f} nJ", (x, v), textcoords="offset points", xytext=(0, 4), ha="center")
-    ax.set_xticks([0, 1, 2], ["SNN on Loihi", "SNN on CMOS", "dense ANN on CMOS"])
-    ax.set(ylabel="energy per inference (nJ)", title="Estimated energy per inference (compute only, no memory)")
-    ax.legend(fontsize=8)
-    ax.grid(axis="y", alpha=0.3)
+    """Energy per inference of every platform as a range: the solid bar is the low end (arithmetic
+    only; within-tile spikes), the hatched part what the high end adds (weight reads; cross-tile spikes)."""
+    platforms = list(summary["energy"]["per_inference"].values())
+    fig, ax = plt.subplots(figsize=(10, 0.8 * len(platforms) + 1.8))
+    for i, p in enumerate(platforms):
+        low, high = p["low_pj"] / 1e3, p["high_pj"] / 1e3
+        color = "#4c72b0" if p["label"].startswith("SNN on") else "#55a868" if p["label"].startswith("SNN") \
+            else "#c44e52"
+        ax.barh(i, low, color=color)
+        ax.barh(i, high - low, left=low, color=color, alpha=0.35, hatch="//", edgecolor=color)
+        ax.annotate(f"{low:,.1f} - {high:,.1f} nJ", (high, i), textcoords="offset points", xytext=(4, -3), fontsize=8)
+    ax.set_yticks(range(len(platforms)), [p["label"] for p in platforms], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    lows, highs = [p["low_pj"] / 1e3 for p in platforms], [p["high_pj"] / 1e3 for p in platforms]
+    ax.set_xlim(min(lows) / 2, max(highs) * 8)  # room for the labels right of the longest bar
+    ax.set(xlabel="energy per inference (nJ, log scale)",
+           title=f"{summary['model']}: energy per inference, low end solid, high end hatched")
+    ax.grid(axis="x", alpha=0.3)
     save_figure(fig, path)
 
 
-def accuracy_vs_energy(summaries: list[dict], path: Path) -> None:
-    """One point per report: deployed accuracy against Loihi energy per inference."""
+def accuracy_vs_energy(summaries: list[dict], path: Path) -> list[tuple[str, float, float]]:
+    """One point per report: deployed accuracy against the SNN's energy on the neuromorphic profile
+    (the range as an error bar). Returns the points plotted: (report, nJ at the range's middle, %)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
+    points = []
     for s in summaries:
-        if "energy" not in s:
+        if "energy" not in s or s["accuracy"] is None:
             continue
-        x, y = s["energy"]["per_inference_pj"]["loihi_pj"] / 1e3, 100 * s["accuracy"]
-        ax.scatter(x, y, s=40)
+        snn = next(iter(s["energy"]["per_inference"].values()))
+        low, high = snn["low_pj"] / 1e3, snn["high_pj"] / 1e3
+        x, y = (low + high) / 2, 100 * s["accuracy"]
+        ax.errorbar(x, y, xerr=[[x - low], [high - x]], fmt="o", capsize=4)
         ax.annotate(f"{s['model']} ({Path(s['report']).stem})", (x, y), textcoords="offset points", xytext=(5, 5),
                     fontsize=8)
-    ax.set(xlabel="SNN energy per inference on Loihi (nJ)", ylabel="deployed accuracy (%)",
-           title="accuracy vs energy")
+        points.append((s["report"], x, y))
+    label = next((next(iter(s["energy"]["per_inference"].values()))["label"] for s in summaries if "energy" in s),
+                 "SNN")
+    ax.set(xlabel=f"energy per inference, {label} (nJ)", ylabel="deployed accuracy (%)", title="accuracy vs energy")
     ax.grid(alpha=0.3)
     save_figure(fig, path)
+    return points

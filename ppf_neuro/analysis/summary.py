@@ -1,16 +1,20 @@
-"""Turn deployment reports into the tables a person reads: per layer, energy, quantum resources."""
+"""Turn deployment reports into the tables a person reads: per layer, energy ranges, NeuroBench
+metrics, quantum resources and QPU time."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ppf_neuro.analysis.energy import energy_report
+from ppf_neuro.analysis.neurobench import neurobench_metrics
+from ppf_neuro.analysis.profiles import Profile
+from ppf_neuro.analysis.qpu_time import qpu_time
 from ppf_neuro.atomic import write_csv, write_json
 from ppf_neuro.errors import PPFError
 
 
-def summarize(report: dict, name: str, neuromorphic: str = "loihi", conventional: str = "cmos45") -> dict:
-    if "outputs" not in report or "model" not in report:
+def summarize(report: dict, name: str, chip: Profile, cmos: Profile, qpu: Profile) -> dict:
+    if not isinstance(report, dict) or "outputs" not in report or "model" not in report:
         raise PPFError(f"{name}: not a ppf-neuro deployment report (no 'outputs'/'model')")
     out = {
         "report": name,
@@ -21,34 +25,49 @@ def summarize(report: dict, name: str, neuromorphic: str = "loihi", conventional
     if "activity" in report:
         act = report["activity"]
         out["activity"] = {k: act[k] for k in ("steps", "input", "layers")}
-        out["energy"] = energy_report(act, neuromorphic, conventional)
+        out["energy"] = energy_report(act, chip, cmos)
+        out["neurobench"] = neurobench_metrics(act)
+        layers = act["layers"]
         out["totals_per_inference"] = {
-            "spikes": sum(l["spikes_per_sample"] for l in act["layers"]),
-            "synops": sum(l["synops_per_sample"] for l in act["layers"]),
-            "neuron_updates": sum(l["neuron_updates_per_sample"] for l in act["layers"]),
-            "dense_macs": sum(l["connections"] for l in act["layers"]),
+            "spikes": sum(l["spikes_per_sample"] for l in layers),
+            "synops": sum(l["synops_per_sample"] for l in layers),
+            "neuron_updates": sum(l["neuron_updates_per_sample"] for l in layers),
+            "active_neuron_updates": sum(l.get("active_neuron_updates_per_sample", l["neuron_updates_per_sample"])
+                                         for l in layers),
+            "dense_macs": sum(l["connections"] for l in layers),
         }
     if "quantum" in report:
-        out["quantum"] = report["quantum"].get("resources_per_sample")
+        resources = report["quantum"]["resources_per_sample"]
+        out["quantum"] = {"resources_per_sample": resources, "qpu_time": qpu_time(resources, qpu),
+                          "qpu_profile": qpu.as_dict()}
     return out
 
 
 def layer_rows(summary: dict) -> list[dict]:
-    """One row per spiking layer: activity and energy side by side."""
+    """One row per spiking layer: activity and every platform's energy range (nJ)."""
     rows = []
+    platforms = summary["energy"]["per_inference"]
     for layer, energy in zip(summary["activity"]["layers"], summary["energy"]["layers"]):
-        rows.append({
+        row = {
             "layer": layer["layer"], "kind": layer["kind"], "neurons": layer["neurons"],
             "spikes_per_sample": round(layer["spikes_per_sample"], 2),
             "firing_rate": round(layer["firing_rate"], 4),
-            "activation_sparsity": round(layer["activation_sparsity"], 4),
             "synops_per_sample": round(layer["synops_per_sample"], 1),
-            "neuron_updates_per_sample": layer["neuron_updates_per_sample"],
+            "neuron_updates": layer["neuron_updates_per_sample"],
+            "active_updates": round(layer.get("active_neuron_updates_per_sample", float("nan")), 1),
             "dense_macs": layer["connections"],
-            "loihi_nj": round(energy["loihi_pj"]["total"] / 1e3, 3),
-            "dense_fp32_nj": round(energy["dense_macs_pj"] / 1e3, 3),
-        })
+        }
+        for key in platforms:
+            e = energy["platforms"][key]
+            row[f"{key}_nj"] = f"{e['low_pj'] / 1e3:.1f}-{e['high_pj'] / 1e3:.1f}"
+        rows.append(row)
     return rows
+
+
+def energy_rows(summary: dict) -> list[dict]:
+    """One row per platform: the range per inference and what its ends assume."""
+    return [{"platform": p["label"], "low_nJ": round(p["low_pj"] / 1e3, 2), "high_nJ": round(p["high_pj"] / 1e3, 2),
+             "low end": p["low"], "high end": p["high"]} for p in summary["energy"]["per_inference"].values()]
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -63,3 +82,5 @@ def write_summaries(summaries: list[dict], out: Path) -> None:
     rows = [{"report": s["report"], **r} for s in summaries if "activity" in s for r in layer_rows(s)]
     if rows:
         write_csv(out / "layers.csv", rows)
+        write_csv(out / "energy.csv", [{"report": s["report"], **r} for s in summaries if "energy" in s
+                                       for r in energy_rows(s)])

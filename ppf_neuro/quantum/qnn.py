@@ -93,4 +93,7 @@ class QuantumNet(torch.nn.Module):
             "readout_size": self.cfg.readout_size,
             "circuit_executions": 1,
             "trainable_circuit_parameters": int(self.weights.numel()),
+            "operations": [[op.name, [int(w) for w in op.wires]] for op in
+                           qml.workflow.construct_tape(self.qnode, level="device")(features, self.weights.double())
+                           .operations],
         }

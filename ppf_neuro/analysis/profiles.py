@@ -1,0 +1,93 @@
+"""Hardware profiles: per-operation energies and durations, each with its unit and its citation.
+
+Profiles are data (``profiles/<name>.json`` beside this module, or any JSON file a
+user passes), never literals in code. A profile names its ``kind``; each kind
+needs certain constants, and every constant needs a numeric ``value``, the
+expected ``unit`` and a non-empty ``citation``. A profile missing any of that is
+refused by name: an energy figure must be traceable to its source.
+
+::
+
+    {"name": "...", "label": "...", "kind": "neuromorphic" | "cmos" | "qpu",
+     "description": "...", "assumptions": ["..."],
+     "constants": {"synop": {"value": 23.6, "unit": "pJ", "citation": "..."}, ...}}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ppf_neuro.errors import PPFError
+
+PROFILE_DIR = Path(__file__).with_name("profiles")
+
+#: The constants (and their unit) each kind of profile must give.
+REQUIRED = {
+    "neuromorphic": {"synop": "pJ", "neuron_update_active": "pJ", "neuron_update_inactive": "pJ",
+                     "spike_within_tile": "pJ", "spike_across_tiles": "pJ"},
+    "cmos": {"int8_add": "pJ", "int8_mult": "pJ", "fp32_add": "pJ", "fp32_mult": "pJ",
+             "sram_8kb": "pJ", "sram_32kb": "pJ", "sram_1mb": "pJ"},
+    "qpu": {"gate_1q": "ns", "gate_2q": "ns", "shot_overhead": "ns"},
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    label: str
+    kind: str
+    description: str
+    assumptions: list[str]
+    constants: dict[str, dict]
+
+    def __getitem__(self, key: str) -> float:
+        return float(self.constants[key]["value"])
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "label": self.label, "kind": self.kind, "description": self.description,
+                "assumptions": self.assumptions, "constants": self.constants}
+
+
+def shipped() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.json"))
+
+
+def load_profile(name_or_path: str | Path, kind: str) -> Profile:
+    """A shipped profile by name, or a JSON file; it must be of ``kind`` and complete."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PROFILE_DIR / f"{name_or_path}.json"
+        if not path.is_file():
+            raise PPFError(f"unknown profile '{name_or_path}'; shipped: {shipped()} (or give a JSON file)")
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise PPFError(f"profile file '{path}' does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as e:
+        raise PPFError(f"profile '{path}' is not valid JSON: {e}") from None
+    return validate(data, str(path), kind)
+
+
+def validate(data, where: str, kind: str) -> Profile:
+    if not isinstance(data, dict):
+        raise PPFError(f"profile '{where}': expected a JSON object")
+    for key in ("name", "label", "kind", "description", "constants"):
+        if not data.get(key):
+            raise PPFError(f"profile '{where}': missing field '{key}'")
+    if data["kind"] != kind:
+        raise PPFError(f"profile '{where}' is a '{data['kind']}' profile; a '{kind}' profile is needed here")
+    constants = data["constants"]
+    for name, unit in REQUIRED[kind].items():
+        c = constants.get(name) if isinstance(constants, dict) else None
+        if not isinstance(c, dict):
+            raise PPFError(f"profile '{where}': missing constant '{name}' (in {unit})")
+        if not isinstance(c.get("value"), (int, float)) or isinstance(c.get("value"), bool) or c["value"] < 0:
+            raise PPFError(f"profile '{where}': constant '{name}' needs a non-negative numeric 'value'")
+        if c.get("unit") != unit:
+            raise PPFError(f"profile '{where}': constant '{name}' must be in {unit}, got unit {c.get('unit')!r}")
+        if not isinstance(c.get("citation"), str) or not c["citation"].strip():
+            raise PPFError(f"profile '{where}': constant '{name}' has no citation")
+    return Profile(data["name"], data["label"], kind, data["description"], list(data.get("assumptions", [])),
+                   {k: constants[k] for k in REQUIRED[kind]})

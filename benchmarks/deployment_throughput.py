@@ -1,84 +1,127 @@
-"""Deployment throughput: Lava (one run, and sharded), the quantum branch and the fuser,
-against SLAYER inference of the same net on the same spikes, side by side in one run.
+"""Deployment throughput of the Lava stage, every mode side by side in one run on the same spikes.
 
-    python benchmarks/deployment_throughput.py MODEL.h5 --data idx:../shared/datasets/mnist-10k --samples 2000 --workers 2 3
+SLAYER inference (PyTorch) of the same net is the yardstick; then Lava: netx's own network read back
+through RingBuffer sinks and ``Var.get`` (the path before in-run counters), netx's network with
+in-run counters, and B replicas side by side (batched synapses; Lava's own block-diagonal
+``Sparse`` for comparison), one process and sharded over both cores. Every Lava mode's per-neuron
+counts are asserted identical to the first Lava run's. Peak memory is the largest resident set of
+the whole process tree (this process and every Lava process) during the stage.
+
+    python benchmarks/deployment_throughput.py MODEL.h5 --data idx:../shared/datasets/mnist-10k --samples 2000
+    python benchmarks/deployment_throughput.py MODEL.h5 --data ... --samples 500 --replicas 8 32 128 --skip-ringbuffer
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
+import threading
 import time
+from pathlib import Path
 
 import numpy as np
-import torch
 
-from deploy.bundle import load_bundle
-from deploy.fuser import Fuser
-from deploy.lava_runner import run_on_lava, run_on_lava_sharded
-from deploy.quantum_runner import run_quantum
-from deploy.torch_reference import run_on_torch
-from ppf_neuro.config import DataConfig
-from ppf_neuro.data import load_dataset
-from ppf_neuro.encoding import encode, seeded_generator
-from ppf_neuro.readout import spike_logits
+from deploy.lava_runner import LavaMode, run_on_lava, run_on_lava_sharded
+from deploy.models import load_model, plan_for
+from deploy.pipeline import read_inputs
+from deploy.plan import DeployOptions
+from deploy.reference import run_classifier
 
 
-def peak_mb() -> tuple[float, float]:
-    """Peak resident memory of this process and of its largest finished child (MB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, children
+def _tree_rss_kb(root: int) -> int:
+    """Resident set of ``root`` and all its descendants (from /proc), kB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/status") as f:
+                rss[int(entry)] = next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            children.setdefault(ppid, []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+class PeakMemory:
+    """Samples the process tree's resident set every 50 ms while the block runs."""
+
+    def __enter__(self):
+        self.peak, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss_kb(os.getpid()))
+            self._stop.wait(0.05)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("bundle")
+    p.add_argument("model", type=Path, help="a bundle or netx file")
     p.add_argument("--data", default="digits")
-    p.add_argument("--samples", type=int, default=500)
-    p.add_argument("--workers", type=int, nargs="*", default=[2])
+    p.add_argument("--samples", type=int, default=2000)
+    p.add_argument("--replicas", type=int, nargs="*", default=[8, 32, 128])
+    p.add_argument("--workers", type=int, default=2, help="shards for the sharded rows (both cores: 2)")
+    p.add_argument("--skip-ringbuffer", action="store_true", help="leave out the Var.get readout (slow)")
+    p.add_argument("--skip-netx", action="store_true", help="leave out netx's own network (slow for big nets)")
     args = p.parse_args()
 
-    bundle = load_bundle(args.bundle)
-    cfg = bundle.config
-    data = load_dataset(DataConfig(args.data, test_limit=args.samples))
-    images = data.test.images
-    spikes = encode(torch.from_numpy(images), cfg.encoding, seeded_generator(cfg.encoding)).numpy().astype(np.int8)
-    n, steps = len(images), cfg.encoding.steps
-    rows = []
+    model = load_model(args.model)
+    plan = plan_for(model, DeployOptions(samples=args.samples, progress=False), {})
+    inputs = read_inputs(plan, args.data, samples=args.samples)
+    spikes, n, steps = inputs.spikes, len(inputs), inputs.spikes.shape[-1]
 
-    def record(name, seconds, time_steps=None):
-        rows.append((name, seconds, n / seconds, (time_steps or 0) / seconds if time_steps else None))
-
-    model = bundle.reference_model()
     start = time.perf_counter()
-    run_on_torch(model.snn, spikes)
-    record("SLAYER inference (PyTorch, same spikes)", time.perf_counter() - start, n * steps)
-    lava = run_on_lava(str(bundle.path), spikes, progress=False)
-    record("Lava, one run", lava.seconds, lava.steps)
-    for w in args.workers:
-        sharded = run_on_lava_sharded(str(bundle.path), spikes, w, progress=False)
-        assert all(np.array_equal(a, b) for a, b in zip(sharded.counts.layers, lava.counts.layers))
-        record(f"Lava, {w} shards in parallel", sharded.seconds, sharded.steps)
-    if bundle.model == "ppf":
-        q = run_quantum(bundle.quantum_net(), images.reshape(n, -1), progress=False)
-        record(f"quantum branch ({cfg.quantum.qubits} qubits, default.qubit)", q.seconds)
-        snn_logits = spike_logits(torch.from_numpy(lava.counts.output).float(), steps, cfg.snn.readout_scale).numpy()
-        fuser = Fuser(bundle.fusion["ratio"], bundle.fusion["rule"])
+    with PeakMemory() as mem:
+        if hasattr(model, "reference_model"):
+            run_classifier(model.reference_model(), inputs.images, spikes)
+        else:
+            plan.reference(inputs)
+    slayer = time.perf_counter() - start
+    rows = [("SLAYER inference (PyTorch reference, same spikes)", slayer, mem.peak)]
+    modes = []
+    if not args.skip_ringbuffer:
+        modes.append(("netx Network, RingBuffer sinks + Var.get (before)", LavaMode(replicas=1, recorder="ringbuffer"), 1))
+    if not args.skip_netx:
+        modes.append(("netx Network, in-run counters", LavaMode(replicas=1), 1))
+    modes += [(f"replicas B={b}, batched synapses", LavaMode(replicas=b), 1) for b in args.replicas]
+    modes += [(f"replicas B={args.replicas[0]}, Lava's Sparse (block-diagonal)",
+               LavaMode(replicas=args.replicas[0], synapse="sparse"), 1)]
+    modes += [(f"replicas B={b}, batched, {args.workers} shards", LavaMode(replicas=b), args.workers)
+              for b in args.replicas[-1:]]
+    modes += [(f"replicas chosen automatically, {args.workers} shards", LavaMode(), args.workers)]
+    first = None
+    for name, mode, workers in modes:
         start = time.perf_counter()
-        fuser(snn_logits, q.logits)
-        record("host fuser", time.perf_counter() - start)
-    own, child = peak_mb()
-    print(f"{bundle.path.name}: {bundle.model}, {n} samples of {data.name}, {steps} steps each")
-    print(f"{'stage':<44}{'seconds':>10}{'samples/s':>12}{'steps/s':>10}")
-    for name, sec, sps, tps in rows:
-        print(f"{name:<44}{sec:>10.2f}{sps:>12.0f}{'' if tps is None else f'{tps:.0f}':>10}")
-    lava_one = rows[1][1]
-    for name, sec, *_ in rows[2:]:
-        if name.startswith("Lava,"):
-            print(f"{name}: {lava_one / sec:.2f}x one run")
-    print(f"Lava / SLAYER time: {lava_one / rows[0][1]:.0f}x")
-    print(f"peak RSS: this process {own:.0f} MB, largest worker process {child:.0f} MB")
+        with PeakMemory() as mem:
+            if workers > 1:
+                lava = run_on_lava_sharded(model.path, spikes, workers, mode, progress=False)
+            else:
+                lava = run_on_lava(model.path, spikes, mode, progress=False)
+        seconds = time.perf_counter() - start
+        first = first or lava.counts.layers
+        assert all(np.array_equal(a, b) for a, b in zip(lava.counts.layers, first)), f"{name}: counts differ"
+        label = name if "automatically" not in name else f"{name} (B={lava.setup['replicas']})"
+        rows.append((label, seconds, mem.peak))
+    print(f"{args.model.name}: {n} samples of {inputs.source}, {steps} steps each; counts identical in every Lava mode")
+    print(f"{'mode':<62}{'seconds':>9}{'samples/s':>11}{'vs SLAYER':>11}{'peak RSS':>11}")
+    for name, sec, peak in rows:
+        print(f"{name:<62}{sec:>9.2f}{n / sec:>11.0f}{slayer / sec:>10.3f}x{peak / 1024:>8.0f} MB")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ largest difference in outputs and in weight gradients from the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import torch
 
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.quantum import QuantumNet
-from ppf_neuro.quantum.circuit import make_qnode
 
 # (label, device, diff_method); device None = our automatic choice (the fast path on default.qubit)
 CANDIDATES = [
@@ -47,11 +47,13 @@ def measure(net: QuantumNet, x: torch.Tensor, min_seconds: float) -> float:
 
 
 def variant(reference: QuantumNet, cfg: QuantumConfig, device: str | None, method: str | None) -> QuantumNet:
-    net = QuantumNet(cfg, 784, 10)
+    """The same trained branch on another training path: the fast path, or a QNode (config's device
+    and diff_method: the same way a training run of that config builds it)."""
+    if device is None:
+        net = QuantumNet(cfg, 784, 10)
+    else:
+        net = QuantumNet(dataclasses.replace(cfg, device=device, diff_method=method, simulator="qnode"), 784, 10)
     net.load_state_dict(reference.state_dict())
-    if device is not None:
-        net.fast = None
-        net.qnode = make_qnode(cfg, device, diff_method=method)
     return net
 
 
@@ -59,6 +61,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--qubits", type=int, nargs="+", default=[4, 8, 10])
     p.add_argument("--layers", type=int, default=3)
+    p.add_argument("--readout", default="z", help="z, zz or probs")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--skip", nargs="*", default=["default.qubit adjoint", "default.qubit param-shift"],
@@ -70,7 +73,7 @@ def main() -> None:
           f"{torch.get_num_threads()}")
     print(f"{'qubits':>6}  {'path':<27}{'samples/s':>11}{'vs default.qubit':>18}{'max |dout|':>12}{'max |dgrad|':>13}")
     for n in args.qubits:
-        cfg = QuantumConfig(qubits=n, layers=args.layers)
+        cfg = QuantumConfig(qubits=n, layers=args.layers, readout=args.readout)
         reference = QuantumNet(cfg, 784, 10)
         base = variant(reference, cfg, "default.qubit", "backprop")
         ref_out, ref_grad = step(base, x)

@@ -14,7 +14,7 @@ from ppf_neuro.bundle_schema import (DIGEST_ATTR, FORMAT, FORMAT_VERSION, META_G
                                      content_digest)
 from ppf_neuro.choices import FAST_DEVICE
 from ppf_neuro.config import RunConfig
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, check_input_file
 from ppf_neuro.models import Classifier, build_model
 from ppf_neuro.quantum import QuantumNet
 
@@ -90,11 +90,7 @@ def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
 
 def load_bundle(path: str | Path) -> Bundle:
     """Read and validate a bundle; anything wrong with the file is a :class:`PPFError`."""
-    path = Path(path)
-    if path.is_dir():
-        raise PPFError(f"bundle '{path}' is a directory, not a file")
-    if not path.is_file():
-        raise PPFError(f"bundle '{path}' does not exist")
+    path = check_input_file(path, "bundle")
     try:
         f = h5py.File(path, "r")
     except OSError as e:

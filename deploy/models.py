@@ -9,18 +9,14 @@ import h5py
 from deploy.bundle import Bundle, load_bundle
 from deploy.plan import DeployOptions, Plan, bundle_plan
 from ppf_neuro.bundle_schema import META_GROUP, NETX_GROUP
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, check_input_file
 
 
 def load_model(path: str | Path):
     """A :class:`Bundle` when the file has ppf-neuro's metadata group, else a plain netx network."""
     from deploy.netx_file import load_netx_file
 
-    path = Path(path)
-    if path.is_dir():
-        raise PPFError(f"model file '{path}' is a directory, not a file")
-    if not path.is_file():
-        raise PPFError(f"model file '{path}' does not exist")
+    path = check_input_file(path, "model file")
     try:
         with h5py.File(path, "r") as f:
             kind = "bundle" if META_GROUP in f else "netx" if NETX_GROUP in f else None

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ppf_neuro import choices
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, check_input_file
 
 
 def _override(cfg_dict: dict, assignment: str) -> None:
@@ -121,8 +121,7 @@ def cmd_import_nir(args) -> None:
     from ppf_neuro.lava_dl import load_netx_network
 
     check_writable(args.output, "--output")
-    if not args.graph.is_file():
-        raise PPFError(f"NIR file '{args.graph}' does not exist" + (" (it is a directory)" if args.graph.is_dir() else ""))
+    check_input_file(args.graph, "NIR file")
     try:
         graph = nir.read(args.graph, type_check=False)  # shapes are checked by the mapping itself
     except Exception as e:  # nir raises OSError, KeyError, ValueError ... for files that are not NIR graphs

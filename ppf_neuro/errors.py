@@ -9,3 +9,15 @@ keeps its traceback.
 
 class PPFError(Exception):
     """A problem with the user's input: files, configs, flags or data."""
+
+
+def check_input_file(path, what: str):
+    """``path`` as a Path if it is an existing file; else a PPFError saying what it is instead."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        raise PPFError(f"{what} '{path}' is a directory, not a file")
+    if not path.is_file():
+        raise PPFError(f"{what} '{path}' does not exist")
+    return path

@@ -51,6 +51,27 @@ def _netx(tmp, source, mutate):
     return ["deploy", str(path), "--data", "digits", "--samples", "2"]
 
 
+def _nir_pool(tmp) -> list[str]:
+    import nir
+
+    graph = nir.NIRGraph(nodes={"in": nir.Input(input_type={"input": np.array([1, 4, 4])}),
+                                "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]),
+                                                      padding=np.array([0, 0])),
+                                "out": nir.Output(output_type={"output": np.array([1, 2, 2])})},
+                         edges=[("in", "pool"), ("pool", "out")], type_check=False)
+    nir.write(tmp / "g.nir", graph)
+    return ["import-nir", str(tmp / "g.nir"), "-o", str(tmp / "g.h5")]
+
+
+def _uncited_profile(tmp, report_source) -> list[str]:
+    from ppf_neuro.analysis.profiles import load_profile
+
+    data = load_profile("loihi", "neuromorphic").as_dict()
+    data["constants"]["neuron_update_active"].pop("citation")
+    (tmp / "p.json").write_text(json.dumps(data))
+    return ["analyze", str(tmp / "r.json"), "--profile", str(tmp / "p.json"), "--plots", str(tmp / "plots")]
+
+
 def _npy(path: Path, array) -> str:
     np.save(path, array)
     return str(path)
@@ -124,6 +145,11 @@ CASES = {
     "netx: spikes of the wrong size": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 10, 4), np.int8))]),
     "netx: spikes that are not 0/1": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.full((3, 64, 4), 2, np.int8))]),
     "netx: labels of another length": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--labels", _npy(t / "l.npy", np.zeros(2, np.int64))]),
+    # NIR graphs and energy profiles
+    "nir: a node netx cannot express": ("nir", lambda t, b: _nir_pool(t)),
+    "nir: not a NIR file": ("nir", lambda t, b: _write_then(t / "x.nir", "not hdf5", ["import-nir", str(t / "x.nir"), "-o", str(t / "x.h5")])),
+    "profile: a constant without citation": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', _uncited_profile(t, b))),
+    "profile: unknown name": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', ["analyze", str(t / "r.json"), "--profile", "tpu", "--plots", str(t / "plots")])),
     # configs and flags
     "config: unknown key": ("config", lambda t, b: _config_file(t, {"snn": {"hiden": [10]}})),
     "config: negative qubits": ("config", lambda t, b: ["train", "--set", "quantum.qubits=-2"]),

@@ -36,3 +36,30 @@ def test_errors_are_one_line_with_status_2(argv, fragment, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert fragment in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_debug_works_after_the_subcommand_and_usage_errors_are_one_line(tmp_path, capsys):
+    with pytest.raises(Exception):  # --debug shows the real exception instead of the one-line message
+        main(["deploy", str(tmp_path / "none.h5"), "--debug"])
+    assert main(["deploy", str(tmp_path / "none.h5"), "--quiet"]) == 2
+    capsys.readouterr()
+    assert main(["deploy", "--sampels", "3"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ppf-neuro: error: ") and "--help" in err[0]
+
+
+def test_atomic_writes_fsync_the_file_and_its_directory_before_and_after_the_rename(tmp_path, monkeypatch):
+    """A spy on os.fsync (the real fsync still runs) records what was flushed, in order."""
+    import os
+
+    from ppf_neuro.atomic import write_text
+
+    synced, real = [], os.fsync
+
+    def spy(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    write_text(tmp_path / "a.txt", "x")
+    assert len(synced) == 2 and ".a.txt." in synced[0] and synced[1] == str(tmp_path)

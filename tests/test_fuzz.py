@@ -82,15 +82,19 @@ def test_bundle_loader_on_structural_damage(tmp_path, bundle_bytes, pick, action
             key = sorted(meta)[min(int(pick * len(meta)), len(meta) - 1)]
             meta[key] = "garbage"
         else:
-            obj = f[name]
-            replacement = None
-            if isinstance(obj, h5py.Dataset) and action != "delete":
-                replacement = {"scalar": np.float32(1.0), "string": np.array([b"x", b"y"]),
-                               "reshape": np.zeros((3, 1, 2), dtype=np.float32)}[action]
-            del f[name]
-            if replacement is not None:
-                f[name] = replacement
+            _damage(f, name, action)
     _only_ppf_error(load_bundle, path)
+
+
+def _damage(f: h5py.File, name: str, action: str) -> None:
+    """Delete object ``name``, or replace a dataset by a scalar, strings or an array of another shape."""
+    replacement = None
+    if isinstance(f[name], h5py.Dataset) and action != "delete":
+        replacement = {"scalar": np.float32(1.0), "string": np.array([b"x", b"y"]),
+                       "reshape": np.zeros((3, 1, 2), dtype=np.float32)}[action]
+    del f[name]
+    if replacement is not None:
+        f[name] = replacement
 
 
 @FUZZ
@@ -104,12 +108,5 @@ def test_netx_reader_on_structural_damage(tmp_path, bundle_bytes, pick, action):
     with h5py.File(path, "a") as f:
         del f["ppf_neuro"]
         names = [n for n in _objects(f) if n.startswith("layer/")]
-        name = names[min(int(pick * len(names)), len(names) - 1)]
-        replacement = None
-        if isinstance(f[name], h5py.Dataset) and action != "delete":
-            replacement = {"scalar": np.float32(1.0), "string": np.array([b"x", b"y"]),
-                           "reshape": np.zeros((3, 1, 2), dtype=np.float32)}[action]
-        del f[name]
-        if replacement is not None:
-            f[name] = replacement
+        _damage(f, names[min(int(pick * len(names)), len(names) - 1)], action)
     _only_ppf_error(load_netx_file, path)

@@ -76,7 +76,7 @@ def check_images(images: np.ndarray, name: str = "images") -> np.ndarray:
     return images
 
 
-def _find(directory: Path, stem: str) -> Path:
+def find_idx_file(directory: Path, stem: str) -> Path:
     for candidate in (directory / stem, directory / f"{stem}.gz"):
         if candidate.is_file():
             return candidate
@@ -84,7 +84,7 @@ def _find(directory: Path, stem: str) -> Path:
 
 
 def _idx_split(directory: Path, split: str) -> Split:
-    img_path, lab_path = (_find(directory, s) for s in IDX_FILES[split])
+    img_path, lab_path = (find_idx_file(directory, s) for s in IDX_FILES[split])
     images = read_idx(img_path, 3, "images")
     labels = read_idx(lab_path, 1, "labels")
     if len(images) != len(labels):

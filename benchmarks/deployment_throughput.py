@@ -4,8 +4,9 @@ SLAYER inference (PyTorch) of the same net is the yardstick; then Lava: netx's o
 through RingBuffer sinks and ``Var.get`` (the path before in-run counters), netx's network with
 in-run counters, and B replicas side by side (batched synapses; Lava's own block-diagonal
 ``Sparse`` for comparison), one process and sharded over both cores. Every Lava mode's per-neuron
-counts are asserted identical to the first Lava run's. Peak memory is the largest resident set of
-the whole process tree (this process and every Lava process) during the stage.
+counts are asserted identical to the first Lava run's. Peak memory is the largest proportional set
+size (PSS: shared pages split among the processes sharing them, so forked Lava processes are not
+counted twice) of the whole process tree, this process and every Lava process, during the stage.
 
     python benchmarks/deployment_throughput.py MODEL.h5 --data idx:../shared/datasets/mnist-10k --samples 2000
     python benchmarks/deployment_throughput.py MODEL.h5 --data ... --samples 500 --replicas 8 32 128 --skip-ringbuffer
@@ -28,8 +29,8 @@ from deploy.plan import DeployOptions
 from deploy.reference import run_classifier
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident set of ``root`` and all its descendants (from /proc), kB."""
+def _tree_pss_kb(root: int) -> int:
+    """Proportional set size of ``root`` and all its descendants (from /proc), kB."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -38,8 +39,8 @@ def _tree_rss_kb(root: int) -> int:
         try:
             with open(f"/proc/{entry}/stat") as f:
                 ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/status") as f:
-                rss[int(entry)] = next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{entry}/smaps_rollup") as f:
+                rss[int(entry)] = next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
             children.setdefault(ppid, []).append(int(entry))
         except (OSError, ValueError, IndexError):
             continue
@@ -52,7 +53,7 @@ def _tree_rss_kb(root: int) -> int:
 
 
 class PeakMemory:
-    """Samples the process tree's resident set every 50 ms while the block runs."""
+    """Samples the process tree's PSS every 50 ms while the block runs."""
 
     def __enter__(self):
         self.peak, self._stop = 0, threading.Event()
@@ -62,7 +63,7 @@ class PeakMemory:
 
     def _watch(self):
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss_kb(os.getpid()))
+            self.peak = max(self.peak, _tree_pss_kb(os.getpid()))
             self._stop.wait(0.05)
 
     def __exit__(self, *exc):
@@ -119,7 +120,7 @@ def main() -> None:
         label = name if "automatically" not in name else f"{name} (B={lava.setup['replicas']})"
         rows.append((label, seconds, mem.peak))
     print(f"{args.model.name}: {n} samples of {inputs.source}, {steps} steps each; counts identical in every Lava mode")
-    print(f"{'mode':<62}{'seconds':>9}{'samples/s':>11}{'vs SLAYER':>11}{'peak RSS':>11}")
+    print(f"{'mode':<62}{'seconds':>9}{'samples/s':>11}{'vs SLAYER':>11}{'peak PSS':>11}")
     for name, sec, peak in rows:
         print(f"{name:<62}{sec:>9.2f}{n / sec:>11.0f}{slayer / sec:>10.3f}x{peak / 1024:>8.0f} MB")
 

@@ -154,13 +154,13 @@ class QuantumConfig:
     Deployment executes the circuit on a PennyLane device (any).
     """
 
-    qubits: int = 5
+    qubits: int = 10
     reduction: str = "dressed"
     encoding: str = "angle"
     ansatz: str = "strong"
-    layers: int = 2
+    layers: int = 3
     reupload: bool = False
-    readout: str = "z"
+    readout: str = "zz"
     readout_wires: int | None = None
     hidden: tuple[int, ...] = ()
     device: str = "default.qubit"
@@ -218,7 +218,7 @@ class FusionConfig:
     ratio: float | None = None
     init_ratio: float = 0.5
     rule: str = "prob"
-    aux_weight: float = 0.0
+    aux_weight: float = 0.5
 
     def __post_init__(self):
         _check(self.ratio is None or 0 <= self.ratio <= 1, "fusion.ratio", "a value in [0, 1] or null (learned)", self.ratio)

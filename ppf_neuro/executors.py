@@ -31,9 +31,19 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
         raise PPFError(f"--workers must be at least 1, got {workers}")
     if ray_address:
         return _run_on_ray(fn, args, ray_address, desc, progress)
-    with ProcessPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+    pool = ProcessPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,))
+    try:
         futures = [pool.submit(fn, *a) for a in args]
-        return [f.result() for f in tqdm(futures, desc=desc, disable=not progress)]
+        results = [f.result() for f in tqdm(futures, desc=desc, disable=not progress)]
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
+        # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
+        for process in list(pool._processes.values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def _run_on_ray(fn: Callable, args: Sequence[tuple], address: str, desc: str, progress: bool) -> list:

@@ -17,10 +17,11 @@ def _live_members(pgid: int) -> list[str]:
     return [line for line in out.splitlines() if line.split()[1][0] != "Z"]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig):
+@pytest.mark.parametrize("sig, workers", [(signal.SIGINT, 1), (signal.SIGTERM, 1), (signal.SIGTERM, 2)])
+def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, workers):
     # netx's own network (one sample per window) keeps Lava busy long enough to be interrupted.
-    cmd = [sys.executable, "-m", "ppf_neuro.cli", "deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1"]
+    cmd = [sys.executable, "-m", "ppf_neuro.cli", "deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1",
+           "--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # its own process group: Lava's children join it
     deadline = time.time() + 120

@@ -10,19 +10,18 @@ and the ppf/snn epoch-time ratio.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 
 import torch
 
 from ppf_neuro.config import DataConfig, RunConfig, SNNConfig, TrainConfig
-from ppf_neuro.data import Split, load_dataset
+from ppf_neuro.data import load_dataset
 from ppf_neuro.training.trainer import fit, seed_everything
 from ppf_neuro.models import build_model
 
 
 def epoch_seconds(cfg: RunConfig, data) -> float:
-    """Wall time of one training epoch (the test split is one sample, so evaluation is negligible)."""
+    """Wall time of one training epoch (no validation split, so no evaluation is timed)."""
     seed_everything(0)
     model = build_model(cfg, data.image_shape, data.num_classes)
     model.prepare(data.train.images)
@@ -39,13 +38,13 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=2)
     args = p.parse_args()
 
-    base = RunConfig(data=DataConfig(args.data), snn=SNNConfig(hidden=(args.hidden,)),
+    base = RunConfig(data=DataConfig(args.data, val_fraction=0.0), snn=SNNConfig(hidden=(args.hidden,)),
                      train=TrainConfig(epochs=1, batch_size=args.batch))
     data = load_dataset(base.data)
-    data = dataclasses.replace(data, test=Split(data.test.images[:1], data.test.labels[:1]))
     n = len(data.train)
+    q = base.quantum
     print(f"{data.name}: {n} training samples, batch {args.batch}, SNN 784-{args.hidden}-10, "
-          f"5 qubits x 2 layers, torch threads {torch.get_num_threads()}")
+          f"{q.qubits} qubits x {q.layers} layers ({q.readout} readout), torch threads {torch.get_num_threads()}")
     times = {}
     for model in ("snn", "qnn", "ppf"):
         times[model] = min(epoch_seconds(base.replace(model=model), data) for _ in range(args.repeats))

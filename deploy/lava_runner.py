@@ -152,12 +152,12 @@ def run_on_lava(net_path: str | Path, spikes: np.ndarray, mode: LavaMode = LavaM
         raise PPFError(f"{net_path}: network input has {inputs} neurons, "
                        f"the data has {int(np.prod(spikes.shape[1:-1]))} per sample")
     frames = input_frames(net, spikes)
+    if mode.recorder == "ringbuffer":
+        return _run_ringbuffer(net, frames, first, progress)
     replicas = mode.replicas
     if replicas != 1:
         layers = read_layers(net)
         replicas = replicas or auto_replicas(layers, n)
-    if mode.recorder == "ringbuffer":
-        return _run_ringbuffer(net, frames, first, progress)
     with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
         if replicas == 1:
             return _run_counted(_NetxGraph(net, frames, first, Path(tmp)), progress)

@@ -159,7 +159,6 @@ def test_conv_fan_out_counted_by_hand(tmp_path):
 
 
 def test_synops_equal_a_direct_count(tiny_bundle, tiny_run):
-    from deploy.plan import DeployOptions
 
     report = deploy(tiny_bundle, "digits", DeployOptions(samples=6, progress=False))
     act = report["activity"]

@@ -16,8 +16,8 @@ import torch
 
 from ppf_neuro.config import DataConfig, RunConfig, SNNConfig, TrainConfig
 from ppf_neuro.data import load_dataset
-from ppf_neuro.training.trainer import fit, seed_everything
 from ppf_neuro.models import build_model
+from ppf_neuro.training.trainer import fit, seed_everything
 
 
 def epoch_seconds(cfg: RunConfig, data) -> float:

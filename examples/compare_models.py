@@ -16,6 +16,7 @@ from ppf_neuro.choices import MODELS
 from ppf_neuro.config import RunConfig
 from ppf_neuro.training.sweep import make_trials, run_sweep
 
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default="digits")

@@ -10,8 +10,15 @@ import h5py
 import numpy as np
 import torch
 
-from ppf_neuro.bundle_schema import (DIGEST_ATTR, FORMAT, FORMAT_VERSION, META_GROUP, NETX_GROUP, STATE_GROUP,
-                                     content_digest)
+from ppf_neuro.bundle_schema import (
+    DIGEST_ATTR,
+    FORMAT,
+    FORMAT_VERSION,
+    META_GROUP,
+    NETX_GROUP,
+    STATE_GROUP,
+    content_digest,
+)
 from ppf_neuro.choices import FAST_DEVICE
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError, check_input_file

@@ -39,8 +39,14 @@ def lava_steps(net_path: Path, spikes: np.ndarray, layer: int) -> tuple[list[np.
     from lava.proc import io
     from lava.proc.monitor.process import Monitor
 
-    from deploy.lava_runner import (_chw_from_lava, _lava_from_chw, build_netx, first_step, input_frames,
-                                    input_port)
+    from deploy.lava_runner import (
+        _chw_from_lava,
+        _lava_from_chw,
+        build_netx,
+        first_step,
+        input_frames,
+        input_port,
+    )
 
     steps = spikes.shape[-1]
     first = first_step(net_path)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ppf_neuro.errors import PPFError
 from ppf_neuro.choices import FUSION_RULES
+from ppf_neuro.errors import PPFError
 from ppf_neuro.fusion import fuse
 
 

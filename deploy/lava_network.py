@@ -25,6 +25,7 @@ import scipy.sparse
 
 from ppf_neuro.errors import PPFError
 
+
 @dataclass(frozen=True)
 class NeuronParams:
     """One layer's LIF parameters as netx set them (bias in CHW order, flattened)."""
@@ -116,8 +117,9 @@ def read_layers(net) -> list[LayerParams]:
 
 def replicated_synapse(layer: LayerParams, replicas: int, kind: str):
     """A synapse process for ``replicas`` copies of ``layer``'s synapse (input and output in CHW order)."""
-    from deploy.processes.replica_synapses import ReplicaConv, ReplicaDense
     from lava.proc.sparse.process import Sparse
+
+    from deploy.processes.replica_synapses import ReplicaConv, ReplicaDense
 
     s = layer.synapse
     if kind == "batched":

@@ -14,14 +14,20 @@ from typing import Callable
 import numpy as np
 import torch
 
-from deploy.backends import Backend, BranchResult, LavaBackend, PennyLaneBackend, softmax
+from deploy.backends import (
+    Backend,
+    BranchResult,
+    LavaBackend,
+    PennyLaneBackend,
+    softmax,
+)
 from deploy.bundle import Bundle
-from deploy.fuser import Fuser
-from deploy.inputs import DeployInputs
-from deploy.lava_runner import LavaMode
 from deploy.counts import SpikeCounts
 from deploy.divergence import Stepper
 from deploy.fixed_point import FixedPointSNN, fixed_point_stepper
+from deploy.fuser import Fuser
+from deploy.inputs import DeployInputs
+from deploy.lava_runner import LavaMode
 from deploy.netx_file import NetxFile, fan_outs, load_netx_file
 from deploy.reference import ReferenceResult, run_classifier, slayer_stepper
 from ppf_neuro.config import EncodingConfig

@@ -21,7 +21,14 @@ import torch
 from exporters.netx import verify_netx, write_netx
 from ppf_neuro import __version__
 from ppf_neuro.atomic import atomic_path
-from ppf_neuro.bundle_schema import DIGEST_ATTR, FORMAT, FORMAT_VERSION, META_GROUP, STATE_GROUP, content_digest
+from ppf_neuro.bundle_schema import (
+    DIGEST_ATTR,
+    FORMAT,
+    FORMAT_VERSION,
+    META_GROUP,
+    STATE_GROUP,
+    content_digest,
+)
 from ppf_neuro.training.run_dir import TrainedRun
 
 _PACKAGES = ("lava-nc", "lava-dl", "torch", "numpy", "h5py", "pennylane")

@@ -51,7 +51,13 @@ def _config_from_args(args):
 def cmd_train(args) -> None:
     from ppf_neuro.atomic import check_writable
     from ppf_neuro.data import load_dataset
-    from ppf_neuro.training.run_dir import TRAINING_STATE, TrainedRun, read_config, save_run, write_config
+    from ppf_neuro.training.run_dir import (
+        TRAINING_STATE,
+        TrainedRun,
+        read_config,
+        save_run,
+        write_config,
+    )
     from ppf_neuro.training.trainer import train_model
 
     check_writable(args.out, "run directory", directory=True)
@@ -220,9 +226,20 @@ def cmd_sweep(args) -> None:
 
 
 def cmd_analyze(args) -> None:
-    from ppf_neuro.analysis.plots import accuracy_vs_energy, energy_breakdown, layer_activity, raster
+    from ppf_neuro.analysis.plots import (
+        accuracy_vs_energy,
+        energy_breakdown,
+        layer_activity,
+        raster,
+    )
     from ppf_neuro.analysis.profiles import load_profile
-    from ppf_neuro.analysis.summary import energy_rows, layer_rows, markdown_table, summarize, write_summaries
+    from ppf_neuro.analysis.summary import (
+        energy_rows,
+        layer_rows,
+        markdown_table,
+        summarize,
+        write_summaries,
+    )
     from ppf_neuro.atomic import check_writable
 
     check_writable(args.plots, "--plots", directory=True)
@@ -257,10 +274,15 @@ def cmd_analyze(args) -> None:
 
 
 def cmd_robustness(args) -> None:
+    from ppf_neuro.atomic import check_writable
     from ppf_neuro.config import DataConfig
     from ppf_neuro.data import load_dataset
-    from ppf_neuro.robustness import default_conditions, markdown, robustness_table, write_robustness
-    from ppf_neuro.atomic import check_writable
+    from ppf_neuro.robustness import (
+        default_conditions,
+        markdown,
+        robustness_table,
+        write_robustness,
+    )
     from ppf_neuro.training.run_dir import load_run
 
     check_writable(args.out, "--out", directory=True)

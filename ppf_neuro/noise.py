@@ -13,9 +13,8 @@ import math
 
 import torch
 
-from ppf_neuro.errors import PPFError
-
 from ppf_neuro.choices import NOISE_KINDS
+from ppf_neuro.errors import PPFError
 
 
 def corrupt(images: torch.Tensor, kind: str, intensity: float, generator: torch.Generator) -> torch.Tensor:

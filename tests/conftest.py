@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ppf_neuro.config import DataConfig, EncodingConfig, QuantumConfig, RunConfig, SNNConfig, TrainConfig
+from ppf_neuro.config import (
+    DataConfig,
+    EncodingConfig,
+    QuantumConfig,
+    RunConfig,
+    SNNConfig,
+    TrainConfig,
+)
 
 MNIST_10K = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist-10k"
 

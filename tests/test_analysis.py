@@ -6,8 +6,8 @@ import h5py
 import numpy as np
 import pytest
 import torch
-
 from conftest import tiny_config, train_tiny
+
 from deploy.netx_file import fan_outs, load_netx_file
 from deploy.pipeline import deploy
 from deploy.plan import DeployOptions

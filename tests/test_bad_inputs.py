@@ -13,8 +13,8 @@ import h5py
 import numpy as np
 import pytest
 import torch
-
 from conftest import write_idx, write_idx_dataset
+
 from ppf_neuro.cli import main
 from ppf_neuro.training.run_dir import save_run
 

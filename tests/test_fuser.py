@@ -56,6 +56,7 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     """End to end at a = 0.2: the host fuser's probabilities (Lava SNN logits, PennyLane circuit logits)
     equal the PyTorch PPFClassifier's within float32 rounding; swapping a and 1 - a would not."""
     from conftest import tiny_config, train_tiny
+
     from deploy.pipeline import deploy
     from deploy.plan import DeployOptions
     from deploy.reference import run_classifier

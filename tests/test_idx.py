@@ -4,8 +4,8 @@ import struct
 
 import numpy as np
 import pytest
-
 from conftest import MNIST_10K, write_idx, write_idx_dataset
+
 from ppf_neuro.config import DataConfig
 from ppf_neuro.data import load_dataset, read_idx
 from ppf_neuro.errors import PPFError

@@ -9,8 +9,8 @@ nonzero difference is a bug in timing, layout or quantisation, so the tests dema
 import numpy as np
 import pytest
 import torch
-
 from conftest import tiny_config, train_tiny
+
 from deploy.bundle import load_bundle
 from deploy.lava_runner import LavaMode, run_on_lava
 from deploy.pipeline import deploy

@@ -8,8 +8,8 @@ The replica synapses are also checked against the Lava models they replace, outp
 import numpy as np
 import pytest
 import torch
-
 from conftest import tiny_config, train_tiny
+
 from deploy.bundle import load_bundle
 from deploy.fixed_point import FixedPointSNN
 from deploy.lava_network import read_layers
@@ -118,8 +118,9 @@ def _record(source_data: np.ndarray, build) -> np.ndarray:
 
 @pytest.mark.parametrize("sign, exp, bits", [("mixed", -3, 6), ("excitatory", 0, 8), ("inhibitory", 2, 7)])
 def test_replica_dense_equals_lavas_dense(sign, exp, bits):
-    from deploy.processes.replica_synapses import ReplicaDense
     from lava.proc.dense.process import Dense
+
+    from deploy.processes.replica_synapses import ReplicaDense
 
     rng = np.random.default_rng(0)
     w = rng.integers(-200, 200, (6, 9))
@@ -136,8 +137,9 @@ def test_replica_dense_equals_lavas_dense(sign, exp, bits):
 
 @pytest.mark.parametrize("stride, padding, dilation, groups", [(2, 1, 1, 1), (1, 2, 2, 2)])
 def test_replica_conv_equals_lavas_conv(stride, padding, dilation, groups):
-    from deploy.processes.replica_synapses import ReplicaConv
     from lava.proc.conv.process import Conv
+
+    from deploy.processes.replica_synapses import ReplicaConv
 
     rng = np.random.default_rng(1)
     in_whc = (7, 6, 4)

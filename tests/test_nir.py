@@ -8,8 +8,8 @@ import h5py
 import nir
 import numpy as np
 import pytest
-
 from conftest import tiny_config, train_tiny
+
 from deploy.netx_file import load_netx_file
 from deploy.pipeline import deploy
 from deploy.plan import DeployOptions

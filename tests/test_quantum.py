@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import tiny_config
+
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.encoding import encode
 from ppf_neuro.errors import PPFError

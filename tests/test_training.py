@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 import torch
-
 from conftest import tiny_config, train_tiny
+
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.training.run_dir import load_run, save_run

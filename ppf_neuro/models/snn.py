@@ -23,9 +23,9 @@ import math
 
 import h5py
 import torch
-from ppf_neuro.lava_dl import slayer
 
 from ppf_neuro.config import SNNConfig
+from ppf_neuro.lava_dl import slayer
 
 
 class SpikingNet(torch.nn.Module):

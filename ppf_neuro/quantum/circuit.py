@@ -24,8 +24,8 @@ Inputs broadcast: ``x`` of shape (B, k) runs B circuits in one call.
 from __future__ import annotations
 
 import pennylane as qml
-from pennylane.exceptions import DeviceError, QuantumFunctionError
 import torch
+from pennylane.exceptions import DeviceError, QuantumFunctionError
 
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.errors import PPFError

@@ -20,7 +20,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from ppf_neuro import __version__
 from ppf_neuro.atomic import write_csv, write_json
 from ppf_neuro.config import RunConfig

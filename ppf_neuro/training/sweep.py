@@ -29,7 +29,13 @@ from ppf_neuro.config import RunConfig, set_value
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
 from ppf_neuro.executors import run_tasks
-from ppf_neuro.training.run_dir import TrainedRun, is_finished, read_config, read_metrics, save_run
+from ppf_neuro.training.run_dir import (
+    TrainedRun,
+    is_finished,
+    read_config,
+    read_metrics,
+    save_run,
+)
 from ppf_neuro.training.trainer import train_model
 
 SEED_KEY = "train.seed"

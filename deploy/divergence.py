@@ -34,54 +34,12 @@ def first_differing_sample(lava: SpikeCounts, reference: SpikeCounts) -> int | N
 def lava_steps(net_path: Path, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
     """One sample through netx's own network on Lava: every layer's spikes (neurons, T) and the
     ``u``, ``v`` traces (neurons, T) of ``layer``, CHW order, aligned to the sample's window."""
-    from lava.magma.core.run_conditions import RunSteps
-    from lava.magma.core.run_configs import Loihi2SimCfg
-    from lava.proc import io
-    from lava.proc.monitor.process import Monitor
+    from deploy.lava_runner import build_netx, first_step, input_frames, ringbuffer_rasters
 
-    from deploy.lava_runner import (
-        _chw_from_lava,
-        _lava_from_chw,
-        build_netx,
-        first_step,
-        input_frames,
-        input_port,
-    )
-
-    steps = spikes.shape[-1]
     first = first_step(net_path)
-    net = build_netx(net_path, steps, first)
-    frames = input_frames(net, spikes)
-    port = input_port(net)
-    total = steps + len(net.layers) + 1
-    stream = np.zeros((*port.shape, total), dtype=frames.dtype)
-    stream[..., :steps] = _lava_from_chw(frames, tuple(port.shape))[0]
-    source = io.source.RingBuffer(data=stream)
-    source.s_out.connect(port)
-    sinks = []
-    for block in net.layers:
-        sinks.append(io.sink.RingBuffer(shape=block.out.shape, buffer=total))
-        block.out.connect(sinks[-1].a_in)
-    neuron = net.layers[layer].neuron
-    monitors = {name: Monitor() for name in ("u", "v")}
-    for name, monitor in monitors.items():
-        monitor.probe(target=getattr(neuron, name), num_steps=total)
-    try:
-        net.run(condition=RunSteps(num_steps=total), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
-        data = [s.data.get() for s in sinks]
-        traces = {name: m.get_data()[neuron.name][name] for name, m in monitors.items()}
-    finally:
-        net.stop()
-    rasters = []
-    for i, (d, block) in enumerate(zip(data, net.layers)):
-        shape = tuple(block.out.shape)
-        window = d[..., first - 1 + i: first - 1 + i + steps].reshape(-1, steps)  # Lava steps first+i ...
-        rasters.append(_chw_from_lava(window.T, shape).T.astype(np.int8))
-    shape = tuple(net.layers[layer].out.shape)
-    begin = first - 1 + layer
-    out = {k: _chw_from_lava(v[begin: begin + steps].reshape(steps, -1), shape).T.astype(np.int64)
-           for k, v in traces.items()}
-    return rasters, out
+    net = build_netx(net_path, spikes.shape[-1], first)
+    rasters, traces, _, _ = ringbuffer_rasters(net, input_frames(net, spikes), first, trace_layer=layer)
+    return [r[0] for r in rasters], {k: v[0] for k, v in traces.items()}
 
 
 def locate(lava_rasters: list[np.ndarray], ref_rasters: list[np.ndarray]) -> tuple[int, int] | None:
@@ -103,7 +61,7 @@ def find_divergence(net_path: Path, spikes: np.ndarray, lava: SpikeCounts, refer
     one = spikes[sample: sample + 1]
     ref_rasters, _ = stepper(one, 0)
     probe = next(i for i, (a, b) in enumerate(zip(lava.layers, reference.layers)) if (a[sample] != b[sample]).any())
-    lava_rasters, _ = lava_steps(net_path, one, probe)
+    lava_rasters, probe_traces = lava_steps(net_path, one, probe)
     where = locate(lava_rasters, ref_rasters)
     if where is None:  # the re-run agrees step by step: report what the counts said
         return {"sample": sample, "layer": probe, "found_in_rerun": False}
@@ -111,7 +69,8 @@ def find_divergence(net_path: Path, spikes: np.ndarray, lava: SpikeCounts, refer
     neurons = np.flatnonzero(lava_rasters[layer][:, step] != ref_rasters[layer][:, step])
     neuron = int(neurons[0])
     _, ref_traces = stepper(one, layer)
-    _, lava_traces = lava_steps(net_path, one, layer)
+    # The probe's traces are those of the earliest differing layer unless a lower one parts first.
+    lava_traces = probe_traces if layer == probe else lava_steps(net_path, one, layer)[1]
     result = {
         "sample": sample, "layer": layer, "neuron": neuron, "time_step": step, "found_in_rerun": True,
         "neurons_differing_at_that_step": neurons.tolist()[:20],

@@ -51,6 +51,13 @@ CONV_SYNAPSE_COST = 8
 NEURON_COST = 400
 MAX_REPLICAS = 1024
 
+#: What the report says ran (``LavaResult.setup``).
+LIF_RESET = "lava.proc.lif LIFReset (PyLifResetModelBitAcc)"
+IN_RUN_COUNTER = "ppf-neuro SpikeCounter (per-window counts inside the run)"
+NETX_SETUP = {"network": "lava.lib.dl.netx.hdf5.Network", "replicas": 1,
+              "synapse": "netx blocks: lava.proc.dense Dense / lava.proc.conv Conv (fixed_pt models)",
+              "neuron": LIF_RESET}
+
 
 @dataclass(frozen=True)
 class LavaMode:
@@ -232,10 +239,7 @@ class _NetxGraph:
             received = layer.synapse.a_out if hasattr(layer, "synapse") else source.s_out
             received.connect(self.rec.counter(i, tuple(received.shape), inputs=True).a_in)
         self.root = net
-        self.setup = {"network": "lava.lib.dl.netx.hdf5.Network", "replicas": 1,
-                      "synapse": "netx blocks: lava.proc.dense Dense / lava.proc.conv Conv (fixed_pt models)",
-                      "neuron": "lava.proc.lif LIFReset (PyLifResetModelBitAcc)",
-                      "recorder": "ppf-neuro SpikeCounter (per-window counts inside the run)"}
+        self.setup = {**NETX_SETUP, "recorder": IN_RUN_COUNTER}
 
     def results(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         layers, inputs, raster = [], [], []
@@ -286,8 +290,7 @@ class _ReplicaGraph:
                       "synapse": {"batched": "ppf-neuro ReplicaDense / ReplicaConv (fixed_pt, tested identical to "
                                              "Lava's PyDenseModelBitAcc / PyConvModelFixed)",
                                   "sparse": "lava.proc.sparse Sparse, block-diagonal (PySparseModelBitAcc)"}[synapse],
-                      "neuron": "lava.proc.lif LIFReset (PyLifResetModelBitAcc)",
-                      "recorder": "ppf-neuro SpikeCounter (per-window counts inside the run)"}
+                      "neuron": LIF_RESET, "recorder": IN_RUN_COUNTER}
 
     def results(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         layers, inputs, raster = [], [], []
@@ -322,48 +325,66 @@ def _run_counted(graph, progress: bool) -> LavaResult:
     return LavaResult(SpikeCounts(layers), graph.total, seconds, raster, graph.setup, SpikeCounts(inputs))
 
 
-def _run_ringbuffer(net, spikes: np.ndarray, first: int, progress: bool) -> LavaResult:
-    """Lava's RingBuffer source and sinks, the raster read back with ``Var.get`` (the slow reference)."""
+def ringbuffer_rasters(net, frames: np.ndarray, first: int, trace_layer: int | None = None,
+                       progress: bool = False) -> tuple[list[np.ndarray], dict, int, float]:
+    """netx's own network fed by Lava's RingBuffer source, every layer's spikes in a RingBuffer sink
+    read back with ``Var.get`` after the run (slow, and independent of the in-run counters); with
+    ``trace_layer``, ``Monitor`` probes on that layer's current ``u`` and voltage ``v``.
+
+    Returns per layer the spikes (N, neurons, T) int8, each sample's window of that layer, CHW
+    order; the traces {"u", "v"} (N, neurons, T) int64 of ``trace_layer`` ({} without); the
+    Lava steps run and the seconds they took.
+    """
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc import io
+    from lava.proc.monitor.process import Monitor
 
-    n, steps = spikes.shape[0], spikes.shape[-1]
+    n, steps = frames.shape[0], frames.shape[-1]
     port = input_port(net)
     in_shape = tuple(port.shape)
     total = n * steps + len(net.layers) + 1
-    stream = np.zeros((*in_shape, total), dtype=spikes.dtype)
-    stream[..., : n * steps] = np.moveaxis(_lava_from_chw(spikes, in_shape), 0, -2).reshape(*in_shape, n * steps)
+    stream = np.zeros((*in_shape, total), dtype=frames.dtype)
+    stream[..., : n * steps] = np.moveaxis(_lava_from_chw(frames, in_shape), 0, -2).reshape(*in_shape, n * steps)
     source = io.source.RingBuffer(data=stream)
     source.s_out.connect(port)
     sinks = []
     for layer in net.layers:
-        sink = io.sink.RingBuffer(shape=layer.out.shape, buffer=total)
-        layer.out.connect(sink.a_in)
-        sinks.append(sink)
+        sinks.append(io.sink.RingBuffer(shape=layer.out.shape, buffer=total))
+        layer.out.connect(sinks[-1].a_in)
+    monitors = {}
+    if trace_layer is not None:
+        neuron = net.layers[trace_layer].neuron
+        monitors = {name: Monitor() for name in ("u", "v")}
+        for name, monitor in monitors.items():
+            monitor.probe(target=getattr(neuron, name), num_steps=total)
     bar = tqdm(total=1, desc="Lava (ringbuffer)", disable=not progress, leave=False)
     start = time.perf_counter()
     try:
         net.run(condition=RunSteps(num_steps=total), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
-        data = [s.data.get() for s in sinks]
+        data = [np.moveaxis(s.data.get(), -1, 0) for s in sinks]  # (total, *shape) each
+        traces = {name: m.get_data()[neuron.name][name] for name, m in monitors.items()}
     finally:
         bar.close()
         net.stop()
     seconds = time.perf_counter() - start
-    layers, raster = [], []
-    for i, (d, layer) in enumerate(zip(data, net.layers)):
-        shape = tuple(layer.out.shape)
-        begin = first - 1 + i  # buffer index of Lava step first + i
-        per_sample = d[..., begin: begin + n * steps].reshape(*shape, n, steps)
-        counts = np.moveaxis(per_sample.sum(-1), -1, 0).reshape(n, -1)
-        layers.append(_chw_from_lava(counts.astype(np.int64), shape))
-        sample0 = np.moveaxis(per_sample[..., 0, :], -1, 0).reshape(steps, -1)
-        raster.append(_chw_from_lava(sample0, shape).astype(np.int8))
-    setup = {"network": "lava.lib.dl.netx.hdf5.Network", "replicas": 1,
-             "synapse": "netx blocks: lava.proc.dense Dense / lava.proc.conv Conv (fixed_pt models)",
-             "neuron": "lava.proc.lif LIFReset (PyLifResetModelBitAcc)",
-             "recorder": "lava.proc.io RingBuffer sinks, read with Var.get after the run"}
-    return LavaResult(SpikeCounts(layers), total, seconds, raster, setup)
+
+    def windows(series: np.ndarray, layer: int) -> np.ndarray:
+        """Lava steps first + layer + k*T ... of a (total, ...) series -> (N, neurons, T), CHW order."""
+        begin = first - 1 + layer  # buffer index of Lava step first + layer
+        flat = series[begin: begin + n * steps].reshape(n * steps, -1)
+        return _chw_from_lava(flat, tuple(net.layers[layer].out.shape)).reshape(n, steps, -1).transpose(0, 2, 1)
+
+    rasters = [windows(d, i).astype(np.int8) for i, d in enumerate(data)]
+    return rasters, {k: windows(v, trace_layer).astype(np.int64) for k, v in traces.items()}, total, seconds
+
+
+def _run_ringbuffer(net, frames: np.ndarray, first: int, progress: bool) -> LavaResult:
+    """Lava's RingBuffer source and sinks, the raster read back with ``Var.get`` (the slow reference)."""
+    rasters, _, total, seconds = ringbuffer_rasters(net, frames, first, progress=progress)
+    counts = SpikeCounts([r.sum(-1, dtype=np.int64) for r in rasters])
+    setup = {**NETX_SETUP, "recorder": "lava.proc.io RingBuffer sinks, read with Var.get after the run"}
+    return LavaResult(counts, total, seconds, [np.ascontiguousarray(r[0].T) for r in rasters], setup)
 
 
 def run_shard(net: bytes, spikes: np.ndarray, mode: dict) -> LavaResult:

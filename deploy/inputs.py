@@ -11,7 +11,7 @@ import torch
 from ppf_neuro.config import DataConfig, EncodingConfig
 from ppf_neuro.data import load_dataset
 from ppf_neuro.encoding import encode, seeded_generator
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, check_input_file
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,9 @@ def from_dataset(spec: str, samples: int | None, encoding: EncodingConfig | None
 
 
 def _load_npy(path: Path, what: str) -> np.ndarray:
-    if path.is_dir():
-        raise PPFError(f"{what} '{path}' is a directory, not a .npy file")
+    check_input_file(path, what)
     try:
         return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise PPFError(f"{what} '{path}' does not exist") from None
     except (ValueError, OSError, EOFError) as e:
         raise PPFError(f"{what} '{path}': not a readable .npy array ({e})") from None
 

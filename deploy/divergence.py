@@ -34,7 +34,12 @@ def first_differing_sample(lava: SpikeCounts, reference: SpikeCounts) -> int | N
 def lava_steps(net_path: Path, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
     """One sample through netx's own network on Lava: every layer's spikes (neurons, T) and the
     ``u``, ``v`` traces (neurons, T) of ``layer``, CHW order, aligned to the sample's window."""
-    from deploy.lava_runner import build_netx, first_step, input_frames, ringbuffer_rasters
+    from deploy.lava_runner import (
+        build_netx,
+        first_step,
+        input_frames,
+        ringbuffer_rasters,
+    )
 
     first = first_step(net_path)
     net = build_netx(net_path, spikes.shape[-1], first)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ppf_neuro import choices
-from ppf_neuro.errors import PPFError, check_input_file
+from ppf_neuro.errors import PPFError, check_input_file, read_json_file
 
 
 def _override(cfg_dict: dict, assignment: str) -> None:
@@ -303,12 +303,7 @@ def cmd_robustness(args) -> None:
 
 
 def _read_report(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PPFError(f"report '{path}' does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise PPFError(f"report '{path}' is not valid JSON: {e}") from None
+    return read_json_file(path, "report")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ppf_neuro import choices
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, read_json_file
 
 
 def _check(ok: bool, where: str, expected: str, got) -> None:
@@ -312,14 +312,7 @@ class RunConfig:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "RunConfig":
-        path = Path(path)
-        try:
-            d = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise PPFError(f"config file '{path}' does not exist") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise PPFError(f"config file '{path}' is not valid JSON: {e}") from None
-        return cls.from_dict(d)
+        return cls.from_dict(read_json_file(path, "config file"))
 
     def replace(self, **sections) -> "RunConfig":
         """A copy with whole sections replaced, e.g. ``cfg.replace(train=...)``."""

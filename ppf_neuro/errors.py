@@ -21,3 +21,15 @@ def check_input_file(path, what: str):
     if not path.is_file():
         raise PPFError(f"{what} '{path}' does not exist")
     return path
+
+
+def read_json_file(path, what: str):
+    """The JSON content of the file at ``path``; a PPFError naming ``what`` when it is missing, a
+    directory, or not JSON (configs, sweep files, reports and profiles are all read this way)."""
+    import json
+
+    path = check_input_file(path, what)
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise PPFError(f"{what} '{path}' is not valid JSON: {e}") from None

@@ -35,3 +35,16 @@ def test_missing_and_invalid_files(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(PPFError, match="not valid JSON"):
         RunConfig.from_file(tmp_path / "bad.json")
+    with pytest.raises(PPFError, match="is a directory"):
+        RunConfig.from_file(tmp_path)
+
+
+@pytest.mark.parametrize("reader", ["sweep", "profile"])
+def test_other_json_inputs_refuse_a_directory_in_one_line(tmp_path, reader):
+    from ppf_neuro.analysis.profiles import load_profile
+    from ppf_neuro.training.sweep import load_sweep_file
+
+    read = {"sweep": load_sweep_file, "profile": lambda p: load_profile(p, "neuromorphic")}[reader]
+    (tmp_path / "d.json").mkdir()
+    with pytest.raises(PPFError, match="is a directory"):
+        read(tmp_path / "d.json")

@@ -15,11 +15,10 @@ refused by name: an energy figure must be traceable to its source.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, read_json_file
 
 PROFILE_DIR = Path(__file__).with_name("profiles")
 
@@ -61,13 +60,7 @@ def load_profile(name_or_path: str | Path, kind: str) -> Profile:
         path = PROFILE_DIR / f"{name_or_path}.json"
         if not path.is_file():
             raise PPFError(f"unknown profile '{name_or_path}'; shipped: {shipped()} (or give a JSON file)")
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PPFError(f"profile file '{path}' does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as e:
-        raise PPFError(f"profile '{path}' is not valid JSON: {e}") from None
-    return validate(data, str(path), kind)
+    return validate(read_json_file(path, "profile file"), str(path), kind)
 
 
 def validate(data, where: str, kind: str) -> Profile:

@@ -27,7 +27,7 @@ import numpy as np
 from ppf_neuro.atomic import write_csv, write_json, write_text
 from ppf_neuro.config import RunConfig, set_value
 from ppf_neuro.data import load_dataset
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, read_json_file
 from ppf_neuro.executors import run_tasks
 from ppf_neuro.training.run_dir import (
     TrainedRun,
@@ -108,12 +108,7 @@ def check_reuse(trials: list[Trial], out: Path) -> None:
 
 def load_sweep_file(path: str | Path) -> tuple[dict, dict]:
     path = Path(path)
-    try:
-        spec = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise PPFError(f"sweep file '{path}' does not exist") from None
-    except json.JSONDecodeError as e:
-        raise PPFError(f"sweep file '{path}' is not valid JSON: {e}") from None
+    spec = read_json_file(path, "sweep file")
     unknown = set(spec) - {"base", "grid"} if isinstance(spec, dict) else {"(not an object)"}
     if unknown:
         raise PPFError(f"sweep file '{path}': unknown key(s) {sorted(unknown)}; expected 'base' and 'grid'")

@@ -5,8 +5,9 @@ neuron j costs one operation per nonzero synapse it drives (its fan-out f_j,
 from the deployed network file, ``deploy.netx_file.fan_outs``), so layer l
 receives ``sum_j count_j * f_j`` operations per sample, with the input spikes
 driving layer 0. Neuron updates are ``neurons * T`` per layer and sample (every
-compartment is updated every step); a neuron is *active* in a sample when it
-receives at least one synaptic event or spikes in it (see the energy model).
+compartment is updated every step); an update is *active* in a step in which the
+neuron receives nonzero synaptic input (counted inside the Lava run on the
+synapse's output; the energy model charges active and inactive updates apart).
 Activation sparsity is the share of (neuron, step) pairs without a spike.
 """
 

@@ -105,7 +105,8 @@ def _bias(bias: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
                    f"{int(np.prod(shape))} neurons")
 
 
-def _conv_out(size: int, k: int, s: int, p: int, d: int) -> int:
+def conv_output_size(size: int, k: int, s: int, p: int, d: int) -> int:
+    """One spatial output size of a convolution (kernel k, stride s, padding p, dilation d)."""
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
@@ -179,7 +180,7 @@ def parse_netx_group(group, path: Path) -> NetxFile:
             c, h, w = shape
             if weight.shape[1] * groups != c or weight.shape[0] % groups:
                 raise PPFError(f"{where}: kernel {weight.shape} with {groups} group(s) does not fit {c} input channels")
-            out = (weight.shape[0], *(_conv_out(n, k, s, p, d) for n, k, s, p, d in
+            out = (weight.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in
                                       zip((h, w), weight.shape[2:], stride, padding, dilation)))
             declared = tuple(int(v) for v in np.asarray(g["shape"][()]).reshape(-1))
             if declared != out:

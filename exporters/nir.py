@@ -43,7 +43,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from deploy.netx_file import NetxFile
+from deploy.netx_file import NetxFile, conv_output_size
 from ppf_neuro.atomic import atomic_path
 from ppf_neuro.errors import PPFError
 
@@ -302,7 +302,7 @@ def nir_to_netx(graph, path: str | Path, approximate: bool = False, steps: int |
                 continue
             if kind == "conv":
                 c, h, wd = shape
-                out = (w.shape[0], *((n + 2 * pd - d * (k - 1) - 1) // s + 1 for n, k, s, pd, d in
+                out = (w.shape[0], *(conv_output_size(n, k, s, pd, d) for n, k, s, pd, d in
                                      zip((h, wd), w.shape[2:], geometry["stride"], geometry["padding"],
                                          geometry["dilation"])))
             else:

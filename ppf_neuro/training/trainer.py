@@ -78,6 +78,11 @@ def param_groups(model: Classifier, cfg: RunConfig) -> list[dict]:
     return [{"params": ps, "lr": getattr(cfg.train, key)} for key, ps in groups.items() if ps]
 
 
+def selects_best(cfg: RunConfig, data: Dataset) -> bool:
+    """Whether a run keeps its best validation epoch (it needs a validation split), else the last."""
+    return cfg.train.select == "best" and data.val is not None and len(data.val) > 0
+
+
 def _better(row: dict, best: dict | None) -> bool:
     """Higher validation accuracy wins; a tie goes to the lower validation loss."""
     return best is None or (row["val_acc"], -row["val_loss"]) > (best["val_acc"], -best["val_loss"])
@@ -126,6 +131,7 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=tc.epochs)
     images, labels = torch.from_numpy(data.train.images), torch.from_numpy(data.train.labels)
     has_val = data.val is not None and len(data.val) > 0
+    keep_best = selects_best(cfg, data)
     aux = cfg.fusion.aux_weight
     state = _Progress([])
     if state_path is not None and state_path.is_file():
@@ -161,7 +167,7 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
             row["ratio"] = float(model.ratio)
         row["seconds"] = time.perf_counter() - start
         state.history.append(row)
-        if has_val and tc.select == "best" and _better(row, state.best_row):
+        if keep_best and _better(row, state.best_row):
             state.best_row, state.best_state = row, copy.deepcopy(model.state_dict())
         if progress:
             tqdm.write("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
@@ -175,7 +181,7 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
 
 def selection_rule(cfg: RunConfig, data: Dataset) -> str:
     """In words, which epoch a run keeps."""
-    if cfg.train.select == "best" and data.val is not None and len(data.val):
+    if selects_best(cfg, data):
         return "highest validation accuracy (ties: lowest validation loss)"
     return "last epoch"
 

@@ -10,9 +10,10 @@ A sweep file is JSON::
 Every point trains into ``OUT/runs/<name>/``; a run directory that is already
 finished is read, not retrained, so an interrupted sweep resumes where it
 stopped, but only if its saved config is the trial's: a finished run of
-another config (the sweep file changed) is refused by name, never reused. Results are aggregated over ``train.seed`` (mean and standard
-deviation) into ``results.csv``, ``table.md`` and one PNG of accuracy against
-each swept parameter.
+another config (the sweep file changed) is refused by name, never reused.
+Results are aggregated over ``train.seed`` (mean and standard deviation) into
+``results.csv``, ``table.md`` and one PNG of accuracy against each swept
+parameter.
 """
 
 from __future__ import annotations

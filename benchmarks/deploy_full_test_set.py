@@ -22,6 +22,7 @@ import numpy as np
 
 from ppf_neuro.data.datasets import IDX_FILES, find_idx_file
 from ppf_neuro.data.idx import read_idx
+from ppf_neuro.formats.report import Report
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -53,14 +54,14 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run(cmd, check=True)
         wall = time.perf_counter() - start
-        r = json.loads(report.read_text())
-    lava = r["lava"]
-    print(f"ppf-neuro deploy {args.model.name} on {r['samples']} test images ({reps} x the {len(images)} of "
+        r = Report.from_dict(json.loads(report.read_text()), str(report))
+    lava = r.lava
+    print(f"ppf-neuro deploy {args.model.name} on {r.samples} test images ({reps} x the {len(images)} of "
           f"{args.data.name}), --workers {args.workers}: {wall:.1f} s for the whole command; Lava stage "
-          f"{lava['timing']['seconds']:.1f} s ({lava['timing']['samples_per_second']:.0f} samples/s, "
-          f"{lava['setup']['replicas']} replicas x {lava['setup'].get('shards', 1)} shards); "
+          f"{lava.timing['seconds']:.1f} s ({lava.timing['samples_per_second']:.0f} samples/s, "
+          f"{lava.setup['replicas']} replicas x {lava.setup.get('shards', 1)} shards); "
           f"identical counts in every layer on "
-          f"{100 * lava['spike_agreement']['samples_with_identical_counts_in_every_layer']:.2f} % of samples")
+          f"{100 * lava.spike_agreement['samples_with_identical_counts_in_every_layer']:.2f} % of samples")
 
 
 if __name__ == "__main__":

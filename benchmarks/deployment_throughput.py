@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.lava_runner import LavaMode, run_on_lava, run_on_lava_sharded
+from deploy.lava import LavaMode, run_on_lava, run_on_lava_sharded
 from deploy.models import load_model, plan_for
 from deploy.pipeline import read_inputs
 from deploy.plan import DeployOptions
@@ -111,13 +111,13 @@ def main() -> None:
         start = time.perf_counter()
         with PeakMemory() as mem:
             if workers > 1:
-                lava = run_on_lava_sharded(model.path, spikes, workers, mode, progress=False)
+                lava = run_on_lava_sharded(plan.netx, spikes, workers, mode, progress=False)
             else:
-                lava = run_on_lava(model.path, spikes, mode, progress=False)
+                lava = run_on_lava(plan.netx, spikes, mode, progress=False)
         seconds = time.perf_counter() - start
         first = first or lava.counts.layers
         assert all(np.array_equal(a, b) for a, b in zip(lava.counts.layers, first)), f"{name}: counts differ"
-        label = name if "automatically" not in name else f"{name} (B={lava.setup['replicas']})"
+        label = name if "automatically" not in name else f"{name} (B={lava.setup.replicas})"
         rows.append((label, seconds, mem.peak))
     print(f"{args.model.name}: {n} samples of {inputs.source}, {steps} steps each; counts identical in every Lava mode")
     print(f"{'mode':<62}{'seconds':>9}{'samples/s':>11}{'vs SLAYER':>11}{'peak PSS':>11}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable, Protocol
 
 import numpy as np
@@ -21,7 +20,8 @@ import torch
 from tqdm.auto import tqdm
 
 from deploy.counts import SpikeCounts
-from deploy.lava_runner import LavaMode, run_on_lava, run_on_lava_sharded
+from deploy.lava import LavaMode, run_on_lava, run_on_lava_sharded
+from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.quantum import QuantumNet
 
 
@@ -54,10 +54,10 @@ class Backend(Protocol):
 
 @dataclass
 class LavaBackend:
-    """The SNN of the network file at ``path`` on Lava; ``logits`` turns output counts into class logits
+    """The parsed netx network ``net`` on Lava; ``logits`` turns output counts into class logits
     and ``scores`` logits into the compared scores."""
 
-    path: Path
+    net: NetxFile
     mode: LavaMode
     logits: Callable[[np.ndarray], np.ndarray]
     scores: Callable[[np.ndarray], np.ndarray]
@@ -67,11 +67,12 @@ class LavaBackend:
 
     def run(self, spikes: np.ndarray) -> BranchResult:
         if self.workers > 1 or self.ray_address:
-            lava = run_on_lava_sharded(self.path, spikes, self.workers, self.mode, self.ray_address, self.progress)
+            lava = run_on_lava_sharded(self.net, spikes, self.workers, self.mode, self.ray_address, self.progress)
         else:
-            lava = run_on_lava(self.path, spikes, self.mode, self.progress)
+            lava = run_on_lava(self.net, spikes, self.mode, self.progress)
         logits = self.logits(lava.counts.output)
-        info = {"backend": "lava", **lava.setup, "mode": asdict(self.mode), "seconds": lava.seconds,
+        setup = {k: v for k, v in asdict(lava.setup).items() if v is not None}
+        info = {"backend": "lava", **setup, "mode": asdict(self.mode), "seconds": lava.seconds,
                 "time_steps": lava.steps, "steps_per_second": lava.steps / lava.seconds,
                 "samples_per_second": len(spikes) / lava.seconds}
         return BranchResult(logits, self.scores(logits), info, lava.counts, lava.raster,

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from deploy.counts import SpikeCounts
+from ppf_neuro.formats.netx import NetxFile
 
 #: The reference's step-by-step view of one sample: (spikes (1, *input, T), layer) ->
 #: (per layer spikes (neurons, T), {"u": (neurons, T), "v": (neurons, T)} of that layer).
@@ -31,20 +32,13 @@ def first_differing_sample(lava: SpikeCounts, reference: SpikeCounts) -> int | N
     return int(hits[0]) if len(hits) else None
 
 
-def lava_steps(net_path: Path, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
+def lava_steps(net: NetxFile, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
     """One sample through netx's own network on Lava: every layer's spikes (neurons, T) and the
     ``u``, ``v`` traces (neurons, T) of ``layer``, CHW order, aligned to the sample's window."""
-    from deploy.lava_runner import (
-        build_netx,
-        first_step,
-        input_frames,
-        ringbuffer_rasters,
-    )
+    from deploy.lava.ringbuffer import ringbuffer_rasters
 
-    first = first_step(net_path)
-    net = build_netx(net_path, spikes.shape[-1], first)
-    rasters, traces, _, _ = ringbuffer_rasters(net, input_frames(net, spikes), first, trace_layer=layer)
-    return [r[0] for r in rasters], {k: v[0] for k, v in traces.items()}
+    r = ringbuffer_rasters(net, spikes, trace_layer=layer)
+    return [s[0] for s in r.spikes], {k: v[0] for k, v in r.traces.items()}
 
 
 def locate(lava_rasters: list[np.ndarray], ref_rasters: list[np.ndarray]) -> tuple[int, int] | None:
@@ -57,8 +51,8 @@ def locate(lava_rasters: list[np.ndarray], ref_rasters: list[np.ndarray]) -> tup
     return best
 
 
-def find_divergence(net_path: Path, spikes: np.ndarray, lava: SpikeCounts, reference: SpikeCounts,
-                    stepper: Stepper, thresholds: list[int], plot: Path | None = None) -> dict | None:
+def find_divergence(net: NetxFile, spikes: np.ndarray, lava: SpikeCounts, reference: SpikeCounts,
+                    stepper: Stepper, plot: Path | None = None) -> dict | None:
     """The first divergence between a Lava run's counts and the reference's, or None if they agree."""
     sample = first_differing_sample(lava, reference)
     if sample is None:
@@ -66,7 +60,7 @@ def find_divergence(net_path: Path, spikes: np.ndarray, lava: SpikeCounts, refer
     one = spikes[sample: sample + 1]
     ref_rasters, _ = stepper(one, 0)
     probe = next(i for i, (a, b) in enumerate(zip(lava.layers, reference.layers)) if (a[sample] != b[sample]).any())
-    lava_rasters, probe_traces = lava_steps(net_path, one, probe)
+    lava_rasters, probe_traces = lava_steps(net, one, probe)
     where = locate(lava_rasters, ref_rasters)
     if where is None:  # the re-run agrees step by step: report what the counts said
         return {"sample": sample, "layer": probe, "found_in_rerun": False}
@@ -75,12 +69,12 @@ def find_divergence(net_path: Path, spikes: np.ndarray, lava: SpikeCounts, refer
     neuron = int(neurons[0])
     _, ref_traces = stepper(one, layer)
     # The probe's traces are those of the earliest differing layer unless a lower one parts first.
-    lava_traces = probe_traces if layer == probe else lava_steps(net_path, one, layer)[1]
+    lava_traces = probe_traces if layer == probe else lava_steps(net, one, layer)[1]
     result = {
         "sample": sample, "layer": layer, "neuron": neuron, "time_step": step, "found_in_rerun": True,
         "neurons_differing_at_that_step": neurons.tolist()[:20],
         "spiked": {"lava": int(lava_rasters[layer][neuron, step]), "reference": int(ref_rasters[layer][neuron, step])},
-        "threshold": int(thresholds[layer]) << 6,
+        "threshold": net.layers[layer].neuron.threshold_state,
         "traces": {side: {"spikes": r[layer][neuron].tolist(), "u": t["u"][neuron].tolist(), "v": t["v"][neuron].tolist()}
                    for side, r, t in (("lava", lava_rasters, lava_traces), ("reference", ref_rasters, ref_traces))},
     }

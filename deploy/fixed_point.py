@@ -27,25 +27,24 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from deploy.netx_file import NetxFile, NetxLayer
-
-STATE_MAX = 2 ** 23  # Loihi's 24-bit signed compartment state
+from ppf_neuro.formats.fixed_point import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
+from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer
 
 
 def _decay(x: torch.Tensor, decay: int) -> torch.Tensor:
     """x * (4096 - decay) / 4096, rounded towards zero (sign-magnitude shift, as Lava does)."""
-    y = x * (4096 - decay)
-    return torch.sign(y) * (torch.abs(y) >> 12)
+    y = x * (DECAY_SCALE - decay)
+    return torch.sign(y) * (torch.abs(y) >> DECAY_BITS)
 
 
 def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
     """Integer input current (N, neurons) for input spikes ``s`` (N, *in_shape)."""
-    if layer.kind == "input":
+    if isinstance(layer, InputLayer):
         weight, bias = layer.transform
         return (weight * s + bias).reshape(len(s), -1)
     x = s.double()
     w = torch.from_numpy(layer.weight).double()
-    if layer.kind == "dense":
+    if isinstance(layer, DenseLayer):
         a = x.reshape(len(s), -1) @ w.T
     else:
         a = torch.nn.functional.conv2d(x.reshape(len(s), *layer.in_shape), w, stride=layer.stride,
@@ -78,12 +77,12 @@ class FixedPointSNN:
             for i, (layer, (u, v)) in enumerate(zip(self.net.layers, states)):
                 a = _synaptic_input(layer, s)
                 received[i] += a != 0
-                u = _decay(u, layer.neuron["iDecay"]) + (a << 6)
+                u = _decay(u, layer.neuron.current_decay) + (a << WEIGHT_EXP)
                 u = torch.where(u > STATE_MAX, u - 2 * STATE_MAX, u)
                 u = torch.where(u <= -STATE_MAX, u + 2 * STATE_MAX, u)
-                bias = 0 if layer.bias is None else torch.from_numpy(layer.bias) << 6
-                v = (_decay(v, layer.neuron["vDecay"]) + u + bias).clamp(-STATE_MAX + 1, STATE_MAX - 1)
-                fired = v > (layer.neuron["vThMant"] << 6)
+                bias = 0 if layer.bias is None else torch.from_numpy(layer.bias) << WEIGHT_EXP
+                v = (_decay(v, layer.neuron.voltage_decay) + u + bias).clamp(-STATE_MAX + 1, STATE_MAX - 1)
+                fired = v > layer.neuron.threshold_state
                 v = torch.where(fired, torch.zeros_like(v), v)
                 if traces is not None and i == trace:
                     traces["u"][..., t], traces["v"][..., t] = u, v

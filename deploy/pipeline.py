@@ -16,7 +16,7 @@ from deploy.divergence import find_divergence
 from deploy.inputs import DeployInputs, from_dataset, from_spike_files
 from deploy.models import load_model, plan_for
 from deploy.plan import DeployOptions, Plan
-from deploy.report import build_report
+from deploy.report import Report, build_report
 from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError
 
@@ -59,7 +59,7 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
 
 
 def deploy(model_path: str | Path, data: str | None = None, options: DeployOptions = DeployOptions(),
-           spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None) -> dict:
+           spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None) -> Report:
     """Run the model at ``model_path`` on the first ``options.samples`` inputs and report."""
     plan = prepare(model_path, options, encoding_overrides)
     inputs = read_inputs(plan, data, spikes, labels, options.samples)
@@ -68,9 +68,8 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
         deployed[branch.name] = branch.backend.run(branch.inputs(inputs, deployed))
     decision = plan.decide(deployed)
     reference = plan.reference(inputs)
-    report = build_report(Path(model_path), plan, inputs, deployed, decision, reference, options)
+    divergence = None
     if "snn" in deployed:
-        report["divergence"] = find_divergence(Path(model_path), inputs.spikes, deployed["snn"].counts,
-                                               reference.counts, plan.stepper, plan.thresholds,
-                                               options.divergence_plot)
-    return report
+        divergence = find_divergence(plan.netx, inputs.spikes, deployed["snn"].counts, reference.counts,
+                                     plan.stepper, options.divergence_plot)
+    return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options, divergence)

@@ -27,10 +27,10 @@ from deploy.divergence import Stepper
 from deploy.fixed_point import FixedPointSNN, fixed_point_stepper
 from deploy.fuser import Fuser
 from deploy.inputs import DeployInputs
-from deploy.lava_runner import LavaMode
-from deploy.netx_file import NetxFile, fan_outs, load_netx_file
+from deploy.lava import LavaMode
 from deploy.reference import ReferenceResult, run_classifier, slayer_stepper
 from ppf_neuro.config import EncodingConfig
+from ppf_neuro.formats.netx import NetxFile, load_netx_file
 from ppf_neuro.readout import spike_logits
 
 
@@ -70,9 +70,8 @@ class Plan:
     needs_images: bool
     input_shape: tuple[int, ...]  # (C, H, W) of an image, or the SNN's input neurons
     default_data: str | None = None  # dataset spec when none is given (a bundle's training data)
-    fan_outs: Callable[[], list[dict]] | None = None  # per spiking layer (deploy.netx_file.fan_outs)
+    netx: NetxFile | None = None  # the spiking branch's network, parsed once
     stepper: Stepper | None = None  # the reference step by step, for deploy.divergence
-    thresholds: list[int] = field(default_factory=list)  # vThMant per spiking layer
     details: dict = field(default_factory=dict)  # e.g. the fusion ratio and rule, for the report
 
 
@@ -97,7 +96,8 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
                 return counts / steps
             return spike_logits(torch.from_numpy(counts).float(), steps, cfg.snn.readout_scale).double().numpy()
 
-        lava = LavaBackend(bundle.path, options.lava, logits, softmax if classifies else (lambda x: x),
+        netx = load_netx_file(bundle.path)
+        lava = LavaBackend(netx, options.lava, logits, softmax if classifies else (lambda x: x),
                            options.workers, options.ray_address, options.progress)
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if bundle.model != "snn":
@@ -106,7 +106,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if bundle.model == "serial" \
             else (lambda inputs, done: pixels_in(inputs, done).astype(np.float32))
         branches.append(Branch("qnn", vqc, source, True))
-    details = {"config": cfg.to_dict(), "versions": bundle.versions, "trained_on": bundle.dataset}
+    details = {"config": cfg.to_dict(), "versions": bundle.file.versions, "trained_on": bundle.file.dataset}
     if bundle.model == "ppf":
         fuser = Fuser(**bundle.fusion)
         details["fusion"] = bundle.fusion
@@ -120,11 +120,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     def reference(inputs: DeployInputs) -> ReferenceResult:
         return run_classifier(bundle.reference_model(), inputs.images, inputs.spikes)
 
-    snn = {}
-    if bundle.has_snn:
-        netx_file = load_netx_file(bundle.path)
-        snn = {"fan_outs": lambda: fan_outs(netx_file), "stepper": slayer_stepper(bundle.reference_model().snn),
-               "thresholds": [layer.neuron["vThMant"] for layer in netx_file.layers]}
+    snn = {"netx": netx, "stepper": slayer_stepper(bundle.reference_model().snn)} if bundle.has_snn else {}
     return Plan(bundle.model, branches, decide, reference, cfg.encoding if bundle.has_snn else None,
                 needs_images=True, input_shape=bundle.image_shape, default_data=cfg.data.spec, details=details, **snn)
 
@@ -135,7 +131,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     def as_scores(counts: np.ndarray) -> np.ndarray:
         return counts.astype(np.float64)
 
-    lava = LavaBackend(net.path, options.lava, as_scores, as_scores, options.workers, options.ray_address,
+    lava = LavaBackend(net, options.lava, as_scores, as_scores, options.workers, options.ray_address,
                        options.progress)
     reference_model = FixedPointSNN(net)
 
@@ -147,9 +143,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
 
     details = {"network": {"input_shape": list(net.input_shape),
                            "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),
-                                       "neuron": layer.neuron["type"]} for layer in net.layers]}}
+                                       "neuron": layer.neuron.type} for layer in net.layers]}}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
                 EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
-                fan_outs=lambda: fan_outs(net), stepper=fixed_point_stepper(net),
-                thresholds=[layer.neuron["vThMant"] for layer in net.layers],
-                details=details)
+                netx=net, stepper=fixed_point_stepper(net), details=details)

@@ -1,10 +1,13 @@
 """The deployment report: every deployed output against the reference, and what ran.
 
-Agreement figures always compare two independent computations: Lava against
-PyTorch for the spiking layers (per neuron and layer), the PennyLane device
-against the training simulator for the circuit, the host fuser against the
-training-time fusion. Class outputs are compared by their scores with a
-tolerance (``max_abs_diff``, ``allclose``), not only by their argmax.
+Lava is compared with PyTorch for the spiking layers (per neuron and layer) and the
+PennyLane device with the training simulator for the circuit: independent computations.
+The fused decision is *not* independently checked here: the host fuser and the
+trained model both apply ``ppf_neuro.fusion.fuse``, so their agreement shows the
+wiring (branch outputs, ratio, rule name) is right, not the rule; the rule itself
+is tested against a hand computation (``tests/test_fuser.py``). Class outputs are
+compared by their scores with a tolerance (``max_abs_diff``, ``allclose``), not only
+by their argmax.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import numpy as np
 from deploy.activity import activity_section
 from deploy.backends import BranchResult
 from deploy.counts import SpikeCounts
+from deploy.fan_outs import fan_outs
 from deploy.inputs import DeployInputs
 from deploy.reference import ReferenceResult
+from ppf_neuro.formats.report import LavaSection, OutputComparison, Report
 
 #: Deployed and reference class scores agree when every entry is within this (probabilities,
 #: or spike counts) of its twin: float32 arithmetic on the two sides differs by ~1e-7.
@@ -45,21 +50,21 @@ def compare_spikes(lava: SpikeCounts, ref: SpikeCounts) -> dict:
             "layers": layers}
 
 
-def lava_section(result: BranchResult, ref: SpikeCounts) -> dict:
+def lava_section(result: BranchResult, ref: SpikeCounts) -> LavaSection:
     counts = result.counts
-    return {
-        "setup": {k: result.info[k] for k in ("network", "replicas", "synapse", "neuron", "recorder", "mode")
-                  if k in result.info} | ({"shards": result.info["shards"]} if "shards" in result.info else {}),
-        "spike_agreement": compare_spikes(counts, ref),
-        "spikes_per_sample": {"lava": float(counts.per_layer_totals().sum(1).mean()),
-                              "pytorch": float(ref.per_layer_totals().sum(1).mean())},
-        "timing": {k: result.info[k] for k in ("seconds", "time_steps", "steps_per_second", "samples_per_second")},
-        "layer_spikes_per_sample": counts.per_layer_totals().tolist(),
-    }
+    return LavaSection(
+        setup={k: result.info[k] for k in ("network", "replicas", "synapse", "neuron", "recorder", "mode", "shards")
+               if k in result.info},
+        spike_agreement=compare_spikes(counts, ref),
+        spikes_per_sample={"lava": float(counts.per_layer_totals().sum(1).mean()),
+                           "pytorch": float(ref.per_layer_totals().sum(1).mean())},
+        timing={k: result.info[k] for k in ("seconds", "time_steps", "steps_per_second", "samples_per_second")},
+        layer_spikes_per_sample=counts.per_layer_totals().tolist(),
+    )
 
 
 def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.ndarray],
-                    labels: np.ndarray | None) -> dict:
+                    labels: np.ndarray | None) -> dict[str, OutputComparison]:
     """Per output: accuracy of the deployment and of its reference twin (with labels), argmax
     agreement, and how far their scores are apart."""
     out = {}
@@ -67,66 +72,63 @@ def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.nda
         ref = reference[name]
         pred, ref_pred = scores.argmax(-1), ref.argmax(-1)
         diff = float(np.abs(scores - ref).max(initial=0.0))
-        out[name] = {
-            "accuracy_deployed": None if labels is None else float((pred == labels).mean()),
-            "accuracy_pytorch": None if labels is None else float((ref_pred == labels).mean()),
-            "agreement": float((pred == ref_pred).mean()),
-            "max_abs_diff": diff,
-            "allclose": bool(diff <= SCORE_ATOL),
-            "predictions": pred.tolist(),
-        }
+        out[name] = OutputComparison(
+            accuracy_deployed=None if labels is None else float((pred == labels).mean()),
+            accuracy_pytorch=None if labels is None else float((ref_pred == labels).mean()),
+            agreement=float((pred == ref_pred).mean()), max_abs_diff=diff, allclose=bool(diff <= SCORE_ATOL),
+            predictions=pred.tolist())
     return out
 
 
 def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
-                 reference: ReferenceResult, options) -> dict:
-    report = {"model_file": str(path), "model": plan.model, "data": inputs.source, "samples": len(inputs),
-              "labelled": inputs.labels is not None, **plan.details,
-              "options": json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"},
-                                               default=str)),
-              "reference": reference.info}
+                 reference: ReferenceResult, options, divergence: dict | None) -> Report:
+    """The one place a report is written."""
     scores = {"output": decision}
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
                    if b.classifies and b.name in reference.scores})
-    report["outputs"] = outputs_section(scores, reference.scores, inputs.labels)
-    if "snn" in deployed:
-        snn = deployed["snn"]
-        report["lava"] = lava_section(snn, reference.counts)
-        report["activity"] = activity_section(plan.fan_outs(), inputs.spikes, snn.counts, snn.raster,
-                                              snn.extra.get("input_steps"))
-    if "qnn" in deployed:
-        report["quantum"] = deployed["qnn"].info
-    return report
+    snn = deployed.get("snn")
+    return Report(
+        model_file=str(path), model=plan.model, data=inputs.source, samples=len(inputs),
+        labelled=inputs.labels is not None, **plan.details,
+        options=json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"}, default=str)),
+        reference=reference.info, outputs=outputs_section(scores, reference.scores, inputs.labels),
+        lava=None if snn is None else lava_section(snn, reference.counts),
+        activity=None if snn is None else activity_section(fan_outs(plan.netx), inputs.spikes, snn.counts,
+                                                           snn.raster, snn.extra.get("input_steps")),
+        quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence)
 
 
-def summary_table(report: dict) -> str:
-    """The few lines a person reads after a deployment."""
-    names = {"output": f"{report['model']} (decision)", "snn": "SNN branch (Lava)", "qnn": "quantum branch"}
+def _outputs_table(report: Report) -> list[str]:
+    names = {"output": f"{report.model} (decision)", "snn": "SNN branch (Lava)", "qnn": "quantum branch"}
     rows = [("output", "deployed", "reference", "agreement", "max |diff|")]
-    for key, o in report["outputs"].items():
-        acc = [("-" if o[k] is None else f"{100 * o[k]:.2f} %") for k in ("accuracy_deployed", "accuracy_pytorch")]
-        rows.append((names[key], *acc, f"{100 * o['agreement']:.2f} %", f"{o['max_abs_diff']:.1e}"))
+    for key, o in report.outputs.items():
+        acc = [("-" if v is None else f"{100 * v:.2f} %") for v in (o.accuracy_deployed, o.accuracy_pytorch)]
+        rows.append((names[key], *acc, f"{100 * o.agreement:.2f} %", f"{o.max_abs_diff:.1e}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append(f"samples: {report['samples']} of {report['data']}" + ("" if report["labelled"] else " (no labels)"))
-    if "fusion" in report:
-        lines.append(f"fusion: a = {report['fusion']['ratio']:.3f} (SNN share), rule {report['fusion']['rule']}")
-    if "lava" in report:
-        lava = report["lava"]
-        agree = lava["spike_agreement"]
-        setup = lava["setup"]
-        lines.append(f"Lava: {setup['network']}, {setup['replicas']} replica(s); identical counts in every layer on "
-                     f"{100 * agree['samples_with_identical_counts_in_every_layer']:.2f} % of samples, "
-                     f"{lava['spikes_per_sample']['lava']:.1f} spikes/sample, {lava['timing']['seconds']:.1f} s "
-                     f"({lava['timing']['samples_per_second']:.0f} samples/s)")
-    if report.get("divergence"):
+    return lines
+
+
+def summary_table(report: Report) -> str:
+    """The few lines a person reads after a deployment."""
+    lines = _outputs_table(report)
+    lines.append(f"samples: {report.samples} of {report.data}" + ("" if report.labelled else " (no labels)"))
+    if report.fusion is not None:
+        lines.append(f"fusion: a = {report.fusion['ratio']:.3f} (SNN share), rule {report.fusion['rule']}")
+    if report.lava is not None:
+        lava = report.lava
+        lines.append(f"Lava: {lava.setup['network']}, {lava.setup['replicas']} replica(s); identical counts in every "
+                     f"layer on {100 * lava.spike_agreement['samples_with_identical_counts_in_every_layer']:.2f} % "
+                     f"of samples, {lava.spikes_per_sample['lava']:.1f} spikes/sample, "
+                     f"{lava.timing['seconds']:.1f} s ({lava.timing['samples_per_second']:.0f} samples/s)")
+    if report.divergence:
         from deploy.divergence import describe
 
-        lines.append("DIVERGENCE: " + describe(report["divergence"]) +
-                     (f"; plot: {report['divergence']['plot']}" if "plot" in report["divergence"] else ""))
-    if "quantum" in report:
-        q = report["quantum"]
+        lines.append("DIVERGENCE: " + describe(report.divergence) +
+                     (f"; plot: {report.divergence['plot']}" if "plot" in report.divergence else ""))
+    if report.quantum is not None:
+        q = report.quantum
         shots = "analytic" if q["shots"] is None else f"{q['shots']} shots"
         noise = f", depolarising p={q['noise']}" if q["noise"] else ""
         lines.append(f"quantum: {q['evaluated_by']} ({shots}{noise}): {q['device_executions']} device executions, "

@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from ppf_neuro.atomic import write_text
+from ppf_neuro.config import RunConfig
 from ppf_neuro.training.sweep import make_trials, run_sweep
 
 FACTORS = {
@@ -38,9 +39,12 @@ def main() -> None:
 
     base = {"model": "ppf", "data": {"spec": args.data, "train_limit": args.train_limit, "test_limit": args.test_limit},
             "snn": {"hidden": [128]}, "train": {"epochs": args.epochs}}
+    defaults = RunConfig()
     sections = [f"PPF on {args.data} ({args.train_limit} training / {args.test_limit} test images, "
                 f"{args.epochs} epochs, {args.seeds} seeds; other factors at their defaults: "
-                "a learned, 5 qubits, 2 layers, 16 steps)"]
+                f"a {'learned' if defaults.fusion.ratio is None else defaults.fusion.ratio}, "
+                f"{defaults.quantum.qubits} qubits, {defaults.quantum.layers} layers, "
+                f"{defaults.encoding.steps} steps)"]
     for title, grid in FACTORS.items():
         out = args.out / next(iter(grid)).replace(".", "_")
         run_sweep(make_trials(base, {**grid, "train.seed": list(range(args.seeds))}), out, args.workers)

@@ -1,4 +1,4 @@
-"""Export a trained run as one self-describing HDF5 bundle (layout: ``ppf_neuro.bundle_schema``).
+"""Export a trained run as one self-describing HDF5 bundle (layout: ``ppf_neuro.formats.bundle``).
 
 The file is written to a temporary path, its SNN (if any) is read back and
 compared layer by layer with the PyTorch model and loaded with
@@ -9,26 +9,18 @@ the whole content lets the reader refuse a damaged file.
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import version
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pennylane as qml
 import torch
 
-from exporters.netx import verify_netx, write_netx
+from exporters.netx import verify_netx
 from ppf_neuro import __version__
 from ppf_neuro.atomic import atomic_path
-from ppf_neuro.bundle_schema import (
-    DIGEST_ATTR,
-    FORMAT,
-    FORMAT_VERSION,
-    META_GROUP,
-    STATE_GROUP,
-    content_digest,
-)
+from ppf_neuro.data.datasets import class_names
+from ppf_neuro.formats.bundle import BundleFile, write_bundle
 from ppf_neuro.training.run_dir import TrainedRun
 
 _PACKAGES = ("lava-nc", "lava-dl", "torch", "numpy", "h5py", "pennylane")
@@ -45,34 +37,24 @@ def circuit_drawing(run: TrainedRun) -> str:
     return qml.draw(qnn.qnode, decimals=2, max_length=200, level="device")(features, qnn.weights.detach())
 
 
-def write_bundle(f: h5py.File, run: TrainedRun) -> None:
+def bundle_contents(run: TrainedRun, path: Path) -> BundleFile:
+    """What the bundle of ``run`` holds."""
     model = run.model
-    if hasattr(model, "snn"):
-        write_netx(f, model.snn)
-    meta = f.create_group(META_GROUP)
-    meta.attrs["format"] = FORMAT
-    meta.attrs["format_version"] = FORMAT_VERSION
-    meta.attrs["model"] = run.config.model
-    meta.attrs["config"] = json.dumps(run.config.to_dict())
-    meta.attrs["versions"] = json.dumps(package_versions())
-    meta.attrs["dataset"] = run.dataset
-    meta.attrs["image_shape"] = np.asarray(run.image_shape, dtype=np.int64)
-    meta.attrs["num_classes"] = run.num_classes
-    meta.attrs["class_names"] = json.dumps([str(c) for c in range(run.num_classes)])
-    if hasattr(model, "qnn"):
-        meta.attrs["quantum_circuit"] = circuit_drawing(run)
-    state = f.create_group(STATE_GROUP)
-    for name, tensor in model.state_dict().items():
-        state.create_dataset(name, data=tensor.detach().cpu().numpy())
-    meta.attrs[DIGEST_ATTR] = content_digest(f)
+    return BundleFile(
+        path=path, model=run.config.model, config=run.config.to_dict(), versions=package_versions(),
+        dataset=run.dataset, image_shape=tuple(run.image_shape), num_classes=run.num_classes,
+        class_names=class_names(run.config.data.spec, run.num_classes),
+        state={name: t.detach().cpu().numpy() for name, t in model.state_dict().items()},
+        has_snn=hasattr(model, "snn"), quantum_circuit=circuit_drawing(run) if hasattr(model, "qnn") else None)
 
 
 def export_bundle(run: TrainedRun, path: str | Path) -> Path:
     """Write ``run`` as a bundle at ``path`` atomically; verify its SNN against the model and with netx."""
     path = Path(path)
+    snn = getattr(run.model, "snn", None)
     with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
-            write_bundle(f, run)
-        if hasattr(run.model, "snn"):
-            verify_netx(tmp, run.model.snn)
+            write_bundle(f, bundle_contents(run, path), None if snn is None else snn.export_hdf5)
+        if snn is not None:
+            verify_netx(tmp, snn)
     return path

@@ -26,10 +26,12 @@ FUSION_RULES = ("prob", "logit")
 SELECTIONS = ("best", "last")
 #: Input noise for robustness studies (ppf_neuro.noise).
 NOISE_KINDS = ("gaussian", "uniform", "salt_pepper")
-#: Synapses of a replicated Lava run (deploy.lava_network).
+#: Synapses of a replicated Lava run (deploy.lava.network).
 LAVA_SYNAPSES = ("batched", "sparse")
-#: How a Lava run records spikes (deploy.lava_runner).
+#: How a Lava run records spikes (deploy.lava.mode).
 LAVA_RECORDERS = ("counts", "ringbuffer")
+#: What ``export`` writes: a ppf-neuro bundle, or the SNN as a NIR graph.
+EXPORT_FORMATS = ("bundle", "nir")
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead
 #: of a PennyLane device (only when asked for by this name).
 FAST_DEVICE = "ppf-neuro.fast"

@@ -128,6 +128,8 @@ class SNNConfig:
             _check(0 <= v <= 1, f"snn.{name}", "a value in [0, 1]", v)
         _check(0 <= self.dropout < 1, "snn.dropout", "a value in [0, 1)", self.dropout)
         _check(self.readout_scale > 0, "snn.readout_scale", "a positive number", self.readout_scale)
+        for name in ("weight_scale", "tau_grad", "scale_grad"):  # SLAYER divides by or scales with them
+            _check(getattr(self, name) > 0, f"snn.{name}", "a positive number", getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -308,7 +310,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
-        return _from_dict(cls, d, "")
+        return section_from_dict(cls, d, "")
 
     @classmethod
     def from_file(cls, path: str | Path) -> "RunConfig":
@@ -334,7 +336,51 @@ def set_value(cfg_dict: dict, key: str, value) -> None:
     cfg_dict[parts[0]][parts[1]] = value
 
 
-def _from_dict(cls, d, where: str):
+def apply_assignment(cfg_dict: dict, assignment: str) -> None:
+    """Apply ``SECTION.KEY=JSON`` (e.g. ``snn.hidden=[256]``) to a config dict; a value that is not
+    JSON is taken as a string (e.g. ``idx:/data/mnist``)."""
+    key, sep, value = assignment.partition("=")
+    if not sep:
+        raise PPFError(f"--set '{assignment}': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]")
+    try:
+        value = json.loads(value)
+    except json.JSONDecodeError:
+        pass
+    set_value(cfg_dict, key, value)
+
+
+def build_config(config_file: Path | None = None, assignments: list[str] = (), **fields) -> RunConfig:
+    """A run's config: the file's (or the defaults), then ``fields`` given on the command line
+    (``model``, ``data.spec``-style keys as ``SECTION.KEY``; None means not given), then the
+    ``--set`` assignments."""
+    d = (RunConfig.from_file(config_file) if config_file else RunConfig()).to_dict()
+    for key, value in fields.items():
+        if value is not None:
+            set_value(d, key.replace("__", "."), value)
+    for assignment in assignments:
+        apply_assignment(d, assignment)
+    return RunConfig.from_dict(d)
+
+
+def encoding_overrides(kind: str | None, steps: int | None, assignments: list[str] = ()) -> dict:
+    """``--encoding``, ``--steps`` and ``--set encoding.KEY=VALUE`` for a netx file's spike encoder,
+    checked now (by field name) so that a bad value fails before any work."""
+    d = {k: v for k, v in (("kind", kind), ("steps", steps)) if v is not None}
+    for assignment in assignments:
+        key, sep, _ = assignment.partition("=")
+        if not sep or not key.startswith("encoding."):
+            raise PPFError(f"--set '{assignment}': deploy takes only encoding.KEY=VALUE")
+        wrapper = {"encoding": {}}
+        apply_assignment(wrapper, assignment)
+        d.update(wrapper["encoding"])
+    if d:
+        section_from_dict(EncodingConfig, d, "encoding")
+    return d
+
+
+def section_from_dict(cls, d, where: str):
+    """The config dataclass ``cls`` from a JSON object; unknown keys and ill-typed or out-of-range
+    values are refused naming the field (``where`` is the section's name)."""
     if not isinstance(d, dict):
         raise PPFError(f"config section '{where or 'top level'}': expected an object, got {d!r}")
     hints = typing.get_type_hints(cls)
@@ -357,7 +403,7 @@ def _coerce(tp, v, where: str):
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
-        return _from_dict(tp, v, where)
+        return section_from_dict(tp, v, where)
     if origin in (typing.Union, types.UnionType):  # Optional[X]
         if v is None and type(None) in args:
             return None

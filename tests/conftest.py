@@ -66,6 +66,22 @@ def train_tiny(cfg: RunConfig):
     return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics)
 
 
+def edited_copy(source: Path, path: Path, mutate, reseal: bool = True) -> Path:
+    """A copy of an HDF5 model file at ``path``, edited by ``mutate(f)``; a bundle's checksum is
+    recomputed (resealed) so that the edit reaches the check under test, unless that check is the
+    checksum itself (``reseal=False``)."""
+    import h5py
+
+    from ppf_neuro.formats.bundle import DIGEST_ATTR, META_GROUP, content_digest
+
+    path.write_bytes(source.read_bytes())
+    with h5py.File(path, "a") as f:
+        mutate(f)
+        if reseal and META_GROUP in f:
+            f[META_GROUP].attrs[DIGEST_ATTR] = content_digest(f)
+    return path
+
+
 def export_tiny(run, directory: Path, name: str) -> Path:
     from exporters.bundle import export_bundle
 
@@ -80,6 +96,23 @@ def tiny_run():
 @pytest.fixture(scope="session")
 def tiny_bundle(tiny_run, tmp_path_factory) -> Path:
     return export_tiny(tiny_run, tmp_path_factory.mktemp("bundle"), "tiny.h5")
+
+
+def conv_config(**kw) -> RunConfig:
+    """The small strided-conv SNN the conv tests share: 4 channels, 3x3 kernel, stride 2, padding 1."""
+    from ppf_neuro.config import ConvSpec
+
+    return tiny_config(conv=(ConvSpec(channels=4, kernel=3, stride=2, padding=1),), hidden=(12,), epochs=1, **kw)
+
+
+@pytest.fixture(scope="session")
+def conv_run():
+    return train_tiny(conv_config())
+
+
+@pytest.fixture(scope="session")
+def conv_bundle(conv_run, tmp_path_factory) -> Path:
+    return export_tiny(conv_run, tmp_path_factory.mktemp("conv"), "conv.h5")
 
 
 @pytest.fixture(scope="session")

@@ -6,15 +6,14 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_config, train_tiny
 
-from deploy.netx_file import fan_outs, load_netx_file
+from deploy.fan_outs import fan_outs
 from deploy.pipeline import deploy
 from deploy.plan import DeployOptions
 from ppf_neuro.analysis.profiles import load_profile, shipped
 from ppf_neuro.cli import main
-from ppf_neuro.config import ConvSpec
 from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import load_netx_file
 
 NEURON = {"type": b"CUBA", "iDecay": 4096, "vDecay": 4096, "vThMant": 10, "refDelay": 1, "gradedSpike": False}
 
@@ -143,24 +142,21 @@ def test_two_reports_are_ordered_on_the_accuracy_energy_plot(tmp_path):
     assert [p[0].split("/")[-1] for p in sorted(points, key=lambda p: p[1])] == ["quiet.json", "busy.json"]
 
 
-def test_conv_fan_out_counted_by_hand(tmp_path):
-    from exporters.bundle import export_bundle
-
-    run = train_tiny(tiny_config(conv=(ConvSpec(channels=2, kernel=3, stride=2, padding=1),), hidden=(5,), epochs=1))
-    conv = fan_outs(load_netx_file(export_bundle(run, tmp_path / "c.h5")))[0]
+def test_conv_fan_out_counted_by_hand(conv_bundle):
+    conv = fan_outs(load_netx_file(conv_bundle))[0]
     # 8x8 input, 3x3 kernel, stride 2, padding 1 -> 4x4 outputs per channel; the valid taps per
     # output position are 4 (corner), 6 (edge, 6 of them) and 9 (interior, 9 of them): 121 per channel.
-    assert conv["kind"] == "conv" and conv["dense"].sum() == 2 * 121
-    assert conv["dense"].reshape(8, 8)[0, 0] == 2 * 1  # pixel (0,0) feeds only output (0,0), in 2 channels
+    assert conv["kind"] == "conv" and conv["dense"].sum() == 4 * 121
+    assert conv["dense"].reshape(8, 8)[0, 0] == 4 * 1  # pixel (0,0) feeds only output (0,0), in 4 channels
     # Output i covers input rows 2i-1..2i+1: an odd pixel feeds a 2x2 block of outputs, an even one just one.
-    assert conv["dense"].reshape(8, 8)[1, 1] == 2 * 4
-    assert conv["dense"].reshape(8, 8)[2, 2] == 2 * 1
+    assert conv["dense"].reshape(8, 8)[1, 1] == 4 * 4
+    assert conv["dense"].reshape(8, 8)[2, 2] == 4 * 1
     assert (conv["nonzero"] <= conv["dense"]).all()
 
 
 def test_synops_equal_a_direct_count(tiny_bundle, tiny_run):
 
-    report = deploy(tiny_bundle, "digits", DeployOptions(samples=6, progress=False))
+    report = deploy(tiny_bundle, "digits", DeployOptions(samples=6, progress=False)).to_dict()
     act = report["activity"]
     snn = tiny_run.model.snn
     w0 = snn.blocks[0].synapse.pre_hook_fx(snn.blocks[0].synapse.weight, descale=True).reshape(32, 64).detach()

@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from conftest import write_idx, write_idx_dataset
+from conftest import edited_copy, write_idx, write_idx_dataset
 
 from ppf_neuro.cli import main
 from ppf_neuro.training.run_dir import save_run
@@ -29,17 +29,8 @@ def _dataset(tmp, mutate):
 
 
 def _bundle(tmp, source, mutate, reseal=True):
-    """A copy of a bundle, edited; resealed (its checksum recomputed) so that the edit reaches the
-    check the case is about, unless the case is the checksum itself."""
-    from ppf_neuro.bundle_schema import DIGEST_ATTR, content_digest
-
-    path = tmp / "bad.h5"
-    path.write_bytes(source.read_bytes())
-    with h5py.File(path, "a") as f:
-        mutate(f)
-        if reseal and "ppf_neuro" in f:
-            f["ppf_neuro"].attrs[DIGEST_ATTR] = content_digest(f)
-    return ["deploy", str(path), "--samples", "2"]
+    """A copy of a bundle, edited (see ``conftest.edited_copy``), deployed."""
+    return ["deploy", str(edited_copy(source, tmp / "bad.h5", mutate, reseal)), "--samples", "2"]
 
 
 def _netx(tmp, source, mutate):
@@ -131,6 +122,7 @@ CASES = {
     "bundle: quantum weights do not match the circuit": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: _replace(f, "ppf_neuro/state/qnn.weights", np.zeros((7, 3, 3), np.float32)))),
     "bundle: config metadata corrupt": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__setitem__("config", "{not json"))),
     "bundle: a weight changed after export": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro/state/qnn.head.weight"].__setitem__((0, 0), 9.0), reseal=False)),
+    "bundle: checksum attribute missing": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__delitem__("sha256"), reseal=False)),
     "bundle: netx layer the simulator cannot build": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("layer/0/weight"))),
     "bundle: a directory, not a file": ("bundle", lambda t, b: ["deploy", str(t)]),
     "bundle: deployed with a netx encoder": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--encoding", "rate"]),
@@ -155,6 +147,8 @@ CASES = {
     "config: negative qubits": ("config", lambda t, b: ["train", "--set", "quantum.qubits=-2"]),
     "config: fusion ratio outside [0, 1]": ("config", lambda t, b: ["train", "--set", "fusion.ratio=1.5"]),
     "config: zero time steps": ("config", lambda t, b: ["train", "--set", "encoding.steps=0"]),
+    "config: negative SLAYER weight scale": ("config", lambda t, b: ["train", "--set", "snn.weight_scale=-3"]),
+    "config: zero surrogate-gradient width": ("config", lambda t, b: ["train", "--set", "snn.tau_grad=0"]),
     "config: wrong type": ("config", lambda t, b: ["train", "--set", "train.epochs=\"ten\""]),
     "config: not JSON": ("config", lambda t, b: _write_then(t / "cfg.json", "{oops", ["train", "--config", str(t / "cfg.json")])),
     "config: unknown training device": ("config", lambda t, b: ["train", "--set", "quantum.device=\"nope.qubit\"", "--epochs", "1"]),
@@ -181,6 +175,76 @@ CASES = {
 }
 
 
+#: The words each case must print (one fragment, or several that must all appear): a case whose
+#: check is removed fails here even when a later check also exits 2.
+EXPECTED = {
+    'dataset: images file truncated': 'truncated: header claims shape (20, 6, 6) (720 bytes of data), file',
+    'dataset: empty images file': 'file is empty or truncated (no IDX header',
+    'dataset: wrong magic number': 'not an IDX file (magic 504b0304, expected 0000 followed by a type',
+    'dataset: header claims 4 TB': 'header claims shape (4000000000, 1000, 1000) (3725290.3 GiB), more',
+    'dataset: labels given as images': 'expected images with 3 dimension(s), but the file holds 1',
+    'dataset: 20 images, 19 labels': 'train split has 20 images in train-images-idx3-ubyte but 19 labels in',
+    'dataset: test label outside the training classes': 'test labels out of range: [9] (training labels span 0..2',
+    'dataset: a file of the layout missing': "missing 't10k-labels-idx1-ubyte' (or 't10k-labels-idx1-ubyte.gz') of",
+    'dataset: directory does not exist': "/nowhere' does not exist",
+    'dataset: unknown spec': "dataset spec 'mnist': expected 'digits' or 'idx:PATH",
+    'bundle: not HDF5': 'not a readable HDF5 file (Unable to synchronously open file (file signature not found))',
+    'bundle: truncated': 'not a readable HDF5 file (Unable to synchronously open file (truncated file',
+    'bundle: HDF5, neither a bundle nor a netx network': "HDF5 file is neither a ppf-neuro bundle (no '/ppf_neuro' group) nor a",
+    'bundle: format version from the future': 'bundle format version 99, this ppf-neuro reads version 2',
+    'bundle: state group missing': "bundle is missing group '/ppf_neuro/state",
+    'bundle: a weight tensor missing': 'Missing key(s) in state_dict: "qnn.head.weight"',
+    'bundle: weight of the wrong dtype': ("state tensor 'qnn.head.bias' has dtype", "expected numbers"),
+    'bundle: quantum weights do not match the circuit': 'size mismatch for qnn.weights',
+    'bundle: config metadata corrupt': 'bundle is damaged or incomplete: JSONDecodeError: Expecting property',
+    'bundle: a weight changed after export': "checksum mismatch: the bundle's content does not match its stored",
+    'bundle: checksum attribute missing': "bundle has no 'sha256' attribute",
+    'bundle: netx layer the simulator cannot build': 'layer 0: dense layer has no (real) weight dataset',
+    'bundle: a directory, not a file': ('model file', 'is a directory, not a file'),
+    'bundle: deployed with a netx encoder': 'a bundle carries its own encoding (trained with it);',
+    'bundle: SNN input size does not match the data': 'the model expects images (1, 8, 8) (C, H, W), idx',
+    'bundle: file does not exist': ('model file', "none.h5' does not exist"),
+    'netx: a pooling layer': "layer 1: type 'pool' is not supported (netx builds ['input', 'dense',",
+    'netx: an SDNN neuron': "layer 0: neuron type 'SDNN' is not supported (supported: ['CUBA',",
+    'netx: synaptic delays': 'layer 0: synaptic delays are not supported',
+    'netx: no inputs given': 'a netx file needs its inputs: --data SPEC (with --encoding/--steps)',
+    'netx: encoder value out of range': "config field 'encoding.blank': expected an integer in [0, steps=16),",
+    'netx: spikes of the wrong size': 'the network takes 64 inputs (64,)',
+    'netx: spikes that are not 0/1': 'spikes must be 0 or 1, got values in [2, 2]',
+    'netx: labels of another length': 'expected 3 integer labels, got int64 (2,)',
+    'nir: a node netx cannot express': "NIR node 'pool' (SumPool2d) is not supported (supported: Input,",
+    'nir: not a NIR file': 'not a readable NIR graph: OSError: Unable to synchronously open file',
+    'profile: a constant without citation': "constant 'neuron_update_active' has no citation",
+    'profile: unknown name': "unknown profile 'tpu'; shipped: ['cmos45', 'loihi', 'sycamore'] (or",
+    'config: unknown key': "config section 'snn': unknown key(s) ['hiden']; known keys are",
+    'config: negative qubits': "config field 'quantum.qubits': expected an integer in [1, 16], got -2",
+    'config: fusion ratio outside [0, 1]': "config field 'fusion.ratio': expected a value in [0, 1] or null",
+    'config: zero time steps': "config field 'encoding.steps': expected at least 1, got 0",
+    'config: negative SLAYER weight scale': "config field 'snn.weight_scale': expected a positive number, got -3",
+    'config: zero surrogate-gradient width': "config field 'snn.tau_grad': expected a positive number, got 0",
+    'config: wrong type': "config field 'train.epochs': expected an integer, got 'ten",
+    'config: not JSON': ('config file', 'is not valid JSON'),
+    'config: unknown training device': "PennyLane device 'nope.qubit'",
+    'flag: unknown PennyLane device': "PennyLane device 'nope.qubit'",
+    'flag: noise on a pure-state device': 'noise needs a mixed-state device such as default.mixed, not',
+    'flag: negative shots': 'shots must be a positive integer or none, got -3',
+    'flag: zero workers': '--workers must be at least 1, got 0',
+    'flag: zero replicas': '--replicas must be at least 1, got 0',
+    'flag: zero samples': '--samples must be at least 1, got 0',
+    'flag: unknown option': "unrecognized arguments: --sampels 3; see 'ppf-neuro --help",
+    'output: report in an unwritable place': "--report '/proc/x.json': cannot create files in '/proc' (No such file",
+    'output: bundle in an unwritable place': "--output '/proc/x.h5': cannot create files in '/proc' (No such file",
+    'output: bundle path is a directory': ('--output', 'is a directory, not a file'),
+    'output: run directory is a file': 'exists and is not a directory',
+    'output: plots under a file': ('--plots', 'is not a directory'),
+    'flag: malformed --set': "--set 'snn.hidden': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]",
+    'flag: --resume with nothing to resume': ('--resume', 'has no training_state.pt (nothing interrupted to resume)'),
+    'run: checkpoint holds a pickled object': 'refused: it holds objects other than tensors (nothing in it was run',
+    'run: not a run directory': 'missing config.json (is it a ppf-neuro run?',
+    'report: not a deployment report': "not a ppf-neuro deployment report (no 'outputs'/'model",
+}
+
+
 @pytest.fixture(scope="module")
 def inputs(ppf_bundle, tiny_run):
     return {"ppf": ppf_bundle, "run": tiny_run}
@@ -195,8 +259,17 @@ def test_bad_input_is_one_line_with_status_2(name, inputs, tmp_path, capsys):
     assert code == 2, f"{name}: exit {code}, stderr {err!r}"
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert err.startswith("ppf-neuro: error: ")
+    for fragment in (EXPECTED[name],) if isinstance(EXPECTED[name], str) else EXPECTED[name]:
+        assert fragment in err, f"{name}: expected {fragment!r} in {err!r}"
     shown = err.replace(str(tmp_path), "DIR").replace(str(inputs["ppf"].parent), "DIR")
     RESULTS.append((kind, name, "ppf-neuro " + " ".join(a.replace(str(tmp_path), "DIR").replace(str(inputs["ppf"].parent), "DIR") for a in argv), shown))
+
+
+def test_every_case_names_its_message_and_the_doc_lists_every_case():
+    assert set(EXPECTED) == set(CASES)
+    documented = [line.split(" | ")[0].removeprefix("| ") for line in DOC.read_text().splitlines()
+                  if line.startswith("| ") and not line.startswith("| input |")]
+    assert documented == list(CASES), "docs/bad-inputs.md is stale: PPF_WRITE_BAD_INPUTS=1 pytest tests/test_bad_inputs.py"
 
 
 def test_write_table():

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from ppf_neuro.cli import main
+from ppf_neuro.errors import PPFError
 
 
 def test_train_export_deploy(tmp_path, capsys):
@@ -39,7 +40,7 @@ def test_errors_are_one_line_with_status_2(argv, fragment, capsys):
 
 
 def test_debug_works_after_the_subcommand_and_usage_errors_are_one_line(tmp_path, capsys):
-    with pytest.raises(Exception):  # --debug shows the real exception instead of the one-line message
+    with pytest.raises(PPFError, match="none.h5' does not exist"):  # --debug shows the real exception
         main(["deploy", str(tmp_path / "none.h5"), "--debug"])
     assert main(["deploy", str(tmp_path / "none.h5"), "--quiet"]) == 2
     capsys.readouterr()

@@ -6,12 +6,13 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from conftest import edited_copy
 
 from deploy.bundle import load_bundle
 from exporters.bundle import export_bundle
-from ppf_neuro.bundle_schema import META_GROUP
 from ppf_neuro.encoding import encode
 from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.bundle import META_GROUP
 from ppf_neuro.lava_dl import netx
 
 
@@ -65,11 +66,11 @@ def test_failed_export_keeps_previous_file(tiny_run, tiny_bundle, tmp_path):
 def test_netx_read_back_finds_a_changed_weight_or_neuron_parameter(tiny_run, tmp_path, tamper, fragment):
     import h5py
 
-    from exporters.netx import verify_netx, write_netx
+    from exporters.netx import verify_netx
 
     path = tmp_path / "net.h5"
     with h5py.File(path, "w") as f:
-        write_netx(f, tiny_run.model.snn)
+        tiny_run.model.snn.export_hdf5(f.create_group("layer"))
     verify_netx(path, tiny_run.model.snn)  # as written: accepted
     with h5py.File(path, "a") as f:
         tamper(f)
@@ -78,11 +79,11 @@ def test_netx_read_back_finds_a_changed_weight_or_neuron_parameter(tiny_run, tmp
 
 
 def test_a_flipped_weight_byte_is_refused_by_the_checksum(ppf_bundle, tmp_path):
-    path = tmp_path / "flip.h5"
-    path.write_bytes(ppf_bundle.read_bytes())
-    with h5py.File(path, "a") as f:
+    def nudge(f):
         w = f["ppf_neuro/state/qnn.head.weight"]
         w[0, 0] = w[0, 0] + 1e-3
+
+    path = edited_copy(ppf_bundle, tmp_path / "flip.h5", nudge, reseal=False)
     with pytest.raises(PPFError, match="checksum mismatch"):
         load_bundle(path)
 
@@ -100,20 +101,8 @@ def test_hdf5_but_not_a_bundle(tmp_path):
         load_bundle(tmp_path / "x.h5")
 
 
-def _resealed(path):
-    """Recompute the checksum after a deliberate edit, to reach the checks behind it."""
-    from ppf_neuro.bundle_schema import DIGEST_ATTR, content_digest
-
-    with h5py.File(path, "a") as f:
-        f[META_GROUP].attrs[DIGEST_ATTR] = content_digest(f)
-
-
 def test_future_version(tiny_bundle, tmp_path):
-    path = tmp_path / "future.h5"
-    path.write_bytes(tiny_bundle.read_bytes())
-    with h5py.File(path, "a") as f:
-        f[META_GROUP].attrs["format_version"] = 99
-    _resealed(path)
+    path = edited_copy(tiny_bundle, tmp_path / "future.h5", lambda f: f[META_GROUP].attrs.__setitem__("format_version", 99))
     with pytest.raises(PPFError, match="version 99"):
         load_bundle(path)
 
@@ -146,6 +135,13 @@ def test_ppf_bundle_holds_everything(ppf_bundle, ppf_run):
         assert torch.allclose(w, w2, equal_nan=True), name
 
 
+def test_class_names_only_where_the_dataset_names_them():
+    from ppf_neuro.data.datasets import class_names
+
+    assert class_names("digits", 10) == [str(i) for i in range(10)]  # scikit-learn's target_names
+    assert class_names("idx:/any/mnist", 10) is None  # IDX files name no classes
+
+
 def test_qnn_bundle_has_no_netx_group(tmp_path):
     from conftest import export_tiny, tiny_config, train_tiny
 
@@ -155,13 +151,16 @@ def test_qnn_bundle_has_no_netx_group(tmp_path):
     assert not load_bundle(path).has_snn
 
 
+def _replace(name, value):
+    def mutate(f):
+        del f[name]
+        f[name] = value
+    return mutate
+
+
 def test_quantum_weights_that_do_not_match_the_circuit(ppf_bundle, tmp_path):
-    path = tmp_path / "bad.h5"
-    path.write_bytes(ppf_bundle.read_bytes())
-    with h5py.File(path, "a") as f:
-        del f["ppf_neuro/state/qnn.weights"]
-        f["ppf_neuro/state/qnn.weights"] = np.zeros((7, 3, 3), dtype=np.float32)
-    _resealed(path)
+    path = edited_copy(ppf_bundle, tmp_path / "bad.h5", _replace("ppf_neuro/state/qnn.weights",
+                                                                 np.zeros((7, 3, 3), dtype=np.float32)))
     with pytest.raises(PPFError, match="weights do not match"):
         load_bundle(path).reference_model()
 
@@ -178,29 +177,22 @@ def test_artifacts_get_the_usual_file_mode(tmp_path):
 
 
 def test_state_of_wrong_dtype(ppf_bundle, tmp_path):
-    path = tmp_path / "dtype.h5"
-    path.write_bytes(ppf_bundle.read_bytes())
-    with h5py.File(path, "a") as f:
-        del f["ppf_neuro/state/qnn.head.bias"]
-        f["ppf_neuro/state/qnn.head.bias"] = np.array([b"evil"] * 10)
-    _resealed(path)
+    path = edited_copy(ppf_bundle, tmp_path / "dtype.h5", _replace("ppf_neuro/state/qnn.head.bias",
+                                                                   np.array([b"evil"] * 10)))
     with pytest.raises(PPFError, match="'qnn.head.bias' has dtype"):
         load_bundle(path)
 
 
 def test_missing_state_tensor(tiny_bundle, tmp_path):
-    path = tmp_path / "missing.h5"
-    path.write_bytes(tiny_bundle.read_bytes())
-    with h5py.File(path, "a") as f:
-        del f["ppf_neuro/state/snn.blocks.0.synapse.weight"]
-    _resealed(path)
+    path = edited_copy(tiny_bundle, tmp_path / "missing.h5",
+                       lambda f: f.__delitem__("ppf_neuro/state/snn.blocks.0.synapse.weight"))
     with pytest.raises(PPFError, match="weights do not match"):
         load_bundle(path)
 
 
 @pytest.mark.parametrize("corrupt", ["drop_weight", "pool_layer"])
 def test_corrupt_netx_group_is_a_clear_error(tiny_bundle, tmp_path, corrupt):
-    from deploy.lava_runner import run_on_lava
+    from ppf_neuro.formats.netx import load_netx_file
 
     path = tmp_path / "netx.h5"
     path.write_bytes(tiny_bundle.read_bytes())
@@ -211,4 +203,4 @@ def test_corrupt_netx_group_is_a_clear_error(tiny_bundle, tmp_path, corrupt):
             del f["layer/0/type"]
             f["layer/0"].create_dataset("type", (1,), "S10", [b"pool"])
     with pytest.raises(PPFError, match="layer 0"):
-        run_on_lava(str(path), np.zeros((1, 1, 8, 8, 8), dtype=np.int8), progress=False)
+        load_netx_file(path)

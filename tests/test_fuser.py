@@ -66,7 +66,7 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     from ppf_neuro.encoding import encode, seeded_generator
 
     run = train_tiny(tiny_config(model="ppf", epochs=1, fusion=FusionConfig(ratio=0.2)))
-    report = deploy(export_bundle(run, tmp_path / "ppf.h5"), "digits", DeployOptions(samples=12, progress=False))
+    report = deploy(export_bundle(run, tmp_path / "ppf.h5"), "digits", DeployOptions(samples=12, progress=False)).to_dict()
     assert report["fusion"] == {"ratio": pytest.approx(0.2), "rule": "prob"}
     out = report["outputs"]["output"]
     assert out["allclose"] and out["max_abs_diff"] < 1e-5 and out["agreement"] == 1.0
@@ -79,3 +79,13 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     reference = run_classifier(run.model, images, spikes.numpy()).scores["output"]
     np.testing.assert_allclose(Fuser(0.2)(s, q), reference, atol=1e-5)
     assert np.abs(Fuser(0.8)(s, q) - reference).max() > 1e-3  # a swapped ratio is caught
+
+
+def test_fusion_rules_against_a_hand_computation():
+    """softmax([0, ln 3]) = [1/4, 3/4] and softmax([ln 3, 0]) = [3/4, 1/4]; with a = 1/4 the prob rule
+    gives 1/4 [1/4, 3/4] + 3/4 [3/4, 1/4] = [5/8, 3/8], and the logit rule softmax of
+    1/4 [0, ln 3] + 3/4 [ln 3, 0] = softmax([3/4 ln 3, 1/4 ln 3]) = [3^(1/2), 1] / (3^(1/2) + 1)."""
+    s, q = np.array([[0.0, np.log(3)]]), np.array([[np.log(3), 0.0]])
+    np.testing.assert_allclose(Fuser(0.25, "prob")(s, q), [[5 / 8, 3 / 8]], rtol=1e-12)
+    r = np.sqrt(3)
+    np.testing.assert_allclose(Fuser(0.25, "logit")(s, q), [[r / (r + 1), 1 / (r + 1)]], rtol=1e-12)

@@ -101,7 +101,7 @@ def _damage(f: h5py.File, name: str, action: str) -> None:
 @given(pick=st.floats(0, 1), action=st.sampled_from(["delete", "scalar", "string", "reshape"]))
 def test_netx_reader_on_structural_damage(tmp_path, bundle_bytes, pick, action):
     """A plain netx file (the bundle without its metadata), damaged: the netx reader raises only PPFError."""
-    from deploy.netx_file import load_netx_file
+    from ppf_neuro.formats.netx import load_netx_file
 
     path = tmp_path / "n.h5"
     path.write_bytes(bundle_bytes)

@@ -8,33 +8,34 @@ The replica synapses are also checked against the Lava models they replace, outp
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_config, train_tiny
+from conftest import conv_config, tiny_config, train_tiny
 
 from deploy.bundle import load_bundle
 from deploy.fixed_point import FixedPointSNN
-from deploy.lava_network import read_layers
-from deploy.lava_runner import LavaMode, auto_replicas, build_netx, run_on_lava
-from deploy.netx_file import load_netx_file
+from deploy.lava import LavaMode, run_on_lava
+from deploy.lava.network import read_layers
+from deploy.lava.replicas import auto_replicas
+from deploy.lava.timing import build_netx
 from deploy.reference import run_classifier
 from exporters.bundle import export_bundle
-from ppf_neuro.config import ConvSpec, EncodingConfig
+from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data import load_dataset
 from ppf_neuro.encoding import encode, seeded_generator
+from ppf_neuro.formats.netx import load_netx_file
 
 
 @pytest.fixture(scope="module")
-def nets(tmp_path_factory):
-    """A dense net with two hidden layers and a strided-conv net, trained briefly on digits; each also
-    with a low threshold, so that every layer spikes within windows of one or two steps."""
+def nets(tmp_path_factory, conv_bundle):
+    """A dense net with two hidden layers and the shared strided-conv net, trained briefly on digits;
+    each also with a low threshold, so that every layer spikes within windows of one or two steps."""
     import dataclasses
 
-    out = {}
     tmp = tmp_path_factory.mktemp("fast")
+    out = {"conv": conv_bundle}
     dense = tiny_config(hidden=(24, 16), epochs=2)
-    conv = tiny_config(conv=(ConvSpec(channels=4, kernel=3, stride=2, padding=1),), hidden=(12,), epochs=1)
-    for name, cfg in {"dense": dense, "conv": conv}.items():
+    out["dense"] = export_bundle(train_tiny(dense), tmp / "dense.h5")
+    for name, cfg in {"dense": dense, "conv": conv_config()}.items():
         low = cfg.replace(snn=dataclasses.replace(cfg.snn, threshold=0.1))
-        out[name] = export_bundle(train_tiny(cfg), tmp / f"{name}.h5")
         out[f"{name}, low threshold"] = export_bundle(train_tiny(low), tmp / f"{name}_low.h5")
     return out
 
@@ -60,8 +61,11 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
     runs = {"ringbuffer": LavaMode(replicas=1, recorder="ringbuffer"), "counters": LavaMode(replicas=1),
             "B=3": LavaMode(replicas=3), "B=7": LavaMode(replicas=7), "B=3 sparse": LavaMode(replicas=3, synapse="sparse")}
     for name, mode in runs.items():
-        lava = run_on_lava(path, spikes, mode, progress=False)
-        assert lava.setup["replicas"] == (mode.replicas or 1)
+        net = load_netx_file(path)
+        lava = run_on_lava(net, spikes, mode, progress=False)
+        assert lava.setup.replicas == (mode.replicas or 1)
+        if mode.replicas == 1:  # every sample in its own window, plus the pipeline's fill and one step
+            assert lava.steps == 10 * steps + len(net.layers) + 1
         for i, (got, want, again) in enumerate(zip(lava.counts.layers, slayer, rebuilt)):
             np.testing.assert_array_equal(got, want, err_msg=f"{name}, layer {i} vs SLAYER")
             np.testing.assert_array_equal(got, again, err_msg=f"{name}, layer {i} vs the rebuilt reference")
@@ -75,26 +79,29 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
 
 def test_replicated_run_of_one_replica_and_of_all_samples(nets):
     spikes = _spikes("regular", 8, n=5)
-    base = run_on_lava(nets["dense"], spikes, LavaMode(replicas=1), progress=False).counts.layers
+    net = load_netx_file(nets["dense"])
+    base = run_on_lava(net, spikes, LavaMode(replicas=1), progress=False).counts.layers
     for b in (5, 64):  # one window for all samples; more replicas than samples
-        got = run_on_lava(nets["dense"], spikes, LavaMode(replicas=b), progress=False)
-        assert got.setup["replicas"] == b
+        got = run_on_lava(net, spikes, LavaMode(replicas=b), progress=False)
+        assert got.setup.replicas == b
         for x, y in zip(got.counts.layers, base):
             np.testing.assert_array_equal(x, y)
 
 
 def test_auto_replicas_follow_the_network_size(nets):
-    from deploy.lava_network import LayerParams
+    from deploy.lava.network import LavaConv, LavaDense, LavaLayer
 
-    def layer(kind, shape, synapse):
-        return LayerParams(kind, shape, None, synapse)
+    def dense_layer(shape, weights):
+        return LavaLayer(LavaDense(weights, 0, 8), shape, None)
 
-    dense = [layer("dense", (256,), {"weights": np.zeros((256, 784))}), layer("dense", (10,), {"weights": np.zeros((10, 256))})]
-    conv = [layer("conv", (8, 14, 14), {"weight": np.zeros((8, 3, 3, 1))}),
-            layer("conv", (16, 7, 7), {"weight": np.zeros((16, 3, 3, 8))}), *dense]
+    def conv_layer(shape, weight):
+        return LavaLayer(LavaConv(weight, (1, 1, 1), (1, 1), (0, 0), (1, 1), 1), shape, None)
+
+    dense = [dense_layer((256,), np.zeros((256, 784))), dense_layer((10,), np.zeros((10, 256)))]
+    conv = [conv_layer((8, 14, 14), np.zeros((8, 3, 3, 1))), conv_layer((16, 7, 7), np.zeros((16, 3, 3, 8))), *dense]
     assert 1024 >= auto_replicas(dense, 10_000) > 2 * auto_replicas(conv, 10_000) > 16
     assert auto_replicas(dense, 3) == 3
-    tiny = read_layers(build_netx(nets["dense"], 8, 2))
+    tiny = read_layers(build_netx(load_netx_file(nets["dense"]), 8))
     assert auto_replicas(tiny, 10_000) == 1024  # capped
 
 

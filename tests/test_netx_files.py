@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.lava_runner import LavaMode
+from deploy.lava import LavaMode
 from deploy.pipeline import deploy
 from deploy.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import slayer
 
 
@@ -55,7 +56,7 @@ def lava_dl_nets(tmp_path_factory):
 def _run(path, **kw):
     options = DeployOptions(samples=kw.pop("samples", 24), progress=False, **kw.pop("options", {}))
     return deploy(path, kw.pop("data", "digits"), options, encoding_overrides=kw.pop("encoding", {"kind": "rate", "steps": 8}),
-                  **kw)
+                  **kw).to_dict()
 
 
 @pytest.mark.parametrize("net", ["dense", "conv"])
@@ -116,16 +117,13 @@ def test_a_weight_netx_clips_is_found_at_its_layer(lava_dl_nets, tmp_path):
 
 def test_a_bundle_whose_netx_layer_was_edited_parts_from_slayer_there(ppf_bundle, tmp_path):
     """For bundles the reference is SLAYER: an edited netx weight (checksum resealed) shows at its layer."""
-    from ppf_neuro.bundle_schema import DIGEST_ATTR, content_digest
+    from conftest import edited_copy
 
-    path = tmp_path / "edited.h5"
-    path.write_bytes(ppf_bundle.read_bytes())
-    with h5py.File(path, "a") as f:
-        w = f["layer/1/weight"][()]
-        w[:, :] = -w  # output layer inverted
-        f["layer/1/weight"][...] = w
-        f["ppf_neuro"].attrs[DIGEST_ATTR] = content_digest(f)
-    report = deploy(path, "digits", DeployOptions(samples=10, progress=False))
+    def invert_output_layer(f):
+        f["layer/1/weight"][...] = -f["layer/1/weight"][()]
+
+    path = edited_copy(ppf_bundle, tmp_path / "edited.h5", invert_output_layer)
+    report = deploy(path, "digits", DeployOptions(samples=10, progress=False)).to_dict()
     d = report["divergence"]
     assert d["layer"] == 1 and report["lava"]["spike_agreement"]["layers"][0]["exact_neuron_counts"] == 1.0
     lava, ref = d["traces"]["lava"], d["traces"]["reference"]
@@ -144,7 +142,7 @@ def test_slayer_traces_in_lava_units_equal_lavas(tiny_bundle, tiny_run, layer):
 
     images = torch.from_numpy(load_dataset(tiny_run.config.data).test.images[:1])
     one = encode(images, tiny_run.config.encoding).numpy().astype(np.int8)
-    lava_rasters, lava = lava_steps(tiny_bundle, one, layer)
+    lava_rasters, lava = lava_steps(load_netx_file(tiny_bundle), one, layer)
     ref_rasters, ref = slayer_stepper(tiny_run.model.snn)(one, layer)
     for a, b in zip(lava_rasters, ref_rasters):
         np.testing.assert_array_equal(a, b)

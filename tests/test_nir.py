@@ -8,28 +8,25 @@ import h5py
 import nir
 import numpy as np
 import pytest
-from conftest import tiny_config, train_tiny
 
-from deploy.netx_file import load_netx_file
 from deploy.pipeline import deploy
 from deploy.plan import DeployOptions
-from exporters.bundle import export_bundle
-from exporters.nir import netx_to_nir, nir_to_netx
 from ppf_neuro.cli import main
-from ppf_neuro.config import ConvSpec
 from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.formats.nir_export import netx_to_nir
+from ppf_neuro.formats.nir_import import nir_to_netx
 
 
 def _lava_counts(path, **kw):
-    report = deploy(path, kw.pop("data", "digits"), DeployOptions(samples=12, progress=False), **kw)
+    report = deploy(path, kw.pop("data", "digits"), DeployOptions(samples=12, progress=False), **kw).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     return report
 
 
-@pytest.mark.parametrize("conv", [(), (ConvSpec(channels=3, kernel=3, stride=2, padding=1),)])
-def test_export_import_deploy_gives_the_bundles_counts(tmp_path, conv):
-    run = train_tiny(tiny_config(conv=conv, hidden=(12,), epochs=1))
-    bundle = export_bundle(run, tmp_path / "b.h5")
+@pytest.mark.parametrize("net", ["dense", "conv"])
+def test_export_import_deploy_gives_the_bundles_counts(tmp_path, request, net):
+    run, bundle = (request.getfixturevalue(f"{'tiny' if net == 'dense' else 'conv'}_{k}") for k in ("run", "bundle"))
     assert main(["export", str(bundle), "--format", "nir", "-o", str(tmp_path / "net.nir")]) == 0
     graph = nir.read(tmp_path / "net.nir")
     lifs = [n for n in graph.nodes.values() if isinstance(n, nir.CubaLIF)]
@@ -73,8 +70,8 @@ def test_a_graph_built_with_nirs_own_api_imports_and_runs(tmp_path):
     assert main(["import-nir", str(tmp_path / "own.nir"), "-o", str(tmp_path / "own.h5")]) == 0
     net = load_netx_file(tmp_path / "own.h5")
     assert [layer.kind for layer in net.layers] == ["conv", "dense", "dense"]
-    assert [layer.neuron["iDecay"] for layer in net.layers] == [1024, 4096, 4096]  # LIF and IF carry no current
-    assert net.layers[2].neuron["vDecay"] == 0  # IF: no leak
+    assert [layer.neuron.current_decay for layer in net.layers] == [1024, 4096, 4096]  # LIF and IF carry no current
+    assert net.layers[2].neuron.voltage_decay == 0  # IF: no leak
     report = _lava_counts(tmp_path / "own.h5", encoding_overrides={"kind": "rate", "steps": 8})
     assert all(layer["spikes_per_sample_lava"] > 0 for layer in report["lava"]["spike_agreement"]["layers"])
 

@@ -56,7 +56,22 @@ def test_clean_and_device_noise(tiny_run, ppf_run):
     # Device noise touches only the quantum branch: the spiking-only model is unchanged.
     assert accuracy_under(tiny_run, split, Condition("depolarizing", 0.05)) == accuracy_under(tiny_run, split, Condition("clean", 0))
     noisy = accuracy_under(ppf_run, split, Condition("depolarizing", 0.05))
-    assert 0.0 <= noisy <= 1.0
+    assert noisy * len(split) == pytest.approx(round(noisy * len(split)))  # a share of the test samples
+
+
+def test_device_noise_reaches_the_circuit(ppf_run):
+    """A depolarising channel of p = 3/4 after every gate leaves every wire maximally mixed: every
+    <Z> and <ZZ> is 0, so the noisy branch outputs its head's bias whatever the input, while
+    the noiseless branch does not."""
+    from ppf_neuro.robustness import _with_noisy_device
+
+    x = torch.rand(3, ppf_run.model.qnn.in_features, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        noisy = _with_noisy_device(ppf_run, Condition("depolarizing", 0.75)).qnn(x)
+        clean = ppf_run.model.qnn(x)
+        bias = ppf_run.model.qnn.head.bias.expand_as(noisy)
+    torch.testing.assert_close(noisy, bias, atol=1e-6, rtol=0)
+    assert (clean - bias).abs().max() > 1e-3
 
 
 def test_robustness_cli(tiny_run, ppf_run, tmp_path, capsys):

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from deploy.lava_runner import LavaMode
+from deploy.lava import LavaMode
 from deploy.pipeline import deploy
 from deploy.plan import DeployOptions
 from ppf_neuro.errors import PPFError
@@ -24,7 +24,7 @@ def _same_deployment(a: dict, b: dict) -> None:
 
 
 def _deploy(bundle, samples, **kw):
-    return deploy(bundle, "digits", DeployOptions(samples=samples, progress=False, **kw))
+    return deploy(bundle, "digits", DeployOptions(samples=samples, progress=False, **kw)).to_dict()
 
 
 @pytest.mark.parametrize("replicas", [1, 2])

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ppf_neuro.formats.report import Report  # noqa: E402
 from ppf_neuro.plots import save_figure  # noqa: E402
 
 
@@ -35,20 +36,19 @@ def layer_activity(summary: dict, path: Path) -> None:
     save_figure(fig, path)
 
 
-def raster(report: dict, path: Path) -> None:
+def raster(report: Report, path: Path) -> None:
     """Spike raster of the first sample through the network: input and every layer."""
-    r = report["activity"]["raster"]
-    steps = report["activity"]["steps"]
-    panels = [("input", r["input"], report["activity"]["input"]["neurons"])]
-    panels += [(f"layer {i}", ev, l["neurons"]) for i, (ev, l) in enumerate(zip(r["layers"], report["activity"]["layers"]))]
+    act = report.activity
+    r, steps = act["raster"], act["steps"]
+    panels = [("input", r["input"], act["input"]["neurons"])]
+    panels += [(f"layer {i}", ev, l["neurons"]) for i, (ev, l) in enumerate(zip(r["layers"], act["layers"]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.5))
     for ax, (name, events, neurons) in zip(np.atleast_1d(axes), panels):
         ev = np.asarray(events).reshape(-1, 2)
         ax.scatter(ev[:, 0], ev[:, 1], s=4, marker="|", color="k")
         ax.set(xlim=(-0.5, steps - 0.5), ylim=(-0.5, neurons - 0.5), xlabel="time step", ylabel="neuron",
                title=f"{name}: {len(ev)} spikes")
-    label = report["outputs"]["output"]
-    fig.suptitle(f"sample 0 (predicted {label['predictions'][0]}), as recorded from the Lava run")
+    fig.suptitle(f"sample 0 (predicted {report.outputs['output'].predictions[0]}), as recorded from the Lava run")
     save_figure(fig, path)
 
 

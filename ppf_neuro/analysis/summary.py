@@ -10,20 +10,18 @@ from ppf_neuro.analysis.neurobench import neurobench_metrics
 from ppf_neuro.analysis.profiles import Profile
 from ppf_neuro.analysis.qpu_time import qpu_time
 from ppf_neuro.atomic import write_csv, write_json
-from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.report import Report
 
 
-def summarize(report: dict, name: str, chip: Profile, cmos: Profile, qpu: Profile) -> dict:
-    if not isinstance(report, dict) or "outputs" not in report or "model" not in report:
-        raise PPFError(f"{name}: not a ppf-neuro deployment report (no 'outputs'/'model')")
+def summarize(report: Report, name: str, chip: Profile, cmos: Profile, qpu: Profile) -> dict:
     out = {
         "report": name,
-        "model": report["model"],
-        "samples": report["samples"],
-        "accuracy": report["outputs"]["output"]["accuracy_deployed"],
+        "model": report.model,
+        "samples": report.samples,
+        "accuracy": report.outputs["output"].accuracy_deployed,
     }
-    if "activity" in report:
-        act = report["activity"]
+    if report.activity is not None:
+        act = report.activity
         out["activity"] = {k: act[k] for k in ("steps", "input", "layers")}
         out["energy"] = energy_report(act, chip, cmos)
         out["neurobench"] = neurobench_metrics(act)
@@ -36,8 +34,8 @@ def summarize(report: dict, name: str, chip: Profile, cmos: Profile, qpu: Profil
                                          for l in layers),
             "dense_macs": sum(l["connections"] for l in layers),
         }
-    if "quantum" in report:
-        resources = report["quantum"]["resources_per_sample"]
+    if report.quantum is not None:
+        resources = report.quantum["resources_per_sample"]
         out["quantum"] = {"resources_per_sample": resources, "qpu_time": qpu_time(resources, qpu),
                           "qpu_profile": qpu.as_dict()}
     return out

@@ -150,6 +150,17 @@ def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return np.setdiff1d(np.arange(len(labels)), held_out), held_out
 
 
+def class_names(spec: str, num_classes: int) -> list[str] | None:
+    """The names of a dataset's classes, where the dataset gives them: scikit-learn's digits name
+    theirs (``target_names``, the digits 0..9); IDX files carry none, so there are none to give."""
+    if spec != "digits":
+        return None
+    from sklearn.datasets import load_digits as sk_digits
+
+    names = [str(n) for n in sk_digits().target_names]
+    return names if len(names) == num_classes else None
+
+
 def check_spec(spec: str) -> None:
     """Refuse a malformed dataset spec before anything is read."""
     if spec != "digits" and not spec.startswith("idx:"):

@@ -25,6 +25,8 @@ import h5py
 import torch
 
 from ppf_neuro.config import SNNConfig
+from ppf_neuro.formats.fixed_point import conv_output_size
+from ppf_neuro.formats.netx import write_input_shape
 from ppf_neuro.lava_dl import slayer
 
 
@@ -62,8 +64,7 @@ class SpikingNet(torch.nn.Module):
                 )
             )
             channels = conv.channels
-            height = (height + 2 * conv.padding - conv.kernel) // conv.stride + 1
-            width = (width + 2 * conv.padding - conv.kernel) // conv.stride + 1
+            height, width = (conv_output_size(n, conv.kernel, conv.stride, conv.padding) for n in (height, width))
         if cfg.conv:
             blocks.append(slayer.block.cuba.Flatten())
         features = channels * height * width
@@ -117,9 +118,7 @@ class SpikingNet(torch.nn.Module):
         self._set_block_shapes()
         index = 0
         if self.cfg.conv:
-            entry = group.create_group(str(index))
-            entry.create_dataset("type", (1,), "S10", [b"input"])
-            entry.create_dataset("shape", data=list(self.input_shape))
+            write_input_shape(group, index, self.input_shape)
             index += 1
         for block in self.blocks:
             block.export_hdf5(group.create_group(str(index)))

@@ -31,7 +31,8 @@ class QuantumNet(torch.nn.Module):
 
     ``self.qnode`` is always built (drawings, resource counts); ``self.fast`` is
     :class:`~ppf_neuro.quantum.fast.FastCircuit` where the circuit is evaluated
-    by it (same outputs and gradients as the QNode, to 1e-12), else None.
+    by it (same outputs and gradients as the QNode within float64 rounding; the tests
+    check 1e-6), else None.
     """
 
     def __init__(self, cfg: QuantumConfig, in_features: int, num_classes: int,

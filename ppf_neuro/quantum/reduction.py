@@ -10,8 +10,11 @@ normalised by the embedding itself.
 * ``pca`` — :math:`\tanh(P(x-\mu)/\sigma)\,\pi/2` with the top-k principal
   components :math:`P` and their standard deviations :math:`\sigma` fitted on
   the training set; fixed afterwards (buffers, so they travel in the state_dict).
-* ``pool`` — the mean of k equal contiguous blocks of the input, times
-  :math:`\pi`: no parameters at all.
+* ``pool`` — PyTorch's adaptive average pooling of the input to k values, times
+  :math:`\pi`: no parameters at all. Window i covers inputs
+  :math:`\lfloor iD/k \rfloor .. \lceil (i+1)D/k \rceil - 1`, so the windows are equal and
+  disjoint only when k divides D; otherwise neighbouring windows may share one input and
+  their lengths may differ by one.
 """
 
 from __future__ import annotations

@@ -116,6 +116,32 @@ def _load_state(path: Path, model, opt, sched, gen) -> _Progress:
     return _Progress(list(state["history"]), state["best_row"], state["best_state"])
 
 
+def _train_epoch(model: Classifier, images: torch.Tensor, labels: torch.Tensor, cfg: RunConfig, opt, gen,
+                 desc: str, progress: bool) -> dict:
+    """One pass over the training images in an order drawn from ``gen``; returns loss and accuracy."""
+    tc, aux = cfg.train, cfg.fusion.aux_weight
+    model.train()
+    order = torch.randperm(len(labels), generator=gen)
+    loss_sum, correct = 0.0, 0
+    bar = tqdm(range(0, len(order), tc.batch_size), desc=desc, disable=not progress, leave=False)
+    for b in bar:
+        idx = order[b:b + tc.batch_size]
+        x, y = images[idx], labels[idx]
+        if tc.shift:
+            x = random_shift(x, tc.shift, gen)
+        out = _forward(model, x, cfg, gen)
+        loss = nll(out["output"], y)
+        if aux:
+            loss = loss + aux * sum(nll(out[name], y) for name in model.branches)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss_sum += loss.item() * len(idx)
+        correct += (out["output"].argmax(-1) == y).sum().item()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    return {"train_loss": loss_sum / len(labels), "train_acc": correct / len(labels)}
+
+
 def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
         state_path: Path | None = None) -> tuple[list[dict], int]:
     """Train ``model`` in place; leave it at the selected epoch. Returns (one row per epoch, selected epoch).
@@ -132,35 +158,15 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
     images, labels = torch.from_numpy(data.train.images), torch.from_numpy(data.train.labels)
     has_val = data.val is not None and len(data.val) > 0
     keep_best = selects_best(cfg, data)
-    aux = cfg.fusion.aux_weight
     state = _Progress([])
     if state_path is not None and state_path.is_file():
         state = _load_state(state_path, model, opt, sched, gen)
         print(f"resuming after epoch {len(state.history)} of {tc.epochs} from {state_path}", flush=True)
     for epoch in range(len(state.history) + 1, tc.epochs + 1):
         start = time.perf_counter()
-        model.train()
-        order = torch.randperm(len(labels), generator=gen)
-        loss_sum, correct = 0.0, 0
-        bar = tqdm(range(0, len(order), tc.batch_size), desc=f"epoch {epoch}/{tc.epochs}",
-                   disable=not progress, leave=False)
-        for b in bar:
-            idx = order[b:b + tc.batch_size]
-            x, y = images[idx], labels[idx]
-            if tc.shift:
-                x = random_shift(x, tc.shift, gen)
-            out = _forward(model, x, cfg, gen)
-            loss = nll(out["output"], y)
-            if aux:
-                loss = loss + aux * sum(nll(out[name], y) for name in model.branches)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * len(idx)
-            correct += (out["output"].argmax(-1) == y).sum().item()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+        row = {"epoch": epoch, **_train_epoch(model, images, labels, cfg, opt, gen, f"epoch {epoch}/{tc.epochs}",
+                                              progress)}
         sched.step()
-        row = {"epoch": epoch, "train_loss": loss_sum / len(labels), "train_acc": correct / len(labels)}
         if has_val:
             row.update({f"val_{k}": v for k, v in evaluate(model, data.val, cfg).items()})
         if hasattr(model, "ratio"):

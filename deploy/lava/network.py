@@ -27,8 +27,8 @@ from ppf_neuro.errors import PPFError
 
 
 @dataclass(frozen=True)
-class NeuronParams:
-    """One layer's LIF parameters as netx set them (bias in CHW order, flattened)."""
+class LavaNeurons:
+    """One layer's LIF parameters as netx set them on Lava's ``LIFReset`` (bias in CHW order, flat)."""
 
     vth: int
     du: int
@@ -39,20 +39,43 @@ class NeuronParams:
 
 
 @dataclass(frozen=True)
-class LayerParams:
-    """One netx layer: its synapse (``dense`` or ``conv``) and its neurons.
+class LavaDense:
+    """A dense synapse as netx handed it to Lava's ``Dense``: weights (out, in), exponent, bits."""
 
-    ``dense``: ``weights`` (out, in) as netx handed them to Lava's Dense, with
-    ``weight_exp`` and ``num_weight_bits``. ``conv``: ``weight`` in Lava's
-    (C_out, W, H, C_in) order with ``input_shape`` (W, H, C) and (X, Y) geometry.
-    ``input``: neurons without a synapse (netx's Input block), fed through the
-    file's ``transform`` (weight, bias) by the source.
-    """
+    weights: np.ndarray
+    weight_exp: int
+    num_weight_bits: int
 
-    kind: str
+
+@dataclass(frozen=True)
+class LavaConv:
+    """A convolution as netx handed it to Lava's ``Conv``: ``weight`` in Lava's (C_out, W, H, C_in)
+    order, ``input_shape`` (W, H, C), geometry in (X, Y) order."""
+
+    weight: np.ndarray
+    input_shape: tuple[int, int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+
+
+@dataclass(frozen=True)
+class LavaInputTransform:
+    """An input neuron layer's transform (weight, bias): applied by the source, no synapse."""
+
+    weight: int
+    bias: int
+
+
+@dataclass(frozen=True)
+class LavaLayer:
+    """One layer as netx built it on Lava: its synapse (or input transform) and its neurons.
+    (The file's view of the same layer is ``ppf_neuro.formats.netx``; this is what Lava got.)"""
+
+    synapse: LavaDense | LavaConv | LavaInputTransform
     shape_chw: tuple[int, ...]
-    neuron: NeuronParams
-    synapse: dict
+    neuron: LavaNeurons
 
     @property
     def neurons(self) -> int:
@@ -73,10 +96,10 @@ def _scalar(var) -> int:
     return int(np.asarray(var.init).reshape(-1)[0])
 
 
-def _neuron_params(block) -> NeuronParams:
+def _neurons(block) -> LavaNeurons:
     neuron = block.neuron
     shape = tuple(neuron.a_in.shape)
-    return NeuronParams(
+    return LavaNeurons(
         vth=_scalar(neuron.vth), du=_scalar(neuron.du), dv=_scalar(neuron.dv),
         bias_mant=_whc_to_chw_flat(neuron.bias_mant.init, shape).astype(np.int32),
         bias_exp=_whc_to_chw_flat(neuron.bias_exp.init, shape).astype(np.int32),
@@ -84,7 +107,21 @@ def _neuron_params(block) -> NeuronParams:
     )
 
 
-def read_layers(net) -> list[LayerParams]:
+def _synapse(block):
+    from lava.lib.dl.netx.blocks.process import Dense
+
+    syn = block.synapse
+    if isinstance(block, Dense):
+        weights = syn.weights.init
+        weights = weights.toarray() if scipy.sparse.issparse(weights) else np.asarray(weights)
+        return LavaDense(weights.astype(np.int32), int(syn.proc_params.get("weight_exp", 0)),
+                         int(syn.proc_params.get("num_weight_bits", 8)))
+    return LavaConv(np.asarray(syn.weight.init).astype(np.int32), tuple(int(v) for v in syn.input_shape),
+                    *(tuple(int(v) for v in getattr(syn, k).init) for k in ("stride", "padding", "dilation")),
+                    _scalar(syn.groups))
+
+
+def read_layers(net) -> list[LavaLayer]:
     """The synapse and neuron parameters of every layer of a built netx ``Network``."""
     from lava.lib.dl.netx.blocks.process import Conv, Dense, Input
     from lava.proc.lif.process import LIFReset
@@ -92,30 +129,18 @@ def read_layers(net) -> list[LayerParams]:
     layers = []
     for i, block in enumerate(net.layers):
         if isinstance(block, Input) and i == 0 and isinstance(block.neuron, LIFReset):
-            transform = (int(block.transform["weight"]), int(block.transform["bias"]))
-            layers.append(LayerParams("input", _chw(block.shape), _neuron_params(block), {"transform": transform}))
+            transform = LavaInputTransform(int(block.transform["weight"]), int(block.transform["bias"]))
+            layers.append(LavaLayer(transform, _chw(block.shape), _neurons(block)))
             continue
         if not isinstance(block, (Dense, Conv)) or not isinstance(block.neuron, LIFReset):
             raise PPFError(f"netx layer {i} is a {type(block).__name__} block with "
                            f"{type(block.neuron).__name__} neurons; replicated runs support dense and conv "
                            "layers of CUBA/LOIHI neurons (use --replicas 1 for the plain netx network)")
-        syn = block.synapse
-        if isinstance(block, Dense):
-            weights = syn.weights.init
-            weights = weights.toarray() if scipy.sparse.issparse(weights) else np.asarray(weights)
-            synapse = {"weights": weights.astype(np.int32), "weight_exp": int(syn.proc_params.get("weight_exp", 0)),
-                       "num_weight_bits": int(syn.proc_params.get("num_weight_bits", 8))}
-        else:
-            synapse = {"weight": np.asarray(syn.weight.init).astype(np.int32),
-                       "input_shape": tuple(int(v) for v in syn.input_shape),
-                       **{k: tuple(int(v) for v in getattr(syn, k).init) for k in ("stride", "padding", "dilation")},
-                       "groups": _scalar(syn.groups)}
-        layers.append(LayerParams("dense" if isinstance(block, Dense) else "conv", _chw(block.shape),
-                                  _neuron_params(block), synapse))
+        layers.append(LavaLayer(_synapse(block), _chw(block.shape), _neurons(block)))
     return layers
 
 
-def replicated_synapse(layer: LayerParams, replicas: int, kind: str):
+def replicated_synapse(layer: LavaLayer, replicas: int, kind: str):
     """A synapse process for ``replicas`` copies of ``layer``'s synapse (input and output in CHW order)."""
     from lava.proc.sparse.process import Sparse
 
@@ -123,13 +148,13 @@ def replicated_synapse(layer: LayerParams, replicas: int, kind: str):
 
     s = layer.synapse
     if kind == "batched":
-        if layer.kind == "dense":
-            return ReplicaDense(weights=s["weights"], replicas=replicas, weight_exp=s["weight_exp"],
-                                num_weight_bits=s["num_weight_bits"])
-        return ReplicaConv(weight=s["weight"], input_shape=s["input_shape"], replicas=replicas, stride=s["stride"],
-                           padding=s["padding"], dilation=s["dilation"], groups=s["groups"])
-    if layer.kind == "dense":
-        matrix, exp, bits = scipy.sparse.csr_matrix(s["weights"]), s["weight_exp"], s["num_weight_bits"]
+        if isinstance(s, LavaDense):
+            return ReplicaDense(weights=s.weights, replicas=replicas, weight_exp=s.weight_exp,
+                                num_weight_bits=s.num_weight_bits)
+        return ReplicaConv(weight=s.weight, input_shape=s.input_shape, replicas=replicas, stride=s.stride,
+                           padding=s.padding, dilation=s.dilation, groups=s.groups)
+    if isinstance(s, LavaDense):
+        matrix, exp, bits = scipy.sparse.csr_matrix(s.weights), s.weight_exp, s.num_weight_bits
     else:
         # The unrolled kernel goes through netx's own weight optimisation, as a dense layer's weights
         # do, so that Sparse's 8-bit clipping and truncation lose nothing: sums equal Lava's Conv.
@@ -144,15 +169,14 @@ def replicated_synapse(layer: LayerParams, replicas: int, kind: str):
     return Sparse(weights=block, weight_exp=exp, num_weight_bits=bits, num_message_bits=1)
 
 
-def conv_matrix_chw(layer: LayerParams) -> scipy.sparse.csr_matrix:
+def conv_matrix_chw(layer: LavaLayer) -> scipy.sparse.csr_matrix:
     """The convolution as a sparse (out, in) matrix in CHW order, unrolled by Lava's ``conv_to_sparse``."""
     from lava.proc.conv.utils import conv_to_sparse, output_shape
 
     s = layer.synapse
-    in_whc = s["input_shape"]
-    out_whc = output_shape(in_whc, s["weight"].shape[0], s["weight"].shape[1:3], s["stride"], s["padding"],
-                           s["dilation"])
-    dst, src, w = conv_to_sparse(in_whc, out_whc, s["weight"], s["stride"], s["padding"], s["dilation"], s["groups"])
+    in_whc = s.input_shape
+    out_whc = output_shape(in_whc, s.weight.shape[0], s.weight.shape[1:3], s.stride, s.padding, s.dilation)
+    dst, src, w = conv_to_sparse(in_whc, out_whc, s.weight, s.stride, s.padding, s.dilation, s.groups)
     whc = scipy.sparse.csr_matrix((w, (dst, src)), shape=(int(np.prod(out_whc)), int(np.prod(in_whc))))
     return whc[_chw_order(out_whc)][:, _chw_order(in_whc)]
 
@@ -162,7 +186,7 @@ def _chw_order(shape_whc) -> np.ndarray:
     return np.arange(int(np.prod(shape_whc))).reshape(shape_whc).transpose(2, 1, 0).reshape(-1)
 
 
-def replicated_neurons(layer: LayerParams, replicas: int, steps: int):
+def replicated_neurons(layer: LavaLayer, replicas: int, steps: int):
     from lava.proc.lif.process import LIFReset
 
     n = layer.neuron

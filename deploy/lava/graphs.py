@@ -1,0 +1,198 @@
+"""Counted Lava graphs: the network's layers counted per sample window inside the run.
+
+Spikes enter through a memory-mapped ``SpikeSource``; every layer's spikes, and the steps in
+which its neurons receive synaptic input, are summed per window by ``SpikeCounter`` processes
+(``deploy.processes.spike_io``) into memory-mapped files; only the first window's raster is
+kept. Two graph kinds share the :class:`CountedGraph` protocol and one run loop
+(:func:`run_counted`):
+
+* :class:`NetxGraph`: netx's own ``Network`` as is, one sample per window (replicas = 1);
+* :class:`ReplicaGraph`: B replicas side by side (``deploy.lava.network``); sample k*B + b
+  runs in window k of replica b.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from deploy.counts import SpikeCounts
+from deploy.lava.mode import LavaResult, LavaSetup, compiled
+from deploy.lava.network import (
+    LavaInputTransform,
+    LavaLayer,
+    replicated_neurons,
+    replicated_synapse,
+)
+from deploy.lava.timing import chw_from_lava, input_port, lava_from_chw
+
+IN_RUN_COUNTER = "per-window counts inside the run"
+
+
+class Recorder:
+    """Input frames and per-layer counters of one run, in memory-mapped files under ``tmp``: each
+    layer's spikes (with the first window's raster) and the steps in which its neurons received
+    synaptic input (their active updates)."""
+
+    def __init__(self, tmp: Path, frames: np.ndarray, layer_sizes: list[int], windows: int, window: int, first: int):
+        self.tmp, self.windows, self.window, self.first = tmp, windows, window, first
+        self.frames = tmp / "frames.npy"
+        self.counters = []
+        np.save(self.frames, frames)
+        for i, size in enumerate(layer_sizes):
+            for name in (f"counts{i}", f"inputs{i}"):
+                np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
+            np.save(tmp / f"raster{i}.npy", np.zeros((window, size), dtype=np.int8))
+
+    def counter(self, i: int, shape: tuple[int, ...], inputs: bool = False):
+        """Counts layer i's spikes, or (``inputs``) the steps its neurons receive synaptic input."""
+        from deploy.processes.spike_io import SpikeCounter
+
+        name = f"inputs{i}" if inputs else f"counts{i}"
+        counter = SpikeCounter(shape=shape, counts_path=str(self.tmp / f"{name}.npy"), first_step=self.first + i,
+                               window=self.window, windows=self.windows,
+                               raster_path=None if inputs else str(self.tmp / f"raster{i}.npy"))
+        self.counters.append(counter)
+        return counter
+
+    def read(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(spike counts, synaptic-input step counts) (windows, size) and the first window's raster."""
+        load = lambda name: np.load(self.tmp / f"{name}.npy")  # noqa: E731
+        return load(f"counts{i}").astype(np.int64), load(f"inputs{i}").astype(np.int64), load(f"raster{i}")
+
+
+class CountedGraph(Protocol):
+    """A Lava process graph whose layers a :class:`Recorder` counts inside the run."""
+
+    samples: int  # N
+    steps: int  # T, per sample
+    total: int  # Lava steps to run
+    layer_sizes: list[int]  # neurons per layer, one replica
+    root: object  # the process that run() and stop() are called on
+    rec: Recorder
+    synapses: list  # synapse processes, for the setup read after the run
+    neurons: list  # neuron processes
+
+    def split(self, layer: int, values: np.ndarray) -> np.ndarray:
+        """(rows, Lava neurons) of layer ``layer`` -> (rows, replicas, neurons) in CHW order."""
+
+    def describe(self) -> LavaSetup:
+        """What ran (after the run: the process models Lava compiled)."""
+
+
+class NetxGraph:
+    """netx's own network, one sample per window (replicas = 1)."""
+
+    def __init__(self, net, frames: np.ndarray, first: int, tmp: Path):
+        from deploy.processes.spike_io import SpikeSource
+
+        self.samples, self.steps = frames.shape[0], frames.shape[-1]
+        port = input_port(net)
+        in_shape = tuple(port.shape)
+        self.shapes = [tuple(layer.out.shape) for layer in net.layers]
+        self.layer_sizes = [int(np.prod(s)) for s in self.shapes]
+        self.total = self.samples * self.steps + len(net.layers) + 1
+        stream = np.zeros((self.total, *in_shape), dtype=frames.dtype)
+        stream[: self.samples * self.steps] = np.moveaxis(lava_from_chw(frames, in_shape), -1, 1).reshape(-1, *in_shape)
+        self.rec = Recorder(tmp, stream, self.layer_sizes, self.samples, self.steps, first)
+        source = SpikeSource(shape=in_shape, path=str(self.rec.frames))
+        source.s_out.connect(port)
+        for i, (layer, shape) in enumerate(zip(net.layers, self.shapes)):
+            layer.out.connect(self.rec.counter(i, shape).a_in)
+            # What the neurons receive: the synapse's output, or for an input layer the source's frames.
+            received = layer.synapse.a_out if hasattr(layer, "synapse") else source.s_out
+            received.connect(self.rec.counter(i, tuple(received.shape), inputs=True).a_in)
+        self.root = net
+        self.synapses = [layer.synapse for layer in net.layers if hasattr(layer, "synapse")]
+        self.neurons = [layer.neuron for layer in net.layers]
+
+    def split(self, layer: int, values: np.ndarray) -> np.ndarray:
+        return chw_from_lava(values, self.shapes[layer])[:, None, :]
+
+    def describe(self) -> LavaSetup:
+        return LavaSetup("lava.lib.dl.netx.hdf5.Network", 1, compiled(self.synapses), compiled(self.neurons),
+                         f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}")
+
+
+class ReplicaGraph:
+    """B replicas side by side (``deploy.lava.network``); sample k*B + b runs in window k of replica b."""
+
+    def __init__(self, layers: list[LavaLayer], frames: np.ndarray, first: int, replicas: int, synapse: str,
+                 tmp: Path):
+        from deploy.processes.spike_io import SpikeSource
+
+        n, steps = frames.shape[0], frames.shape[-1]
+        self.samples, self.steps, self.replicas = n, steps, replicas
+        self.layer_sizes = [layer.neurons for layer in layers]
+        rounds = math.ceil(n / replicas)
+        self.total = rounds * steps + len(layers) + 1
+        flat = np.zeros((rounds * replicas, int(np.prod(frames.shape[1:-1])), steps), dtype=frames.dtype)
+        flat[:n] = frames.reshape(n, -1, steps)
+        stream = np.zeros((self.total, replicas * flat.shape[1]), dtype=frames.dtype)
+        # frame k*T + s holds step s of samples k*B ... k*B + B - 1, replica-major.
+        stream[: rounds * steps] = flat.reshape(rounds, replicas, -1, steps).transpose(0, 3, 1, 2).reshape(
+            rounds * steps, -1)
+        self.rec = Recorder(tmp, stream, [replicas * s for s in self.layer_sizes], rounds, steps, first)
+        source = SpikeSource(shape=(stream.shape[1],), path=str(self.rec.frames))
+        self.synapses, self.neurons = [], []
+        prev = source.s_out
+        for i, layer in enumerate(layers):
+            self.neurons.append(replicated_neurons(layer, replicas, steps))
+            received = prev  # an input layer has no synapse: the source feeds the neurons (transform applied)
+            if not isinstance(layer.synapse, LavaInputTransform):
+                self.synapses.append(replicated_synapse(layer, replicas, synapse))
+                prev.connect(self.synapses[-1].s_in)
+                received = self.synapses[-1].a_out
+            received.connect(self.neurons[-1].a_in)
+            received.connect(self.rec.counter(i, (replicas * layer.neurons,), inputs=True).a_in)
+            self.neurons[-1].s_out.connect(self.rec.counter(i, (replicas * layer.neurons,)).a_in)
+            prev = self.neurons[-1].s_out
+        self.root = source
+
+    def split(self, layer: int, values: np.ndarray) -> np.ndarray:
+        return values.reshape(values.shape[0], self.replicas, self.layer_sizes[layer])
+
+    def describe(self) -> LavaSetup:
+        return LavaSetup("replicated from netx's layers (ppf-neuro deploy.lava.network)", self.replicas,
+                         compiled(self.synapses), compiled(self.neurons),
+                         f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}")
+
+
+def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts, list[np.ndarray]]:
+    """Per layer: counts and synaptic-input steps (N, neurons), and sample 0's raster (T, neurons)."""
+    layers, inputs, raster = [], [], []
+    for i, size in enumerate(graph.layer_sizes):
+        counts, received, first = graph.rec.read(i)
+        layers.append(graph.split(i, counts).reshape(-1, size)[: graph.samples])
+        inputs.append(graph.split(i, received).reshape(-1, size)[: graph.samples])
+        raster.append(graph.split(i, first)[:, 0].astype(np.int8))  # replica 0 in window 0 is sample 0
+    return SpikeCounts(layers), SpikeCounts(inputs), raster
+
+
+def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
+    """Run ``graph`` to its end in ~20 chunks (for the progress bar), always stopping it."""
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+
+    cfg = Loihi2SimCfg(select_tag="fixed_pt")
+    chunk = graph.steps * max(1, math.ceil(graph.total / graph.steps / 20))
+    bar = tqdm(total=graph.samples, desc="Lava", unit="sample", disable=not progress, leave=False)
+    start = time.perf_counter()
+    try:
+        done = 0
+        while done < graph.total:
+            k = min(chunk, graph.total - done)
+            graph.root.run(condition=RunSteps(num_steps=k), run_cfg=cfg)
+            done += k
+            bar.update(min(graph.samples, round(graph.samples * done / graph.total)) - bar.n)
+    finally:
+        bar.close()
+        graph.root.stop()
+    seconds = time.perf_counter() - start
+    counts, inputs, raster = _results(graph)
+    return LavaResult(counts, graph.total, seconds, raster, graph.describe(), inputs)

@@ -1,0 +1,76 @@
+"""How a Lava run is laid out (:class:`LavaMode`), what ran (:class:`LavaSetup`) and what it gave
+(:class:`LavaResult`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from deploy.counts import SpikeCounts
+from ppf_neuro.choices import LAVA_RECORDERS, LAVA_SYNAPSES
+from ppf_neuro.errors import PPFError
+
+
+@dataclass(frozen=True)
+class LavaMode:
+    """How the SNN is laid out in Lava.
+
+    ``replicas``: copies of the network side by side in one run; 1 is netx's own
+    ``Network`` (the reference mode); ``None`` chooses from the network's size
+    (``deploy.lava.replicas.auto_replicas``). ``synapse``: for replicated runs, ``batched``
+    (ppf-neuro's ReplicaDense/ReplicaConv ProcessModels, tested identical to
+    Lava's Dense and Conv models) or ``sparse`` (Lava's own ``Sparse`` process with
+    block-diagonal weights). ``recorder``: ``counts`` (in-run counters) or ``ringbuffer``
+    (Lava's RingBuffer sinks read with ``Var.get``, the slow independent check).
+    """
+
+    replicas: int | None = None
+    synapse: str = "batched"
+    recorder: str = "counts"
+
+    def __post_init__(self):
+        if self.replicas is not None and self.replicas < 1:
+            raise PPFError(f"--replicas must be at least 1, got {self.replicas}")
+        if self.synapse not in LAVA_SYNAPSES:
+            raise PPFError(f"Lava synapse must be one of {list(LAVA_SYNAPSES)}, got {self.synapse!r}")
+        if self.recorder not in LAVA_RECORDERS:
+            raise PPFError(f"Lava recorder must be one of {list(LAVA_RECORDERS)}, got {self.recorder!r}")
+        if self.recorder == "ringbuffer" and self.replicas not in (None, 1):
+            raise PPFError("the ringbuffer recorder runs the plain netx network only (replicas=1)")
+
+
+@dataclass(frozen=True)
+class LavaSetup:
+    """What ran. ``synapse`` and ``neuron`` name the processes and the process models Lava
+    compiled for them (read from the processes after the run, not assumed)."""
+
+    network: str
+    replicas: int
+    synapse: str
+    neuron: str
+    recorder: str
+    shards: int | None = None
+
+
+@dataclass(frozen=True)
+class LavaResult:
+    counts: SpikeCounts
+    steps: int  # Lava time steps run (summed over shards)
+    seconds: float
+    raster: list[np.ndarray]  # per layer (T, neurons) spikes of the first sample, CHW order
+    setup: LavaSetup
+    #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
+    input_steps: SpikeCounts | None = None
+
+
+def compiled(processes) -> str:
+    """The processes and the process models Lava compiled for them, e.g.
+    ``lava.proc.dense.process.Dense (PyDenseModelBitAcc)``; distinct entries joined in order."""
+    names = []
+    for p in processes:
+        model = p.model_class.__name__ if p.model_class is not None else "not compiled"
+        name = f"{type(p).__module__}.{type(p).__name__} ({model})"
+        if name not in names:
+            names.append(name)
+    return ", ".join(names)

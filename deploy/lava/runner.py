@@ -1,0 +1,46 @@
+"""Run a parsed netx network on Lava (Loihi 2 fixed-point simulation on the CPU) in the mode asked.
+
+Three ways, all giving per-neuron counts of every layer (:class:`~deploy.lava.mode.LavaMode`):
+``replicas=1`` is netx's own ``Network`` (the reference mode), ``replicas=B`` > 1 lays B copies
+side by side (``deploy.lava.network``) so that a step advances B samples, and
+``recorder="ringbuffer"`` reads every raster back with ``Var.get`` (slow; the independent
+check). Timing: ``deploy.lava.timing``. A run is always stopped, also on error.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from deploy.lava.graphs import NetxGraph, ReplicaGraph, run_counted
+from deploy.lava.mode import LavaMode, LavaResult
+from deploy.lava.replicas import auto_replicas
+from deploy.lava.ringbuffer import run_ringbuffer
+from deploy.lava.timing import build_netx, first_step, input_frames
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import NetxFile
+
+
+def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True) -> LavaResult:
+    """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``."""
+    from deploy.lava.network import read_layers
+
+    n, steps = spikes.shape[0], spikes.shape[-1]
+    inputs = int(np.prod(net.input_shape))
+    if inputs != int(np.prod(spikes.shape[1:-1])):
+        raise PPFError(f"{net.path}: network input has {inputs} neurons, "
+                       f"the data has {int(np.prod(spikes.shape[1:-1]))} per sample")
+    if mode.recorder == "ringbuffer":
+        return run_ringbuffer(net, spikes, progress)
+    network = build_netx(net, steps)
+    frames, first = input_frames(net, spikes), first_step(net)
+    replicas = mode.replicas
+    if replicas != 1:
+        layers = read_layers(network)
+        replicas = replicas or auto_replicas(layers, n)
+    with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
+        if replicas == 1:
+            return run_counted(NetxGraph(network, frames, first, Path(tmp)), progress)
+        return run_counted(ReplicaGraph(layers, frames, first, replicas, mode.synapse, Path(tmp)), progress)

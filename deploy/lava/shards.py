@@ -1,0 +1,51 @@
+"""The samples split into contiguous shards, one Lava run each (processes or Ray tasks), merged in order."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from deploy.counts import SpikeCounts
+from deploy.lava.mode import LavaMode, LavaResult
+from deploy.lava.runner import run_on_lava
+from ppf_neuro.formats.netx import NetxFile, load_netx_file
+
+
+def run_shard(net: bytes, spikes: np.ndarray, mode: dict) -> LavaResult:
+    """One worker's share: its own Lava run on ``spikes``, from the network file's bytes.
+
+    Workers get the file's content, not its path, so they need no shared filesystem; each parses
+    its copy once.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "net.h5"
+        path.write_bytes(net)
+        return run_on_lava(load_netx_file(path), spikes, LavaMode(**mode), progress=False)
+
+
+def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
+    """Shard results in order, as one run over all samples."""
+    def joined(counts: list[SpikeCounts]) -> SpikeCounts:
+        return SpikeCounts([np.concatenate([c.layers[i] for c in counts]) for i in range(len(counts[0].layers))])
+
+    inputs = joined([p.input_steps for p in parts]) if all(p.input_steps for p in parts) else None
+    setup = replace(parts[0].setup, shards=len(parts))
+    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, parts[0].raster, setup,
+                      inputs)
+
+
+def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: LavaMode = LavaMode(),
+                        ray_address: str | None = None, progress: bool = True) -> LavaResult:
+    """Split the samples into ``workers`` contiguous shards, one Lava run each, merged in order."""
+    from ppf_neuro.executors import run_tasks
+
+    start = time.perf_counter()
+    content = Path(net.path).read_bytes()
+    shards = [s for s in np.array_split(spikes, workers) if len(s)]
+    parts = run_tasks(run_shard, [(content, s, asdict(mode)) for s in shards], workers, ray_address,
+                      desc="Lava shards", progress=progress)
+    return merge(parts, time.perf_counter() - start)

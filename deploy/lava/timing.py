@@ -1,0 +1,65 @@
+"""Timing and layout conventions of a netx network on Lava, the key to exactness.
+
+Sample k's input enters at input steps [k*T, (k+1)*T). Every Dense/Conv synapse delays by
+one step, so layer i sees them at Lava steps ``i+2+k*T ... i+1+(k+1)*T`` (Lava time starts
+at 1), and netx, given ``reset_interval=T, reset_offset=1``, resets layer i at exactly the
+first of those steps (``t % T == (i + 2) % T``): every layer sees each sample in a fresh
+window of T steps, as in training. Layer i's counts for sample k are the sum over that
+window. A network that starts with netx's input neuron layer (no synapse, so no delay) is
+fed at its neurons and starts one step earlier (``reset_offset=0``): netx leaves that
+layer's input port unconnected (lava-dl issue #298), so the source drives its neurons'
+``a_in`` directly with the file's input transform ``weight * spike + bias`` applied.
+
+Layout: netx lays a 3-D layer out in (W, H, C) order; ppf-neuro's arrays are (C, H, W).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ppf_neuro.formats.netx import NetxFile
+
+
+def first_step(net: NetxFile) -> int:
+    """The Lava step at which layer 0 sees a run's first input step: 2 after a synapse, 1 for
+    an input neuron layer."""
+    return 1 if net.has_input_neurons else 2
+
+
+def build_netx(net: NetxFile, steps: int):
+    """netx's ``Network`` for the file, with resets every ``steps`` aligned as the module docstring says."""
+    from ppf_neuro.lava_dl import load_netx_network
+
+    return load_netx_network(net.path, reset_interval=steps, reset_offset=first_step(net) - 1)
+
+
+def input_frames(net: NetxFile, spikes: np.ndarray) -> np.ndarray:
+    """What the source sends: the spikes, or for an input neuron layer ``weight * spike + bias``."""
+    if net.has_input_neurons:
+        weight, bias = net.layers[0].transform
+        return (weight * spikes.astype(np.int32) + bias).astype(np.int32)
+    return spikes
+
+
+def input_port(network):
+    """Where the source connects in a built netx ``Network``: its input port, or the input layer's
+    neurons (lava-dl #298)."""
+    from lava.lib.dl.netx.blocks.process import Input
+
+    return network.layers[0].neuron.a_in if isinstance(network.layers[0], Input) else network.inp
+
+
+def chw_from_lava(counts: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(rows, prod(lava shape)) in netx's (W, H, C) order -> (rows, neurons) in CHW order."""
+    if len(shape) < 2:
+        return counts
+    n = counts.shape[0]
+    return counts.reshape(n, *shape).transpose(0, *range(len(shape), 0, -1)).reshape(n, -1)
+
+
+def lava_from_chw(spikes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(N, C, H, W, T) -> (N, *lava shape, T): WHC for a 3-D netx input, flat CHW otherwise."""
+    n, t = spikes.shape[0], spikes.shape[-1]
+    if len(shape) == 3:
+        return spikes.reshape(n, *shape[::-1], t).transpose(0, 3, 2, 1, 4)
+    return spikes.reshape(n, *shape, t)

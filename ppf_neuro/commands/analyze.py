@@ -1,0 +1,58 @@
+"""``ppf-neuro analyze``: spikes, synaptic ops, energy and quantum resources from deploy reports."""
+
+from __future__ import annotations
+
+import json
+
+
+def _print_spiking(summary: dict) -> None:
+    from ppf_neuro.analysis.summary import energy_rows, layer_rows, markdown_table
+
+    print(markdown_table(layer_rows(summary)))
+    print("energy per inference (nJ), low ... high end:")
+    print(markdown_table(energy_rows(summary)))
+    print(f"NeuroBench: {json.dumps(summary['neurobench'])}")
+
+
+def _print_quantum(q: dict) -> None:
+    t, r = q["qpu_time"], q["resources_per_sample"]
+    print(f"quantum branch per sample: {r['qubits']} qubits, {r['gates']} gates, depth {r['depth']}; "
+          f"QPU time on {t['label']} (estimate): {t['per_inference_ms']:.1f} ms for {t['shots']} shots"
+          + (" (assumed; the deployment was analytic)" if t["shots_assumed"] else ""))
+
+
+def run(args) -> None:
+    from ppf_neuro.analysis.plots import (
+        accuracy_vs_energy,
+        energy_breakdown,
+        layer_activity,
+        raster,
+    )
+    from ppf_neuro.analysis.profiles import load_profile
+    from ppf_neuro.analysis.summary import summarize, write_summaries
+    from ppf_neuro.atomic import check_writable
+    from ppf_neuro.errors import read_json_file
+    from ppf_neuro.formats.report import Report
+
+    check_writable(args.plots, "--plots", directory=True)
+    chip, cmos, qpu = (load_profile(p, kind) for p, kind in ((args.profile, "neuromorphic"), (args.cmos, "cmos"),
+                                                               (args.qpu, "qpu")))
+    # every report is read (and checked) before any work
+    reports = [(path, Report.from_dict(read_json_file(path, "report"), str(path))) for path in args.reports]
+    summaries = []
+    for path, report in reports:
+        summary = summarize(report, str(path), chip, cmos, qpu)
+        summaries.append(summary)
+        accuracy = "-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %"
+        print(f"{path}: {summary['model']}, {summary['samples']} samples, accuracy {accuracy}")
+        if report.activity is not None:
+            prefix = f"{path.stem}_" if len(args.reports) > 1 else ""
+            layer_activity(summary, args.plots / f"{prefix}layer_spikes.png")
+            raster(report, args.plots / f"{prefix}raster.png")
+            energy_breakdown(summary, args.plots / f"{prefix}energy.png")
+            _print_spiking(summary)
+        if summary.get("quantum"):
+            _print_quantum(summary["quantum"])
+    accuracy_vs_energy(summaries, args.plots / "accuracy_vs_energy.png")
+    write_summaries(summaries, args.plots)
+    print(f"summary.json, layers.csv, energy.csv and plots written to {args.plots}")

@@ -1,0 +1,40 @@
+"""``ppf-neuro robustness``: accuracy of trained runs under input noise and quantum device noise."""
+
+from __future__ import annotations
+
+from ppf_neuro.errors import PPFError
+
+
+def _runs(paths) -> dict:
+    from ppf_neuro.training.run_dir import load_run
+
+    runs = {}
+    for run_dir in paths:
+        run = load_run(run_dir)
+        name = run.config.model if run.config.model not in runs else f"{run.config.model} ({run_dir.name})"
+        runs[name] = run
+    return runs
+
+
+def run(args) -> None:
+    from ppf_neuro.atomic import check_writable
+    from ppf_neuro.config import DataConfig
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.robustness import (
+        default_conditions,
+        markdown,
+        robustness_table,
+        write_robustness,
+    )
+
+    check_writable(args.out, "--out", directory=True)
+    runs = _runs(args.runs)
+    data = load_dataset(DataConfig(spec=args.data or next(iter(runs.values())).config.data.spec, test_limit=args.samples))
+    for name, run_ in runs.items():
+        if run_.image_shape != data.image_shape:
+            raise PPFError(f"{name}: trained on images {run_.image_shape}, '{data.name}' has {data.image_shape}")
+    conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise)
+    rows = robustness_table(runs, data.test, conditions, progress=not args.quiet)
+    write_robustness(rows, list(runs), args.out)
+    print(markdown(rows, list(runs)))
+    print(f"table, CSV and plot written to {args.out}")

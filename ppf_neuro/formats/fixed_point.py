@@ -1,0 +1,23 @@
+"""Loihi's fixed-point conventions as lava-dl's netx files use them, named once.
+
+Every integer in a netx file is in these units: weights, thresholds (``vThMant``) and biases are
+mantissas whose exponent is :data:`WEIGHT_EXP` (so SLAYER's float 1.0 is 64); decays are 12-bit
+fractions of :data:`DECAY_SCALE`; a compartment state is a 24-bit signed integer.
+"""
+
+from __future__ import annotations
+
+#: netx's weight and threshold exponent: state = mantissa << WEIGHT_EXP (lava-dl's ``w_scale`` 64).
+WEIGHT_EXP = 6
+WEIGHT_SCALE = 1 << WEIGHT_EXP
+#: Decays are ``DECAY_BITS``-bit fractions: x decays to x * (DECAY_SCALE - decay) / DECAY_SCALE.
+DECAY_BITS = 12
+DECAY_SCALE = 1 << DECAY_BITS
+#: Loihi's compartment state (current u, voltage v) is a 24-bit signed integer.
+STATE_BITS = 24
+STATE_MAX = 1 << (STATE_BITS - 1)
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """One spatial output size of a convolution, as PyTorch, SLAYER and Lava compute it."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1

@@ -1,0 +1,438 @@
+"""lava-dl's netx HDF5 network format: typed records, reader, writer and read-back check, in one place.
+
+A netx file (lava-dl's ``export_hdf5``, a ppf-neuro bundle's ``/layer`` group, or ``import-nir``'s
+output) holds groups ``/layer/0 .. L-1``, each with a ``type``. The reader turns them into the
+layers netx would build, in PyTorch's (C, H, W) order:
+
+* :class:`InputLayer`: netx's input neuron layer (no synapse; its neurons take ``weight * x + bias``
+  of the input transform);
+* :class:`DenseLayer`, :class:`ConvLayer` (stride, padding, dilation, groups), each with an
+  optional per-neuron ``bias``;
+* neurons as :class:`CubaNeuron` (netx's ``CUBA`` and ``LOIHI``); the table
+  :data:`NEURON_READERS` is where the next kinds go.
+
+A ``flatten`` entry changes the shape only, and an ``input`` entry without neurons only gives the
+shape; neither is a layer. Everything else netx cannot build, or ppf-neuro cannot check (pool,
+convT, unpool, average, concat, recurrent or complex layers, synaptic delays, SDNN and
+resonate-and-fire neurons), is refused before anything runs, naming the layer.
+
+File conventions (lava-dl's exporters; netx's ``hdf5.py`` reads them the same way): shapes are
+(C, H, W); dense weights (out, in); conv weights (out, in/groups, kh, kw) as a PyTorch
+cross-correlation kernel, geometry in (H, W) order; integers in the units of
+:mod:`ppf_neuro.formats.fixed_point`; a layer's ``bias`` is its neurons' ``bias_mant``, stored as
+a scalar, one per channel, or one per neuron in netx's (W, H, C) order.
+
+This module reads and writes files only (h5py and numpy): nothing here runs a network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Callable, ClassVar, Union
+
+import h5py
+import numpy as np
+
+from ppf_neuro.atomic import atomic_path
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.fixed_point import WEIGHT_EXP, WEIGHT_SCALE, conv_output_size
+
+#: The group that holds the layers, in a netx file and in a bundle.
+LAYER_GROUP = "layer"
+
+
+# ------------------------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class CubaNeuron:
+    """Current-based LIF neurons (netx ``CUBA``, and ``LOIHI`` which netx builds the same way).
+
+    Integers as in the file: ``threshold`` is ``vThMant`` (a spike when v > threshold << 6),
+    ``current_decay``/``voltage_decay`` are ``iDecay``/``vDecay`` (12-bit fractions).
+    """
+
+    type: str
+    threshold: int
+    current_decay: int
+    voltage_decay: int
+    ref_delay: int = 1
+    graded_spike: bool = False
+
+    #: Field name -> the file's key. Required keys first; the last two are optional in a file.
+    KEYS: ClassVar[dict[str, str]] = {"threshold": "vThMant", "current_decay": "iDecay",
+                                      "voltage_decay": "vDecay", "ref_delay": "refDelay",
+                                      "graded_spike": "gradedSpike"}
+    REQUIRED: ClassVar[tuple[str, ...]] = ("vThMant", "iDecay", "vDecay")
+
+    @property
+    def threshold_state(self) -> int:
+        """The threshold in state units (what v is compared with)."""
+        return self.threshold << WEIGHT_EXP
+
+    @classmethod
+    def from_params(cls, kind: str, params, where: str) -> CubaNeuron:
+        """From netx's keys (an HDF5 ``neuron`` group, or lava-dl's ``device_params`` dict)."""
+        for key in cls.REQUIRED:
+            if key not in params:
+                raise PPFError(f"{where}: neuron group lacks '{key}'")
+        values = {name: _scalar(params[key]) for name, key in cls.KEYS.items() if key in params}
+        if bool(values.get("graded_spike", False)):
+            raise PPFError(f"{where}: graded-spike neurons are not supported")
+        return cls(type=kind, **{k: bool(v) if k == "graded_spike" else int(v) for k, v in values.items()})
+
+    def as_params(self) -> dict:
+        """The file's keys and values (what :func:`write_netx_file` stores)."""
+        return {"type": self.type, **{key: getattr(self, name) for name, key in self.KEYS.items()}}
+
+
+Neuron = CubaNeuron
+#: Neuron type (the file's ``neuron/type``) -> its record's reader.
+NEURON_READERS: dict[str, Callable[[str, object, str], Neuron]] = {
+    "CUBA": CubaNeuron.from_params,
+    "LOIHI": CubaNeuron.from_params,
+}
+NEURON_TYPES = tuple(NEURON_READERS)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _NeuronLayer:
+    """What every layer with neurons has: its index in the file, output shape (CHW or (n,)), the
+    shape it reads, its neurons and their optional per-neuron bias (CHW order)."""
+
+    index: int
+    shape: tuple[int, ...]
+    in_shape: tuple[int, ...]
+    neuron: Neuron
+    bias: np.ndarray | None = None
+
+    @property
+    def neurons(self) -> int:
+        return int(np.prod(self.shape))
+
+
+@dataclass(frozen=True, kw_only=True)
+class InputLayer(_NeuronLayer):
+    """netx's input neuron layer: no synapse, the neurons receive ``transform`` = (weight, bias)
+    applied to each input value."""
+
+    kind: ClassVar[str] = "input"
+    transform: tuple[int, int] = (WEIGHT_SCALE, 0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DenseLayer(_NeuronLayer):
+    """A fully connected synapse (weights (out, in)) and its neurons."""
+
+    kind: ClassVar[str] = "dense"
+    weight: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvLayer(_NeuronLayer):
+    """A 2-D convolution (weights (out, in/groups, kh, kw), geometry in (H, W) order) and its neurons."""
+
+    kind: ClassVar[str] = "conv"
+    weight: np.ndarray
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    groups: int = 1
+
+
+NetxLayer = Union[InputLayer, DenseLayer, ConvLayer]
+
+
+@dataclass(frozen=True)
+class InputShape:
+    """An ``input`` entry without neurons: it only states the input shape (CHW)."""
+
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Flatten:
+    """A ``flatten`` entry: the next layer reads the previous one's neurons as a vector."""
+
+
+#: What a file holds, in order: what :func:`write_netx_file` takes.
+Entry = Union[InputShape, Flatten, InputLayer, DenseLayer, ConvLayer]
+LAYER_TYPES = ("input", "dense", "conv", "flatten")
+
+
+@dataclass(frozen=True)
+class NetxFile:
+    """A parsed network: its input shape and its layers with neurons, in order."""
+
+    path: Path
+    input_shape: tuple[int, ...]
+    layers: list[NetxLayer]
+
+    @property
+    def has_input_neurons(self) -> bool:
+        return isinstance(self.layers[0], InputLayer)
+
+    @property
+    def thresholds(self) -> list[int]:
+        """``vThMant`` of every layer."""
+        return [layer.neuron.threshold for layer in self.layers]
+
+
+# -------------------------------------------------------------------------------------------- reader
+
+
+def _scalar(value):
+    """The first element of a dataset or value (netx writes scalars as (1,) arrays)."""
+    value = value[()] if isinstance(value, h5py.Dataset) else value
+    value = np.asarray(value).reshape(-1)[0]
+    return value.decode("ascii") if isinstance(value, bytes) else value
+
+
+def _shape(value) -> tuple[int, ...]:
+    return tuple(int(v) for v in np.asarray(value[()]).reshape(-1))
+
+
+def _pair(value) -> tuple[int, int]:
+    v = np.asarray(value).reshape(-1)
+    return (int(v[0]), int(v[0])) if v.size == 1 else (int(v[0]), int(v[1]))
+
+
+def _neuron(group, where: str) -> Neuron:
+    if "neuron" not in group:
+        raise PPFError(f"{where}: has no neuron group (ppf-neuro deploys spiking layers only)")
+    params = group["neuron"]
+    kind = str(_scalar(params["type"])) if "type" in params else "CUBA"
+    if kind not in NEURON_READERS:
+        raise PPFError(f"{where}: neuron type {kind!r} is not supported (supported: {list(NEURON_TYPES)})")
+    return NEURON_READERS[kind](kind, params, where)
+
+
+def _bias_from_file(bias: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
+    """Per-neuron biases (CHW order) from netx's layouts: a scalar, one per channel, or one per
+    neuron in netx's (W, H, C) order (as ``netx.blocks.AbstractBlock._neuron`` broadcasts them)."""
+    bias = bias.astype(np.int64)
+    if bias.size == 1:
+        return np.full(int(np.prod(shape)), int(bias.reshape(-1)[0]))
+    if bias.size == shape[0] and len(shape) == 3:
+        return np.repeat(bias.reshape(-1), shape[1] * shape[2])
+    if bias.size == int(np.prod(shape)):
+        return (bias.reshape(shape[::-1]).transpose(*range(len(shape))[::-1]) if len(shape) == 3 else bias).reshape(-1)
+    raise PPFError(f"{where}: bias of {bias.size} values fits neither the {shape[0]} channels nor the "
+                   f"{int(np.prod(shape))} neurons")
+
+
+@dataclass
+class _Cursor:
+    """The reader's state between entries: the shape the next layer reads, and what was read."""
+
+    shape: tuple[int, ...] | None = None
+    input_shape: tuple[int, ...] | None = None
+    layers: list[NetxLayer] = field(default_factory=list)
+
+    def add(self, layer: NetxLayer, group, where: str) -> None:
+        if "bias" in group and not isinstance(layer, InputLayer):
+            layer = replace(layer, bias=_bias_from_file(np.asarray(group["bias"][()]), layer.shape, where))
+        self.layers.append(layer)
+        self.shape = layer.shape
+
+
+def _read_flatten(g, index: int, where: str, cur: _Cursor) -> None:
+    if cur.shape is None:
+        raise PPFError(f"{where}: flatten before any shape is known")
+    cur.shape = (int(np.prod(cur.shape)),)
+
+
+def _read_input(g, index: int, where: str, cur: _Cursor) -> None:
+    if cur.layers or cur.shape is not None:
+        raise PPFError(f"{where}: an input layer must come first")
+    cur.shape = cur.input_shape = _shape(g["shape"])
+    if "neuron" in g:
+        transform = (int(_scalar(g["weight"])) if "weight" in g else WEIGHT_SCALE,
+                     int(_scalar(g["bias"])) if "bias" in g else 0)
+        cur.add(InputLayer(index=index, shape=cur.shape, in_shape=cur.shape, neuron=_neuron(g, where),
+                           transform=transform), g, where)
+
+
+def _weight(g, kind: str, where: str) -> np.ndarray:
+    if "weight" not in g or not isinstance(g["weight"], h5py.Dataset):
+        raise PPFError(f"{where}: {kind} layer has no (real) weight dataset")
+    return np.asarray(g["weight"][()]).astype(np.int64)
+
+
+def _read_dense(g, index: int, where: str, cur: _Cursor) -> None:
+    weight = _weight(g, "dense", where)
+    neuron = _neuron(g, where)
+    out = int(np.prod(np.asarray(g["shape"][()])))
+    weight = weight.reshape(out, -1)
+    if cur.shape is None:
+        cur.shape = cur.input_shape = (weight.shape[1],)
+    if weight.shape[1] != int(np.prod(cur.shape)):
+        raise PPFError(f"{where}: dense weights take {weight.shape[1]} inputs, the layer before has "
+                       f"{int(np.prod(cur.shape))}")
+    cur.add(DenseLayer(index=index, shape=(out,), in_shape=cur.shape, neuron=neuron, weight=weight), g, where)
+
+
+def _read_conv(g, index: int, where: str, cur: _Cursor) -> None:
+    weight = _weight(g, "conv", where)
+    neuron = _neuron(g, where)
+    if cur.shape is None or len(cur.shape) != 3:
+        raise PPFError(f"{where}: a convolution needs a (C, H, W) input; start the file with an 'input' "
+                       "layer that gives the shape")
+    weight = weight.reshape(weight.shape[:4])
+    stride, padding, dilation = (_pair(g[k][()]) if k in g else d
+                                 for k, d in (("stride", (1, 1)), ("padding", (0, 0)), ("dilation", (1, 1))))
+    groups = int(_scalar(g["groups"])) if "groups" in g else 1
+    c, h, w = cur.shape
+    if weight.shape[1] * groups != c or weight.shape[0] % groups:
+        raise PPFError(f"{where}: kernel {weight.shape} with {groups} group(s) does not fit {c} input channels")
+    out = (weight.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in
+                              zip((h, w), weight.shape[2:], stride, padding, dilation)))
+    declared = _shape(g["shape"])
+    if declared != out:
+        raise PPFError(f"{where}: declared shape {declared}, the convolution gives {out}")
+    cur.add(ConvLayer(index=index, shape=out, in_shape=cur.shape, neuron=neuron, weight=weight, stride=stride,
+                      padding=padding, dilation=dilation, groups=groups), g, where)
+
+
+#: The file's layer ``type`` -> its reader (each updates the cursor).
+LAYER_READERS: dict[str, Callable[[h5py.Group, int, str, _Cursor], None]] = {
+    "input": _read_input, "dense": _read_dense, "conv": _read_conv, "flatten": _read_flatten,
+}
+
+
+def parse_netx_group(group, path: Path) -> NetxFile:
+    """A netx ``/layer`` group (of a file, or of an in-memory HDF5) as a :class:`NetxFile`."""
+    names = sorted(group, key=lambda k: int(k) if k.isdigit() else -1)
+    if not names or any(not k.isdigit() for k in names) or [int(k) for k in names] != list(range(len(names))):
+        raise PPFError(f"{path}: '/{LAYER_GROUP}' must hold groups 0..L-1, found {names}")
+    cur = _Cursor()
+    for name in names:
+        g, where = group[name], f"{path}: layer {name}"
+        kind = str(_scalar(g["type"])) if "type" in g else "?"
+        if kind not in LAYER_READERS:
+            raise PPFError(f"{where}: type {kind!r} is not supported (netx builds {list(LAYER_TYPES)}; "
+                           "use strided convolutions instead of pooling)")
+        if "delay" in g:
+            raise PPFError(f"{where}: synaptic delays are not supported")
+        LAYER_READERS[kind](g, int(name), where, cur)
+    if not cur.layers:
+        raise PPFError(f"{path}: the network has no layer with neurons")
+    return NetxFile(path, tuple(cur.input_shape), cur.layers)
+
+
+def load_netx_file(path: str | Path) -> NetxFile:
+    """Parse and check a netx network; every problem is a one-line PPFError naming the layer."""
+    path = Path(path)
+    try:
+        with h5py.File(path, "r") as f:
+            if LAYER_GROUP not in f:
+                raise PPFError(f"{path}: no '/{LAYER_GROUP}' group: not a netx network")
+            return parse_netx_group(f[LAYER_GROUP], path)
+    except PPFError:
+        raise
+    except (KeyError, ValueError, TypeError, OSError, IndexError) as e:
+        raise PPFError(f"{path}: netx layer description is damaged or incomplete: {type(e).__name__}: {e}") from None
+
+
+# -------------------------------------------------------------------------------------------- writer
+
+
+def _bias_to_file(bias: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """netx's layout of a per-neuron (CHW) bias: one per channel where it is constant within
+    channels, else per neuron in netx's (W, H, C) order (the inverse of :func:`_bias_from_file`)."""
+    if len(shape) == 3:
+        chw = np.asarray(bias).reshape(shape)
+        per_channel = chw.reshape(shape[0], -1)
+        if np.all(per_channel == per_channel[:, :1]):
+            return per_channel[:, 0]
+        return chw.transpose(2, 1, 0)
+    return np.asarray(bias)
+
+
+def _write_type(g: h5py.Group, kind: str) -> None:
+    g.create_dataset("type", (1,), "S10", [kind.encode()])
+
+
+def _write_neurons(g: h5py.Group, layer: NetxLayer) -> None:
+    g.create_dataset("shape", data=np.asarray(layer.shape))
+    for key, value in layer.neuron.as_params().items():
+        g.create_dataset(f"neuron/{key}", data=value)
+    if layer.bias is not None and not isinstance(layer, InputLayer):
+        g.create_dataset("bias", data=_bias_to_file(layer.bias, layer.shape))
+
+
+def _write_input(g: h5py.Group, entry: InputShape | InputLayer) -> None:
+    _write_type(g, "input")
+    if isinstance(entry, InputShape):
+        g.create_dataset("shape", data=np.asarray(entry.shape))
+        return
+    _write_neurons(g, entry)
+    g.create_dataset("weight", data=entry.transform[0])
+    if entry.transform[1]:
+        g.create_dataset("bias", data=entry.transform[1])
+
+
+def _write_synapse_layer(g: h5py.Group, layer: DenseLayer | ConvLayer) -> None:
+    _write_type(g, layer.kind)
+    _write_neurons(g, layer)
+    g.create_dataset("weight", data=layer.weight)
+    if isinstance(layer, ConvLayer):
+        for key in ("stride", "padding", "dilation"):
+            g.create_dataset(key, data=np.asarray(getattr(layer, key)))
+        g.create_dataset("groups", data=layer.groups)
+
+
+ENTRY_WRITERS: dict[type, Callable[[h5py.Group, Entry], None]] = {
+    InputShape: _write_input, InputLayer: _write_input, Flatten: lambda g, e: _write_type(g, "flatten"),
+    DenseLayer: _write_synapse_layer, ConvLayer: _write_synapse_layer,
+}
+
+
+def write_input_shape(group: h5py.Group, index: int, shape: tuple[int, ...]) -> None:
+    """Entry ``index`` of ``group``: an ``input`` entry giving the shape only (what netx needs before
+    a first convolution)."""
+    _write_input(group.create_group(str(index)), InputShape(tuple(shape)))
+
+
+def write_layer_group(group: h5py.Group, entries: list[Entry]) -> None:
+    """``entries`` as groups 0..L-1 of ``group`` (a file's ``/layer``)."""
+    for i, entry in enumerate(entries):
+        ENTRY_WRITERS[type(entry)](group.create_group(str(i)), entry)
+
+
+def write_netx_file(path: str | Path, entries: list[Entry], attrs: dict[str, dict] | None = None,
+                    steps: int | None = None) -> Path:
+    """A netx file at ``path``, written atomically: the entries, ``attrs`` as groups of attributes
+    (group name -> {key: value}), and ``steps`` as netx's ``/simulation/tSample``."""
+    path = Path(path)
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        write_layer_group(f.create_group(LAYER_GROUP), entries)
+        for name, values in (attrs or {}).items():
+            group = f.create_group(name)
+            for key, value in values.items():
+                group.attrs[key] = value
+        if steps is not None:
+            sim = f.create_group("simulation")
+            sim.create_dataset("Ts", data=1)
+            sim.create_dataset("tSample", data=int(steps))
+    return path
+
+
+# ---------------------------------------------------------------------------------- read-back check
+
+
+def verify_layers(net: NetxFile, expected: list[tuple[np.ndarray, Neuron]]) -> None:
+    """The written file's layers against what the model holds: (weights, neurons) per layer with
+    neurons, compared exactly. Raises a PPFError naming the first difference."""
+    if len(net.layers) != len(expected):
+        raise PPFError(f"exported {len(net.layers)} netx layers with neurons, the PyTorch model has {len(expected)}")
+    for i, (layer, (weight, neuron)) in enumerate(zip(net.layers, expected)):
+        written = getattr(layer, "weight", None)
+        if written is None or written.shape != weight.shape or not np.array_equal(written, weight):
+            raise PPFError(f"netx layer {i}: written weights differ from the quantised PyTorch weights")
+        for f in fields(neuron):
+            got, want = getattr(layer.neuron, f.name), getattr(neuron, f.name)
+            if got != want:
+                key = CubaNeuron.KEYS.get(f.name, f.name)
+                raise PPFError(f"netx layer {i}: neuron parameter {key} written as {got!r}, the model has {want!r}")

@@ -1,0 +1,86 @@
+"""The deployment report (JSON): typed, versioned, read and written through these records.
+
+``deploy.report.build_report`` is the one place a report is made; ``analyze``, the CLI and the
+benchmarks read it back with :meth:`Report.from_dict`. Every field: ``docs/report.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from ppf_neuro.errors import PPFError
+
+#: Bumped on any change a reader of the previous version would misread (docs/report.md).
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class OutputComparison:
+    """One class output, deployed against its reference twin."""
+
+    accuracy_deployed: float | None
+    accuracy_pytorch: float | None
+    agreement: float
+    max_abs_diff: float
+    allclose: bool
+    predictions: list[int]
+
+
+@dataclass(frozen=True)
+class LavaSection:
+    """The spiking branch on Lava: what ran, per-layer agreement with the reference, timing."""
+
+    setup: dict
+    spike_agreement: dict
+    spikes_per_sample: dict
+    timing: dict
+    layer_spikes_per_sample: list
+
+
+@dataclass(frozen=True)
+class Report:
+    """A deployment report: written by :func:`build_report` only, read by ``analyze``, the CLI and
+    the benchmarks through :meth:`from_dict`."""
+
+    model_file: str
+    model: str
+    data: str
+    samples: int
+    labelled: bool
+    options: dict
+    reference: dict
+    outputs: dict[str, OutputComparison]
+    config: dict | None = None
+    versions: dict | None = None
+    trained_on: str | None = None
+    fusion: dict | None = None
+    network: dict | None = None
+    lava: LavaSection | None = None
+    activity: dict | None = None
+    quantum: dict | None = None
+    divergence: dict | None = None
+    report_version: int = REPORT_VERSION
+
+    def to_dict(self) -> dict:
+        """The JSON layout: optional sections appear only where they apply (``divergence`` with ``lava``)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["outputs"] = {k: asdict(v) for k, v in self.outputs.items()}
+        d["lava"] = None if self.lava is None else asdict(self.lava)
+        keep = {"divergence"} if self.lava is not None else set()
+        return {k: v for k, v in d.items() if v is not None or k in keep}
+
+    @classmethod
+    def from_dict(cls, d, name: str) -> "Report":
+        """A report read back from JSON; an older, newer or damaged one is a one-line PPFError."""
+        if not isinstance(d, dict) or "outputs" not in d or "model" not in d:
+            raise PPFError(f"{name}: not a ppf-neuro deployment report (no 'outputs'/'model')")
+        version = d.get("report_version")
+        if version != REPORT_VERSION:
+            raise PPFError(f"{name}: report version {version!r}, this ppf-neuro reads version {REPORT_VERSION} "
+                           "(deploy again to write a current report)")
+        try:
+            values = {**d, "outputs": {k: OutputComparison(**v) for k, v in d["outputs"].items()},
+                      "lava": None if d.get("lava") is None else LavaSection(**d["lava"])}
+            return cls(**values)
+        except (TypeError, AttributeError) as e:
+            raise PPFError(f"{name}: deployment report is damaged or incomplete: {e}") from None

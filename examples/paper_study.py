@@ -20,7 +20,7 @@ from ppf_neuro.training.sweep import make_trials, run_sweep
 
 FACTORS = {
     "fusion ratio a (SNN share)": {"fusion.ratio": [0.2, 0.4, 0.6, 0.8, None]},
-    "qubits": {"quantum.qubits": [3, 5, 7]},
+    "qubits": {"quantum.qubits": [6, 8, 10]},
     "circuit layers": {"quantum.layers": [1, 2, 3]},
     "SNN time steps": {"encoding.steps": [4, 8, 16]},
 }

@@ -112,7 +112,8 @@ def _robustness(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+", help="run directories (e.g. one per model)")
     p.add_argument("--data", help="dataset spec (default: the first run's)")
     p.add_argument("--samples", type=int, default=500, help="test samples per condition (default 500)")
-    p.add_argument("--noise", nargs="+", default=list(choices.NOISE_KINDS), choices=choices.NOISE_KINDS)
+    p.add_argument("--noise", nargs="*", default=list(choices.NOISE_KINDS), choices=choices.NOISE_KINDS,
+                   help="input-noise kinds (none: device noise only)")
     p.add_argument("--levels", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9])
     p.add_argument("--depolarizing", nargs="*", type=float, default=[0.01, 0.05],
                    help="depolarising probabilities for the quantum branch (default.mixed)")

@@ -88,16 +88,6 @@ def export_tiny(run, directory: Path, name: str) -> Path:
     return export_bundle(run, directory / name)
 
 
-@pytest.fixture(scope="session")
-def tiny_run():
-    return train_tiny(tiny_config())
-
-
-@pytest.fixture(scope="session")
-def tiny_bundle(tiny_run, tmp_path_factory) -> Path:
-    return export_tiny(tiny_run, tmp_path_factory.mktemp("bundle"), "tiny.h5")
-
-
 def conv_config(**kw) -> RunConfig:
     """The small strided-conv SNN the conv tests share: 4 channels, 3x3 kernel, stride 2, padding 1."""
     from ppf_neuro.config import ConvSpec
@@ -105,21 +95,20 @@ def conv_config(**kw) -> RunConfig:
     return tiny_config(conv=(ConvSpec(channels=4, kernel=3, stride=2, padding=1),), hidden=(12,), epochs=1, **kw)
 
 
-@pytest.fixture(scope="session")
-def conv_run():
-    return train_tiny(conv_config())
+def _shared(name: str, config):
+    """Session fixtures ``NAME_run`` (trained once on ``config()``) and ``NAME_bundle`` (its export)."""
+    @pytest.fixture(scope="session", name=f"{name}_run")
+    def run():
+        return train_tiny(config())
+
+    @pytest.fixture(scope="session", name=f"{name}_bundle")
+    def bundle(request, tmp_path_factory) -> Path:
+        return export_tiny(request.getfixturevalue(f"{name}_run"), tmp_path_factory.mktemp(name), f"{name}.h5")
+
+    return run, bundle
 
 
-@pytest.fixture(scope="session")
-def conv_bundle(conv_run, tmp_path_factory) -> Path:
-    return export_tiny(conv_run, tmp_path_factory.mktemp("conv"), "conv.h5")
-
-
-@pytest.fixture(scope="session")
-def ppf_run():
-    return train_tiny(tiny_config(model="ppf", epochs=2))
-
-
-@pytest.fixture(scope="session")
-def ppf_bundle(ppf_run, tmp_path_factory) -> Path:
-    return export_tiny(ppf_run, tmp_path_factory.mktemp("ppf"), "ppf.h5")
+#: The trained nets the suite shares: a dense SNN, a strided-conv SNN and a PPF model.
+tiny_run, tiny_bundle = _shared("tiny", tiny_config)
+conv_run, conv_bundle = _shared("conv", conv_config)
+ppf_run, ppf_bundle = _shared("ppf", lambda: tiny_config(model="ppf", epochs=2))

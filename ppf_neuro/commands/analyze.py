@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import json
 
+from ppf_neuro.analysis.plots import (
+    accuracy_vs_energy,
+    energy_breakdown,
+    layer_activity,
+    raster,
+)
+from ppf_neuro.analysis.profiles import load_profile
+from ppf_neuro.analysis.summary import (
+    energy_rows,
+    layer_rows,
+    markdown_table,
+    summarize,
+    write_summaries,
+)
+from ppf_neuro.atomic import check_writable
+from ppf_neuro.errors import read_json_file
+from ppf_neuro.formats.report import Report
+
 
 def _print_spiking(summary: dict) -> None:
-    from ppf_neuro.analysis.summary import energy_rows, layer_rows, markdown_table
-
     print(markdown_table(layer_rows(summary)))
     print("energy per inference (nJ), low ... high end:")
     print(markdown_table(energy_rows(summary)))
@@ -22,18 +38,6 @@ def _print_quantum(q: dict) -> None:
 
 
 def run(args) -> None:
-    from ppf_neuro.analysis.plots import (
-        accuracy_vs_energy,
-        energy_breakdown,
-        layer_activity,
-        raster,
-    )
-    from ppf_neuro.analysis.profiles import load_profile
-    from ppf_neuro.analysis.summary import summarize, write_summaries
-    from ppf_neuro.atomic import check_writable
-    from ppf_neuro.errors import read_json_file
-    from ppf_neuro.formats.report import Report
-
     check_writable(args.plots, "--plots", directory=True)
     chip, cmos, qpu = (load_profile(p, kind) for p, kind in ((args.profile, "neuromorphic"), (args.cmos, "cmos"),
                                                                (args.qpu, "qpu")))

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from deploy.divergence import describe
+from deploy.lava import LavaMode
+from deploy.pipeline import deploy
+from deploy.plan import DeployOptions
+from deploy.report import summary_table
+from ppf_neuro.atomic import check_writable, write_json
+from ppf_neuro.config import encoding_overrides
 from ppf_neuro.errors import PPFError
 
 
 def _deploy(args, plot: Path | None):
-    from deploy.lava import LavaMode
-    from deploy.pipeline import deploy
-    from deploy.plan import DeployOptions
-    from ppf_neuro.atomic import check_writable
-    from ppf_neuro.config import encoding_overrides
-
     if plot is not None:
         check_writable(plot, "divergence plot")
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
@@ -25,9 +26,6 @@ def _deploy(args, plot: Path | None):
 
 
 def run_deploy(args) -> None:
-    from deploy.report import summary_table
-    from ppf_neuro.atomic import check_writable, write_json
-
     if args.report:
         check_writable(args.report, "--report")
     plot = args.report.with_name(args.report.stem + "_divergence.png") if args.report else None
@@ -41,8 +39,6 @@ def run_deploy(args) -> None:
 
 def run_diff(args) -> int:
     """Exit status 0 when Lava and the reference agree on every neuron of every layer, 1 when they part."""
-    from deploy.divergence import describe
-
     report = _deploy(args, args.plot)
     d = report.divergence
     if report.lava is None:

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
+from exporters.bundle import export_bundle
+from exporters.nir import export_nir, import_nir
+from ppf_neuro.atomic import check_writable
+from ppf_neuro.training.run_dir import load_run
+
 
 def run_export(args) -> None:
-    from ppf_neuro.atomic import check_writable
-
     check_writable(args.output, "--output")
     if args.format == "nir":
-        from exporters.nir import export_nir
-
         path = export_nir(args.run_dir, args.output)
     else:
-        from exporters.bundle import export_bundle
-        from ppf_neuro.training.run_dir import load_run
-
         path = export_bundle(load_run(args.run_dir), args.output)
     print(f"wrote {path}")
 
 
 def run_import_nir(args) -> None:
-    from exporters.nir import import_nir
-    from ppf_neuro.atomic import check_writable
-
     check_writable(args.output, "--output")
     net, notes = import_nir(args.graph, args.output, approximate=args.approximate, steps=args.steps)
     for note in notes:

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
+from ppf_neuro.atomic import check_writable
+from ppf_neuro.config import DataConfig
+from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
+from ppf_neuro.robustness import (
+    default_conditions,
+    markdown,
+    robustness_table,
+    write_robustness,
+)
+from ppf_neuro.training.run_dir import load_run
 
 
 def _runs(paths) -> dict:
-    from ppf_neuro.training.run_dir import load_run
-
     runs = {}
     for run_dir in paths:
-        run = load_run(run_dir)
-        name = run.config.model if run.config.model not in runs else f"{run.config.model} ({run_dir.name})"
-        runs[name] = run
+        run_ = load_run(run_dir)
+        name = run_.config.model if run_.config.model not in runs else f"{run_.config.model} ({run_dir.name})"
+        runs[name] = run_
     return runs
 
 
 def run(args) -> None:
-    from ppf_neuro.atomic import check_writable
-    from ppf_neuro.config import DataConfig
-    from ppf_neuro.data import load_dataset
-    from ppf_neuro.robustness import (
-        default_conditions,
-        markdown,
-        robustness_table,
-        write_robustness,
-    )
-
     check_writable(args.out, "--out", directory=True)
     runs = _runs(args.runs)
     data = load_dataset(DataConfig(spec=args.data or next(iter(runs.values())).config.data.spec, test_limit=args.samples))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from ppf_neuro.atomic import check_writable
+from ppf_neuro.training.sweep import load_sweep_file, make_trials, run_sweep
+
 
 def run(args) -> None:
-    from ppf_neuro.atomic import check_writable
-    from ppf_neuro.training.sweep import load_sweep_file, make_trials, run_sweep
-
     check_writable(args.out, "--out", directory=True)
     base, grid = load_sweep_file(args.sweep_file)
     trials = make_trials(base, grid)

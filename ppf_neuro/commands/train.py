@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from ppf_neuro.atomic import check_writable
+from ppf_neuro.config import RunConfig, build_config
+from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
+from ppf_neuro.training.run_dir import (
+    TRAINING_STATE,
+    TrainedRun,
+    read_config,
+    save_run,
+    write_config,
+)
+from ppf_neuro.training.trainer import train_model
 
 
-def _config(args):
-    from ppf_neuro.config import build_config
-    from ppf_neuro.training.run_dir import TRAINING_STATE, read_config
-
+def _config(args) -> RunConfig:
     if not args.resume:
         return build_config(args.config, args.set or [], model=args.model, data__spec=args.data,
                             train__epochs=args.epochs, train__seed=args.seed)
@@ -20,16 +28,6 @@ def _config(args):
 
 
 def run(args) -> None:
-    from ppf_neuro.atomic import check_writable
-    from ppf_neuro.data import load_dataset
-    from ppf_neuro.training.run_dir import (
-        TRAINING_STATE,
-        TrainedRun,
-        save_run,
-        write_config,
-    )
-    from ppf_neuro.training.trainer import train_model
-
     check_writable(args.out, "run directory", directory=True)
     cfg = _config(args)
     state = args.out / TRAINING_STATE

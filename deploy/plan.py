@@ -83,6 +83,27 @@ def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
     return inputs.images.reshape(len(inputs.images), -1)
 
 
+#: Whether each compared output's reference is an independent computation (the report says so).
+INDEPENDENCE = {
+    "snn": "yes: SLAYER in PyTorch against the Lava processes",
+    "qnn": "yes: the training simulator against the PennyLane device",
+    "ppf": "no: the host fuser and the trained model apply the same rule (ppf_neuro.fusion.fuse) to the "
+           "branch outputs compared above, so agreement checks the wiring (inputs, ratio, rule name), not the "
+           "rule; the rule is tested against a hand computation",
+}
+
+
+def independence(model: str) -> dict[str, str]:
+    """Per compared output of a ``model`` bundle: is its reference independent of the deployment?"""
+    out = {"snn": INDEPENDENCE["snn"]} if model in ("snn", "ppf") else {}
+    if model != "snn":
+        out["qnn"] = INDEPENDENCE["qnn"]
+    decision = {"snn": "snn", "qnn": "qnn", "serial": "qnn", "ppf": "ppf"}[model]
+    out["output"] = INDEPENDENCE[decision] if model != "serial" else \
+        "yes: Lava's SNN and the PennyLane device against SLAYER and the training simulator, in series"
+    return out
+
+
 def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     """SNN on Lava and VQC on a PennyLane device, as the bundle's model kind combines them."""
     cfg = bundle.config
@@ -118,7 +139,9 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
             return done[branches[-1].name].scores
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
-        return run_classifier(bundle.reference_model(), inputs.images, inputs.spikes)
+        result = run_classifier(bundle.reference_model(), inputs.images, inputs.spikes)
+        result.info["independent"] = independence(bundle.model)
+        return result
 
     snn = {"netx": netx, "stepper": slayer_stepper(bundle.reference_model().snn)} if bundle.has_snn else {}
     return Plan(bundle.model, branches, decide, reference, cfg.encoding if bundle.has_snn else None,
@@ -139,7 +162,9 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
         counts = SpikeCounts(reference_model.counts(inputs.spikes)[0])
         return ReferenceResult({"output": as_scores(counts.output)}, counts,
                                {"backend": "ppf-neuro fixed-point reference rebuilt from the netx file "
-                                           "(PyTorch integer arithmetic, no Lava)"})
+                                           "(PyTorch integer arithmetic, no Lava)",
+                                "independent": {"output": "yes: integer arithmetic rebuilt from the file against "
+                                                          "the Lava processes netx built from it"}})
 
     details = {"network": {"input_shape": list(net.input_shape),
                            "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),

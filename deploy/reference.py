@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from deploy.counts import SpikeCounts
+from ppf_neuro.formats.fixed_point import WEIGHT_SCALE
 from ppf_neuro.models import Classifier, SpikingNet
 
 
@@ -65,7 +66,7 @@ def slayer_stepper(snn: SpikingNet):
         rasters = [o[0].reshape(-1, o.shape[-1]).numpy().astype(np.int8) for o in outs]
         block = snn.spiking_layers[layer]
         current, voltage = block.neuron.dynamics(block.synapse(snn.layer_inputs(x)[layer]))
-        scale = 64 * block.neuron.w_scale
+        scale = WEIGHT_SCALE * block.neuron.w_scale
         voltage = torch.where(outs[layer] > 0, torch.zeros_like(voltage), voltage)
         traces = {k: torch.round(t[0] * scale).reshape(-1, t.shape[-1]).numpy().astype(np.int64)
                   for k, t in (("u", current), ("v", voltage))}

@@ -70,6 +70,8 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     assert report["fusion"] == {"ratio": pytest.approx(0.2), "rule": "prob"}
     out = report["outputs"]["output"]
     assert out["allclose"] and out["max_abs_diff"] < 1e-5 and out["agreement"] == 1.0
+    independent = report["reference"]["independent"]  # the report says which comparisons are independent
+    assert independent["output"].startswith("no:") and independent["snn"].startswith("yes:")
 
     images = load_dataset(run.config.data).test.images[:12]
     spikes = encode(torch.from_numpy(images), run.config.encoding, seeded_generator(run.config.encoding))

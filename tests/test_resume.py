@@ -23,10 +23,17 @@ def _weights(run_dir):
     return load_checked(run_dir / "checkpoint.pt")["state_dict"]
 
 
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The uninterrupted run, trained once for both signals."""
+    out = tmp_path_factory.mktemp("resume") / "ref"
+    subprocess.run(_cli(*ARGS, "-o", str(out)), check=True, capture_output=True)
+    return out
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_then_resume_equals_uninterrupted(tmp_path, sig):
-    reference, interrupted = tmp_path / "ref", tmp_path / "int"
-    subprocess.run(_cli(*ARGS, "-o", str(reference)), check=True, capture_output=True)
+def test_interrupt_then_resume_equals_uninterrupted(tmp_path, reference, sig):
+    interrupted = tmp_path / "int"
 
     proc = subprocess.Popen(_cli(*ARGS, "-o", str(interrupted)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = interrupted / "training_state.pt"

@@ -13,6 +13,10 @@ WEIGHT_SCALE = 1 << WEIGHT_EXP
 #: Decays are ``DECAY_BITS``-bit fractions: x decays to x * (DECAY_SCALE - decay) / DECAY_SCALE.
 DECAY_BITS = 12
 DECAY_SCALE = 1 << DECAY_BITS
+#: The largest weight magnitude the NIR import writes into 8 signed bits (the same on both signs).
+WEIGHT_MAX = 254
+#: The largest threshold mantissa (``vThMant``) Loihi holds: 17 bits.
+THRESHOLD_MAX = (1 << 17) - 1
 #: Loihi's compartment state (current u, voltage v) is a 24-bit signed integer.
 STATE_BITS = 24
 STATE_MAX = 1 << (STATE_BITS - 1)

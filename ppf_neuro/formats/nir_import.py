@@ -25,7 +25,13 @@ from typing import Callable
 import numpy as np
 
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import DECAY_SCALE, WEIGHT_SCALE, conv_output_size
+from ppf_neuro.formats.fixed_point import (
+    DECAY_SCALE,
+    THRESHOLD_MAX,
+    WEIGHT_MAX,
+    WEIGHT_SCALE,
+    conv_output_size,
+)
 from ppf_neuro.formats.netx import (
     ConvLayer,
     CubaNeuron,
@@ -146,12 +152,12 @@ def _integral(x) -> bool:
 def _quantise(weight: np.ndarray, threshold: float, bias: np.ndarray, where: str, m: _Mapping) -> tuple:
     """Integer weights (8 bits), vThMant and bias mantissas (per neuron) at one scale for the layer."""
     exact = weight * WEIGHT_SCALE
-    if (_integral(exact) and np.abs(exact).max(initial=0) <= 254 and _integral(threshold * WEIGHT_SCALE)
+    if (_integral(exact) and np.abs(exact).max(initial=0) <= WEIGHT_MAX and _integral(threshold * WEIGHT_SCALE)
             and _integral(bias * WEIGHT_SCALE)):
         scale = WEIGHT_SCALE
     else:
         peak = np.abs(weight).max(initial=0)
-        scale = min(254 / peak if peak else WEIGHT_SCALE, (2 ** 17 - 1) / max(threshold, 1e-12))
+        scale = min(WEIGHT_MAX / peak if peak else WEIGHT_SCALE, THRESHOLD_MAX / max(threshold, 1e-12))
         m.notes.append(f"{where}: weights quantised to 8 bits at scale {scale:.4g} "
                        f"(largest weight error {np.abs(np.round(weight * scale) / scale - weight).max():.3g})")
     w = np.round(weight * scale).astype(np.int64)

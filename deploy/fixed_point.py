@@ -37,67 +37,95 @@ def _decay(x: torch.Tensor, decay: int) -> torch.Tensor:
     return torch.sign(y) * (torch.abs(y) >> DECAY_BITS)
 
 
+def _exact_dtype(weight: np.ndarray, s: torch.Tensor) -> torch.dtype:
+    """float32 where every partial sum is an integer below 2^24 (then exact), else float64."""
+    bound = float(np.abs(weight).reshape(len(weight), -1).sum(1).max(initial=0)) * float(s.abs().max().clamp(min=1))
+    return torch.float32 if bound < 2 ** 24 else torch.float64
+
+
 def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
-    """Integer input current (N, neurons) for input spikes ``s`` (N, *in_shape)."""
+    """Integer input current (T, N, neurons) for input spikes ``s`` (N, *in_shape, T), every step at
+    once: a feed-forward layer's input at step t depends only on the layer before at step t."""
+    n, steps = s.shape[0], s.shape[-1]
     if isinstance(layer, InputLayer):
         weight, bias = layer.transform
-        return (weight * s + bias).reshape(len(s), -1)
-    x = s.double()
-    w = torch.from_numpy(layer.weight).double()
+        return (weight * s + bias).reshape(n, -1, steps).permute(2, 0, 1).contiguous()
+    dtype = _exact_dtype(layer.weight, s)
+    w = torch.from_numpy(layer.weight).to(dtype)
     if isinstance(layer, DenseLayer):
-        a = x.reshape(len(s), -1) @ w.T
-    else:
-        a = torch.nn.functional.conv2d(x.reshape(len(s), *layer.in_shape), w, stride=layer.stride,
-                                       padding=layer.padding, dilation=layer.dilation, groups=layer.groups)
-    return torch.round(a).long().reshape(len(s), -1)
+        a = s.reshape(n, -1, steps).permute(2, 0, 1).to(dtype) @ w.T
+    else:  # steps become batch entries of one convolution
+        x = s.reshape(n, *layer.in_shape, steps).permute(4, 0, 1, 2, 3).reshape(steps * n, *layer.in_shape)
+        a = torch.nn.functional.conv2d(x.to(dtype), w, stride=layer.stride, padding=layer.padding,
+                                       dilation=layer.dilation, groups=layer.groups).reshape(steps, n, -1)
+    return torch.round(a).long().contiguous()
+
+
+def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool) -> tuple[torch.Tensor, dict | None]:
+    """The CUBA dynamics of the module docstring over the window, for input ``a`` (T, N, neurons):
+    spikes (N, neurons, T) int8, and with ``trace`` the current and voltage after each step's reset
+    (N, neurons, T) int64. Time-major inside, so that every step works on contiguous memory."""
+    steps, n, neurons = a.shape
+    u = torch.zeros(n, neurons, dtype=torch.long)
+    v = torch.zeros(n, neurons, dtype=torch.long)
+    bias = 0 if layer.bias is None else torch.from_numpy(layer.bias) << WEIGHT_EXP
+    threshold, du, dv = layer.neuron.threshold_state, layer.neuron.current_decay, layer.neuron.voltage_decay
+    spikes = torch.zeros(steps, n, neurons, dtype=torch.int8)
+    traces = {"u": torch.zeros_like(a), "v": torch.zeros_like(a)} if trace else None
+    for t in range(steps):
+        u = _decay(u, du) + (a[t] << WEIGHT_EXP)
+        u = torch.where(u > STATE_MAX, u - 2 * STATE_MAX, u)
+        u = torch.where(u <= -STATE_MAX, u + 2 * STATE_MAX, u)
+        v = (_decay(v, dv) + u + bias).clamp_(-STATE_MAX + 1, STATE_MAX - 1)
+        fired = v > threshold
+        v.masked_fill_(fired, 0)
+        spikes[t] = fired
+        if traces is not None:
+            traces["u"][t], traces["v"][t] = u, v
+    as_nkt = (lambda x: x.permute(1, 2, 0).contiguous())  # noqa: E731
+    return as_nkt(spikes), None if traces is None else {k: as_nkt(x) for k, x in traces.items()}
 
 
 class FixedPointSNN:
-    """``net`` evaluated in integer arithmetic (module docstring); outputs in CHW order."""
+    """``net`` evaluated in integer arithmetic (module docstring); outputs in CHW order.
+
+    Layer by layer over the whole window (each layer's synaptic input for all steps in one
+    matrix product or convolution, then its neurons step by step), in chunks of samples.
+    """
 
     def __init__(self, net: NetxFile):
         self.net = net
 
     @torch.no_grad()
-    def run(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], dict | None]:
-        """Spikes (N, *input, T) -> per layer spikes (N, neurons, T) int8; with ``trace`` = a layer
-        index, also that layer's current ``u`` and voltage ``v`` (after the spike reset, as Lava
-        holds them at the end of a step) (N, neurons, T) int64. ``self.last_input_steps`` keeps,
-        per layer, the steps (N, neurons) in which each neuron received nonzero synaptic input."""
-        n, steps = spikes.shape[0], spikes.shape[-1]
-        x = torch.from_numpy(np.ascontiguousarray(spikes)).long()
-        states = [(torch.zeros(n, layer.neurons, dtype=torch.long), torch.zeros(n, layer.neurons, dtype=torch.long))
-                  for layer in self.net.layers]
-        out = [torch.zeros(n, layer.neurons, steps, dtype=torch.int8) for layer in self.net.layers]
-        received = [torch.zeros(n, layer.neurons, dtype=torch.long) for layer in self.net.layers]
-        traces = None if trace is None else {"u": torch.zeros(n, self.net.layers[trace].neurons, steps, dtype=torch.long),
-                                             "v": torch.zeros(n, self.net.layers[trace].neurons, steps, dtype=torch.long)}
-        for t in range(steps):
-            s = x[..., t]
-            for i, (layer, (u, v)) in enumerate(zip(self.net.layers, states)):
-                a = _synaptic_input(layer, s)
-                received[i] += a != 0
-                u = _decay(u, layer.neuron.current_decay) + (a << WEIGHT_EXP)
-                u = torch.where(u > STATE_MAX, u - 2 * STATE_MAX, u)
-                u = torch.where(u <= -STATE_MAX, u + 2 * STATE_MAX, u)
-                bias = 0 if layer.bias is None else torch.from_numpy(layer.bias) << WEIGHT_EXP
-                v = (_decay(v, layer.neuron.voltage_decay) + u + bias).clamp(-STATE_MAX + 1, STATE_MAX - 1)
-                fired = v > layer.neuron.threshold_state
-                v = torch.where(fired, torch.zeros_like(v), v)
-                if traces is not None and i == trace:
-                    traces["u"][..., t], traces["v"][..., t] = u, v
-                states[i] = (u, v)
-                out[i][..., t] = fired.to(torch.int8)
-                s = fired.long().reshape(n, *layer.shape)
-        self.last_input_steps = [r.numpy() for r in received]
-        return [o.numpy() for o in out], None if traces is None else {k: t.numpy() for k, t in traces.items()}
+    def simulate(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], list[np.ndarray],
+                                                                               dict | None]:
+        """Spikes (N, *input, T) -> per layer: spikes (N, neurons, T) int8 and the steps (N, neurons) in
+        which each neuron received nonzero synaptic input; with ``trace`` = a layer index, also that
+        layer's current ``u`` and voltage ``v`` after the spike reset (as Lava holds them at the end of
+        a step), (N, neurons, T) int64."""
+        s = torch.from_numpy(np.ascontiguousarray(spikes)).long()
+        out, received, traces = [], [], None
+        for i, layer in enumerate(self.net.layers):
+            a = _synaptic_input(layer, s)
+            received.append((a != 0).sum(0).numpy())
+            fired, layer_traces = _neurons(layer, a, trace == i)
+            traces = layer_traces if layer_traces is not None else traces
+            out.append(fired.numpy())
+            s = fired.long().reshape(len(fired), *layer.shape, fired.shape[-1])
+        return out, received, None if traces is None else {k: t.numpy() for k, t in traces.items()}
 
-    def counts(self, spikes: np.ndarray, batch_size: int = 256) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Per-layer spike counts and synaptic-input step counts (N, neurons) each, in batches."""
+    def run(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], dict | None]:
+        """Per layer spikes (N, neurons, T) int8, and the traces of layer ``trace`` (see :meth:`simulate`)."""
+        out, _, traces = self.simulate(spikes, trace)
+        return out, traces
+
+    def counts(self, spikes: np.ndarray, batch_size: int = 1024) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per-layer spike counts and synaptic-input step counts (N, neurons) each, in chunks of samples."""
         spikes_parts, input_parts = [], []
         for b in range(0, len(spikes), batch_size):
-            spikes_parts.append([o.sum(-1).astype(np.int64) for o in self.run(spikes[b:b + batch_size])[0]])
-            input_parts.append(self.last_input_steps)
+            out, received, _ = self.simulate(spikes[b:b + batch_size])
+            spikes_parts.append([o.sum(-1, dtype=np.int64) for o in out])
+            input_parts.append([r.astype(np.int64) for r in received])
         return ([np.concatenate(layer) for layer in zip(*spikes_parts)],
                 [np.concatenate(layer) for layer in zip(*input_parts)])
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ppf_neuro.config import DataConfig, EncodingConfig
-from ppf_neuro.data import load_dataset
+from ppf_neuro.config import EncodingConfig
+from ppf_neuro.data.datasets import load_test_split
 from ppf_neuro.encoding import encode, seeded_generator
 from ppf_neuro.errors import PPFError, check_input_file
 
@@ -31,14 +31,16 @@ class DeployInputs:
         return len(self.spikes if self.spikes is not None else self.images)
 
 
-def from_dataset(spec: str, samples: int | None, encoding: EncodingConfig | None) -> DeployInputs:
-    """The first ``samples`` test images of ``spec``; encoded once with ``encoding`` (None: no SNN)."""
-    data = load_dataset(DataConfig(spec=spec, test_limit=samples, val_fraction=0.0))
-    images, labels = data.test.images, data.test.labels
-    spikes = None
-    if encoding is not None:
-        spikes = encode(torch.from_numpy(images), encoding, seeded_generator(encoding)).numpy().astype(np.int8)
-    return DeployInputs(data.name, spikes, images, labels)
+def from_dataset(spec: str, samples: int | None) -> DeployInputs:
+    """The first ``samples`` test images of ``spec`` (only the test split is read), not yet encoded."""
+    name, test = load_test_split(spec, samples)
+    return DeployInputs(name, None, test.images, test.labels)
+
+
+def encoded(inputs: DeployInputs, encoding: EncodingConfig) -> DeployInputs:
+    """``inputs`` with their images encoded once as spikes (int8), as training encoded them."""
+    spikes = encode(torch.from_numpy(inputs.images), encoding, seeded_generator(encoding))
+    return replace(inputs, spikes=spikes.to(torch.int8).numpy())
 
 
 def _load_npy(path: Path, what: str) -> np.ndarray:

@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from deploy.divergence import find_divergence
-from deploy.inputs import DeployInputs, from_dataset, from_spike_files
+from deploy.inputs import DeployInputs, encoded, from_dataset, from_spike_files
 from deploy.models import load_model, plan_for
 from deploy.plan import DeployOptions, Plan
 from deploy.report import Report, build_report
 from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError
+from ppf_neuro.phases import PhaseClock
 
 
 def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: dict | None = None) -> Plan:
@@ -31,9 +32,11 @@ def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: 
 
 
 def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None, labels: Path | None = None,
-                samples: int | None = None) -> DeployInputs:
+                samples: int | None = None, clock: PhaseClock | None = None) -> DeployInputs:
     """The deployment's inputs: a dataset's test images (encoded as the plan says) or recorded spikes.
-    Without either, a bundle runs on the test split of the dataset it was trained on."""
+    Without either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
+    reading and encoding apart."""
+    clock = clock or PhaseClock()
     if data is not None and spikes is not None:
         raise PPFError("give the inputs either as --data SPEC or as --spikes FILE.npy, not both")
     if data is None and spikes is None:
@@ -43,11 +46,13 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
     if spikes is not None:
         if plan.needs_images:
             raise PPFError(f"a '{plan.model}' model needs images (its quantum branch reads pixels): use --data")
-        inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples)
+        with clock.phase("read"):
+            inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples)
         per_sample = inputs.spikes.shape[1:-1]
     else:
         check_spec(data)
-        inputs = from_dataset(data, samples, plan.encoding)
+        with clock.phase("read"):
+            inputs = from_dataset(data, samples)
         per_sample = inputs.images.shape[1:]
     if plan.needs_images and tuple(per_sample) != tuple(plan.input_shape):
         raise PPFError(f"the model expects images {tuple(plan.input_shape)} (C, H, W), "
@@ -55,21 +60,33 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
     if int(np.prod(per_sample)) != int(np.prod(plan.input_shape)):
         raise PPFError(f"the network takes {int(np.prod(plan.input_shape))} inputs {tuple(plan.input_shape)}, "
                        f"{inputs.source} has {int(np.prod(per_sample))} per sample {tuple(per_sample)}")
+    if inputs.spikes is None and plan.encoding is not None:
+        with clock.phase("encode"):
+            inputs = encoded(inputs, plan.encoding)
     return inputs
 
 
 def deploy(model_path: str | Path, data: str | None = None, options: DeployOptions = DeployOptions(),
-           spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None) -> Report:
-    """Run the model at ``model_path`` on the first ``options.samples`` inputs and report."""
-    plan = prepare(model_path, options, encoding_overrides)
-    inputs = read_inputs(plan, data, spikes, labels, options.samples)
+           spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None,
+           clock: PhaseClock | None = None) -> Report:
+    """Run the model at ``model_path`` on the first ``options.samples`` inputs and report; each phase
+    is timed on ``clock``."""
+    clock = clock or PhaseClock()
+    with clock.phase("load"):
+        plan = prepare(model_path, options, encoding_overrides)
+    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock)
     deployed = {}
     for branch in plan.branches:
-        deployed[branch.name] = branch.backend.run(branch.inputs(inputs, deployed))
-    decision = plan.decide(deployed)
-    reference = plan.reference(inputs)
+        with clock.phase(branch.backend.phase):
+            deployed[branch.name] = branch.backend.run(branch.inputs(inputs, deployed))
+    with clock.phase("fuse" if plan.model == "ppf" else "decide"):
+        decision = plan.decide(deployed)
+    with clock.phase("reference"):
+        reference = plan.reference(inputs)
     divergence = None
     if "snn" in deployed:
-        divergence = find_divergence(plan.netx, inputs.spikes, deployed["snn"].counts, reference.counts,
-                                     plan.stepper, options.divergence_plot)
-    return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options, divergence)
+        with clock.phase("divergence check"):
+            divergence = find_divergence(plan.netx, inputs.spikes, deployed["snn"].counts, reference.counts,
+                                         plan.stepper, options.divergence_plot)
+    return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options, divergence,
+                        clock.seconds)

@@ -1,31 +1,32 @@
 """The trained PyTorch model, run on exactly the inputs given to the deployment: the reference.
 
-It is an independent computation of everything the deployment produces: SLAYER
-in PyTorch instead of Lava for the spiking layers, the training simulator
-(ppf-neuro's fast path where training used it, else the QNode) instead of the
-deployment device for the circuit, and the training-time fusion instead of the
-host fuser.
+It is computed independently of the deployment: for the spiking layers, the trained model's own
+quantised weights and neuron parameters (``pre_hook_fx(w, descale=True)``, ``device_params``,
+taken from the PyTorch modules, not from the exported file) run in Loihi's integer arithmetic
+(``deploy.fixed_point``, vectorised over samples and steps) instead of Lava, and SLAYER's own
+forward pass on the first samples checks that this is what SLAYER computes (if it ever is not,
+SLAYER itself becomes the reference for every sample, and the report says so); for the circuit,
+the training simulator (ppf-neuro's fast path where training used it, else the QNode) instead
+of the deployment device; for the decision, the training-time fusion (the same rule as the host
+fuser: not independent, see ``deploy.bundle_plan.INDEPENDENCE``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
+from pathlib import Path
+
+from deploy.branch import ReferenceResult
 from deploy.counts import SpikeCounts
-from ppf_neuro.formats.fixed_point import WEIGHT_SCALE
+from deploy.fixed_point import FixedPointSNN
+from ppf_neuro.formats.fixed_point import WEIGHT_SCALE, conv_output_size
+from ppf_neuro.formats.netx import ConvLayer, CubaNeuron, DenseLayer, NetxFile
 from ppf_neuro.models import Classifier, SpikingNet
 
-
-@dataclass(frozen=True)
-class ReferenceResult:
-    """Scores of the decision (``output``) and of every branch, (N, classes) each; the SNN's counts."""
-
-    scores: dict[str, np.ndarray]
-    counts: SpikeCounts | None
-    info: dict
+#: Samples on which SLAYER's own forward pass checks the integer reference.
+SLAYER_CHECK_SAMPLES = 256
 
 
 def spike_counts(layers: list[torch.Tensor]) -> list[np.ndarray]:
@@ -33,25 +34,73 @@ def spike_counts(layers: list[torch.Tensor]) -> list[np.ndarray]:
     return [o.sum(-1).flatten(1).numpy().astype(np.int64) for o in layers]
 
 
+def integer_snn(snn: SpikingNet) -> FixedPointSNN:
+    """The trained SNN in Loihi's integer arithmetic, from the PyTorch modules' own quantised weights
+    (what SLAYER trains with) and neuron parameters."""
+    shape, layers = tuple(snn.input_shape), []
+    if not snn.cfg.conv:
+        shape = (int(np.prod(shape)),)
+    for i, block in enumerate(snn.spiking_layers):
+        weight = block.synapse.pre_hook_fx(block.synapse.weight, descale=True).detach().round().long().numpy()
+        params = block.neuron.device_params
+        neuron = CubaNeuron.from_params(params["type"], params, f"trained layer {i}")
+        if weight.shape[2:] == (1, 1, 1):  # dense: read the previous layer flattened
+            shape = (int(np.prod(shape)),)
+            layers.append(DenseLayer(index=i, shape=(weight.shape[0],), in_shape=shape, neuron=neuron,
+                                     weight=weight.reshape(weight.shape[0], -1)))
+        else:
+            syn = block.synapse
+            geometry = {k: tuple(int(v) for v in getattr(syn, k)[:2]) for k in ("stride", "padding", "dilation")}
+            out = (weight.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(
+                shape[1:], weight.shape[2:4], geometry["stride"], geometry["padding"], geometry["dilation"])))
+            layers.append(ConvLayer(index=i, shape=out, in_shape=shape, neuron=neuron, weight=weight[..., 0],
+                                    groups=int(syn.groups), **geometry))
+        shape = layers[-1].shape
+    return FixedPointSNN(NetxFile(Path("<trained model>"), tuple(snn.input_shape), layers))
+
+
+def _slayer_counts(snn: SpikingNet, spikes: np.ndarray, batch_size: int = 256) -> list[np.ndarray]:
+    batches = [spike_counts(snn.forward_layers(torch.from_numpy(spikes[b:b + batch_size]).float()))
+               for b in range(0, len(spikes), batch_size)]
+    return [np.concatenate(layer) for layer in zip(*batches)]
+
+
+def _spiking_reference(snn: SpikingNet, spikes: np.ndarray) -> tuple[list[np.ndarray], dict]:
+    """Every layer's counts (N, neurons) and the output layer's spikes (N, classes, T), in integer
+    arithmetic, checked against SLAYER's own forward on the first samples; SLAYER for every sample
+    if the check finds any difference."""
+    fast = integer_snn(snn)
+    checked = spikes[:SLAYER_CHECK_SAMPLES]
+    slayer = _slayer_counts(snn, checked)
+    agree = all(np.array_equal(a, b) for a, b in zip(fast.counts(checked)[0], slayer))
+    info = {"samples": len(checked), "identical_counts_in_every_layer": agree,
+            "used_for_all_samples": "integer arithmetic (SLAYER agreed)" if agree else
+            "SLAYER (the integer arithmetic disagreed with it)"}
+    if not agree:
+        return _slayer_counts(snn, spikes), info
+    return fast.counts(spikes)[0], info
+
+
 @torch.no_grad()
 def run_classifier(model: Classifier, images: np.ndarray, spikes: np.ndarray | None,
-                   batch_size: int = 256) -> ReferenceResult:
-    """Class probabilities of the output and every branch, and per-layer SNN counts; the SNN runs once."""
+                   batch_size: int = 1024) -> ReferenceResult:
+    """Class probabilities of the output and every branch, and per-layer SNN counts; the SNN runs once
+    (module docstring), the rest of the model in batches on its output counts."""
     model.eval()
+    counts, info = None, {}
+    if model.uses_spikes:
+        layers, info["slayer_check"] = _spiking_reference(model.snn, spikes)
+        counts = SpikeCounts(layers)
     scores: dict[str, list[np.ndarray]] = {}
-    batches: list[list[np.ndarray]] = []  # per batch, per layer
     for b in range(0, len(images), batch_size):
         x = torch.from_numpy(images[b:b + batch_size])
-        snn_layers = model.snn.forward_layers(torch.from_numpy(spikes[b:b + batch_size]).float()) \
-            if model.uses_spikes else None
-        for name, logp in model.combine(x, None if snn_layers is None else snn_layers[-1]).items():
+        snn_out = None if counts is None else torch.from_numpy(counts.output[b:b + batch_size]).float()[..., None]
+        for name, logp in model.combine(x, snn_out).items():
             scores.setdefault(name, []).append(logp.exp().double().numpy())
-        if snn_layers is not None:
-            batches.append(spike_counts(snn_layers))
-    counts = SpikeCounts([np.concatenate(layer) for layer in zip(*batches)]) if batches else None
     qnn = getattr(model, "qnn", None)
-    info = {"backend": "PyTorch: the trained model (SLAYER for the SNN" +
-            (f"; circuit by {qnn.backend}" if qnn is not None else "") + ")"}
+    parts = ["its SNN in integer arithmetic from the model's quantised parameters, checked against SLAYER"
+             if model.uses_spikes else "", f"circuit by {qnn.backend}" if qnn is not None else ""]
+    info["backend"] = f"PyTorch: the trained model ({'; '.join(p for p in parts if p)})"
     return ReferenceResult({k: np.concatenate(v) for k, v in scores.items()}, counts, info)
 
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from deploy.activity import activity_section
-from deploy.backends import BranchResult
+from deploy.branch import BranchResult, ReferenceResult
 from deploy.counts import SpikeCounts
 from deploy.fan_outs import fan_outs
 from deploy.inputs import DeployInputs
-from deploy.reference import ReferenceResult
 from ppf_neuro.formats.report import LavaSection, OutputComparison, Report
+from ppf_neuro.phases import format_rate
 
 #: Deployed and reference class scores agree when every entry is within this (probabilities,
 #: or spike counts) of its twin: float32 arithmetic on the two sides differs by ~1e-7.
@@ -81,7 +81,7 @@ def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.nda
 
 
 def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
-                 reference: ReferenceResult, options, divergence: dict | None) -> Report:
+                 reference: ReferenceResult, options, divergence: dict | None, phases: dict[str, float]) -> Report:
     """The one place a report is written."""
     scores = {"output": decision}
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
@@ -95,7 +95,9 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         lava=None if snn is None else lava_section(snn, reference.counts),
         activity=None if snn is None else activity_section(fan_outs(plan.netx), inputs.spikes, snn.counts,
                                                            snn.raster, snn.extra.get("input_steps")),
-        quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence)
+        quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence,
+        timing={"phases": dict(phases), "seconds": sum(phases.values()),
+                "samples_per_second": len(inputs) / max(sum(phases.values()), 1e-9)})
 
 
 def _outputs_table(report: Report) -> list[str]:
@@ -121,7 +123,7 @@ def summary_table(report: Report) -> str:
         lines.append(f"Lava: {lava.setup['network']}, {lava.setup['replicas']} replica(s); identical counts in every "
                      f"layer on {100 * lava.spike_agreement['samples_with_identical_counts_in_every_layer']:.2f} % "
                      f"of samples, {lava.spikes_per_sample['lava']:.1f} spikes/sample, "
-                     f"{lava.timing['seconds']:.1f} s ({lava.timing['samples_per_second']:.0f} samples/s)")
+                     f"{lava.timing['seconds']:.2f} s ({format_rate(lava.timing['samples_per_second'])})")
     if report.divergence:
         from deploy.divergence import describe
 
@@ -132,5 +134,9 @@ def summary_table(report: Report) -> str:
         shots = "analytic" if q["shots"] is None else f"{q['shots']} shots"
         noise = f", depolarising p={q['noise']}" if q["noise"] else ""
         lines.append(f"quantum: {q['evaluated_by']} ({shots}{noise}): {q['device_executions']} device executions, "
-                     f"{q['seconds']:.1f} s")
+                     f"{q['seconds']:.2f} s")
+    if report.timing is not None:
+        phases = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.timing["phases"].items())
+        lines.append(f"time: {phases}; {report.timing['seconds']:.2f} s in all "
+                     f"({format_rate(report.timing['samples_per_second'])})")
     return "\n".join(lines)

@@ -78,3 +78,33 @@ def test_serial_end_to_end(tmp_path):
     report = deploy(export_bundle(run, tmp_path / "serial.h5"), "digits", _options(samples=6)).to_dict()
     assert report["outputs"]["output"]["agreement"] == 1.0 and report["outputs"]["output"]["allclose"]
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
+
+
+def test_the_integer_reference_is_checked_against_slayer(tiny_bundle, monkeypatch):
+    """The bundle's reference runs the trained SNN in integer arithmetic, checked against SLAYER's own
+    forward pass; when they differ (here: one weight of the integer copy changed), SLAYER is the
+    reference for every sample and the report says so."""
+    import dataclasses
+
+    import deploy.reference as reference
+
+    report = deploy(tiny_bundle, "digits", _options(samples=6)).to_dict()
+    check = report["reference"]["slayer_check"]
+    assert check == {"samples": 6, "identical_counts_in_every_layer": True,
+                     "used_for_all_samples": "integer arithmetic (SLAYER agreed)"}
+
+    honest = reference.integer_snn
+
+    def tampered(snn):
+        fast = honest(snn)
+        first = fast.net.layers[0]
+        weight = first.weight.copy()
+        weight[:, :] = -weight  # spikes of layer 0 change
+        fast.net.layers[0] = dataclasses.replace(first, weight=weight)
+        return fast
+
+    monkeypatch.setattr(reference, "integer_snn", tampered)
+    again = deploy(tiny_bundle, "digits", _options(samples=6)).to_dict()
+    assert again["reference"]["slayer_check"]["identical_counts_in_every_layer"] is False
+    assert again["reference"]["slayer_check"]["used_for_all_samples"].startswith("SLAYER")
+    assert again["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0  # SLAYER = Lava

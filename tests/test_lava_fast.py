@@ -16,7 +16,7 @@ from deploy.lava import LavaMode, run_on_lava
 from deploy.lava.network import read_layers
 from deploy.lava.replicas import auto_replicas
 from deploy.lava.timing import build_netx
-from deploy.reference import run_classifier
+from deploy.reference import run_classifier, spike_counts
 from exporters.bundle import export_bundle
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data import load_dataset
@@ -55,7 +55,12 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
     path = nets[net]
     spikes = _spikes(kind, steps, n=10)
     images = load_dataset(tiny_config().data).test.images[:10]
-    slayer = run_classifier(load_bundle(path).reference_model(), images, spikes).counts.layers
+    model = load_bundle(path).reference_model()
+    with torch.no_grad():  # SLAYER's own forward pass, and the deployment's reference
+        slayer = spike_counts(model.snn.forward_layers(torch.from_numpy(spikes).float()))
+    reference = run_classifier(model, images, spikes).counts.layers
+    for i, (a, b) in enumerate(zip(reference, slayer)):
+        np.testing.assert_array_equal(a, b, err_msg=f"the deployment's reference, layer {i} vs SLAYER")
     rebuilt, rebuilt_inputs = FixedPointSNN(load_netx_file(path)).counts(spikes)
     assert all(c.sum() > 0 for c in slayer), "a silent layer proves nothing"
     runs = {"ringbuffer": LavaMode(replicas=1, recorder="ringbuffer"), "counters": LavaMode(replicas=1),

@@ -16,7 +16,8 @@ from ppf_neuro.formats.report import REPORT_VERSION, Report
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "report.md"
 #: Sections whose inner keys are data, not fields (a config, package names, gate names, traces).
-OPAQUE = ("config", "versions", "quantum.resources_per_sample.gate_types", "divergence.traces", "divergence.spiked")
+OPAQUE = ("config", "versions", "quantum.resources_per_sample.gate_types", "divergence.traces", "divergence.spiked",
+          "timing.phases")
 
 
 def _paths(value, prefix=""):

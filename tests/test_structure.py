@@ -60,3 +60,31 @@ def test_layers_do_not_reach_back(package, forbidden):
     for path in _sources(package):
         for name in _imports(path):
             assert not name.startswith(forbidden), f"{path.relative_to(ROOT)} imports {name}"
+
+
+def _modules_after(code: str) -> set[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
+                         capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(out.stdout.split())
+
+
+def test_help_imports_no_heavy_package():
+    """``ppf-neuro --help`` parses only: torch, Lava, lava-dl and PennyLane stay unimported."""
+    loaded = _modules_after("from ppf_neuro.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    assert not {"torch", "pennylane", "lava", "h5py"} & {m.split(".")[0] for m in loaded}
+
+
+def test_a_netx_file_deploys_without_pennylane_or_training_code(tiny_bundle, tmp_path):
+    import h5py
+
+    with h5py.File(tiny_bundle) as src, h5py.File(tmp_path / "net.h5", "w") as dst:
+        src.copy("layer", dst)
+    loaded = _modules_after(f"from ppf_neuro.cli import main\nassert main(['--quiet', 'deploy', "
+                            f"{str(tmp_path / 'net.h5')!r}, '--data', 'digits', '--samples', '3']) == 0")
+    assert "deploy.lava_backend" in loaded  # it deployed
+    heavy = {m for m in loaded if m.split(".")[0] == "pennylane"
+             or m.startswith(("ppf_neuro.training", "ppf_neuro.models", "ppf_neuro.quantum"))}
+    assert not heavy, sorted(heavy)

@@ -13,28 +13,44 @@ from deploy.report import summary_table
 from ppf_neuro.atomic import check_writable, write_json
 from ppf_neuro.config import encoding_overrides
 from ppf_neuro.errors import PPFError
+from ppf_neuro.phases import PhaseClock, format_rate, process_age
 
 
-def _deploy(args, plot: Path | None):
+def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
     if plot is not None:
         check_writable(plot, "divergence plot")
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
                             lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse), workers=args.workers,
                             ray_address=args.ray, progress=not args.quiet, divergence_plot=plot)
     return deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,
-                  encoding_overrides=encoding_overrides(args.encoding, args.steps, args.set or []))
+                  encoding_overrides=encoding_overrides(args.encoding, args.steps, args.set or []), clock=clock)
+
+
+def _whole_command(report, clock: PhaseClock) -> str:
+    """The command's own time (start-up and imports included) beside the Lava stage's rate."""
+    age = process_age()
+    line = f"whole command: {age:.2f} s" if age is not None else f"deployment and writing: {clock.total:.2f} s"
+    line += f" ({format_rate(report.samples / (age or clock.total))})"
+    if age is not None:
+        line += f", of which start-up and imports {age - clock.total:.2f} s"
+    if report.lava is not None:
+        line += f"; the Lava stage alone: {format_rate(report.lava.timing['samples_per_second'])}"
+    return line
 
 
 def run_deploy(args) -> None:
     if args.report:
         check_writable(args.report, "--report")
     plot = args.report.with_name(args.report.stem + "_divergence.png") if args.report else None
-    report = _deploy(args, plot)
+    clock = PhaseClock()
+    report = _deploy(args, plot, clock)
     if args.report:
-        write_json(args.report, report.to_dict())
+        with clock.phase("write"):
+            write_json(args.report, report.to_dict())
     print(summary_table(report))
     if args.report:
-        print(f"report written to {args.report}")
+        print(f"report written to {args.report} ({clock.seconds['write']:.2f} s)")
+    print(_whole_command(report, clock))
 
 
 def run_diff(args) -> int:

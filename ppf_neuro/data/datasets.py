@@ -169,6 +169,17 @@ def check_spec(spec: str) -> None:
         raise PPFError(f"dataset directory '{spec[4:]}' does not exist")
 
 
+def load_test_split(spec: str, limit: int | None = None) -> tuple[str, Split]:
+    """The dataset's name and its first ``limit`` test samples, reading nothing else (deployment
+    needs no training images: an IDX directory's train files are not opened)."""
+    check_spec(spec)
+    if spec == "digits":
+        ds = load_digits()
+        return ds.name, ds.test.head(limit)
+    directory = Path(spec[4:])
+    return f"idx:{directory}", _idx_split(directory, "test").head(limit)
+
+
 def load_dataset(cfg: DataConfig | str) -> Dataset:
     """Load the dataset a spec names: sample limits applied, then the validation split carved out."""
     cfg = DataConfig(spec=cfg) if isinstance(cfg, str) else cfg

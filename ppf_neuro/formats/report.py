@@ -59,6 +59,7 @@ class Report:
     activity: dict | None = None
     quantum: dict | None = None
     divergence: dict | None = None
+    timing: dict | None = None
     report_version: int = REPORT_VERSION
 
     def to_dict(self) -> dict:

@@ -1,0 +1,50 @@
+"""The trained quantum branch executed on its PennyLane device: features in, circuit readout through
+the trained head out, device executions counted by ``qml.Tracker``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pennylane as qml
+import torch
+from tqdm.auto import tqdm
+
+from deploy.branch import BranchResult, softmax
+from ppf_neuro.quantum import QuantumNet
+
+
+@dataclass
+class PennyLaneBackend:
+    """The trained quantum branch executed on its PennyLane device, ``batch_size`` samples per
+    broadcast call; device executions counted by ``qml.Tracker``."""
+
+    qnet: QuantumNet
+    shots: int | None = None
+    noise: float = 0.0
+    batch_size: int = 256
+    progress: bool = True
+    phase = "quantum"
+
+    @torch.no_grad()
+    def run(self, features: np.ndarray) -> BranchResult:
+        device = self.qnet.qnode.device
+        start = time.perf_counter()
+        out = []
+        bar = tqdm(total=len(features), desc=f"quantum ({device.name})", unit="sample", disable=not self.progress,
+                   leave=False)
+        with qml.Tracker(device) as tracker:
+            for b in range(0, len(features), self.batch_size):
+                out.append(self.qnet(torch.from_numpy(features[b:b + self.batch_size]).float()).numpy())
+                bar.update(min(self.batch_size, len(features) - b))
+        bar.close()
+        seconds = time.perf_counter() - start
+        logits = np.concatenate(out)
+        info = {"backend": "pennylane" if self.qnet.fast is None else "ppf-neuro fast path",
+                "device": device.name, "evaluated_by": self.qnet.backend, "shots": self.shots,
+                "noise": self.noise, "device_executions": int(tracker.totals.get("executions", 0)),
+                "device_batches": int(tracker.totals.get("batches", 0)), "seconds": seconds,
+                "samples_per_second": len(features) / seconds,
+                "resources_per_sample": self.qnet.resources(torch.from_numpy(features[:1]).float())}
+        return BranchResult(logits, softmax(logits), info)

@@ -13,10 +13,10 @@ fuser: not independent, see ``deploy.bundle_plan.INDEPENDENCE``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
-
-from pathlib import Path
 
 from deploy.branch import ReferenceResult
 from deploy.counts import SpikeCounts

@@ -14,7 +14,6 @@ from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.bundle import BundleFile, read_bundle_file
 from ppf_neuro.models import Classifier, build_model
-from ppf_neuro.quantum import QuantumNet
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,15 @@ class Bundle:
             return None
         return {"ratio": float(self.reference_model().ratio), "rule": self.config.fusion.rule}
 
-    def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0) -> QuantumNet:
+    def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0):
         """The trained quantum branch, rebuilt to execute on the PennyLane ``device`` (default: the
         training device) as a QNode without gradients. ``ppf-neuro.fast`` names ppf-neuro's own
         simulator instead (analytic ``default.qubit`` only)."""
+        from ppf_neuro.models.classifiers import quantum_net
+
         trained = self.reference_model().qnn
         fast = device == FAST_DEVICE
-        qnet = QuantumNet(self.config.quantum, trained.in_features, self.num_classes,
+        qnet = quantum_net(self.config.quantum, trained.in_features, self.num_classes,
                           "default.qubit" if fast else device, shots, noise,
                           simulator="fast" if fast else "qnode", differentiable=False)
         qnet.load_state_dict(trained.state_dict())

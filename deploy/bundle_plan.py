@@ -12,7 +12,6 @@ from deploy.fuser import Fuser
 from deploy.inputs import DeployInputs
 from deploy.lava_backend import LavaBackend
 from deploy.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
-from deploy.quantum_backend import PennyLaneBackend
 from deploy.reference import run_classifier, slayer_stepper
 from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.readout import spike_logits
@@ -57,6 +56,8 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if bundle.model != "snn":
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise)
+        from deploy.quantum_backend import PennyLaneBackend  # only models with a circuit need PennyLane
+
         vqc = PennyLaneBackend(qnet, options.shots, options.noise, progress=options.progress)
         source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if bundle.model == "serial" \
             else (lambda inputs, done: pixels_in(inputs, done).astype(np.float32))

@@ -37,10 +37,16 @@ def from_dataset(spec: str, samples: int | None) -> DeployInputs:
     return DeployInputs(name, None, test.images, test.labels)
 
 
-def encoded(inputs: DeployInputs, encoding: EncodingConfig) -> DeployInputs:
-    """``inputs`` with their images encoded once as spikes (int8), as training encoded them."""
-    spikes = encode(torch.from_numpy(inputs.images), encoding, seeded_generator(encoding))
-    return replace(inputs, spikes=spikes.to(torch.int8).numpy())
+def encoded(inputs: DeployInputs, encoding: EncodingConfig, chunk: int = 512) -> DeployInputs:
+    """``inputs`` with their images encoded once as spikes (int8), as training encoded them; in chunks
+    of images (the encoder's float temporaries then stay small), one generator throughout, so the
+    spikes equal one call on all images."""
+    images = torch.from_numpy(inputs.images)
+    generator = seeded_generator(encoding)
+    spikes = np.empty((*images.shape, encoding.steps), dtype=np.int8)
+    for b in range(0, len(images), chunk):
+        spikes[b:b + chunk] = encode(images[b:b + chunk], encoding, generator).to(torch.int8).numpy()
+    return replace(inputs, spikes=spikes)
 
 
 def _load_npy(path: Path, what: str) -> np.ndarray:

@@ -48,9 +48,9 @@ def encode(
         spikes = torch.stack(out, -1)
     else:
         rate = (cfg.gain * x).clamp(0.0, 1.0).unsqueeze(-1)
-        if cfg.kind == "regular":
-            t = torch.arange(steps, dtype=torch.float32, device=images.device)
-            spikes = (torch.floor((t + 1) * rate) > torch.floor(t * rate)).float()
+        if cfg.kind == "regular":  # floor(t r) for t = 0 .. T once; step t compares t + 1 with t
+            floors = torch.floor(torch.arange(steps + 1, dtype=torch.float32, device=images.device) * rate)
+            spikes = (floors[..., 1:] > floors[..., :-1]).float()
         else:
             noise = torch.rand(rate.shape[:-1] + (steps,), generator=generator, device=images.device)
             spikes = (noise < rate).float()

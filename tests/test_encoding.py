@@ -44,3 +44,18 @@ def test_check_images_rejects_nan_and_range():
         check_images(np.full((1, 1, 2, 2), 2.0))
     with pytest.raises(PPFError, match=r"\(N, C, H, W\)"):
         check_images(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("kind", ["regular", "rate", "integrate"])
+def test_deployment_encodes_in_chunks_as_one_call(kind):
+    """Deployment encodes chunk by chunk with one generator: the spikes equal one call on all images."""
+    import numpy as np
+
+    from deploy.inputs import DeployInputs, encoded
+
+    images = np.random.default_rng(0).random((10, 1, 5, 5)).astype(np.float32)
+    cfg = EncodingConfig(kind=kind, steps=6, seed=3)
+    whole = encode(torch.from_numpy(images), cfg, seeded_generator(cfg)).to(torch.int8).numpy()
+    chunked = encoded(DeployInputs("x", None, images, None), cfg, chunk=3).spikes
+    assert chunked.dtype == np.int8 and chunked.sum() > 0
+    np.testing.assert_array_equal(chunked, whole)

@@ -19,8 +19,15 @@ import torch
 from ppf_neuro.config import RunConfig
 from ppf_neuro.fusion import fuse
 from ppf_neuro.models.snn import SpikingNet
-from ppf_neuro.quantum import QuantumNet
 from ppf_neuro.readout import spike_logits
+
+
+def quantum_net(*args, **kwargs):
+    """A :class:`~ppf_neuro.quantum.QuantumNet`, imported only by the models that have one, so that a
+    spiking-only model loads without PennyLane."""
+    from ppf_neuro.quantum import QuantumNet
+
+    return QuantumNet(*args, **kwargs)
 
 
 class Classifier(torch.nn.Module):
@@ -63,7 +70,7 @@ class QNNClassifier(Classifier):
 
     def __init__(self, cfg: RunConfig, image_shape, num_classes: int):
         super().__init__(cfg)
-        self.qnn = QuantumNet(cfg.quantum, math.prod(image_shape), num_classes)
+        self.qnn = quantum_net(cfg.quantum, math.prod(image_shape), num_classes)
 
     def prepare(self, train_images):
         self.qnn.fit_reduction(train_images.reshape(len(train_images), -1))
@@ -78,7 +85,7 @@ class SerialClassifier(Classifier):
     def __init__(self, cfg: RunConfig, image_shape, num_classes: int):
         super().__init__(cfg)
         self.snn = SpikingNet(cfg.snn, image_shape, num_classes=None)
-        self.qnn = QuantumNet(cfg.quantum, self.snn.layer_sizes()[-1], num_classes)
+        self.qnn = quantum_net(cfg.quantum, self.snn.layer_sizes()[-1], num_classes)
 
     def combine(self, images, snn_out):
         rates = snn_out.sum(-1).flatten(1) / self.cfg.encoding.steps
@@ -93,7 +100,7 @@ class PPFClassifier(Classifier):
     def __init__(self, cfg: RunConfig, image_shape, num_classes: int):
         super().__init__(cfg)
         self.snn = SpikingNet(cfg.snn, image_shape, num_classes)
-        self.qnn = QuantumNet(cfg.quantum, math.prod(image_shape), num_classes)
+        self.qnn = quantum_net(cfg.quantum, math.prod(image_shape), num_classes)
         # The ratio lives in one place: the config when fixed, this parameter when learned.
         a = cfg.fusion.init_ratio
         self.register_parameter("ratio_logit", torch.nn.Parameter(torch.tensor(math.log(a / (1 - a))))

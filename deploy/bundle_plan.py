@@ -56,7 +56,9 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if bundle.model != "snn":
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise)
-        from deploy.quantum_backend import PennyLaneBackend  # only models with a circuit need PennyLane
+        from deploy.quantum_backend import (
+            PennyLaneBackend,  # only models with a circuit need PennyLane
+        )
 
         vqc = PennyLaneBackend(qnet, options.shots, options.noise, progress=options.progress)
         source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if bundle.model == "serial" \

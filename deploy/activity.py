@@ -2,7 +2,7 @@
 
 Synaptic operations are counted where they happen: a spike of a presynaptic
 neuron j costs one operation per nonzero synapse it drives (its fan-out f_j,
-from the deployed network file, ``deploy.netx_file.fan_outs``), so layer l
+from the deployed network file, ``deploy.fan_outs.fan_outs``), so layer l
 receives ``sum_j count_j * f_j`` operations per sample, with the input spikes
 driving layer 0. Neuron updates are ``neurons * T`` per layer and sample (every
 compartment is updated every step); an update is *active* in a step in which the

@@ -18,7 +18,8 @@ from ppf_neuro.readout import spike_logits
 
 #: Whether each compared output's reference is an independent computation (the report says so).
 INDEPENDENCE = {
-    "snn": "yes: SLAYER in PyTorch against the Lava processes",
+    "snn": "yes: the trained model's quantised parameters in integer arithmetic (checked against SLAYER) "
+           "against the Lava processes netx built from the file",
     "qnn": "yes: the training simulator against the PennyLane device",
     "ppf": "no: the host fuser and the trained model apply the same rule (ppf_neuro.fusion.fuse) to the "
            "branch outputs compared above, so agreement checks the wiring (inputs, ratio, rule name), not the "
@@ -33,7 +34,8 @@ def independence(model: str) -> dict[str, str]:
         out["qnn"] = INDEPENDENCE["qnn"]
     decision = {"snn": "snn", "qnn": "qnn", "serial": "qnn", "ppf": "ppf"}[model]
     out["output"] = INDEPENDENCE[decision] if model != "serial" else \
-        "yes: Lava's SNN and the PennyLane device against SLAYER and the training simulator, in series"
+        "yes: Lava's SNN and the PennyLane device against the trained SNN (integer arithmetic checked against "
+        "SLAYER) and the training simulator, in series"
     return out
 
 

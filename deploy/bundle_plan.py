@@ -33,9 +33,9 @@ def independence(model: str) -> dict[str, str]:
     if model != "snn":
         out["qnn"] = INDEPENDENCE["qnn"]
     decision = {"snn": "snn", "qnn": "qnn", "serial": "qnn", "ppf": "ppf"}[model]
-    out["output"] = INDEPENDENCE[decision] if model != "serial" else \
+    out["output"] = INDEPENDENCE[decision] if model != "serial" else (
         "yes: Lava's SNN and the PennyLane device against the trained SNN (integer arithmetic checked against "
-        "SLAYER) and the training simulator, in series"
+        "SLAYER) and the training simulator, in series")
     return out
 
 
@@ -84,4 +84,5 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
 
     snn = {"netx": netx, "stepper": slayer_stepper(bundle.reference_model().snn)} if bundle.has_snn else {}
     return Plan(bundle.model, branches, decide, reference, cfg.encoding if bundle.has_snn else None,
-                needs_images=True, input_shape=bundle.image_shape, default_data=cfg.data.spec, details=details, **snn)
+                needs_images=True, input_shape=bundle.image_shape, classes=bundle.num_classes,
+                default_data=cfg.data.spec, details=details, **snn)

@@ -63,6 +63,9 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
     if spikes.ndim not in (3, 5) or not np.issubdtype(spikes.dtype, np.integer) and spikes.dtype != np.bool_:
         raise PPFError(f"--spikes '{spikes_path}': expected an integer array (N, inputs, T) or (N, C, H, W, T), "
                        f"got {spikes.dtype} {spikes.shape}")
+    if len(spikes) == 0 or spikes.shape[-1] == 0:
+        raise PPFError(f"--spikes '{spikes_path}': holds no {'samples' if len(spikes) == 0 else 'time steps'} "
+                       f"(shape {spikes.shape})")
     if spikes.size and (spikes.min() < 0 or spikes.max() > 1):
         raise PPFError(f"--spikes '{spikes_path}': spikes must be 0 or 1, got values in "
                        f"[{spikes.min()}, {spikes.max()}]")

@@ -39,6 +39,8 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
     clock = clock or PhaseClock()
     if data is not None and spikes is not None:
         raise PPFError("give the inputs either as --data SPEC or as --spikes FILE.npy, not both")
+    if labels is not None and spikes is None:
+        raise PPFError("--labels go with --spikes; a dataset given with --data (or a bundle's own) has its labels")
     if data is None and spikes is None:
         data = plan.default_data
         if data is None:
@@ -60,6 +62,11 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
     if int(np.prod(per_sample)) != int(np.prod(plan.input_shape)):
         raise PPFError(f"the network takes {int(np.prod(plan.input_shape))} inputs {tuple(plan.input_shape)}, "
                        f"{inputs.source} has {int(np.prod(per_sample))} per sample {tuple(per_sample)}")
+    if inputs.labels is not None and len(inputs.labels) and (inputs.labels.min() < 0
+                                                             or inputs.labels.max() >= plan.classes):
+        bad = np.unique(inputs.labels[(inputs.labels < 0) | (inputs.labels >= plan.classes)]).tolist()
+        raise PPFError(f"{inputs.source}: labels out of range: {bad[:10]} (the model has {plan.classes} classes, "
+                       f"0..{plan.classes - 1})")
     if inputs.spikes is None and plan.encoding is not None:
         with clock.phase("encode"):
             inputs = encoded(inputs, plan.encoding)
@@ -72,6 +79,9 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
     """Run the model at ``model_path`` on the first ``options.samples`` inputs and report; each phase
     is timed on ``clock``."""
     clock = clock or PhaseClock()
+    if spikes is not None and encoding_overrides:
+        raise PPFError("--encoding/--steps/--set encoding.* encode the images of --data; recorded --spikes are "
+                       "used as they are")
     with clock.phase("load"):
         plan = prepare(model_path, options, encoding_overrides)
     inputs = read_inputs(plan, data, spikes, labels, options.samples, clock)

@@ -60,6 +60,7 @@ class Plan:
     encoding: EncodingConfig | None
     needs_images: bool
     input_shape: tuple[int, ...]  # (C, H, W) of an image, or the SNN's input neurons
+    classes: int  # class outputs (a bundle's classes, or a netx file's output neurons): labels must be below
     default_data: str | None = None  # dataset spec when none is given (a bundle's training data)
     netx: NetxFile | None = None  # the spiking branch's network, parsed once
     stepper: Stepper | None = None  # the reference step by step, for deploy.divergence
@@ -97,4 +98,4 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                                        "neuron": layer.neuron.type} for layer in net.layers]}}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
                 EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
-                netx=net, stepper=fixed_point_stepper(net), details=details)
+                classes=net.layers[-1].neurons, netx=net, stepper=fixed_point_stepper(net), details=details)

@@ -120,7 +120,9 @@ def summary_table(report: Report) -> str:
         lines.append(f"fusion: a = {report.fusion['ratio']:.3f} (SNN share), rule {report.fusion['rule']}")
     if report.lava is not None:
         lava = report.lava
-        lines.append(f"Lava: {lava.setup['network']}, {lava.setup['replicas']} replica(s); identical counts in every "
+        asked = lava.setup["mode"]["replicas"]
+        clamped = f" (--replicas {asked} clamped to the samples)" if asked and asked > lava.setup["replicas"] else ""
+        lines.append(f"Lava: {lava.setup['network']}, {lava.setup['replicas']} replica(s){clamped}; identical counts in every "
                      f"layer on {100 * lava.spike_agreement['samples_with_identical_counts_in_every_layer']:.2f} % "
                      f"of samples, {lava.spikes_per_sample['lava']:.1f} spikes/sample, "
                      f"{lava.timing['seconds']:.2f} s ({format_rate(lava.timing['samples_per_second'])})")

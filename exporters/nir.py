@@ -47,6 +47,8 @@ def import_nir(graph_path: Path, output: Path, approximate: bool = False,
 
     from ppf_neuro.lava_dl import load_netx_network
 
+    if steps is not None and steps < 1:
+        raise PPFError(f"--steps must be at least 1, got {steps}")
     check_input_file(graph_path, "NIR file")
     try:
         graph = nir.read(graph_path, type_check=False)  # shapes are checked by the mapping itself

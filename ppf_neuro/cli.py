@@ -136,7 +136,8 @@ SUBCOMMANDS = {
     "import-nir": ("turn a NIR graph (CubaLIF/LIF/IF chains) into a netx HDF5 that deploys on Lava", _import_nir,
                    False, "export:run_import_nir"),
     "deploy": ("run a bundle or any netx HDF5 network (SNN on Lava, VQC on PennyLane, host fuser) and compare "
-               "every output with a reference", _deploy, True, "deploy:run_deploy"),
+               "every output with a reference; exit status 3 when they disagree", _deploy, True,
+               "deploy:run_deploy"),
     "diff": ("where Lava and the reference part ways: first sample, layer, neuron, step (exit 1), or that they "
              "agree (exit 0)", _diff, True, "deploy:run_diff"),
     "analyze": ("spikes, synaptic ops, energy and quantum resources from deploy reports", _analyze, False,

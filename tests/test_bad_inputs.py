@@ -68,6 +68,12 @@ def _npy(path: Path, array) -> str:
     return str(path)
 
 
+def _h5_with_layer_dataset(path: Path) -> str:
+    with h5py.File(path, "w") as f:
+        f["layer"] = np.zeros(3)
+    return str(path)
+
+
 def _raw_bundle(tmp, data: bytes):
     (tmp / "bad.h5").write_bytes(data)
     return ["deploy", str(tmp / "bad.h5")]
@@ -136,9 +142,16 @@ CASES = {
     "netx: encoder value out of range": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--set", "encoding.blank=99"]),
     "netx: spikes of the wrong size": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 10, 4), np.int8))]),
     "netx: spikes that are not 0/1": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.full((3, 64, 4), 2, np.int8))]),
+    "netx: spikes with no samples": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((0, 64, 4), np.int8))]),
+    "netx: labels beyond the output neurons": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--labels", _npy(t / "l.npy", np.array([0, 99, -1]))]),
+    "netx: --labels with --data": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--labels", _npy(t / "l.npy", np.zeros(2, np.int64))]),
+    "netx: an encoder for recorded spikes": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--steps", "8"]),
+    "netx: NaN weights": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: _replace(f, "layer/0/weight", np.full(f["layer/0/weight"].shape, np.nan)))),
+    "netx: '/layer' is a dataset": ("netx", lambda t, b: ["deploy", _h5_with_layer_dataset(t / "ds.h5")]),
     "netx: labels of another length": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--labels", _npy(t / "l.npy", np.zeros(2, np.int64))]),
     # NIR graphs and energy profiles
     "nir: a node netx cannot express": ("nir", lambda t, b: _nir_pool(t)),
+    "nir: zero time steps": ("nir", lambda t, b: ["import-nir", str(t / "g.nir"), "-o", str(t / "g.h5"), "--steps", "0"]),
     "nir: not a NIR file": ("nir", lambda t, b: _write_then(t / "x.nir", "not hdf5", ["import-nir", str(t / "x.nir"), "-o", str(t / "x.h5")])),
     "profile: a constant without citation": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', _uncited_profile(t, b))),
     "profile: unknown name": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', ["analyze", str(t / "r.json"), "--profile", "tpu", "--plots", str(t / "plots")])),
@@ -211,8 +224,15 @@ EXPECTED = {
     'netx: encoder value out of range': "config field 'encoding.blank': expected an integer in [0, steps=16),",
     'netx: spikes of the wrong size': 'the network takes 64 inputs (64,)',
     'netx: spikes that are not 0/1': 'spikes must be 0 or 1, got values in [2, 2]',
+    'netx: spikes with no samples': "holds no samples (shape (0, 64, 4))",
+    'netx: labels beyond the output neurons': "labels out of range: [-1, 99] (the model has 10 classes, 0..9)",
+    'netx: --labels with --data': "--labels go with --spikes",
+    'netx: an encoder for recorded spikes': "recorded --spikes are used as they are",
+    'netx: NaN weights': "layer 0: dense weights must be finite numbers",
+    "netx: '/layer' is a dataset": "no '/layer' group of layers: not a netx network",
     'netx: labels of another length': 'expected 3 integer labels, got int64 (2,)',
     'nir: a node netx cannot express': "NIR node 'pool' (SumPool2d) is not supported (supported: Input,",
+    'nir: zero time steps': "--steps must be at least 1, got 0",
     'nir: not a NIR file': 'not a readable NIR graph: OSError: Unable to synchronously open file',
     'profile: a constant without citation': "constant 'neuron_update_active' has no citation",
     'profile: unknown name': "unknown profile 'tpu'; shipped: ['cmos45', 'loihi', 'sycamore'] (or",
@@ -270,6 +290,7 @@ def test_every_case_names_its_message_and_the_doc_lists_every_case():
     documented = [line.split(" | ")[0].removeprefix("| ") for line in DOC.read_text().splitlines()
                   if line.startswith("| ") and not line.startswith("| input |")]
     assert documented == list(CASES), "docs/bad-inputs.md is stale: PPF_WRITE_BAD_INPUTS=1 pytest tests/test_bad_inputs.py"
+    assert f"({len(CASES)} inputs," in (DOC.parents[1] / "README.md").read_text(), "the README counts another number"
 
 
 def test_write_table():

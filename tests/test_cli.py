@@ -64,3 +64,17 @@ def test_atomic_writes_fsync_the_file_and_its_directory_before_and_after_the_ren
     monkeypatch.setattr(os, "fsync", spy)
     write_text(tmp_path / "a.txt", "x")
     assert len(synced) == 2 and ".a.txt." in synced[0] and synced[1] == str(tmp_path)
+
+
+def test_deploy_exits_3_when_the_deployment_does_not_reproduce_its_reference(ppf_bundle, tmp_path, capsys):
+    from conftest import edited_copy
+
+    assert main(["--quiet", "deploy", str(ppf_bundle), "--samples", "4"]) == 0
+
+    def invert_output_layer(f):  # the netx file no longer holds what the model was trained with
+        f["layer/1/weight"][...] = -f["layer/1/weight"][()]
+
+    edited = edited_copy(ppf_bundle, tmp_path / "edited.h5", invert_output_layer)
+    capsys.readouterr()
+    assert main(["--quiet", "deploy", str(edited), "--samples", "4"]) == 3
+    assert "does not reproduce its reference" in capsys.readouterr().err

@@ -2,7 +2,8 @@
 
 Three ways, all giving per-neuron counts of every layer (:class:`~deploy.lava.mode.LavaMode`):
 ``replicas=1`` is netx's own ``Network`` (the reference mode), ``replicas=B`` > 1 lays B copies
-side by side (``deploy.lava.network``) so that a step advances B samples, and
+side by side (``deploy.lava.network``) so that a step advances B samples (B is at most the number
+of samples: a larger ``--replicas`` is clamped, and the report's ``setup.replicas`` says so), and
 ``recorder="ringbuffer"`` reads every raster back with ``Var.get`` (slow; the independent
 check). Timing: ``deploy.lava.timing``. A run is always stopped, also on error.
 """
@@ -39,7 +40,7 @@ def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), 
     replicas = mode.replicas
     if replicas != 1:
         layers = read_layers(network)
-        replicas = replicas or auto_replicas(layers, n)
+        replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples
     with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
         if replicas == 1:
             return run_counted(NetxGraph(network, frames, first, Path(tmp)), progress)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from deploy.divergence import describe
@@ -38,7 +39,23 @@ def _whole_command(report, clock: PhaseClock) -> str:
     return line
 
 
-def run_deploy(args) -> None:
+#: deploy's exit status when the deployment ran but does not reproduce its reference.
+DISAGREES = 3
+
+
+def disagreement(report) -> str | None:
+    """What of the deployment differs from its reference beyond tolerance, in words, or None. With
+    shots or device noise the circuit's outputs differ by design, so only outputs that do not
+    depend on the circuit count then."""
+    if report.divergence:
+        return "Lava's spike counts differ from the reference's (see DIVERGENCE above)"
+    exact = report.options.get("shots") is None and not report.options.get("noise")
+    no_circuit = {"snn"} | ({"output"} if report.model in ("snn", "netx") else set())
+    parted = [k for k, o in report.outputs.items() if not o.allclose and (exact or k in no_circuit)]
+    return f"outputs {parted} differ from the reference beyond tolerance" if parted else None
+
+
+def run_deploy(args) -> int:
     if args.report:
         check_writable(args.report, "--report")
     plot = args.report.with_name(args.report.stem + "_divergence.png") if args.report else None
@@ -51,6 +68,12 @@ def run_deploy(args) -> None:
     if args.report:
         print(f"report written to {args.report} ({clock.seconds['write']:.2f} s)")
     print(_whole_command(report, clock))
+    problem = disagreement(report)
+    if problem:
+        print(f"ppf-neuro: the deployment does not reproduce its reference: {problem} (exit status {DISAGREES})",
+              file=sys.stderr)
+        return DISAGREES
+    return 0
 
 
 def run_diff(args) -> int:

@@ -257,7 +257,11 @@ def _read_input(g, index: int, where: str, cur: _Cursor) -> None:
 def _weight(g, kind: str, where: str) -> np.ndarray:
     if "weight" not in g or not isinstance(g["weight"], h5py.Dataset):
         raise PPFError(f"{where}: {kind} layer has no (real) weight dataset")
-    return np.asarray(g["weight"][()]).astype(np.int64)
+    weight = np.asarray(g["weight"][()])
+    if not np.issubdtype(weight.dtype, np.number) or not np.isfinite(weight).all():
+        raise PPFError(f"{where}: {kind} weights must be finite numbers (found {weight.dtype}"
+                       f"{', NaN or infinite values' if np.issubdtype(weight.dtype, np.number) else ''})")
+    return weight.astype(np.int64)
 
 
 def _read_dense(g, index: int, where: str, cur: _Cursor) -> None:
@@ -326,8 +330,8 @@ def load_netx_file(path: str | Path) -> NetxFile:
     path = Path(path)
     try:
         with h5py.File(path, "r") as f:
-            if LAYER_GROUP not in f:
-                raise PPFError(f"{path}: no '/{LAYER_GROUP}' group: not a netx network")
+            if not isinstance(f.get(LAYER_GROUP), h5py.Group):
+                raise PPFError(f"{path}: no '/{LAYER_GROUP}' group of layers: not a netx network")
             return parse_netx_group(f[LAYER_GROUP], path)
     except PPFError:
         raise

@@ -1,7 +1,7 @@
 """Deployment throughput of the Lava stage, every mode side by side in one run on the same spikes.
 
-SLAYER inference (PyTorch) of the same net is the yardstick; then Lava: netx's own network read back
-through RingBuffer sinks and ``Var.get`` (the path before in-run counters), netx's network with
+The deployment's reference on the same spikes (the trained SNN in integer arithmetic, checked
+against SLAYER) is the yardstick; then Lava: netx's own network read back through RingBuffer sinks and ``Var.get`` (the path before in-run counters), netx's network with
 in-run counters, and B replicas side by side (batched synapses; Lava's own block-diagonal
 ``Sparse`` for comparison), one process and sharded over both cores. Every Lava mode's per-neuron
 counts are asserted identical to the first Lava run's. Peak memory is the largest proportional set
@@ -94,7 +94,7 @@ def main() -> None:
         else:
             plan.reference(inputs)
     slayer = time.perf_counter() - start
-    rows = [("SLAYER inference (PyTorch reference, same spikes)", slayer, mem.peak)]
+    rows = [("the deployment's reference (integer arithmetic checked against SLAYER), same spikes", slayer, mem.peak)]
     modes = []
     if not args.skip_ringbuffer:
         modes.append(("netx Network, RingBuffer sinks + Var.get (before)", LavaMode(replicas=1, recorder="ringbuffer"), 1))
@@ -120,7 +120,7 @@ def main() -> None:
         label = name if "automatically" not in name else f"{name} (B={lava.setup.replicas})"
         rows.append((label, seconds, mem.peak))
     print(f"{args.model.name}: {n} samples of {inputs.source}, {steps} steps each; counts identical in every Lava mode")
-    print(f"{'mode':<62}{'seconds':>9}{'samples/s':>11}{'vs SLAYER':>11}{'peak PSS':>11}")
+    print(f"{'mode':<62}{'seconds':>9}{'samples/s':>11}{'vs reference':>13}{'peak PSS':>11}")
     for name, sec, peak in rows:
         print(f"{name:<62}{sec:>9.2f}{n / sec:>11.0f}{slayer / sec:>10.3f}x{peak / 1024:>8.0f} MB")
 

@@ -2,8 +2,8 @@
 
 Two workloads of the deploy command's checks, each run through the fixed-point reference rebuilt
 from the file (``deploy.fixed_point``, layer by layer over the whole window), the same arithmetic
-stepped the way the previous version did (every layer at every step in a Python loop, kept here
-only as the baseline), SLAYER's own forward of the lava-dl net, and the Lava stage (netx's own
+stepped in a Python loop over steps and layers (the shape of the previous version, kept here
+only as a baseline), SLAYER's own forward of the lava-dl net, and the Lava stage (netx's own
 ``Network`` for one sample; replicas for many); per-neuron counts are asserted identical:
 
 * ``oxford``: lava-dl's Oxford tutorial shape, 200 -> 256 -> 200 CUBA neurons, one sample of
@@ -51,7 +51,8 @@ def _lava_dl_net(sizes: tuple[int, ...], path: Path) -> torch.nn.Module:
 
 
 def _per_step_baseline(net, spikes: np.ndarray) -> list[np.ndarray]:
-    """The previous reference: every layer at every step in a Python loop (counts per layer)."""
+    """The same arithmetic, every layer at every step in a Python loop (counts per layer); dense
+    layers without bias, as these nets are."""
     x = torch.from_numpy(spikes).long()
     n, steps = x.shape[0], x.shape[-1]
     states = [(torch.zeros(n, layer.neurons, dtype=torch.long),) * 2 for layer in net.layers]
@@ -100,7 +101,7 @@ def run_workload(name: str, tmp: Path) -> list[tuple[str, float]]:
         assert all(np.array_equal(a, b) for a, b in zip(rebuilt, counts)), f"{name}: {what} counts differ"
     assert sum(int(c.sum()) for c in rebuilt) > 0, "a silent network proves nothing"
     return [("fixed-point reference, layer by layer (now)", t_rebuilt),
-            ("fixed-point reference, per step (before)", t_baseline),
+            ("same arithmetic, Python loop over steps and layers", t_baseline),
             ("SLAYER forward of the lava-dl net", t_slayer),
             (f"Lava stage ({'netx Network' if samples == 1 else f'{lava.setup.replicas} replicas'})", t_lava)]
 

@@ -39,7 +39,8 @@ def _decay(x: torch.Tensor, decay: int) -> torch.Tensor:
 
 def _exact_dtype(weight: np.ndarray, s: torch.Tensor) -> torch.dtype:
     """float32 where every partial sum is an integer below 2^24 (then exact), else float64."""
-    bound = float(np.abs(weight).reshape(len(weight), -1).sum(1).max(initial=0)) * float(s.abs().max().clamp(min=1))
+    peak = max(abs(int(s.max())), abs(int(s.min())), 1)
+    bound = float(np.abs(weight).reshape(len(weight), -1).sum(1).max(initial=0)) * peak
     return torch.float32 if bound < 2 ** 24 else torch.float64
 
 
@@ -49,11 +50,12 @@ def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
     n, steps = s.shape[0], s.shape[-1]
     if isinstance(layer, InputLayer):
         weight, bias = layer.transform
-        return (weight * s + bias).reshape(n, -1, steps).permute(2, 0, 1).contiguous()
+        return (weight * s.long() + bias).reshape(n, -1, steps).permute(2, 0, 1).contiguous()
     dtype = _exact_dtype(layer.weight, s)
     w = torch.from_numpy(layer.weight).to(dtype)
     if isinstance(layer, DenseLayer):
-        a = s.reshape(n, -1, steps).permute(2, 0, 1).to(dtype) @ w.T
+        x = s.reshape(n, -1, steps).permute(2, 0, 1).reshape(steps * n, -1).to(dtype)  # one contiguous matrix
+        a = (x @ w.T).reshape(steps, n, -1)
     else:  # steps become batch entries of one convolution
         x = s.reshape(n, *layer.in_shape, steps).permute(4, 0, 1, 2, 3).reshape(steps * n, *layer.in_shape)
         a = torch.nn.functional.conv2d(x.to(dtype), w, stride=layer.stride, padding=layer.padding,
@@ -103,7 +105,7 @@ class FixedPointSNN:
         which each neuron received nonzero synaptic input; with ``trace`` = a layer index, also that
         layer's current ``u`` and voltage ``v`` after the spike reset (as Lava holds them at the end of
         a step), (N, neurons, T) int64."""
-        s = torch.from_numpy(np.ascontiguousarray(spikes)).long()
+        s = torch.from_numpy(np.ascontiguousarray(spikes))  # integers, converted per layer as needed
         out, received, traces = [], [], None
         for i, layer in enumerate(self.net.layers):
             a = _synaptic_input(layer, s)
@@ -111,7 +113,7 @@ class FixedPointSNN:
             fired, layer_traces = _neurons(layer, a, trace == i)
             traces = layer_traces if layer_traces is not None else traces
             out.append(fired.numpy())
-            s = fired.long().reshape(len(fired), *layer.shape, fired.shape[-1])
+            s = fired.reshape(len(fired), *layer.shape, fired.shape[-1])
         return out, received, None if traces is None else {k: t.numpy() for k, t in traces.items()}
 
     def run(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], dict | None]:

@@ -21,6 +21,7 @@ from ppf_neuro.atomic import write_json, write_text
 from ppf_neuro.choices import MODELS, NOISE_KINDS
 from ppf_neuro.config import DataConfig
 from ppf_neuro.data import load_dataset
+from ppf_neuro.plots import robustness_plot
 from ppf_neuro.robustness import Condition, default_conditions, robustness_table
 from ppf_neuro.training.run_dir import load_run
 
@@ -34,6 +35,12 @@ def _table(rows_per_seed: list[list[dict]], models: list[str]) -> str:
             cells.append(f"{acc.mean():.2f} ± {acc.std():.2f}")
         lines.append(f"| {rows[0]['noise']} | {rows[0]['level']:g} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _means(rows_per_seed: list[list[dict]], models: list[str]) -> list[dict]:
+    """One row per condition with each model's mean accuracy over the seeds."""
+    return [{"noise": rows[0]["noise"], "level": rows[0]["level"],
+             **{m: float(np.mean([r[m] for r in rows])) for m in models}} for rows in zip(*rows_per_seed)]
 
 
 def _evaluate(runs_dir: Path, seeds: list[int], models: list[str], samples: int,
@@ -71,6 +78,7 @@ def main() -> None:
     write_json(args.out / "robustness_study.json", {"input_noise_and_shots": inputs, "depolarizing": noisy, "args": {
         k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}})
     write_text(args.out / "robustness_study.md", text + "\n")
+    robustness_plot(_means(inputs, args.models), args.models, args.out / "robustness.png")  # means over seeds
     print(text)
 
 

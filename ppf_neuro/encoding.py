@@ -48,13 +48,23 @@ def encode(
         spikes = torch.stack(out, -1)
     else:
         rate = (cfg.gain * x).clamp(0.0, 1.0).unsqueeze(-1)
-        if cfg.kind == "regular":  # floor(t r) for t = 0 .. T once; step t compares t + 1 with t
-            floors = torch.floor(torch.arange(steps + 1, dtype=torch.float32, device=images.device) * rate)
-            spikes = (floors[..., 1:] > floors[..., :-1]).float()
+        if cfg.kind == "regular":
+            spikes = _regular(rate, steps)
         else:
             noise = torch.rand(rate.shape[:-1] + (steps,), generator=generator, device=images.device)
             spikes = (noise < rate).float()
     return torch.nn.functional.pad(spikes, (cfg.blank, 0)) if cfg.blank else spikes
+
+
+def _regular(rate: torch.Tensor, steps: int) -> torch.Tensor:
+    """Regular spikes of the rates (..., 1): floor(t r) for t = 0 .. T once, step t comparing t + 1 with
+    t; computed only where r > 0 (a zero rate never spikes), which most pixels of a digit are."""
+    flat = rate.reshape(-1)
+    spikes = torch.zeros(flat.numel(), steps, device=rate.device)
+    lit = torch.nonzero(flat).squeeze(1)
+    floors = torch.floor(torch.arange(steps + 1, dtype=torch.float32, device=rate.device) * flat[lit, None])
+    spikes[lit] = (floors[:, 1:] > floors[:, :-1]).float()
+    return spikes.reshape(*rate.shape[:-1], steps)
 
 
 def seeded_generator(cfg: EncodingConfig) -> torch.Generator:

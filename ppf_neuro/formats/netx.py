@@ -173,11 +173,6 @@ class NetxFile:
     def has_input_neurons(self) -> bool:
         return isinstance(self.layers[0], InputLayer)
 
-    @property
-    def thresholds(self) -> list[int]:
-        """``vThMant`` of every layer."""
-        return [layer.neuron.threshold for layer in self.layers]
-
 
 # -------------------------------------------------------------------------------------------- reader
 

@@ -56,6 +56,11 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
         with clock.phase("read"):
             inputs = from_dataset(data, samples)
         per_sample = inputs.images.shape[1:]
+    if spikes is not None and len(per_sample) == 3 == len(plan.input_shape) and tuple(per_sample) != tuple(
+            plan.input_shape):
+        raise PPFError(f"{inputs.source}: inputs shaped {tuple(per_sample)} per sample, the network takes "
+                       f"{tuple(plan.input_shape)} (C, H, W); lava-dl's own arrays are (W, H, C): transpose them "
+                       "to (C, H, W)")
     if plan.needs_images and tuple(per_sample) != tuple(plan.input_shape):
         raise PPFError(f"the model expects images {tuple(plan.input_shape)} (C, H, W), "
                        f"{inputs.source} has {tuple(per_sample)}")

@@ -11,6 +11,10 @@ class PPFError(Exception):
     """A problem with the user's input: files, configs, flags or data."""
 
 
+#: How a git-lfs pointer file begins (a clone without ``git lfs pull`` holds these instead of the files).
+GIT_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
 def check_input_file(path, what: str):
     """``path`` as a Path if it is an existing file; else a PPFError saying what it is instead."""
     from pathlib import Path
@@ -20,6 +24,9 @@ def check_input_file(path, what: str):
         raise PPFError(f"{what} '{path}' is a directory, not a file")
     if not path.is_file():
         raise PPFError(f"{what} '{path}' does not exist")
+    with open(path, "rb") as f:
+        if f.read(len(GIT_LFS_POINTER)) == GIT_LFS_POINTER:
+            raise PPFError(f"{what} '{path}' is a git-lfs pointer, not the file itself (fetch it: git lfs pull)")
     return path
 
 

@@ -42,6 +42,11 @@ def _netx(tmp, source, mutate):
     return ["deploy", str(path), "--data", "digits", "--samples", "2"]
 
 
+def _netx_conv(tmp, source):
+    """The shared conv bundle's /layer group alone: a netx file with a (C, H, W) input."""
+    return _netx(tmp, source, lambda f: None)
+
+
 def _nir_pool(tmp) -> list[str]:
     import nir
 
@@ -130,6 +135,7 @@ CASES = {
     "bundle: a weight changed after export": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro/state/qnn.head.weight"].__setitem__((0, 0), 9.0), reseal=False)),
     "bundle: checksum attribute missing": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f["ppf_neuro"].attrs.__delitem__("sha256"), reseal=False)),
     "bundle: netx layer the simulator cannot build": ("bundle", lambda t, b: _bundle(t, b["ppf"], lambda f: f.__delitem__("layer/0/weight"))),
+    "bundle: a git-lfs pointer": ("bundle", lambda t, b: _raw_bundle(t, b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n")),
     "bundle: a directory, not a file": ("bundle", lambda t, b: ["deploy", str(t)]),
     "bundle: deployed with a netx encoder": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--encoding", "rate"]),
     "bundle: SNN input size does not match the data": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{write_idx_dataset(t / 'ds', size=6)}"]),
@@ -148,6 +154,7 @@ CASES = {
     "netx: an encoder for recorded spikes": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--steps", "8"]),
     "netx: NaN weights": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: _replace(f, "layer/0/weight", np.full(f["layer/0/weight"].shape, np.nan)))),
     "netx: '/layer' is a dataset": ("netx", lambda t, b: ["deploy", _h5_with_layer_dataset(t / "ds.h5")]),
+    "netx: spikes in (W, H, C) order for a (C, H, W) network": ("netx", lambda t, b: [*_netx_conv(t, b["conv"])[:2], "--spikes", _npy(t / "s.npy", np.zeros((2, 8, 8, 1, 4), np.int8))]),
     "netx: labels of another length": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--labels", _npy(t / "l.npy", np.zeros(2, np.int64))]),
     # NIR graphs and energy profiles
     "nir: a node netx cannot express": ("nir", lambda t, b: _nir_pool(t)),
@@ -213,6 +220,7 @@ EXPECTED = {
     'bundle: a weight changed after export': "checksum mismatch: the bundle's content does not match its stored",
     'bundle: checksum attribute missing': "bundle has no 'sha256' attribute",
     'bundle: netx layer the simulator cannot build': 'layer 0: dense layer has no (real) weight dataset',
+    'bundle: a git-lfs pointer': "is a git-lfs pointer, not the file itself (fetch it: git lfs pull)",
     'bundle: a directory, not a file': ('model file', 'is a directory, not a file'),
     'bundle: deployed with a netx encoder': 'a bundle carries its own encoding (trained with it);',
     'bundle: SNN input size does not match the data': 'the model expects images (1, 8, 8) (C, H, W), idx',
@@ -230,6 +238,7 @@ EXPECTED = {
     'netx: an encoder for recorded spikes': "recorded --spikes are used as they are",
     'netx: NaN weights': "layer 0: dense weights must be finite numbers",
     "netx: '/layer' is a dataset": "no '/layer' group of layers: not a netx network",
+    'netx: spikes in (W, H, C) order for a (C, H, W) network': "inputs shaped (8, 8, 1) per sample, the network takes (1, 8, 8) (C, H, W)",
     'netx: labels of another length': 'expected 3 integer labels, got int64 (2,)',
     'nir: a node netx cannot express': "NIR node 'pool' (SumPool2d) is not supported (supported: Input,",
     'nir: zero time steps': "--steps must be at least 1, got 0",
@@ -266,8 +275,8 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def inputs(ppf_bundle, tiny_run):
-    return {"ppf": ppf_bundle, "run": tiny_run}
+def inputs(ppf_bundle, tiny_run, conv_bundle):
+    return {"ppf": ppf_bundle, "run": tiny_run, "conv": conv_bundle}
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -21,8 +21,8 @@ import torch
 from deploy.branch import ReferenceResult
 from deploy.counts import SpikeCounts
 from deploy.fixed_point import FixedPointSNN
-from ppf_neuro.formats.fixed_point import WEIGHT_SCALE, conv_output_size
-from ppf_neuro.formats.netx import ConvLayer, CubaNeuron, DenseLayer, NetxFile
+from ppf_neuro.formats.fixed_point import WEIGHT_SCALE
+from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.models import Classifier, SpikingNet
 
 #: Samples on which SLAYER's own forward pass checks the integer reference.
@@ -36,27 +36,8 @@ def spike_counts(layers: list[torch.Tensor]) -> list[np.ndarray]:
 
 def integer_snn(snn: SpikingNet) -> FixedPointSNN:
     """The trained SNN in Loihi's integer arithmetic, from the PyTorch modules' own quantised weights
-    (what SLAYER trains with) and neuron parameters."""
-    shape, layers = tuple(snn.input_shape), []
-    if not snn.cfg.conv:
-        shape = (int(np.prod(shape)),)
-    for i, block in enumerate(snn.spiking_layers):
-        weight = block.synapse.pre_hook_fx(block.synapse.weight, descale=True).detach().round().long().numpy()
-        params = block.neuron.device_params
-        neuron = CubaNeuron.from_params(params["type"], params, f"trained layer {i}")
-        if weight.shape[2:] == (1, 1, 1):  # dense: read the previous layer flattened
-            shape = (int(np.prod(shape)),)
-            layers.append(DenseLayer(index=i, shape=(weight.shape[0],), in_shape=shape, neuron=neuron,
-                                     weight=weight.reshape(weight.shape[0], -1)))
-        else:
-            syn = block.synapse
-            geometry = {k: tuple(int(v) for v in getattr(syn, k)[:2]) for k in ("stride", "padding", "dilation")}
-            out = (weight.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(
-                shape[1:], weight.shape[2:4], geometry["stride"], geometry["padding"], geometry["dilation"])))
-            layers.append(ConvLayer(index=i, shape=out, in_shape=shape, neuron=neuron, weight=weight[..., 0],
-                                    groups=int(syn.groups), **geometry))
-        shape = layers[-1].shape
-    return FixedPointSNN(NetxFile(Path("<trained model>"), tuple(snn.input_shape), layers))
+    (what SLAYER trains with) and neuron parameters (``SpikingNet.netx_layers``)."""
+    return FixedPointSNN(NetxFile(Path("<trained model>"), tuple(snn.input_shape), snn.netx_layers()))
 
 
 def _slayer_counts(snn: SpikingNet, spikes: np.ndarray, batch_size: int = 256) -> list[np.ndarray]:
@@ -69,16 +50,13 @@ def _spiking_reference(snn: SpikingNet, spikes: np.ndarray) -> tuple[list[np.nda
     """Every layer's counts (N, neurons) and the output layer's spikes (N, classes, T), in integer
     arithmetic, checked against SLAYER's own forward on the first samples; SLAYER for every sample
     if the check finds any difference."""
-    fast = integer_snn(snn)
+    counts = integer_snn(snn).counts(spikes)[0]
     checked = spikes[:SLAYER_CHECK_SAMPLES]
-    slayer = _slayer_counts(snn, checked)
-    agree = all(np.array_equal(a, b) for a, b in zip(fast.counts(checked)[0], slayer))
+    agree = all(np.array_equal(a[:len(checked)], b) for a, b in zip(counts, _slayer_counts(snn, checked)))
     info = {"samples": len(checked), "identical_counts_in_every_layer": agree,
             "used_for_all_samples": "integer arithmetic (SLAYER agreed)" if agree else
             "SLAYER (the integer arithmetic disagreed with it)"}
-    if not agree:
-        return _slayer_counts(snn, spikes), info
-    return fast.counts(spikes)[0], info
+    return (counts if agree else _slayer_counts(snn, spikes)), info
 
 
 @torch.no_grad()

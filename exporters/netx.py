@@ -6,20 +6,13 @@ import math
 from pathlib import Path
 
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.netx import CubaNeuron, load_netx_file, verify_layers
+from ppf_neuro.formats.netx import load_netx_file, verify_layers
 from ppf_neuro.models import SpikingNet
 
 
 def expected_layers(snn: SpikingNet) -> list[tuple]:
-    """What each netx layer of ``snn`` must hold: the 8-bit weights SLAYER trained with
-    (``pre_hook_fx(w, descale=True)``) and the neuron's device parameters."""
-    out = []
-    for i, block in enumerate(snn.spiking_layers):
-        w = block.synapse.pre_hook_fx(block.synapse.weight, descale=True).detach().numpy()
-        params = block.neuron.device_params
-        neuron = CubaNeuron.from_params(params["type"], params, f"PyTorch layer {i}")
-        out.append((w.reshape(w.shape[:2] if w.shape[2:] == (1, 1, 1) else w.shape[:4]), neuron))
-    return out
+    """What each netx layer of ``snn`` must hold: the model's weights and neurons (``netx_layers``)."""
+    return [(layer.weight, layer.neuron) for layer in snn.netx_layers()]
 
 
 def verify_netx(path: Path, snn: SpikingNet) -> None:

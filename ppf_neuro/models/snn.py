@@ -22,11 +22,19 @@ from __future__ import annotations
 import math
 
 import h5py
+import numpy as np
 import torch
 
 from ppf_neuro.config import SNNConfig
+from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.fixed_point import conv_output_size
-from ppf_neuro.formats.netx import write_input_shape
+from ppf_neuro.formats.netx import (
+    ConvLayer,
+    CubaNeuron,
+    DenseLayer,
+    NetxLayer,
+    write_input_shape,
+)
 from ppf_neuro.lava_dl import slayer
 
 
@@ -131,6 +139,34 @@ class SpikingNet(torch.nn.Module):
             self.eval()
             self.forward_layers(torch.zeros(1, *self.input_shape, 1))
             self.train(was_training)
+
+    def netx_layers(self) -> list[NetxLayer]:
+        """What the trained blocks hold, as netx records: the 8-bit integer weights SLAYER trains with
+        (``pre_hook_fx(w, descale=True)``), the neurons' ``device_params`` and the conv geometry.
+
+        The exporter checks the written file against these, and deployment runs them in integer
+        arithmetic as its reference; both read the PyTorch modules, not the file."""
+        shape = tuple(self.input_shape) if self.cfg.conv else (math.prod(self.input_shape),)
+        layers: list[NetxLayer] = []
+        for i, block in enumerate(self.spiking_layers):
+            raw = block.synapse.pre_hook_fx(block.synapse.weight, descale=True).detach().numpy()
+            if not np.array_equal(raw, np.round(raw)):
+                raise PPFError(f"layer {i}: the quantised weights are not integers")
+            weight, params = raw.astype(np.int64), block.neuron.device_params
+            neuron = CubaNeuron.from_params(params["type"], params, f"trained layer {i}")
+            if weight.shape[2:] == (1, 1, 1):  # dense: reads the layer before flattened
+                shape = (math.prod(shape),)
+                layers.append(DenseLayer(index=i, shape=(weight.shape[0],), in_shape=shape, neuron=neuron,
+                                         weight=weight.reshape(weight.shape[0], -1)))
+            else:
+                syn = block.synapse
+                geometry = {k: tuple(int(v) for v in getattr(syn, k)[:2]) for k in ("stride", "padding", "dilation")}
+                out = (weight.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(
+                    shape[1:], weight.shape[2:4], geometry["stride"], geometry["padding"], geometry["dilation"])))
+                layers.append(ConvLayer(index=i, shape=out, in_shape=shape, neuron=neuron, weight=weight[..., 0],
+                                        groups=int(syn.groups), **geometry))
+            shape = layers[-1].shape
+        return layers
 
     def layer_sizes(self) -> list[int]:
         """Neurons per spiking layer."""

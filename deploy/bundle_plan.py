@@ -16,27 +16,25 @@ from deploy.reference import run_classifier, slayer_stepper
 from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.readout import spike_logits
 
-#: Whether each compared output's reference is an independent computation (the report says so).
+_SNN = ("yes: the trained model's quantised parameters in integer arithmetic (checked against SLAYER) against "
+        "the Lava processes netx built from the file")
+_QNN = "yes: the training simulator against the PennyLane device"
+#: Whether each compared output's reference is an independent computation (the report says so): the
+#: decision of each model kind, and a ppf model's two branches, the only branch outputs compared.
 INDEPENDENCE = {
-    "snn": "yes: the trained model's quantised parameters in integer arithmetic (checked against SLAYER) "
-           "against the Lava processes netx built from the file",
-    "qnn": "yes: the training simulator against the PennyLane device",
-    "ppf": "no: the host fuser and the trained model apply the same rule (ppf_neuro.fusion.fuse) to the "
-           "branch outputs compared above, so agreement checks the wiring (inputs, ratio, rule name), not the "
-           "rule; the rule is tested against a hand computation",
+    "snn": _SNN,
+    "qnn": _QNN,
+    "serial": "yes: Lava's SNN and the PennyLane device against the trained SNN (integer arithmetic checked "
+              "against SLAYER) and the training simulator, in series",
+    "ppf": "no: the host fuser and the trained model apply the same rule (ppf_neuro.fusion.fuse) to the branch "
+           "outputs compared above, so agreement checks the wiring (inputs, ratio, rule name), not the rule; "
+           "the rule is tested against a hand computation",
 }
 
 
 def independence(model: str) -> dict[str, str]:
     """Per compared output of a ``model`` bundle: is its reference independent of the deployment?"""
-    out = {"snn": INDEPENDENCE["snn"]} if model in ("snn", "ppf") else {}
-    if model != "snn":
-        out["qnn"] = INDEPENDENCE["qnn"]
-    decision = {"snn": "snn", "qnn": "qnn", "serial": "qnn", "ppf": "ppf"}[model]
-    out["output"] = INDEPENDENCE[decision] if model != "serial" else (
-        "yes: Lava's SNN and the PennyLane device against the trained SNN (integer arithmetic checked against "
-        "SLAYER) and the training simulator, in series")
-    return out
+    return {"output": INDEPENDENCE[model], **({"snn": _SNN, "qnn": _QNN} if model == "ppf" else {})}
 
 
 def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
@@ -58,9 +56,8 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if bundle.model != "snn":
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise)
-        from deploy.quantum_backend import (
-            PennyLaneBackend,  # only models with a circuit need PennyLane
-        )
+        # imported here: only models with a circuit need PennyLane
+        from deploy.quantum_backend import PennyLaneBackend
 
         vqc = PennyLaneBackend(qnet, options.shots, options.noise, progress=options.progress)
         source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if bundle.model == "serial" \

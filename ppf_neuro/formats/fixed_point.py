@@ -25,3 +25,10 @@ STATE_MAX = 1 << (STATE_BITS - 1)
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
     """One spatial output size of a convolution, as PyTorch, SLAYER and Lava compute it."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def conv_output_shape(in_chw: tuple[int, ...], weight_shape: tuple[int, ...], stride: tuple[int, int],
+                      padding: tuple[int, int], dilation: tuple[int, int]) -> tuple[int, int, int]:
+    """(C_out, H, W) of a convolution of a (C, H, W) input with a (C_out, C_in/groups, kh, kw) kernel."""
+    return (int(weight_shape[0]), *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in
+                                    zip(in_chw[1:], weight_shape[2:4], stride, padding, dilation)))

@@ -36,7 +36,7 @@ import numpy as np
 
 from ppf_neuro.atomic import atomic_path
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import WEIGHT_EXP, WEIGHT_SCALE, conv_output_size
+from ppf_neuro.formats.fixed_point import WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
 
 #: The group that holds the layers, in a netx file and in a bundle.
 LAYER_GROUP = "layer"
@@ -158,7 +158,6 @@ class Flatten:
 
 #: What a file holds, in order: what :func:`write_netx_file` takes.
 Entry = Union[InputShape, Flatten, InputLayer, DenseLayer, ConvLayer]
-LAYER_TYPES = ("input", "dense", "conv", "flatten")
 
 
 @dataclass(frozen=True)
@@ -282,11 +281,10 @@ def _read_conv(g, index: int, where: str, cur: _Cursor) -> None:
     stride, padding, dilation = (_pair(g[k][()]) if k in g else d
                                  for k, d in (("stride", (1, 1)), ("padding", (0, 0)), ("dilation", (1, 1))))
     groups = int(_scalar(g["groups"])) if "groups" in g else 1
-    c, h, w = cur.shape
+    c = cur.shape[0]
     if weight.shape[1] * groups != c or weight.shape[0] % groups:
         raise PPFError(f"{where}: kernel {weight.shape} with {groups} group(s) does not fit {c} input channels")
-    out = (weight.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in
-                              zip((h, w), weight.shape[2:], stride, padding, dilation)))
+    out = conv_output_shape(cur.shape, weight.shape, stride, padding, dilation)
     declared = _shape(g["shape"])
     if declared != out:
         raise PPFError(f"{where}: declared shape {declared}, the convolution gives {out}")
@@ -310,7 +308,7 @@ def parse_netx_group(group, path: Path) -> NetxFile:
         g, where = group[name], f"{path}: layer {name}"
         kind = str(_scalar(g["type"])) if "type" in g else "?"
         if kind not in LAYER_READERS:
-            raise PPFError(f"{where}: type {kind!r} is not supported (netx builds {list(LAYER_TYPES)}; "
+            raise PPFError(f"{where}: type {kind!r} is not supported (netx builds {list(LAYER_READERS)}; "
                            "use strided convolutions instead of pooling)")
         if "delay" in g:
             raise PPFError(f"{where}: synaptic delays are not supported")

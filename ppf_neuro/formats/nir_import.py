@@ -30,7 +30,7 @@ from ppf_neuro.formats.fixed_point import (
     THRESHOLD_MAX,
     WEIGHT_MAX,
     WEIGHT_SCALE,
-    conv_output_size,
+    conv_output_shape,
 )
 from ppf_neuro.formats.netx import (
     ConvLayer,
@@ -237,9 +237,7 @@ def _on_conv(node, name: str, st: _State) -> None:
     in_shape = st.shape
 
     def make(index, w, neuron, bias):
-        out = (w.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in
-                             zip(in_shape[1:], w.shape[2:], geometry["stride"], geometry["padding"],
-                                 geometry["dilation"])))
+        out = conv_output_shape(in_shape, w.shape, geometry["stride"], geometry["padding"], geometry["dilation"])
         return ConvLayer(index=index, shape=out, in_shape=in_shape, neuron=neuron, weight=w,
                          bias=np.broadcast_to(bias, out).reshape(-1) if np.any(bias) else None,
                          groups=int(node.groups), **geometry)

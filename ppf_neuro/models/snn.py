@@ -27,7 +27,7 @@ import torch
 
 from ppf_neuro.config import SNNConfig
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import conv_output_size
+from ppf_neuro.formats.fixed_point import conv_output_shape, conv_output_size
 from ppf_neuro.formats.netx import (
     ConvLayer,
     CubaNeuron,
@@ -161,8 +161,8 @@ class SpikingNet(torch.nn.Module):
             else:
                 syn = block.synapse
                 geometry = {k: tuple(int(v) for v in getattr(syn, k)[:2]) for k in ("stride", "padding", "dilation")}
-                out = (weight.shape[0], *(conv_output_size(n, k, s, p, d) for n, k, s, p, d in zip(
-                    shape[1:], weight.shape[2:4], geometry["stride"], geometry["padding"], geometry["dilation"])))
+                out = conv_output_shape(shape, weight.shape, geometry["stride"], geometry["padding"],
+                                        geometry["dilation"])
                 layers.append(ConvLayer(index=i, shape=out, in_shape=shape, neuron=neuron, weight=weight[..., 0],
                                         groups=int(syn.groups), **geometry))
             shape = layers[-1].shape

@@ -5,6 +5,7 @@ imported graph checked by building it with netx. The mappings themselves are
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import h5py
@@ -17,7 +18,8 @@ from ppf_neuro.formats.netx import (
     parse_netx_group,
 )
 from ppf_neuro.formats.nir_export import write_nir
-from ppf_neuro.formats.nir_import import nir_to_netx
+from ppf_neuro.formats.nir_import import NirImport, nir_to_netx
+from ppf_neuro.formats.nir_time import DEFAULT_DT
 
 
 def netx_of(source: Path) -> NetxFile:
@@ -34,26 +36,34 @@ def netx_of(source: Path) -> NetxFile:
         return parse_netx_group(f[LAYER_GROUP], source)
 
 
-def export_nir(source: Path, output: Path) -> Path:
-    """The SNN of ``source`` (a run directory, netx or bundle file) as a NIR graph at ``output``."""
-    return write_nir(netx_of(source), output)
+def export_nir(source: Path, output: Path, dt: float = DEFAULT_DT) -> Path:
+    """The SNN of ``source`` (a run directory, netx or bundle file) as a NIR graph at ``output``, its
+    time constants in seconds at ``dt`` seconds per step."""
+    check_dt(dt)
+    return write_nir(netx_of(source), output, dt)
 
 
-def import_nir(graph_path: Path, output: Path, approximate: bool = False,
-               steps: int | None = None) -> tuple[NetxFile, list[str]]:
+def check_dt(dt: float | None) -> None:
+    if dt is not None and not (math.isfinite(dt) and dt > 0):
+        raise PPFError(f"--dt must be a positive number of seconds, got {dt}")
+
+
+def import_nir(graph_path: Path, output: Path, approximate: bool = False, steps: int | None = None,
+               dt: float | None = None, convention: str = "nir") -> tuple[NetxFile, NirImport]:
     """The NIR graph at ``graph_path`` as a netx file at ``output``, built once with netx so that it
-    is known to deploy; returns the parsed file and the approximations made."""
+    is known to deploy; returns the parsed file and what the import made of the graph."""
     import nir
 
     from ppf_neuro.lava_dl import load_netx_network
 
     if steps is not None and steps < 1:
         raise PPFError(f"--steps must be at least 1, got {steps}")
+    check_dt(dt)
     check_input_file(graph_path, "NIR file")
     try:
         graph = nir.read(graph_path, type_check=False)  # shapes are checked by the mapping itself
     except Exception as e:  # nir raises OSError, KeyError, ValueError ... for files that are not NIR graphs
         raise PPFError(f"{graph_path}: not a readable NIR graph: {type(e).__name__}: {e}") from None
-    notes = nir_to_netx(graph, output, approximate=approximate, steps=steps)
+    made = nir_to_netx(graph, output, approximate=approximate, steps=steps, dt=dt, convention=convention)
     load_netx_network(output)  # netx builds it: it deploys
-    return load_netx_file(output), notes
+    return load_netx_file(output), made

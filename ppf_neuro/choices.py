@@ -30,6 +30,9 @@ NOISE_KINDS = ("gaussian", "uniform", "salt_pepper")
 LAVA_SYNAPSES = ("batched", "sparse")
 #: How a Lava run records spikes (deploy.lava.mode).
 LAVA_RECORDERS = ("counts", "ringbuffer")
+#: How a NIR graph's time constants are meant (ppf_neuro.formats.nir_time): as NIR defines them
+#: (ppf-neuro, snnTorch, NIR's own API), or as Norse 1.1's ``to_nir`` writes them.
+NIR_CONVENTIONS = ("nir", "norse")
 #: What ``export`` writes: a ppf-neuro bundle, or the SNN as a NIR graph.
 EXPORT_FORMATS = ("bundle", "nir")
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead

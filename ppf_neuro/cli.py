@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ppf_neuro import choices
 from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,6 +83,9 @@ def _export(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", type=Path, help="a run directory (or, with --format nir, also a netx or bundle file)")
     p.add_argument("-o", "--output", type=Path, required=True)
     p.add_argument("--format", choices=choices.EXPORT_FORMATS, default="bundle")
+    p.add_argument("--dt", type=float, default=DEFAULT_DT,
+                   help=f"NIR only: seconds per time step, the unit of the graph's time constants (default "
+                        f"{DEFAULT_DT:g}, what snnTorch reads; written into the graph's metadata)")
 
 
 def _import_nir(p: argparse.ArgumentParser) -> None:
@@ -90,6 +94,12 @@ def _import_nir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, help="time steps per sample, stored as the file's /simulation/tSample")
     p.add_argument("--approximate", action="store_true",
                    help="approximate what has no exact netx equivalent (listed in the file) instead of refusing")
+    p.add_argument("--dt", type=float, help=f"seconds per time step where the graph's metadata has no dt "
+                                            f"(default {DEFAULT_DT:g}, snnTorch's; "
+                                            f"{CONVENTIONS['norse'].default_dt:g} with --convention norse)")
+    p.add_argument("--convention", choices=choices.NIR_CONVENTIONS, default="nir",
+                   help="how the graph's time constants are meant: as NIR defines them (ppf-neuro, snnTorch, "
+                        "NIR's API), or as Norse 1.1's to_nir writes them (dt x tau)")
 
 
 def _deploy(p: argparse.ArgumentParser) -> None:

@@ -59,6 +59,20 @@ def _nir_pool(tmp) -> list[str]:
     return ["import-nir", str(tmp / "g.nir"), "-o", str(tmp / "g.h5")]
 
 
+def _nir_short_tau(tmp) -> list[str]:
+    """An LIF whose time constant is 1e-5 s, as Norse's to_nir writes 10 ms at dt = 1e-3 s."""
+    import nir
+
+    graph = nir.NIRGraph(nodes={"in": nir.Input(input_type={"input": np.array([4])}),
+                                "fc": nir.Affine(weight=np.ones((3, 4)), bias=np.zeros(3)),
+                                "lif": nir.LIF(tau=np.full(3, 1e-5), r=np.ones(3), v_leak=np.zeros(3),
+                                               v_threshold=np.ones(3)),
+                                "out": nir.Output(output_type={"output": np.array([3])})},
+                         edges=[("in", "fc"), ("fc", "lif"), ("lif", "out")])
+    nir.write(tmp / "norse.nir", graph)
+    return ["import-nir", str(tmp / "norse.nir"), "-o", str(tmp / "n.h5")]
+
+
 def _uncited_profile(tmp, report_source) -> list[str]:
     from ppf_neuro.analysis.profiles import load_profile
 
@@ -159,6 +173,8 @@ CASES = {
     # NIR graphs and energy profiles
     "nir: a node netx cannot express": ("nir", lambda t, b: _nir_pool(t)),
     "nir: zero time steps": ("nir", lambda t, b: ["import-nir", str(t / "g.nir"), "-o", str(t / "g.h5"), "--steps", "0"]),
+    "nir: time constants shorter than the time step (Norse's)": ("nir", lambda t, b: _nir_short_tau(t)),
+    "nir: a time step of zero seconds": ("nir", lambda t, b: _nir_short_tau(t) + ["--dt", "0"]),
     "nir: not a NIR file": ("nir", lambda t, b: _write_then(t / "x.nir", "not hdf5", ["import-nir", str(t / "x.nir"), "-o", str(t / "x.h5")])),
     "profile: a constant without citation": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', _uncited_profile(t, b))),
     "profile: unknown name": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', ["analyze", str(t / "r.json"), "--profile", "tpu", "--plots", str(t / "plots")])),
@@ -242,6 +258,8 @@ EXPECTED = {
     'netx: labels of another length': 'expected 3 integer labels, got int64 (2,)',
     'nir: a node netx cannot express': "NIR node 'pool' (SumPool2d) is not supported (supported: Input,",
     'nir: zero time steps': "--steps must be at least 1, got 0",
+    "nir: time constants shorter than the time step (Norse's)": "NIR node 'lif': dt/tau = 10 at dt = 0.0001 s, outside [0, 1]",
+    'nir: a time step of zero seconds': "--dt must be a positive number of seconds, got 0.0",
     'nir: not a NIR file': 'not a readable NIR graph: OSError: Unable to synchronously open file',
     'profile: a constant without citation': "constant 'neuron_update_active' has no citation",
     'profile: unknown name': "unknown profile 'tpu'; shipped: ['cmos45', 'loihi', 'sycamore'] (or",

@@ -30,18 +30,19 @@ def test_export_import_deploy_gives_the_bundles_counts(tmp_path, request, net):
     assert main(["export", str(bundle), "--format", "nir", "-o", str(tmp_path / "net.nir")]) == 0
     graph = nir.read(tmp_path / "net.nir")
     lifs = [n for n in graph.nodes.values() if isinstance(n, nir.CubaLIF)]
-    assert len(lifs) == len(load_netx_file(bundle).layers) and graph.metadata["dt"] == 1.0
+    assert len(lifs) == len(load_netx_file(bundle).layers) and graph.metadata["dt"] == 1e-4
     assert "strict" in lifs[0].metadata["fixed_point"]
     # CUBA -> CubaLIF by forward Euler: tau_syn = dt / current_decay, w_in = tau_syn / dt, r = tau_mem / dt.
-    cfg = run.config.snn
-    assert lifs[0].tau_syn.flat[0] == pytest.approx(4096 / round(cfg.current_decay * 4096))
-    assert lifs[0].w_in.flat[0] == pytest.approx(lifs[0].tau_syn.flat[0])
-    assert lifs[0].r.flat[0] == pytest.approx(lifs[0].tau_mem.flat[0])
+    cfg, dt = run.config.snn, 1e-4
+    assert lifs[0].tau_syn.flat[0] == pytest.approx(dt * 4096 / round(cfg.current_decay * 4096))
+    assert lifs[0].w_in.flat[0] == pytest.approx(lifs[0].tau_syn.flat[0] / dt)
+    assert lifs[0].r.flat[0] == pytest.approx(lifs[0].tau_mem.flat[0] / dt)
     assert lifs[0].v_threshold.flat[0] == pytest.approx(cfg.threshold) and not lifs[0].v_leak.any()
 
     assert main(["import-nir", str(tmp_path / "net.nir"), "-o", str(tmp_path / "back.h5"), "--steps", "8"]) == 0
     with h5py.File(tmp_path / "back.h5") as f:
         assert json.loads(f["nir_import"].attrs["approximations"]) == [] and f["simulation/tSample"][()] == 8
+        assert f["nir_import"].attrs["dt"] == 1e-4 and json.loads(f["nir_import"].attrs["scales"]) == [64.0] * len(lifs)
     original = _lava_counts(bundle)
     back = _lava_counts(tmp_path / "back.h5", encoding_overrides={"steps": run.config.encoding.steps})
     assert back["lava"]["layer_spikes_per_sample"] == original["lava"]["layer_spikes_per_sample"]
@@ -65,7 +66,7 @@ def test_a_graph_built_with_nirs_own_api_imports_and_runs(tmp_path):
         "if": nir.IF(r=np.ones(10), v_threshold=np.full(10, 0.4)),
         "out": nir.Output(output_type={"output": np.array([10])}),
     }, edges=[("in", "conv"), ("conv", "cuba"), ("cuba", "flat"), ("flat", "fc"), ("fc", "lif"), ("lif", "out_fc"),
-              ("out_fc", "if"), ("if", "out")])
+              ("out_fc", "if"), ("if", "out")], metadata={"dt": 1.0})  # time constants in steps
     nir.write(tmp_path / "own.nir", graph)
     assert main(["import-nir", str(tmp_path / "own.nir"), "-o", str(tmp_path / "own.h5")]) == 0
     net = load_netx_file(tmp_path / "own.h5")
@@ -80,7 +81,7 @@ def _linear_graph(lif):
     return nir.NIRGraph(nodes={"in": nir.Input(input_type={"input": np.array([4])}),
                                "fc": nir.Linear(weight=np.full((3, 4), 0.5)), "n": lif,
                                "out": nir.Output(output_type={"output": np.array([3])})},
-                        edges=[("in", "fc"), ("fc", "n"), ("n", "out")])
+                        edges=[("in", "fc"), ("fc", "n"), ("n", "out")], metadata={"dt": 1.0})
 
 
 def _cuba(**kw):
@@ -95,7 +96,7 @@ def _cuba(**kw):
                          "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
                          "out": nir.Output(output_type={"output": np.array([1, 2, 2])})},
                   edges=[("in", "pool"), ("pool", "out")], type_check=False), "'pool' (SumPool2d)"),
-    (_linear_graph(_cuba(v_leak=np.full(3, 0.01))), "v_leak"),
+    (_linear_graph(_cuba(tau_mem=np.full(3, 0.5))), "dt/tau_mem = 2"),
     (_linear_graph(_cuba(v_reset=np.full(3, 0.2))), "v_reset"),
     (_linear_graph(_cuba(tau_mem=np.array([4.0, 5.0, 6.0]))), "per-neuron tau_mem"),
     (_linear_graph(nir.LI(tau=np.ones(3), r=np.ones(3), v_leak=np.zeros(3))), "'n' (LI)"),
@@ -107,16 +108,27 @@ def test_what_netx_cannot_express_is_refused_by_name(tmp_path, graph, fragment):
 
 
 def test_approximate_maps_and_lists_what_it_changed(tmp_path):
-    notes = nir_to_netx(_linear_graph(_cuba(v_leak=np.full(3, 0.01), tau_mem=np.array([4.0, 4.0, 4.1]))),
-                        tmp_path / "x.h5", approximate=True)
-    assert any("tau_mem" in n for n in notes) and any("rounded" in n for n in notes)
+    made = nir_to_netx(_linear_graph(_cuba(v_reset=np.full(3, 0.1), tau_mem=np.array([4.0, 4.0, 4.1]))),
+                       tmp_path / "x.h5", approximate=True)
+    assert any("tau_mem" in n for n in made.approximations) and any("v_reset" in n for n in made.approximations)
     with h5py.File(tmp_path / "x.h5") as f:
-        assert json.loads(f["nir_import"].attrs["approximations"]) == notes
+        assert json.loads(f["nir_import"].attrs["approximations"]) == made.approximations
+
+
+def test_v_leak_is_a_voltage_bias_and_its_rounding_is_reported(tmp_path):
+    """v_leak dt/tau_mem per step (0.01 / 4 here) at the layer's scale, its error in the quantisation record."""
+    made = nir_to_netx(_linear_graph(_cuba(v_leak=np.full(3, 0.01))), tmp_path / "x.h5")
+    (q,) = made.quantisation
+    layer = load_netx_file(tmp_path / "x.h5").layers[0]
+    np.testing.assert_allclose(layer.bias / q.scale, 0.01 / 4, atol=0.5 / q.scale)
+    assert q.bias_error == pytest.approx(abs(layer.bias[0] / q.scale - 0.0025) / 1.0)
+    assert made.approximations == []
 
 
 def test_netx_to_nir_of_a_parsed_file_roundtrips_in_memory(tmp_path, tiny_bundle):
     net = load_netx_file(tiny_bundle)
-    assert nir_to_netx(netx_to_nir(net), tmp_path / "back.h5") == []
+    made = nir_to_netx(netx_to_nir(net), tmp_path / "back.h5")
+    assert made.approximations == [] and all(q.scale == 64 and q.weight_error == 0 for q in made.quantisation)
     back = load_netx_file(tmp_path / "back.h5")
     for a, b in zip(net.layers, back.layers):
         np.testing.assert_array_equal(a.weight, b.weight)

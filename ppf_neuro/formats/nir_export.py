@@ -17,7 +17,10 @@ weights and threshold in float units (netx integers / 64), ``v_reset = 0``; a
 layer's voltage bias ``b`` (netx adds ``64 b`` to v every step) is ``v_leak = b / (64 beta)``.
 The fixed-point facts (weight scale, integer decays and threshold, strict
 ``v > threshold``, one step of synaptic delay per layer on Lava) travel in each
-node's metadata, ``dt`` in the graph's.
+node's metadata, ``dt`` in the graph's. Time constants are in seconds at ``dt`` =
+1e-4 s unless asked otherwise (:mod:`~ppf_neuro.formats.nir_time`), which is what
+snnTorch's ``import_from_nir`` assumes; Norse reads the graph with
+``norse.torch.from_nir(graph, dt=graph.metadata["dt"])``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ppf_neuro.formats.netx import (
     NetxFile,
     NetxLayer,
 )
+from ppf_neuro.formats.nir_time import DEFAULT_DT
 
 FIXED_POINT = ("Loihi fixed point (lava-dl netx): integer weights = 64 x weight, vThMant = 64 x v_threshold, "
                "iDecay = 4096 dt/tau_syn, vDecay = 4096 dt/tau_mem; 24-bit states, decays rounding towards "
@@ -97,7 +101,7 @@ SYNAPSE_NODES: dict[type, Callable] = {InputLayer: _scale_node, DenseLayer: _aff
 NEURON_NODES: dict[type, Callable] = {CubaNeuron: _cuba_lif_node}
 
 
-def netx_to_nir(net: NetxFile, dt: float = 1.0):
+def netx_to_nir(net: NetxFile, dt: float = DEFAULT_DT):
     """The NIR graph of a parsed netx network (see the module docstring)."""
     import nir
 
@@ -122,7 +126,7 @@ def netx_to_nir(net: NetxFile, dt: float = 1.0):
                                                              "fixed_point": FIXED_POINT}, type_check=not grouped)
 
 
-def write_nir(net: NetxFile, path: str | Path, dt: float = 1.0) -> Path:
+def write_nir(net: NetxFile, path: str | Path, dt: float = DEFAULT_DT) -> Path:
     """The NIR graph of ``net`` at ``path``, written atomically."""
     import nir
 

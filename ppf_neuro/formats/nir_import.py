@@ -3,22 +3,32 @@ r"""NIR graphs as netx networks: a chain ``Input -> [Flatten] -> (Affine|Linear|
 
 Each NIR node type has its handler (:data:`NODE_HANDLERS`), which updates the import's state: the
 shape so far, the netx entries written so far, and the synapse waiting for its neuron node.
-``w_in`` and ``r`` (and LIF's / IF's input scaling) are folded into the weights, which is exact:
-the state is linear in them. Quantised as lava-dl does (8-bit weights, 12-bit decays): with
-weight scale 64 when that represents every weight and the threshold exactly (a graph
-:mod:`~ppf_neuro.formats.nir_export` wrote), otherwise with the largest per-layer scale that
-keeps the weights in 8 bits (spikes are binary, so each layer may have its own). What cannot be
-mapped exactly is refused by name: a ``v_leak`` whose voltage bias ``v_leak dt/tau_mem`` is no
-integer at the layer's scale, a nonzero ``v_reset``, per-neuron parameters that differ, nodes
-other than these, a graph that is not a chain; with ``approximate=True`` the first three are
-approximated (bias rounded, reset ignored, parameters averaged) and each approximation is listed
-in the file.
+Time constants become per-step decays at the graph's ``dt`` (:mod:`~ppf_neuro.formats.nir_time`:
+the graph's metadata, else ``--dt``, else 1e-4 s). ``w_in`` and ``r`` (and LIF's / IF's input
+scaling) are folded into the weights, which is exact: the state is linear in them. A synaptic
+bias (``Affine.bias``, ``Conv2d.bias``) becomes the neurons' voltage bias, which is exact where
+the neurons hold no synaptic current (LIF, IF, or ``tau_syn = dt``) and the current's steady
+state otherwise (with ``approximate``).
+
+Quantisation (8-bit weights as lava-dl writes them: even integers up to 254 in magnitude, 12-bit
+decays, integer threshold and bias mantissas): at netx's own scale 64 when that represents every
+weight, the threshold and the biases exactly (a graph :mod:`~ppf_neuro.formats.nir_export`
+wrote); otherwise each layer gets the largest scale that keeps its weights in 8 bits and its
+threshold in 17, which is free because spikes are binary (a layer's weights, bias and threshold
+scaled together give the same spikes). Each layer's scale and errors are a
+:class:`LayerQuantisation`, kept in the file.
+
+What cannot be mapped exactly is refused by name: a nonzero ``v_reset``, per-neuron parameters
+that differ, a synaptic bias into a decaying current, nodes other than these, a graph that is
+not a chain; with ``approximate=True`` the first three are approximated (reset ignored,
+parameters averaged, the bias at its steady state) and each approximation is listed in the file.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -42,8 +52,9 @@ from ppf_neuro.formats.netx import (
     InputShape,
     write_netx_file,
 )
+from ppf_neuro.formats.nir_time import CONVENTIONS, Convention
 
-SUPPORTED = "Input, Output, Flatten, Affine, Linear, Conv2d, CubaLIF, LIF, IF"
+SUPPORTED = "Input, Output, Flatten, Scale, Affine, Linear, Conv2d, CubaLIF, LIF, IF"
 
 
 class _Mapping:
@@ -53,33 +64,56 @@ class _Mapping:
         self.approximate = approximate
         self.notes: list[str] = []
 
+    def inexact(self, where: str, what: str, consequence: str) -> None:
+        """Refuse ``what`` (no exact netx equivalent), or with ``approximate`` note the consequence."""
+        if not self.approximate:
+            raise PPFError(f"NIR node '{where}': {what} cannot be mapped exactly to netx; --approximate would "
+                           f"{consequence}")
+        self.notes.append(f"{where}: {what}, {consequence}")
+
     def uniform(self, value, what: str, where: str) -> float:
         arr = np.asarray(value, dtype=float).reshape(-1)
-        if arr.size and not np.allclose(arr, arr[0], rtol=1e-9, atol=0):
-            if not self.approximate:
-                raise PPFError(f"NIR node '{where}': per-neuron {what} differ (netx has one per layer); "
-                               "--approximate would average them")
-            self.notes.append(f"{where}: per-neuron {what} averaged ({arr.min():.4g} .. {arr.max():.4g})")
+        if arr.size and not np.allclose(arr, arr[0], rtol=1e-6, atol=0):
+            self.inexact(where, f"per-neuron {what} differ ({arr.min():.4g} .. {arr.max():.4g}; netx has one "
+                                "per layer)", "average them")
             return float(arr.mean())
         return float(arr[0]) if arr.size else 0.0
 
-    def zero(self, value, what: str, where: str, consequence: str) -> float:
+    def zero(self, value, what: str, where: str, consequence: str) -> None:
         v = self.uniform(value, what, where) if value is not None else 0.0
         if v != 0:
-            if not self.approximate:
-                raise PPFError(f"NIR node '{where}': {what} = {v:.4g} cannot be mapped exactly to netx; "
-                               f"--approximate would {consequence}")
-            self.notes.append(f"{where}: {what} = {v:.4g}, {consequence}")
-        return v
+            self.inexact(where, f"{what} = {v:.4g}", consequence)
+
+
+@dataclass(frozen=True)
+class LayerQuantisation:
+    """How one imported layer was quantised, and the errors that made (all relative)."""
+
+    layer: str
+    #: Integers per float unit of weight, threshold and bias (64 = netx's own scale, exact).
+    scale: float
+    #: The largest weight error, relative to the largest weight magnitude.
+    weight_error: float
+    #: The threshold's error, relative to the threshold.
+    threshold_error: float
+    #: The largest per-step voltage bias error, relative to the threshold.
+    bias_error: float
+    #: The largest relative error of dt/tau_syn and dt/tau_mem as 12-bit decays.
+    decay_error: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
 class _Synapse:
     """A synapse node waiting for its neuron node: ``make`` builds the netx layer from the
-    quantised weights and the neurons."""
+    quantised weights and the neurons; ``bias`` is the node's bias per output neuron, or None."""
 
     name: str
     weight: np.ndarray
+    neurons: int
+    bias: np.ndarray | None
     make: Callable[..., Entry]
 
 
@@ -89,15 +123,17 @@ class _State:
 
     shape: tuple[int, ...]
     dt: float
+    convention: Convention
     mapping: _Mapping
     entries: list[Entry] = field(default_factory=list)
     pending: _Synapse | None = None
-    scales: list[float] = field(default_factory=list)
+    quantisation: list[LayerQuantisation] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Neurons:
-    """A neuron node as netx sees it: decays, the gain folded into the weights, threshold, bias."""
+    """A neuron node as netx sees it: per-step decays, the gain folded into the weights, the
+    threshold, and the voltage bias per step (from ``v_leak``)."""
 
     alpha: float
     beta: float
@@ -113,32 +149,53 @@ def _ratio(numerator: float, tau: float, dt: float) -> float:
     return numerator * dt / tau
 
 
-def _cuba_lif(node, name: str, dt: float, m: _Mapping) -> tuple[float, float, float]:
-    tau_syn, tau_mem = m.uniform(node.tau_syn, "tau_syn", name), m.uniform(node.tau_mem, "tau_mem", name)
-    gain = _ratio(m.uniform(node.w_in, "w_in", name), tau_syn, dt) * _ratio(m.uniform(node.r, "r", name), tau_mem, dt)
-    return dt / tau_syn, dt / tau_mem, gain
+def _rate(tau: float, what: str, name: str, st: _State) -> float:
+    """dt / tau, the fraction a state decays by per step; refused outside [0, 1] (a wrong dt)."""
+    rate = st.dt / tau
+    if not 0 <= rate <= 1 + 1e-9:
+        raise PPFError(f"NIR node '{name}': dt/{what} = {rate:.4g} at dt = {st.dt:g} s, outside [0, 1]: the time "
+                       f"constants do not fit this time step. Give the dt the graph was written with (--dt; "
+                       f"snnTorch writes at 1e-4 s) or, for Norse's to_nir, --convention norse")
+    return min(rate, 1.0)
 
 
-def _lif(node, name: str, dt: float, m: _Mapping) -> tuple[float, float, float]:
-    beta = dt / m.uniform(node.tau, "tau", name)
-    return 1.0, beta, beta * m.uniform(node.r, "r", name)
+def _tau(node, key: str, name: str, st: _State) -> float:
+    return st.convention.tau(st.mapping.uniform(getattr(node, key), key, name), st.dt)
 
 
-def _if(node, name: str, dt: float, m: _Mapping) -> tuple[float, float, float]:
-    return 1.0, 0.0, dt * m.uniform(node.r, "r", name)
+def _cuba_lif(node, name: str, st: _State) -> tuple[float, float, float]:
+    m, dt = st.mapping, st.dt
+    tau_syn, tau_mem = _tau(node, "tau_syn", name, st), _tau(node, "tau_mem", name, st)
+    if st.convention.current_lags:  # Norse's LIFCell: input added to the current as it is
+        m.inexact(name, "Norse's LIFCell feeds its voltage the synaptic current of the step before",
+                  "deploy it without that step (each layer's spikes one step earlier)")
+        current_gain = 1.0
+    else:
+        current_gain = _ratio(m.uniform(node.w_in, "w_in", name), tau_syn, dt)
+    alpha, beta = _rate(tau_syn, "tau_syn", name, st), _rate(tau_mem, "tau_mem", name, st)
+    return alpha, beta, current_gain * _ratio(m.uniform(node.r, "r", name), tau_mem, dt)
 
 
-def _neurons(node, name: str, dt: float, m: _Mapping) -> _Neurons:
+def _lif(node, name: str, st: _State) -> tuple[float, float, float]:
+    beta = _rate(_tau(node, "tau", name, st), "tau", name, st)
+    return 1.0, beta, beta * st.mapping.uniform(node.r, "r", name)
+
+
+def _if(node, name: str, st: _State) -> tuple[float, float, float]:
+    return 1.0, 0.0, st.dt * st.mapping.uniform(node.r, "r", name)
+
+
+def _neurons(node, name: str, st: _State) -> _Neurons:
     """CubaLIF / LIF / IF -> netx's view.
 
     Euler: I <- (1 - dt/tau_syn) I + (w_in dt/tau_syn) x and v <- (1 - dt/tau_mem) v + (r dt/tau_mem) I
     + (dt/tau_mem) v_leak. netx's u is (r dt/tau_mem) I, so the weights carry
     gain = (w_in dt/tau_syn)(r dt/tau_mem) and the bias is (dt/tau_mem) v_leak."""
-    alpha, beta, gain = NEURON_KINDS[type(node).__name__](node, name, dt, m)
-    v_leak = np.asarray(getattr(node, "v_leak", None) if getattr(node, "v_leak", None) is not None else 0.0,
-                        dtype=float)  # per neuron: netx biases are per neuron too
-    m.zero(getattr(node, "v_reset", None), "v_reset", name, "reset to 0 instead")
-    return _Neurons(alpha, beta, gain, m.uniform(node.v_threshold, "v_threshold", name), beta * v_leak)
+    alpha, beta, gain = NEURON_KINDS[type(node).__name__](node, name, st)
+    v_leak = getattr(node, "v_leak", None)
+    v_leak = np.asarray(0.0 if v_leak is None else v_leak, dtype=float)  # per neuron, as netx biases
+    st.mapping.zero(getattr(node, "v_reset", None), "v_reset", name, "reset to 0 instead")
+    return _Neurons(alpha, beta, gain, st.mapping.uniform(node.v_threshold, "v_threshold", name), beta * v_leak)
 
 
 NEURON_KINDS: dict[str, Callable] = {"CubaLIF": _cuba_lif, "LIF": _lif, "IF": _if}
@@ -149,37 +206,50 @@ def _integral(x) -> bool:
     return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
 
 
-def _quantise(weight: np.ndarray, threshold: float, bias: np.ndarray, where: str, m: _Mapping) -> tuple:
-    """Integer weights (8 bits), vThMant and bias mantissas (per neuron) at one scale for the layer."""
+def _layer_scale(weight: np.ndarray, threshold: float, bias: np.ndarray) -> float:
+    """netx's own 64 where it is exact (even 8-bit weights), else the largest that fits weights and threshold."""
     exact = weight * WEIGHT_SCALE
-    if (_integral(exact) and np.abs(exact).max(initial=0) <= WEIGHT_MAX and _integral(threshold * WEIGHT_SCALE)
+    if (_integral(exact / 2) and np.abs(exact).max(initial=0) <= WEIGHT_MAX and _integral(threshold * WEIGHT_SCALE)
             and _integral(bias * WEIGHT_SCALE)):
-        scale = WEIGHT_SCALE
-    else:
-        peak = np.abs(weight).max(initial=0)
-        scale = min(WEIGHT_MAX / peak if peak else WEIGHT_SCALE, THRESHOLD_MAX / max(threshold, 1e-12))
-        m.notes.append(f"{where}: weights quantised to 8 bits at scale {scale:.4g} "
-                       f"(largest weight error {np.abs(np.round(weight * scale) / scale - weight).max():.3g})")
-    w = np.round(weight * scale).astype(np.int64)
-    vth = int(round(threshold * scale))
+        return float(WEIGHT_SCALE)
+    peak = float(np.abs(weight).max(initial=0))
+    return min(WEIGHT_MAX / peak if peak else math.inf, THRESHOLD_MAX / max(threshold, 1e-12))
+
+
+def _relative(error: float, reference: float) -> float:
+    return float(error / reference) if reference else 0.0
+
+
+def _quantise(weight: np.ndarray, p: _Neurons, bias: np.ndarray, where: str) -> tuple:
+    """Integer weights (even, 8 bits), vThMant and bias mantissas at one scale for the layer, and the
+    :class:`LayerQuantisation` that says what that cost."""
+    scale = _layer_scale(weight, p.threshold, bias)
+    w = (2 * np.round(weight * scale / 2)).astype(np.int64)
+    vth = int(round(p.threshold * scale))
     if vth < 1:
-        raise PPFError(f"{where}: threshold {threshold:.4g} rounds to 0 at weight scale {scale:.4g}")
-    mantissa = np.asarray(bias, dtype=float) * scale
-    if not _integral(mantissa):  # a v_leak whose per-step bias is no integer at this scale
-        worst = float(np.abs(mantissa - np.round(mantissa)).max())
-        if not m.approximate:
-            raise PPFError(f"{where}: v_leak gives voltage biases that are not integers at weight scale "
-                           f"{scale:.4g} (off by up to {worst:.3g}): no exact netx bias; --approximate would round "
-                           "them")
-        m.notes.append(f"{where}: voltage biases rounded to integers (by up to {worst:.3g})")
-    return w, vth, np.round(mantissa).astype(np.int64), scale
+        raise PPFError(f"{where}: threshold {p.threshold:.4g} rounds to 0 at weight scale {scale:.4g} (its weights "
+                       "are too large next to it for 8 bits)")
+    mantissa = np.round(np.asarray(bias, dtype=float) * scale).astype(np.int64)
+    decays = [(rate, round(rate * DECAY_SCALE) / DECAY_SCALE) for rate in (p.alpha, p.beta)]
+    quantisation = LayerQuantisation(
+        layer=where, scale=scale,
+        weight_error=_relative(np.abs(w / scale - weight).max(initial=0), np.abs(weight).max(initial=0)),
+        threshold_error=_relative(abs(vth / scale - p.threshold), p.threshold),
+        bias_error=_relative(np.abs(mantissa / scale - bias).max(initial=0), p.threshold),
+        decay_error=max(_relative(abs(q - rate), rate) for rate, q in decays))
+    return w, vth, mantissa, quantisation
 
 
 # ------------------------------------------------------------------------------ handlers per node type
 
 
 def _on_flatten(node, name: str, st: _State) -> None:
-    if len(st.shape) > 1:
+    dims = len(st.shape)
+    start, end = int(getattr(node, "start_dim", 0)), int(getattr(node, "end_dim", -1))
+    if start % dims != 0 or end % dims != dims - 1:
+        raise PPFError(f"NIR node '{name}': a Flatten of dimensions {start}..{end} of {st.shape} (netx flattens "
+                       "all of them)")
+    if dims > 1:
         st.entries.append(Flatten())
         st.shape = (int(np.prod(st.shape)),)
 
@@ -192,11 +262,12 @@ def _on_scale(node, name: str, st: _State) -> None:
     shape = st.shape
 
     def make(index, w, neuron, bias):
-        if np.any(bias):
+        if bias is not None:
             raise PPFError(f"NIR node '{name}': an input layer with v_leak is not supported")
         return InputLayer(index=index, shape=shape, in_shape=shape, neuron=neuron, transform=(int(w[0, 0]), 0))
 
-    st.pending = _Synapse(name, np.array([[st.mapping.uniform(node.scale, "scale", name)]]), make)
+    st.pending = _Synapse(name, np.array([[st.mapping.uniform(node.scale, "scale", name)]]),
+                          int(np.prod(shape)), None, make)
 
 
 def _check_no_pending(name: str, st: _State) -> None:
@@ -205,12 +276,17 @@ def _check_no_pending(name: str, st: _State) -> None:
                        f"'{st.pending.name}')")
 
 
-def _on_dense(node, name: str, st: _State) -> None:
-    import nir
+def _bias(node, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A synapse node's bias per output neuron (channel biases broadcast over H, W), None where zero."""
+    bias = getattr(node, "bias", None)
+    bias = None if bias is None else np.asarray(bias, dtype=float).reshape(-1)  # graphs in memory may hold tensors
+    if bias is None or not np.any(bias):
+        return None
+    return np.broadcast_to(bias.reshape(-1, *([1] * (len(shape) - 1))), shape).reshape(-1).copy()
 
+
+def _on_dense(node, name: str, st: _State) -> None:
     _check_no_pending(name, st)
-    if isinstance(node, nir.Affine) and np.any(node.bias):
-        raise PPFError(f"NIR node '{name}': a synaptic bias (into the current) has no netx equivalent")
     weight = np.asarray(node.weight, dtype=float)
     if weight.shape[1] != int(np.prod(st.shape)):
         raise PPFError(f"NIR node '{name}': weights take {weight.shape[1]} inputs, the graph gives "
@@ -218,10 +294,9 @@ def _on_dense(node, name: str, st: _State) -> None:
     in_shape = st.shape
 
     def make(index, w, neuron, bias):
-        return DenseLayer(index=index, shape=(w.shape[0],), in_shape=in_shape, neuron=neuron, weight=w,
-                          bias=np.broadcast_to(bias, (w.shape[0],)).copy() if np.any(bias) else None)
+        return DenseLayer(index=index, shape=(w.shape[0],), in_shape=in_shape, neuron=neuron, weight=w, bias=bias)
 
-    st.pending = _Synapse(name, weight, make)
+    st.pending = _Synapse(name, weight, len(weight), _bias(node, (len(weight),)), make)
 
 
 def _on_conv(node, name: str, st: _State) -> None:
@@ -232,30 +307,44 @@ def _on_conv(node, name: str, st: _State) -> None:
         raise PPFError(f"NIR node '{name}': padding '{node.padding}' is not supported; give numbers")
     geometry = {k: tuple(int(v) for v in np.broadcast_to(np.asarray(getattr(node, k)), (2,)))
                 for k in ("stride", "padding", "dilation")}
-    if node.bias is not None and np.any(node.bias):
-        raise PPFError(f"NIR node '{name}': a synaptic bias (into the current) has no netx equivalent")
-    in_shape = st.shape
+    weight, in_shape = np.asarray(node.weight, dtype=float), st.shape
+    out = conv_output_shape(in_shape, weight.shape, geometry["stride"], geometry["padding"], geometry["dilation"])
 
     def make(index, w, neuron, bias):
-        out = conv_output_shape(in_shape, w.shape, geometry["stride"], geometry["padding"], geometry["dilation"])
-        return ConvLayer(index=index, shape=out, in_shape=in_shape, neuron=neuron, weight=w,
-                         bias=np.broadcast_to(bias, out).reshape(-1) if np.any(bias) else None,
+        return ConvLayer(index=index, shape=out, in_shape=in_shape, neuron=neuron, weight=w, bias=bias,
                          groups=int(node.groups), **geometry)
 
-    st.pending = _Synapse(name, np.asarray(node.weight, dtype=float), make)
+    st.pending = _Synapse(name, weight, int(np.prod(out)), _bias(node, out), make)
+
+
+def _synaptic_bias(syn: _Synapse, p: _Neurons, where: str, m: _Mapping) -> np.ndarray | float:
+    """The synapse's bias as a per-step voltage bias: exact without a synaptic current, otherwise the
+    current's steady state (bias / (dt/tau_syn)), approached as (1 - dt/tau_syn)^t."""
+    if syn.bias is None:
+        return 0.0
+    if p.alpha == 0:
+        raise PPFError(f"NIR node '{where}': a synaptic bias into a current that never decays (tau_syn = inf) "
+                       "grows without bound")
+    if p.alpha < 1:
+        m.inexact(where, f"a synaptic bias into a decaying current (dt/tau_syn = {p.alpha:.4g})",
+                  f"add it to the voltage at its steady state, reached as (1 - {p.alpha:.4g})^t (about "
+                  f"{1 / p.alpha:.0f} steps)")
+    return p.gain * syn.bias / p.alpha
 
 
 def _on_neuron(node, name: str, st: _State) -> None:
     if st.pending is None:
         raise PPFError(f"NIR node '{name}' ({type(node).__name__}) is not supported (supported: {SUPPORTED})")
-    syn = st.pending
-    p = _neurons(node, name, st.dt, st.mapping)
-    w, vth, bias, scale = _quantise(syn.weight * p.gain, p.threshold, p.bias, f"{syn.name}/{name}", st.mapping)
+    syn, where = st.pending, f"{st.pending.name}/{name}"
+    p = _neurons(node, name, st)
+    bias = np.broadcast_to(p.bias.reshape(-1) if p.bias.size > 1 else p.bias, (syn.neurons,)) \
+        + _synaptic_bias(syn, p, where, st.mapping)
+    w, vth, mantissa, quantisation = _quantise(syn.weight * p.gain, p, bias, where)
     neuron = CubaNeuron(type="CUBA", threshold=vth, current_decay=int(round(p.alpha * DECAY_SCALE)),
                         voltage_decay=int(round(p.beta * DECAY_SCALE)))
-    layer = syn.make(len(st.entries), w, neuron, bias)
+    layer = syn.make(len(st.entries), w, neuron, mantissa if np.any(mantissa) else None)
     st.entries.append(layer)
-    st.scales.append(scale)
+    st.quantisation.append(quantisation)
     st.shape, st.pending = layer.shape, None
 
 
@@ -296,13 +385,35 @@ def _chain(graph) -> list[str]:
     return order
 
 
-def nir_to_entries(graph, approximate: bool = False) -> tuple[list[Entry], _State]:
-    """The netx entries of the NIR chain ``graph`` and the import's state (notes, scales, dt)."""
+def graph_dt(graph, dt: float | None, convention: str = "nir") -> float:
+    """Seconds per step: the graph's own ``dt`` (metadata), else ``dt``, else the convention's default."""
+    written = graph.metadata.get("dt") if isinstance(graph.metadata, dict) else None
+    if written is not None and dt is not None and not math.isclose(float(written), dt, rel_tol=1e-9):
+        raise PPFError(f"--dt {dt:g} contradicts the graph's own dt = {float(written):g} s (in its metadata)")
+    value = float(written) if written is not None else dt if dt is not None else CONVENTIONS[convention].default_dt
+    if not (math.isfinite(value) and value > 0):
+        raise PPFError(f"dt must be a positive number of seconds, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class NirImport:
+    """What an import made: the netx entries, and what it approximated and how it quantised."""
+
+    entries: list[Entry]
+    dt: float
+    convention: str
+    approximations: list[str]
+    quantisation: list[LayerQuantisation]
+
+
+def nir_to_entries(graph, approximate: bool = False, dt: float | None = None, convention: str = "nir") -> NirImport:
+    """The netx entries of the NIR chain ``graph`` (see the module docstring)."""
     order = _chain(graph)
-    dt = float(graph.metadata.get("dt", 1.0)) if isinstance(graph.metadata, dict) else 1.0
     inp = graph.nodes[order[0]]
     shape = tuple(int(v) for v in np.asarray(next(iter(inp.input_type.values()))).reshape(-1))
-    st = _State(shape, dt, _Mapping(approximate), [InputShape(shape)] if len(shape) == 3 else [])
+    st = _State(shape, graph_dt(graph, dt, convention), CONVENTIONS[convention], _Mapping(approximate),
+                [InputShape(shape)] if len(shape) == 3 else [])
     for name in order[1:-1]:
         node = graph.nodes[name]
         handler = NODE_HANDLERS.get(type(node).__name__)
@@ -313,13 +424,16 @@ def nir_to_entries(graph, approximate: bool = False) -> tuple[list[Entry], _Stat
         raise PPFError(f"NIR node '{st.pending.name}': a synapse without a neuron node before the Output")
     if not any(isinstance(e, (DenseLayer, ConvLayer)) for e in st.entries):
         raise PPFError("NIR graph: no synapse and neuron pair to deploy")
-    return st.entries, st
+    return NirImport(st.entries, st.dt, convention, st.mapping.notes, st.quantisation)
 
 
-def nir_to_netx(graph, path: str | Path, approximate: bool = False, steps: int | None = None) -> list[str]:
-    """Write the NIR chain ``graph`` as a netx HDF5 file at ``path``; returns the approximations made."""
-    entries, st = nir_to_entries(graph, approximate)
-    provenance = {"source": "ppf-neuro nir_to_netx", "dt": st.dt, "scales": json.dumps(st.scales),
-                  "approximations": json.dumps(st.mapping.notes)}
-    write_netx_file(path, entries, {"nir_import": provenance}, steps)
-    return st.mapping.notes
+def nir_to_netx(graph, path: str | Path, approximate: bool = False, steps: int | None = None,
+                dt: float | None = None, convention: str = "nir") -> NirImport:
+    """Write the NIR chain ``graph`` as a netx HDF5 file at ``path``; returns what the import made."""
+    made = nir_to_entries(graph, approximate, dt, convention)
+    provenance = {"source": "ppf-neuro nir_to_netx", "dt": made.dt, "convention": convention,
+                  "scales": json.dumps([q.scale for q in made.quantisation]),
+                  "quantisation": json.dumps([q.to_dict() for q in made.quantisation]),
+                  "approximations": json.dumps(made.approximations)}
+    write_netx_file(path, made.entries, {"nir_import": provenance}, steps)
+    return made

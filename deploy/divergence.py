@@ -35,9 +35,10 @@ def first_differing_sample(lava: SpikeCounts, reference: SpikeCounts) -> int | N
 def lava_steps(net: NetxFile, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
     """One sample through netx's own network on Lava: every layer's spikes (neurons, T) and the
     ``u``, ``v`` traces (neurons, T) of ``layer``, CHW order, aligned to the sample's window."""
+    from deploy.lava.isolated import in_own_process_group
     from deploy.lava.ringbuffer import ringbuffer_rasters
 
-    r = ringbuffer_rasters(net, spikes, trace_layer=layer)
+    r = in_own_process_group(ringbuffer_rasters, net, spikes, trace_layer=layer)
     return [s[0] for s in r.spikes], {k: v[0] for k, v in r.traces.items()}
 
 

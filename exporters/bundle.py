@@ -12,13 +12,12 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 
-import h5py
 import pennylane as qml
 import torch
 
 from exporters.netx import verify_netx
 from ppf_neuro import __version__
-from ppf_neuro.atomic import atomic_path
+from ppf_neuro.atomic import atomic_path, hdf5_bytes
 from ppf_neuro.data.datasets import class_names
 from ppf_neuro.formats.bundle import BundleFile, write_bundle
 from ppf_neuro.training.run_dir import TrainedRun
@@ -52,9 +51,9 @@ def export_bundle(run: TrainedRun, path: str | Path) -> Path:
     """Write ``run`` as a bundle at ``path`` atomically; verify its SNN against the model and with netx."""
     path = Path(path)
     snn = getattr(run.model, "snn", None)
+    contents = bundle_contents(run, path)
     with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            write_bundle(f, bundle_contents(run, path), None if snn is None else snn.export_hdf5)
+        tmp.write_bytes(hdf5_bytes(lambda f: write_bundle(f, contents, None if snn is None else snn.export_hdf5)))
         if snn is not None:
             verify_netx(tmp, snn)
     return path

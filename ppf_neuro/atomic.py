@@ -16,9 +16,10 @@ import csv
 import io
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ppf_neuro.errors import PPFError
 
@@ -62,8 +63,35 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         _fsync(tmp)
         os.replace(tmp, path)
         _fsync(path.parent)
+    except OSError as e:  # a full disk, a file-size limit, an I/O error: one line, nothing partial left
+        raise PPFError(f"cannot write '{path}': {e.strerror or e}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def hdf5_bytes(fill: Callable) -> bytes:
+    """An HDF5 file built in memory by ``fill(h5py.File)``, as bytes. Written to disk with a plain
+    write, a full disk or a size limit is an ``OSError`` there (one line, via :func:`atomic_path`);
+    inside the HDF5 library it crashed the process (SIGSEGV, issue 21)."""
+    import h5py
+
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        fill(f)
+    return buf.getvalue()
+
+
+def replace_directory(new: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Directory ``new`` renamed to ``target``. An existing ``target`` is moved aside first and removed
+    after, so that ``target`` holds the old content or the new, never a mix of both."""
+    new, target = Path(new), Path(target)
+    old = target.with_name(f".{target.name}.replaced-{os.getpid()}") if target.exists() else None
+    if old is not None:
+        os.rename(target, old)
+    os.rename(new, target)
+    _fsync(target.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

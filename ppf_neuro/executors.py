@@ -10,6 +10,8 @@ here (``local``). Ray is an optional extra: ``pip install 'ppf-neuro[cluster]'``
 
 from __future__ import annotations
 
+import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
@@ -24,6 +26,37 @@ def _single_threaded(fn: Callable, *args):
     return fn(*args)
 
 
+#: In a local worker: whether a task is running (SIGTERM then unwinds it before the worker exits).
+_in_task = False
+
+
+def _worker_init() -> None:
+    """A local worker: one torch thread; Ctrl-C is the command's to handle (a terminal signals the
+    whole process group), and the command's SIGTERM ends the worker (module ``_on_sigterm``)."""
+    torch.set_num_threads(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _on_sigterm(signum, frame):
+    """Idle: exit now. In a task: unwind it like Ctrl-C (its ``finally`` blocks stop Lava runs and
+    remove temporary files), then exit (``_task``) instead of taking the next queued task."""
+    if not _in_task:
+        os._exit(130)
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def _task(fn: Callable, *args):
+    global _in_task
+    _in_task = True
+    try:
+        return fn(*args)
+    except KeyboardInterrupt:
+        os._exit(130)
+    finally:
+        _in_task = False
+
+
 def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address: str | None = None,
               desc: str = "tasks", progress: bool = True) -> list:
     """``[fn(*a) for a in args]``, computed in parallel, results in the order of ``args``."""
@@ -31,9 +64,9 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
         raise PPFError(f"--workers must be at least 1, got {workers}")
     if ray_address:
         return _run_on_ray(fn, args, ray_address, desc, progress)
-    pool = ProcessPoolExecutor(workers, initializer=torch.set_num_threads, initargs=(1,))
+    pool = ProcessPoolExecutor(workers, initializer=_worker_init)
     try:
-        futures = [pool.submit(fn, *a) for a in args]
+        futures = [pool.submit(_task, fn, *a) for a in args]
         results = [f.result() for f in tqdm(futures, desc=desc, disable=not progress)]
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps

@@ -27,9 +27,11 @@ def save_checked(payload: dict, path: str | Path) -> None:
     buf = io.BytesIO()
     torch.save(payload, buf)
     data = buf.getvalue()
+    outer = io.BytesIO()  # serialised in memory: a full disk fails the plain write, not torch's zip writer
+    torch.save({"format": FORMAT, "sha256": hashlib.sha256(data).hexdigest(),
+                "payload": torch.frombuffer(bytearray(data), dtype=torch.uint8)}, outer)
     with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, "sha256": hashlib.sha256(data).hexdigest(),
-                    "payload": torch.frombuffer(bytearray(data), dtype=torch.uint8)}, tmp)
+        tmp.write_bytes(outer.getvalue())
 
 
 def load_checked(path: str | Path) -> dict:

@@ -285,7 +285,7 @@ EXPECTED = {
     'output: run directory is a file': 'exists and is not a directory',
     'output: plots under a file': ('--plots', 'is not a directory'),
     'flag: malformed --set': "--set 'snn.hidden': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]",
-    'flag: --resume with nothing to resume': ('--resume', 'has no training_state.pt (nothing interrupted to resume)'),
+    'flag: --resume with nothing to resume': ('--resume', 'has no training_state.pt (nothing interrupted to resume for'),
     'run: checkpoint holds a pickled object': 'refused: it holds objects other than tensors (nothing in it was run',
     'run: not a run directory': 'missing config.json (is it a ppf-neuro run?',
     'report: not a deployment report': "not a ppf-neuro deployment report (no 'outputs'/'model",

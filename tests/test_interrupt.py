@@ -1,4 +1,5 @@
-"""An interrupted deployment stops its Lava processes: nothing of it is left running."""
+"""An interrupted deployment stops its Lava processes: nothing of it is left running, whether the
+signal reaches the command alone or, as a terminal's Ctrl-C does, its whole process group."""
 
 import os
 import signal
@@ -9,31 +10,72 @@ import time
 import pytest
 
 
-def _live_members(pgid: int) -> list[str]:
-    """Processes of the group that still run. Exited ones that no parent has reaped yet
-    (state Z, 'defunct': the CLI has exited and this container's PID 1 does not reap)
-    run no code and hold no resources but their table entry, so they do not count."""
-    out = subprocess.run(["ps", "-g", str(pgid), "-o", "pid=,stat=,cmd="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.split()[1][0] != "Z"]
+def _processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, state) of every process."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid=,stat="], capture_output=True, text=True).stdout
+    return {int(p): (int(pp), st) for p, pp, st in (line.split()[:3] for line in out.splitlines())}
 
 
-@pytest.mark.parametrize("sig, workers", [(signal.SIGINT, 1), (signal.SIGTERM, 1), (signal.SIGTERM, 2)])
-def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, workers):
+def _descendants(root: int) -> set[int]:
+    table, found, frontier = _processes(), set(), {root}
+    while frontier:
+        frontier = {pid for pid, (parent, _) in table.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pids: set[int]) -> list[int]:
+    """Those of ``pids`` that still run. Exited ones no parent has reaped yet (state Z: this
+    container's PID 1 does not reap) run no code and hold nothing but a table entry."""
+    table = _processes()
+    return [pid for pid in pids if pid in table and table[pid][1][0] != "Z"]
+
+
+@pytest.mark.parametrize("sig, to_group, workers, delay", [
+    (signal.SIGINT, True, 1, 1.0),   # a terminal's Ctrl-C in the Lava stage of one run
+    (signal.SIGINT, True, 2, 1.0),   # ... and of shards
+    (signal.SIGINT, True, 2, 0.0),   # ... the moment the Lava stage starts
+    (signal.SIGTERM, False, 1, 1.0),  # kill PID
+    (signal.SIGTERM, True, 2, 1.0),
+])
+def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_group, workers, delay):
     # netx's own network (one sample per window) keeps Lava busy long enough to be interrupted.
     cmd = [sys.executable, "-m", "ppf_neuro.cli", "deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1",
            "--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own process group: Lava's children join it
+                            start_new_session=True)  # its own process group, as a terminal's job
     deadline = time.time() + 120
-    while time.time() < deadline:  # wait until the Lava run is under way (its progress bar appears)
-        line = proc.stderr.read(1)
-        if line == "L":
+    while time.time() < deadline:  # wait until the Lava stage is under way (its progress bar appears)
+        if proc.stderr.read(1) == "L":
             break
-    time.sleep(1.0)
-    children = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    assert len(children) > 1, "Lava should be running its processes"
-    os.kill(proc.pid, sig)
+    time.sleep(delay)
+    family = _descendants(proc.pid)
+    if delay:
+        assert len(family) > 1, "Lava should be running its processes"
+    (os.killpg if to_group else os.kill)(proc.pid, sig)
     proc.wait(timeout=60)
     assert proc.returncode == 130, proc.stderr.read()
     time.sleep(1.0)
-    assert _live_members(proc.pid) == []
+    assert _alive(family | _descendants(proc.pid)) == []
+
+
+def test_ctrl_c_stops_a_sweep_and_its_queued_trials(tmp_path):
+    """Issue 21: forked trial workers took the signal as their own and went on with queued trials."""
+    import json
+
+    sweep = tmp_path / "sweep.json"
+    sweep.write_text(json.dumps({"base": {"model": "snn", "data": {"spec": "digits"}, "train": {"epochs": 40}},
+                                 "grid": {"train.seed": [0, 1, 2, 3, 4, 5]}}))
+    cmd = [sys.executable, "-m", "ppf_neuro.cli", "sweep", str(sweep), "-o", str(tmp_path / "out"), "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(_descendants(proc.pid)) < 2:  # both workers training
+        time.sleep(0.2)
+    time.sleep(2.0)
+    family = _descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in proc.stderr.read()
+    time.sleep(1.0)
+    assert _alive(family | _descendants(proc.pid)) == []

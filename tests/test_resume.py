@@ -36,14 +36,15 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, reference, sig):
     interrupted = tmp_path / "int"
 
     proc = subprocess.Popen(_cli(*ARGS, "-o", str(interrupted)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    state = interrupted / "training_state.pt"
+    state = tmp_path / "int.partial" / "training_state.pt"  # the run is built beside its directory
     deadline = time.time() + 120
     while time.time() < deadline and not (state.is_file() and state.stat().st_size > 0):
         time.sleep(0.05)
     proc.send_signal(sig)
     proc.wait(timeout=60)
-    assert proc.returncode == 130, proc.stderr.read()
-    assert not (interrupted / "metrics.json").exists(), "the run was meant to be cut short"
+    assert proc.returncode == 130
+    assert "train --resume -o" in proc.stderr.read().decode(), "the interrupt names how to continue"
+    assert not interrupted.exists(), "the run was meant to be cut short, and is not written until complete"
 
     done = subprocess.run(_cli("--quiet", "train", "--resume", "-o", str(interrupted)), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -61,3 +62,22 @@ def test_resume_without_state_is_a_clear_error(tmp_path, capsys):
 
     assert main(["train", "--resume", "-o", str(tmp_path)]) == 2
     assert "nothing interrupted to resume" in capsys.readouterr().err
+
+
+def test_an_interrupted_train_into_an_existing_run_leaves_that_run_as_it_was(tmp_path, reference):
+    """Issue 21: the new config.json used to land beside the old checkpoint, and export then wrote a
+    bundle whose config did not match its weights."""
+    import shutil
+
+    existing = tmp_path / "existing"
+    shutil.copytree(reference, existing)
+    before = {p.name: p.read_bytes() for p in existing.iterdir()}
+    other = [a if a != "8" else "6" for a in ARGS] + ["--set", "snn.hidden=[24]"]  # a different run
+    proc = subprocess.Popen(_cli(*other, "-o", str(existing)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    state = tmp_path / "existing.partial" / "training_state.pt"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (state.is_file() and state.stat().st_size > 0):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert {p.name: p.read_bytes() for p in existing.iterdir()} == before

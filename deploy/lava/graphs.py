@@ -30,6 +30,7 @@ from deploy.lava.network import (
     replicated_synapse,
 )
 from deploy.lava.timing import chw_from_lava, input_port, lava_from_chw
+from ppf_neuro.errors import PPFError
 
 IN_RUN_COUNTER = "per-window counts inside the run"
 
@@ -43,11 +44,15 @@ class Recorder:
         self.tmp, self.windows, self.window, self.first = tmp, windows, window, first
         self.frames = tmp / "frames.npy"
         self.counters = []
-        np.save(self.frames, frames)
-        for i, size in enumerate(layer_sizes):
-            for name in (f"counts{i}", f"inputs{i}"):
-                np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
-            np.save(tmp / f"raster{i}.npy", np.zeros((window, size), dtype=np.int8))
+        try:
+            np.save(self.frames, frames)
+            for i, size in enumerate(layer_sizes):
+                for name in (f"counts{i}", f"inputs{i}"):
+                    np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
+                np.save(tmp / f"raster{i}.npy", np.zeros((window, size), dtype=np.int8))
+        except OSError as e:  # a full disk or a size limit where temporary files go
+            raise PPFError(f"cannot write the Lava run's input and counter files in '{tmp.parent}': "
+                           f"{e.strerror or e}") from None
 
     def counter(self, i: int, shape: tuple[int, ...], inputs: bool = False):
         """Counts layer i's spikes, or (``inputs``) the steps its neurons receive synaptic input."""

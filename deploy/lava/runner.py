@@ -5,7 +5,8 @@ Three ways, all giving per-neuron counts of every layer (:class:`~deploy.lava.mo
 side by side (``deploy.lava.network``) so that a step advances B samples (B is at most the number
 of samples: a larger ``--replicas`` is clamped, and the report's ``setup.replicas`` says so), and
 ``recorder="ringbuffer"`` reads every raster back with ``Var.get`` (slow; the independent
-check). Timing: ``deploy.lava.timing``. A run is always stopped, also on error.
+check). Timing: ``deploy.lava.timing``. A run is always stopped, also on error, and happens in a
+process group of its own (``deploy.lava.isolated``), out of reach of a terminal's Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from deploy.lava.graphs import NetxGraph, ReplicaGraph, run_counted
+from deploy.lava.isolated import in_own_process_group
 from deploy.lava.mode import LavaMode, LavaResult
 from deploy.lava.replicas import auto_replicas
 from deploy.lava.ringbuffer import run_ringbuffer
@@ -26,13 +28,17 @@ from ppf_neuro.formats.netx import NetxFile
 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True) -> LavaResult:
     """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``."""
-    from deploy.lava.network import read_layers
-
-    n, steps = spikes.shape[0], spikes.shape[-1]
     inputs = int(np.prod(net.input_shape))
     if inputs != int(np.prod(spikes.shape[1:-1])):
         raise PPFError(f"{net.path}: network input has {inputs} neurons, "
                        f"the data has {int(np.prod(spikes.shape[1:-1]))} per sample")
+    return in_own_process_group(_run, net, spikes, mode, progress)
+
+
+def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool) -> LavaResult:
+    from deploy.lava.network import read_layers
+
+    n, steps = spikes.shape[0], spikes.shape[-1]
     if mode.recorder == "ringbuffer":
         return run_ringbuffer(net, spikes, progress)
     network = build_netx(net, steps)

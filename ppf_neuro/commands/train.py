@@ -1,8 +1,18 @@
-"""``ppf-neuro train``: a model trained from its config, written as a run directory."""
+"""``ppf-neuro train``: a model trained from its config, written as a run directory.
+
+The run is built in ``OUT.partial`` (config, training state, then checkpoint and metrics) and
+renamed to ``OUT`` only when it is complete, so ``OUT`` is the previous run or the new one, never
+a mix: an interrupted or failed ``train -o EXISTING`` leaves the existing run as it was.
+``--resume`` continues from ``OUT.partial``.
+"""
 
 from __future__ import annotations
 
-from ppf_neuro.atomic import check_writable
+import shutil
+import sys
+from pathlib import Path
+
+from ppf_neuro.atomic import check_writable, replace_directory
 from ppf_neuro.config import RunConfig, build_config
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
@@ -16,29 +26,45 @@ from ppf_neuro.training.run_dir import (
 from ppf_neuro.training.trainer import train_model
 
 
+def staging(out: Path) -> Path:
+    """Where the run to be written to ``out`` is built until it is complete."""
+    return out.with_name(out.name + ".partial")
+
+
 def _config(args) -> RunConfig:
     if not args.resume:
         return build_config(args.config, args.set or [], model=args.model, data__spec=args.data,
                             train__epochs=args.epochs, train__seed=args.seed)
-    if not (args.out / TRAINING_STATE).is_file():
-        raise PPFError(f"--resume: '{args.out}' has no {TRAINING_STATE} (nothing interrupted to resume)")
+    partial = staging(args.out)
+    if not (partial / TRAINING_STATE).is_file():
+        raise PPFError(f"--resume: '{partial}' has no {TRAINING_STATE} (nothing interrupted to resume for "
+                       f"'{args.out}')")
     if args.config or args.data or args.epochs is not None or args.seed is not None or args.model or args.set:
         raise PPFError("--resume continues with the run's own config.json; drop the other options")
-    return read_config(args.out)
+    return read_config(partial)
 
 
 def run(args) -> None:
     check_writable(args.out, "run directory", directory=True)
-    cfg = _config(args)
-    state = args.out / TRAINING_STATE
+    cfg, partial = _config(args), staging(args.out)
     data = load_dataset(cfg.data)
     print(f"training '{cfg.model}' on {data.name}: {len(data.train)} train / {len(data.val)} validation / "
           f"{len(data.test)} test samples")
     if not args.resume:
-        state.unlink(missing_ok=True)
-        write_config(args.out, cfg, data.name, data.image_shape, data.num_classes)
-    model, metrics = train_model(cfg, data, progress=not args.quiet, state_path=state)
-    save_run(args.out, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics))
+        shutil.rmtree(partial, ignore_errors=True)  # an earlier attempt, replaced by this one
+        write_config(partial, cfg, data.name, data.image_shape, data.num_classes)
+    try:
+        model, metrics = train_model(cfg, data, progress=not args.quiet, state_path=partial / TRAINING_STATE)
+    except KeyboardInterrupt:
+        print(f"ppf-neuro: the unfinished run is in {partial} ('{args.out}' is as it was); continue it with: "
+              f"ppf-neuro train --resume -o {args.out}", file=sys.stderr)
+        raise
+    except BaseException:
+        if not (partial / TRAINING_STATE).is_file():  # nothing to resume: leave nothing behind
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    save_run(partial, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics))
+    replace_directory(partial, args.out)
     test = metrics["test"]
     branches = "".join(f", {b} branch {100 * test[f'acc_{b}']:.2f} %" for b in ("snn", "qnn") if f"acc_{b}" in test)
     ratio = f", a = {test['ratio']:.3f}" if "ratio" in test else ""

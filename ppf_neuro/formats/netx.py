@@ -34,7 +34,7 @@ from typing import Callable, ClassVar, Union
 import h5py
 import numpy as np
 
-from ppf_neuro.atomic import atomic_path
+from ppf_neuro.atomic import atomic_path, hdf5_bytes
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.fixed_point import WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
 
@@ -403,7 +403,8 @@ def write_netx_file(path: str | Path, entries: list[Entry], attrs: dict[str, dic
     """A netx file at ``path``, written atomically: the entries, ``attrs`` as groups of attributes
     (group name -> {key: value}), and ``steps`` as netx's ``/simulation/tSample``."""
     path = Path(path)
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+
+    def fill(f: h5py.File) -> None:
         write_layer_group(f.create_group(LAYER_GROUP), entries)
         for name, values in (attrs or {}).items():
             group = f.create_group(name)
@@ -413,6 +414,9 @@ def write_netx_file(path: str | Path, entries: list[Entry], attrs: dict[str, dic
             sim = f.create_group("simulation")
             sim.create_dataset("Ts", data=1)
             sim.create_dataset("tSample", data=int(steps))
+
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(hdf5_bytes(fill))
     return path
 
 

@@ -25,6 +25,7 @@ snnTorch's ``import_from_nir`` assumes; Norse reads the graph with
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Callable
 
@@ -132,6 +133,8 @@ def write_nir(net: NetxFile, path: str | Path, dt: float = DEFAULT_DT) -> Path:
 
     path = Path(path)
     graph = netx_to_nir(net, dt)
+    buf = io.BytesIO()  # built in memory: a full disk fails the plain write below (see atomic.hdf5_bytes)
+    nir.write(buf, graph)
     with atomic_path(path) as tmp:
-        nir.write(tmp, graph)
+        tmp.write_bytes(buf.getvalue())
     return path

@@ -1,0 +1,83 @@
+"""A Lava run in a process group of its own, so that a terminal's Ctrl-C cannot break it.
+
+A terminal sends SIGINT to its whole foreground process group. Lava runs its process models in
+child processes; had they been in that group, each would die of the signal mid-message and
+Lava's ``stop()``, which waits for them, would hang for good (measured, issue 21). Here the run
+happens in a forked child that leads a new process group, so Lava's processes join that group
+and the terminal's signal reaches only the command. The command then asks the child to stop
+(SIGTERM: the child unwinds like Ctrl-C, and its ``finally`` stops Lava the normal way, whose
+processes are intact) and, if that takes longer than :data:`STOP_TIMEOUT_S`, kills the child's
+whole group, so that nothing is left either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import traceback
+from typing import Callable
+
+#: How long an interrupted run may take to stop Lava before its processes are killed.
+STOP_TIMEOUT_S = 10.0
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def in_own_process_group(fn: Callable, *args, **kwargs):
+    """``fn(*args, **kwargs)`` computed in a forked child leading its own process group; its result
+    or its exception comes back here. Interrupted here, the child is stopped (module docstring)."""
+    # Lava sets multiprocessing's start method when its message infrastructure is first imported,
+    # which a forked child can no longer do (its start method is fixed): import it here first.
+    import lava.magma.runtime.message_infrastructure.multiprocessing  # noqa: F401
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(send, fn, args, kwargs), name="ppf-lava-run")
+    child.start()
+    send.close()
+    try:
+        os.setpgid(child.pid, child.pid)  # also done in the child: whichever runs first wins the race
+    except (PermissionError, ProcessLookupError):
+        pass  # it already has (and may have exec'd nothing: a fork keeps running our code)
+    try:
+        kind, value = receive.recv()
+    except BaseException:
+        _stop(child)
+        raise
+    finally:
+        receive.close()
+    child.join()
+    if kind == "error":
+        raise value
+    return value
+
+
+def _child(send, fn: Callable, args: tuple, kwargs: dict) -> None:
+    os.setpgid(0, 0)
+    try:
+        message = ("ok", fn(*args, **kwargs))
+    except BaseException as e:  # noqa: BLE001 - every failure goes back to the command, which decides
+        message = ("error", e)
+    try:
+        send.send(message)
+    except Exception:  # an exception that does not pickle: its text instead
+        send.send(("error", RuntimeError("".join(traceback.format_exception(message[1])).strip())))
+    finally:
+        send.close()
+
+
+def _stop(child) -> None:
+    """Ask ``child`` to stop, wait up to STOP_TIMEOUT_S, then kill its process group. A second
+    Ctrl-C meanwhile is held back until this is done (then it interrupts the command as usual)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        if child.is_alive():
+            os.kill(child.pid, signal.SIGTERM)
+            child.join(STOP_TIMEOUT_S)
+        try:
+            os.killpg(child.pid, signal.SIGKILL)  # Lava's processes too, if any outlived the stop
+        except (ProcessLookupError, PermissionError):
+            pass
+        child.join(1.0)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

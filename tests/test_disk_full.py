@@ -1,0 +1,52 @@
+"""A full disk, met as a file-size limit (RLIMIT_FSIZE: every write past it fails with EFBIG, as a
+full disk fails with ENOSPC): one line naming the path and the OS error, exit status 2, nothing
+partial left. ``export`` used to die with SIGSEGV inside the HDF5 library (issue 21)."""
+
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from ppf_neuro.training.run_dir import save_run
+
+LIMIT = 4096  # bytes: more than config.json, less than any checkpoint, bundle or report
+
+
+def _cli_limited(*argv, cwd):
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+    return subprocess.run([sys.executable, "-m", "ppf_neuro.cli", *argv], capture_output=True, text=True,
+                          preexec_fn=limit, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, tiny_run):
+    path = tmp_path_factory.mktemp("disk") / "run"
+    save_run(path, tiny_run)
+    return path
+
+
+@pytest.mark.parametrize("what", ["export", "export-nir", "deploy-report", "train", "import-nir"])
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, run_dir, tiny_bundle, what):
+    out = tmp_path / "out"
+    out.mkdir()
+    argv = {
+        "export": ["export", str(run_dir), "-o", str(out / "model.h5")],
+        "export-nir": ["export", str(tiny_bundle), "--format", "nir", "-o", str(out / "net.nir")],
+        "deploy-report": ["deploy", str(tiny_bundle), "--samples", "20", "--report", str(out / "report.json")],
+        "train": ["train", "--model", "snn", "--data", "digits", "--epochs", "1", "-o", str(out / "run")],
+        "import-nir": ["import-nir", str(tmp_path / "g.nir"), "-o", str(out / "g.h5")],
+    }[what]
+    if what == "import-nir":  # a graph written without the limit
+        assert subprocess.run([sys.executable, "-m", "ppf_neuro.cli", "export", str(tiny_bundle), "--format", "nir",
+                               "-o", str(tmp_path / "g.nir")], capture_output=True).returncode == 0
+    done = _cli_limited(*argv, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("ppf-neuro: error: cannot write"), lines[-1]
+    # numpy's own message (the Lava run's temporary files, written first by deploy) has no OS error text
+    assert "File too large" in lines[-1] or what == "deploy-report", lines[-1]
+    assert "Traceback" not in done.stderr
+    assert list(out.iterdir()) == [], "nothing partial is left"

@@ -26,6 +26,8 @@ def _single_threaded(fn: Callable, *args):
     return fn(*args)
 
 
+#: How long an interrupted worker may take to end its task (a Lava run gets 10 s to stop).
+WORKER_STOP_S = 15.0
 #: In a local worker: whether a task is running (SIGTERM then unwinds it before the worker exits).
 _in_task = False
 
@@ -71,8 +73,14 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
         # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
-        for process in list(pool._processes.values()):
+        # Each worker unwinds its task first (a Lava run stops: deploy.lava.isolated), so wait for it.
+        workers_left = list(pool._processes.values())
+        for process in workers_left:
             process.terminate()
+        for process in workers_left:
+            process.join(WORKER_STOP_S)
+            if process.is_alive():
+                process.kill()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -22,6 +23,19 @@ from ppf_neuro.errors import PPFError, read_json_file
 def _check(ok: bool, where: str, expected: str, got) -> None:
     if not ok:
         raise PPFError(f"config field '{where}': expected {expected}, got {got!r}")
+
+
+#: Seeds seed numpy's and torch's generators, which take 0 .. 2^32 - 1.
+SEED_MAX = 2 ** 32 - 1
+
+
+def _check_seed(value, where: str) -> None:
+    _check(isinstance(value, int) and 0 <= value <= SEED_MAX, where, f"an integer in [0, {SEED_MAX}]", value)
+
+
+def _check_positive(value, where: str) -> None:
+    """A positive, finite number (an infinite step size trains to NaN)."""
+    _check(math.isfinite(value) and value > 0, where, "a positive finite number", value)
 
 
 def _check_choice(value, allowed: tuple, where: str) -> None:
@@ -52,6 +66,7 @@ class DataConfig:
             v = getattr(self, name)
             _check(v is None or v > 0, f"data.{name}", "a positive integer or null", v)
         _check(0 <= self.val_fraction < 1, "data.val_fraction", "a value in [0, 1)", self.val_fraction)
+        _check_seed(self.split_seed, "data.split_seed")
 
 
 @dataclass(frozen=True)
@@ -77,8 +92,9 @@ class EncodingConfig:
     def __post_init__(self):
         _check_choice(self.kind, choices.ENCODINGS, "encoding.kind")
         _check(self.steps >= 1, "encoding.steps", "at least 1", self.steps)
-        _check(self.gain > 0, "encoding.gain", "a positive number", self.gain)
-        _check(self.threshold > 0, "encoding.threshold", "a positive number", self.threshold)
+        _check_positive(self.gain, "encoding.gain")
+        _check_positive(self.threshold, "encoding.threshold")
+        _check_seed(self.seed, "encoding.seed")
         _check(0 <= self.blank < self.steps, "encoding.blank", f"an integer in [0, steps={self.steps})", self.blank)
 
 
@@ -271,8 +287,9 @@ class TrainConfig:
     def __post_init__(self):
         _check(self.epochs >= 1, "train.epochs", "at least 1", self.epochs)
         _check(self.batch_size >= 1, "train.batch_size", "at least 1", self.batch_size)
-        _check(self.lr > 0, "train.lr", "a positive number", self.lr)
-        _check(self.quantum_lr > 0, "train.quantum_lr", "a positive number", self.quantum_lr)
+        _check_positive(self.lr, "train.lr")
+        _check_positive(self.quantum_lr, "train.quantum_lr")
+        _check_seed(self.seed, "train.seed")
         _check(self.shift >= 0, "train.shift", "a non-negative integer", self.shift)
         _check_choice(self.select, choices.SELECTIONS, "train.select")
 

@@ -112,6 +112,12 @@ def load_idx(directory: str | Path) -> Dataset:
     num_classes = int(train.labels.max()) + 1
     if train.labels.min() < 0 or num_classes < 2:
         raise PPFError(f"{directory}: training labels must span at least 2 classes from 0")
+    counts = np.bincount(train.labels.astype(np.int64), minlength=num_classes)
+    if not counts.all():  # e.g. one corrupt label 255 would make a 256-class model
+        missing = np.flatnonzero(counts == 0)
+        raise PPFError(f"{directory}: training labels span 0..{num_classes - 1} but {len(missing)} of those classes "
+                       f"never occur (e.g. {missing[:5].tolist()}); the largest, {num_classes - 1}, occurs "
+                       f"{counts[-1]} time(s): a corrupt label?")
     bad = (test.labels < 0) | (test.labels >= num_classes)
     if bad.any():
         raise PPFError(
@@ -187,6 +193,9 @@ def load_dataset(cfg: DataConfig | str) -> Dataset:
     ds = load_digits() if cfg.spec == "digits" else load_idx(cfg.spec[4:])
     train = ds.train.head(cfg.train_limit)
     keep, held = stratified_split(train.labels, cfg.val_fraction, cfg.split_seed)
+    if not len(keep):
+        raise PPFError(f"data.val_fraction {cfg.val_fraction} holds out all {len(train)} training images: "
+                       "none is left to train on")
     val = Split(train.images[held], train.labels[held])
     return Dataset(ds.name, Split(train.images[keep], train.labels[keep]), ds.test.head(cfg.test_limit),
                    ds.num_classes, val)

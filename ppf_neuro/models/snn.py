@@ -72,7 +72,11 @@ class SpikingNet(torch.nn.Module):
                 )
             )
             channels = conv.channels
-            height, width = (conv_output_size(n, conv.kernel, conv.stride, conv.padding) for n in (height, width))
+            out = tuple(conv_output_size(n, conv.kernel, conv.stride, conv.padding) for n in (height, width))
+            if min(out) < 1:
+                raise PPFError(f"snn.conv[{len(blocks) - 1}]: a {conv.kernel}x{conv.kernel} kernel (stride "
+                               f"{conv.stride}, padding {conv.padding}) does not fit a {height}x{width} input")
+            height, width = out
         if cfg.conv:
             blocks.append(slayer.block.cuba.Flatten())
         features = channels * height * width

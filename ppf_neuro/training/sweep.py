@@ -68,7 +68,7 @@ def _slug(values: dict) -> str:
 
 def make_trials(base: dict, grid: dict[str, list]) -> list[Trial]:
     """Every point of the grid as a validated config (a bad value fails before any training)."""
-    if not grid or any(not isinstance(v, list) or not v for v in grid.values()):
+    if not isinstance(grid, dict) or not grid or any(not isinstance(v, list) or not v for v in grid.values()):
         raise PPFError("sweep 'grid' must map config keys to non-empty lists of values")
     root = RunConfig.from_dict(base).to_dict()
     trials = []

@@ -331,7 +331,11 @@ class RunConfig:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "RunConfig":
-        return cls.from_dict(read_json_file(path, "config file"))
+        """A config file, or a run's ``config.json`` (whose ``config`` entry is the run's config)."""
+        d = read_json_file(path, "config file")
+        if isinstance(d, dict) and "ppf_neuro_version" in d and isinstance(d.get("config"), dict):
+            d = d["config"]
+        return cls.from_dict(d)
 
     def replace(self, **sections) -> "RunConfig":
         """A copy with whole sections replaced, e.g. ``cfg.replace(train=...)``."""

@@ -87,6 +87,26 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
     return results
 
 
+#: Seconds a ``--ray HOST:PORT`` has to accept a connection (Ray itself retries for minutes).
+RAY_CONNECT_TIMEOUT_S = 5.0
+
+
+def check_ray_address(address: str | None) -> None:
+    """A ``HOST:PORT`` that accepts no connection is refused within seconds, before any work."""
+    import socket
+
+    if not address or address in ("auto", "local"):
+        return
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise PPFError(f"--ray '{address}': expected auto, local or HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=RAY_CONNECT_TIMEOUT_S).close()
+    except OSError as e:
+        raise PPFError(f"--ray {address}: nothing answers there within {RAY_CONNECT_TIMEOUT_S:g} s "
+                       f"({e.strerror or e}); is the cluster's head node running?") from None
+
+
 def _run_on_ray(fn: Callable, args: Sequence[tuple], address: str, desc: str, progress: bool) -> list:
     try:
         import ray

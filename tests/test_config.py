@@ -48,3 +48,12 @@ def test_other_json_inputs_refuse_a_directory_in_one_line(tmp_path, reader):
     (tmp_path / "d.json").mkdir()
     with pytest.raises(PPFError, match="is a directory"):
         read(tmp_path / "d.json")
+
+
+def test_a_runs_config_json_is_a_config_file(tmp_path, tiny_run):
+    """README: every run's config.json works with --config (it wraps the config with the run's facts)."""
+    from ppf_neuro.config import build_config
+    from ppf_neuro.training.run_dir import save_run
+
+    save_run(tmp_path / "run", tiny_run)
+    assert build_config(tmp_path / "run" / "config.json") == tiny_run.config

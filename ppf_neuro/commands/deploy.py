@@ -14,12 +14,14 @@ from deploy.report import summary_table
 from ppf_neuro.atomic import check_writable, write_json
 from ppf_neuro.config import encoding_overrides
 from ppf_neuro.errors import PPFError
+from ppf_neuro.executors import check_ray_address
 from ppf_neuro.phases import PhaseClock, format_rate, process_age
 
 
 def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
     if plot is not None:
         check_writable(plot, "divergence plot")
+    check_ray_address(args.ray)
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
                             lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse), workers=args.workers,
                             ray_address=args.ray, progress=not args.quiet, divergence_plot=plot)

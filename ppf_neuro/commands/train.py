@@ -44,9 +44,20 @@ def _config(args) -> RunConfig:
     return read_config(partial)
 
 
+def _check_data_from_config(cfg: RunConfig, args) -> None:
+    """A relative dataset path from a config file is read against the working directory: say so."""
+    if args.config and not args.data and cfg.data.spec.startswith("idx:"):
+        directory = Path(cfg.data.spec[4:])
+        if not directory.is_dir():
+            raise PPFError(f"dataset directory '{directory}' (data.spec of {args.config}) does not exist; relative "
+                           f"paths are read from the working directory {Path.cwd()}: run from where it resolves, "
+                           "or give --data idx:DIR")
+
+
 def run(args) -> None:
     check_writable(args.out, "run directory", directory=True)
     cfg, partial = _config(args), staging(args.out)
+    _check_data_from_config(cfg, args)
     data = load_dataset(cfg.data)
     print(f"training '{cfg.model}' on {data.name}: {len(data.train)} train / {len(data.val)} validation / "
           f"{len(data.test)} test samples")

@@ -128,3 +128,58 @@ def write_csv(path: str | os.PathLike, rows: list[dict]) -> None:
         writer.writeheader()
         writer.writerows(rows)
     write_text(path, buf.getvalue())
+
+
+@contextlib.contextmanager
+def output_locks(paths: list[str | os.PathLike]) -> Iterator[None]:
+    """Hold a lock on each output path for the whole command: a second command writing one of them
+    meanwhile is refused (one line, naming the first one's pid) instead of silently replacing its
+    result. The lock is a file ``.NAME.lock`` beside the output holding the owner's pid; one whose
+    owner has died (killed outright) is taken over."""
+    held: list[Path] = []
+    try:
+        for path in paths:
+            lock = _take_lock(Path(path))
+            if lock is not None:
+                held.append(lock)
+        yield
+    finally:
+        for lock in held:
+            lock.unlink(missing_ok=True)
+
+
+def _take_lock(path: Path) -> Path | None:
+    lock = path.with_name(f".{path.name}.lock")
+    if not lock.parent.is_dir():
+        return None  # nothing can be there yet; the command's own checks name an unusable place
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            owner = _lock_owner(lock)
+            if owner is not None:
+                raise PPFError(f"'{path}' is being written by another ppf-neuro command (pid {owner}); wait for it "
+                               f"to finish or choose another path") from None
+            lock.unlink(missing_ok=True)  # its owner is gone
+            continue
+        except OSError:
+            return None  # an unwritable place: the command's own checks say so
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return lock
+    raise PPFError(f"'{path}': could not take its lock {lock}")
+
+
+def _lock_owner(lock: Path) -> int | None:
+    """The pid in ``lock`` if that process is alive, else None."""
+    try:
+        pid = int(lock.read_text().strip() or "0")
+        if pid <= 0:
+            return None
+        os.kill(pid, 0)
+        return pid
+    except (ValueError, ProcessLookupError, FileNotFoundError):
+        return None
+    except PermissionError:  # alive, someone else's
+        return pid
+

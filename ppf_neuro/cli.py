@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ppf_neuro import choices
+from ppf_neuro.atomic import output_locks
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
@@ -175,6 +176,10 @@ def _command(target: str):
     return getattr(importlib.import_module(f"ppf_neuro.commands.{module}"), function)
 
 
+#: The options that name what a command writes: each is locked while the command runs.
+OUTPUT_ARGS = ("out", "output", "report", "plots", "plot")
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -189,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so every ``finally`` runs: Lava runs are stopped, temp files removed.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        code = _command(args.target)(args) or 0
+        with output_locks([getattr(args, a) for a in OUTPUT_ARGS if getattr(args, a, None) is not None]):
+            code = _command(args.target)(args) or 0
     except PPFError as e:
         if args.debug:
             raise

@@ -47,7 +47,10 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
             raise PPFError("a netx file needs its inputs: --data SPEC (with --encoding/--steps) or --spikes FILE.npy")
     if spikes is not None:
         if plan.needs_images:
-            raise PPFError(f"a '{plan.model}' model needs images (its quantum branch reads pixels): use --data")
+            why = ("its quantum branch reads pixels" if plan.model != "snn" else
+                   "a bundle encodes them with the encoder it was trained with, and checks Lava against its SLAYER "
+                   "model on them")
+            raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use --data")
         with clock.phase("read"):
             inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples)
         per_sample = inputs.spikes.shape[1:-1]

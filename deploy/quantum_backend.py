@@ -15,10 +15,16 @@ from deploy.branch import BranchResult, softmax
 from ppf_neuro.quantum import QuantumNet
 
 
+#: Seconds one broadcast call should take at most, once the device's speed is known.
+BATCH_SECONDS = 2.0
+
+
 @dataclass
 class PennyLaneBackend:
-    """The trained quantum branch executed on its PennyLane device, ``batch_size`` samples per
-    broadcast call; device executions counted by ``qml.Tracker``."""
+    """The trained quantum branch executed on its PennyLane device, up to ``batch_size`` samples per
+    broadcast call; device executions counted by ``qml.Tracker``. Batches start at one sample and
+    grow (at most 8x per call) towards :data:`BATCH_SECONDS` each, so that the progress bar moves
+    every few seconds also on a slow device (``default.mixed`` takes ~20 s per sample here)."""
 
     qnet: QuantumNet
     shots: int | None = None
@@ -35,9 +41,14 @@ class PennyLaneBackend:
         bar = tqdm(total=len(features), desc=f"quantum ({device.name})", unit="sample", disable=not self.progress,
                    leave=False)
         with qml.Tracker(device) as tracker:
-            for b in range(0, len(features), self.batch_size):
-                out.append(self.qnet(torch.from_numpy(features[b:b + self.batch_size]).float()).numpy())
-                bar.update(min(self.batch_size, len(features) - b))
+            done, size = 0, 1
+            while done < len(features):
+                tick = time.perf_counter()
+                out.append(self.qnet(torch.from_numpy(features[done:done + size]).float()).numpy())
+                bar.update(len(out[-1]))
+                done += len(out[-1])
+                per_sample = (time.perf_counter() - tick) / len(out[-1])
+                size = max(1, min(self.batch_size, 8 * size, int(BATCH_SECONDS / max(per_sample, 1e-9))))
         bar.close()
         seconds = time.perf_counter() - start
         logits = np.concatenate(out)

@@ -73,11 +73,11 @@ def _nir_short_tau(tmp) -> list[str]:
     return ["import-nir", str(tmp / "norse.nir"), "-o", str(tmp / "n.h5")]
 
 
-def _uncited_profile(tmp, report_source) -> list[str]:
+def _edited_profile(tmp, edit) -> list[str]:
     from ppf_neuro.analysis.profiles import load_profile
 
     data = load_profile("loihi", "neuromorphic").as_dict()
-    data["constants"]["neuron_update_active"].pop("citation")
+    edit(data["constants"])
     (tmp / "p.json").write_text(json.dumps(data))
     return ["analyze", str(tmp / "r.json"), "--profile", str(tmp / "p.json"), "--plots", str(tmp / "plots")]
 
@@ -116,6 +116,13 @@ def _config_file(tmp, cfg):
 def _write_run_then(tmp, run, argv):
     save_run(tmp / "run", run)
     return argv
+
+
+def _run_with_image_shape(tmp, run, shape):
+    save_run(tmp / "run", run)
+    meta = json.loads((tmp / "run" / "config.json").read_text())
+    (tmp / "run" / "config.json").write_text(json.dumps({**meta, "image_shape": shape}))
+    return ["export", str(tmp / "run"), "-o", str(tmp / "out.h5")]
 
 
 def _pickled_run(tmp, run):
@@ -177,7 +184,8 @@ CASES = {
     "nir: time constants shorter than the time step (Norse's)": ("nir", lambda t, b: _nir_short_tau(t)),
     "nir: a time step of zero seconds": ("nir", lambda t, b: _nir_short_tau(t) + ["--dt", "0"]),
     "nir: not a NIR file": ("nir", lambda t, b: _write_then(t / "x.nir", "not hdf5", ["import-nir", str(t / "x.nir"), "-o", str(t / "x.h5")])),
-    "profile: a constant without citation": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', _uncited_profile(t, b))),
+    "profile: a constant without citation": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', _edited_profile(t, lambda c: c["neuron_update_active"].pop("citation")))),
+    "profile: a NaN constant": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', _edited_profile(t, lambda c: c["synop"].update(value=float("nan"))))),
     "profile: unknown name": ("profile", lambda t, b: _write_then(t / "r.json", '{"model": "snn", "outputs": {}}', ["analyze", str(t / "r.json"), "--profile", "tpu", "--plots", str(t / "plots")])),
     # configs and flags
     "config: unknown key": ("config", lambda t, b: _config_file(t, {"snn": {"hiden": [10]}})),
@@ -200,6 +208,7 @@ CASES = {
     "flag: noise on a pure-state device": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--noise", "0.1"]),
     "flag: negative shots": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--shots", "-3"]),
     "flag: a --ray address where nothing answers": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--ray", "127.0.0.1:1"]),
+    "flag: recorded spikes for an snn bundle": ("flag", lambda t, b: ["deploy", str(b["conv"]), "--spikes", str(_npy(t / "s.npy", np.zeros((2, 1, 8, 8, 4), np.uint8)))]),
     "flag: zero workers": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--workers", "0"]),
     "flag: zero replicas": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--replicas", "0"]),
     "flag: zero samples": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "0"]),
@@ -214,6 +223,8 @@ CASES = {
     "flag: --resume with nothing to resume": ("flag", lambda t, b: ["train", "--resume", "-o", str(t)]),
     # runs and reports
     "run: checkpoint holds a pickled object": ("run", lambda t, b: _pickled_run(t, b["run"])),
+    "run: image_shape edited in config.json": ("run", lambda t, b: _run_with_image_shape(t, b["run"], [2, 1, 8, 8])),
+    "flag: robustness on zero samples": ("flag", lambda t, b: _write_run_then(t, b["run"], ["robustness", str(t / "run"), "--samples", "0", "-o", str(t / "rob")])),
     "run: not a run directory": ("run", lambda t, b: ["export", str(t), "-o", str(t / "x.h5")]),
     "report: not a deployment report": ("run", lambda t, b: _write_then(t / "r.json", "{}", ["analyze", str(t / "r.json"), "--plots", str(t)])),
 }
@@ -271,6 +282,7 @@ EXPECTED = {
     'nir: a time step of zero seconds': "--dt must be a positive number of seconds, got 0.0",
     'nir: not a NIR file': 'not a readable NIR graph: OSError: Unable to synchronously open file',
     'profile: a constant without citation': "constant 'neuron_update_active' has no citation",
+    "profile: a NaN constant": "constant 'synop' needs a finite non-negative numeric 'value', got nan",
     'profile: unknown name': "unknown profile 'tpu'; shipped: ['cmos45', 'loihi', 'sycamore'] (or",
     'config: unknown key': "config section 'snn': unknown key(s) ['hiden']; known keys are",
     'config: negative qubits': "config field 'quantum.qubits': expected an integer in [1, 16], got -2",
@@ -291,6 +303,7 @@ EXPECTED = {
     'flag: noise on a pure-state device': 'noise needs a mixed-state device such as default.mixed, not',
     'flag: negative shots': 'shots must be a positive integer or none, got -3',
     "flag: a --ray address where nothing answers": "--ray 127.0.0.1:1: nothing answers there within 5 s",
+    "flag: recorded spikes for an snn bundle": "a 'snn' bundle is deployed on images (a bundle encodes them with the encoder it was trained with",
     'flag: zero workers': '--workers must be at least 1, got 0',
     'flag: zero replicas': '--replicas must be at least 1, got 0',
     'flag: zero samples': '--samples must be at least 1, got 0',
@@ -303,6 +316,8 @@ EXPECTED = {
     'flag: malformed --set': "--set 'snn.hidden': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]",
     'flag: --resume with nothing to resume': ('--resume', 'has no training_state.pt (nothing interrupted to resume for'),
     'run: checkpoint holds a pickled object': 'refused: it holds objects other than tensors (nothing in it was run',
+    "run: image_shape edited in config.json": "image_shape must be (C, H, W) and num_classes at least 2, got [2, 1, 8, 8]",
+    "flag: robustness on zero samples": "--samples must be at least 1, got 0",
     'run: not a run directory': 'missing config.json (is it a ppf-neuro run?',
     'report: not a deployment report': "not a ppf-neuro deployment report (no 'outputs'/'model",
 }

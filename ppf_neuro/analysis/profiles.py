@@ -15,6 +15,7 @@ refused by name: an energy figure must be traceable to its source.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,8 +77,10 @@ def validate(data, where: str, kind: str) -> Profile:
         c = constants.get(name) if isinstance(constants, dict) else None
         if not isinstance(c, dict):
             raise PPFError(f"profile '{where}': missing constant '{name}' (in {unit})")
-        if not isinstance(c.get("value"), (int, float)) or isinstance(c.get("value"), bool) or c["value"] < 0:
-            raise PPFError(f"profile '{where}': constant '{name}' needs a non-negative numeric 'value'")
+        value = c.get("value")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+            raise PPFError(f"profile '{where}': constant '{name}' needs a finite non-negative numeric 'value', got "
+                           f"{value!r}")
         if c.get("unit") != unit:
             raise PPFError(f"profile '{where}': constant '{name}' must be in {unit}, got unit {c.get('unit')!r}")
         if not isinstance(c.get("citation"), str) or not c["citation"].strip():

@@ -26,6 +26,8 @@ def _runs(paths) -> dict:
 
 def run(args) -> None:
     check_writable(args.out, "--out", directory=True)
+    if args.samples is not None and args.samples < 1:
+        raise PPFError(f"--samples must be at least 1, got {args.samples}")
     runs = _runs(args.runs)
     data = load_dataset(DataConfig(spec=args.data or next(iter(runs.values())).config.data.spec, test_limit=args.samples))
     for name, run_ in runs.items():

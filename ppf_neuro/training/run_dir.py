@@ -99,6 +99,9 @@ def load_run(run_dir: str | Path) -> TrainedRun:
         image_shape, num_classes = tuple(meta["image_shape"]), int(meta["num_classes"])
     except (KeyError, TypeError, ValueError) as e:
         raise PPFError(f"{run_dir / 'config.json'}: not a ppf-neuro run config ({e})") from None
+    if len(image_shape) != 3 or min(image_shape) < 1 or num_classes < 2:
+        raise PPFError(f"{run_dir / 'config.json'}: image_shape must be (C, H, W) and num_classes at least 2, got "
+                       f"{list(image_shape)} and {num_classes}")
     model = build_model(cfg, image_shape, num_classes)
     try:
         model.load_state_dict(load_checked(ckpt_path)["state_dict"])

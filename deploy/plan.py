@@ -77,7 +77,10 @@ def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
 
 def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     """A plain netx network: its SNN on Lava, checked against the fixed-point reference rebuilt from
-    the file (``deploy.fixed_point``); the class scores are the output layer's spike counts."""
+    the file (``deploy.fixed_point``); the class scores are the output layer's spike counts. Images
+    are encoded over the file's own ``/simulation/tSample`` steps unless ``encoding`` says otherwise."""
+    if net.steps is not None:
+        encoding = {"steps": net.steps, **encoding}
     def as_scores(counts: np.ndarray) -> np.ndarray:
         return counts.astype(np.float64)
 

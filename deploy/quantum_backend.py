@@ -14,7 +14,6 @@ from tqdm.auto import tqdm
 from deploy.branch import BranchResult, softmax
 from ppf_neuro.quantum import QuantumNet
 
-
 #: Seconds one broadcast call should take at most, once the device's speed is known.
 BATCH_SECONDS = 2.0
 

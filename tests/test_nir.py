@@ -133,3 +133,15 @@ def test_netx_to_nir_of_a_parsed_file_roundtrips_in_memory(tmp_path, tiny_bundle
     for a, b in zip(net.layers, back.layers):
         np.testing.assert_array_equal(a.weight, b.weight)
         assert a.neuron == b.neuron
+
+
+def test_deploy_encodes_over_the_files_own_time_steps(tmp_path, tiny_bundle):
+    """import-nir --steps T writes netx's /simulation/tSample; deploy reads it (issue 21: it did not)."""
+    assert main(["export", str(tiny_bundle), "--format", "nir", "-o", str(tmp_path / "net.nir")]) == 0
+    assert main(["import-nir", str(tmp_path / "net.nir"), "-o", str(tmp_path / "net.h5"), "--steps", "5"]) == 0
+    assert load_netx_file(tmp_path / "net.h5").steps == 5
+    report = deploy(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False)).to_dict()
+    assert report["activity"]["steps"] == 5
+    overridden = deploy(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False),
+                        encoding_overrides={"steps": 7}).to_dict()
+    assert overridden["activity"]["steps"] == 7

@@ -22,6 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from deploy.counts import SpikeCounts
+from deploy.lava.isolated import stop_requested
 from deploy.lava.mode import LavaResult, LavaSetup, compiled
 from deploy.lava.network import (
     LavaInputTransform,
@@ -179,13 +180,19 @@ def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts, list[np.nda
     return SpikeCounts(layers), SpikeCounts(inputs), raster
 
 
+#: The most time steps one ``run`` call takes (~1 ms each): an interrupted run ends within about that.
+CHUNK_STEPS = 1000
+
+
 def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
-    """Run ``graph`` to its end in ~20 chunks (for the progress bar), always stopping it."""
+    """Run ``graph`` to its end in chunks (for the progress bar, and so that an interrupted run ends
+    between two of them: ``deploy.lava.isolated``), always stopping it."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
     cfg = Loihi2SimCfg(select_tag="fixed_pt")
-    chunk = graph.steps * max(1, math.ceil(graph.total / graph.steps / 20))
+    # ~20 chunks, of at most ~CHUNK_STEPS steps (about a second), whole windows each
+    chunk = graph.steps * max(1, min(math.ceil(graph.total / graph.steps / 20), CHUNK_STEPS // graph.steps))
     bar = tqdm(total=graph.samples, desc="Lava", unit="sample", disable=not progress, leave=False)
     start = time.perf_counter()
     try:
@@ -195,6 +202,8 @@ def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
             graph.root.run(condition=RunSteps(num_steps=k), run_cfg=cfg)
             done += k
             bar.update(min(graph.samples, round(graph.samples * done / graph.total)) - bar.n)
+            if stop_requested():
+                raise KeyboardInterrupt("stopped by the interrupted command")
     finally:
         bar.close()
         graph.root.stop()

@@ -167,6 +167,8 @@ class NetxFile:
     path: Path
     input_shape: tuple[int, ...]
     layers: list[NetxLayer]
+    #: Time steps per sample the file names (netx's ``/simulation/tSample``), if any.
+    steps: int | None = None
 
     @property
     def has_input_neurons(self) -> bool:
@@ -325,7 +327,14 @@ def load_netx_file(path: str | Path) -> NetxFile:
         with h5py.File(path, "r") as f:
             if not isinstance(f.get(LAYER_GROUP), h5py.Group):
                 raise PPFError(f"{path}: no '/{LAYER_GROUP}' group of layers: not a netx network")
-            return parse_netx_group(f[LAYER_GROUP], path)
+            net = parse_netx_group(f[LAYER_GROUP], path)
+            steps = f.get("simulation/tSample")
+            if not isinstance(steps, h5py.Dataset):
+                return net
+            steps = int(_scalar(steps))
+            if steps < 1:
+                raise PPFError(f"{path}: /simulation/tSample is {steps}; a sample needs at least 1 step")
+            return replace(net, steps=steps)
     except PPFError:
         raise
     except (KeyError, ValueError, TypeError, OSError, IndexError) as e:

@@ -57,12 +57,23 @@ def _load_npy(path: Path, what: str) -> np.ndarray:
         raise PPFError(f"{what} '{path}': not a readable .npy array ({e})") from None
 
 
-def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int | None) -> DeployInputs:
-    """Recorded spikes (N, inputs, T) or (N, C, H, W, T), binary integers; optional labels (N,)."""
+def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int | None,
+                     layout: str = "chw") -> DeployInputs:
+    """Recorded spikes (N, inputs, T) or (N, C, H, W, T) (``layout`` "whc": (N, W, H, C, T), lava-dl's
+    own order), 0/1 integers, booleans, or floats that are exactly 0.0 or 1.0 (what SLAYER's encoders
+    return); optional labels (N,)."""
     spikes = _load_npy(spikes_path, "--spikes")
-    if spikes.ndim not in (3, 5) or not np.issubdtype(spikes.dtype, np.integer) and spikes.dtype != np.bool_:
-        raise PPFError(f"--spikes '{spikes_path}': expected an integer array (N, inputs, T) or (N, C, H, W, T), "
+    numeric = np.issubdtype(spikes.dtype, np.integer) or np.issubdtype(spikes.dtype, np.floating)
+    if spikes.ndim not in (3, 5) or not numeric and spikes.dtype != np.bool_:
+        raise PPFError(f"--spikes '{spikes_path}': expected a numeric array (N, inputs, T) or (N, C, H, W, T), "
                        f"got {spikes.dtype} {spikes.shape}")
+    if np.issubdtype(spikes.dtype, np.floating) and not np.isin(spikes, (0.0, 1.0)).all():
+        raise PPFError(f"--spikes '{spikes_path}': float spikes must be exactly 0.0 or 1.0 (binary events; graded "
+                       f"payloads are not supported), got values in [{np.nanmin(spikes)}, {np.nanmax(spikes)}]")
+    if layout == "whc" and spikes.ndim == 5:
+        spikes = spikes.transpose(0, 3, 2, 1, 4)
+    elif layout == "whc":
+        raise PPFError(f"--layout whc orders (N, W, H, C, T) spikes; '{spikes_path}' is {spikes.shape}")
     if len(spikes) == 0 or spikes.shape[-1] == 0:
         raise PPFError(f"--spikes '{spikes_path}': holds no {'samples' if len(spikes) == 0 else 'time steps'} "
                        f"(shape {spikes.shape})")

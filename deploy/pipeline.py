@@ -32,7 +32,7 @@ def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: 
 
 
 def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None, labels: Path | None = None,
-                samples: int | None = None, clock: PhaseClock | None = None) -> DeployInputs:
+                samples: int | None = None, clock: PhaseClock | None = None, layout: str = "chw") -> DeployInputs:
     """The deployment's inputs: a dataset's test images (encoded as the plan says) or recorded spikes.
     Without either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
@@ -52,7 +52,7 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
                    "model on them")
             raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use --data")
         with clock.phase("read"):
-            inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples)
+            inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples, layout)
         per_sample = inputs.spikes.shape[1:-1]
     else:
         check_spec(data)
@@ -61,9 +61,9 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
         per_sample = inputs.images.shape[1:]
     if spikes is not None and len(per_sample) == 3 == len(plan.input_shape) and tuple(per_sample) != tuple(
             plan.input_shape):
-        raise PPFError(f"{inputs.source}: inputs shaped {tuple(per_sample)} per sample, the network takes "
-                       f"{tuple(plan.input_shape)} (C, H, W); lava-dl's own arrays are (W, H, C): transpose them "
-                       "to (C, H, W)")
+        raise PPFError(f"{inputs.source}: inputs shaped {tuple(per_sample)} per sample (as {layout.upper()}, "
+                       f"read as C, H, W), the network takes {tuple(plan.input_shape)} (C, H, W)"
+                       + ("; lava-dl's own arrays are (W, H, C): --layout whc" if layout == "chw" else ""))
     if plan.needs_images and tuple(per_sample) != tuple(plan.input_shape):
         raise PPFError(f"the model expects images {tuple(plan.input_shape)} (C, H, W), "
                        f"{inputs.source} has {tuple(per_sample)}")
@@ -83,7 +83,7 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
 
 def deploy(model_path: str | Path, data: str | None = None, options: DeployOptions = DeployOptions(),
            spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None,
-           clock: PhaseClock | None = None) -> Report:
+           clock: PhaseClock | None = None, layout: str = "chw") -> Report:
     """Run the model at ``model_path`` on the first ``options.samples`` inputs and report; each phase
     is timed on ``clock``."""
     clock = clock or PhaseClock()
@@ -92,7 +92,7 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
                        "used as they are")
     with clock.phase("load"):
         plan = prepare(model_path, options, encoding_overrides)
-    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock)
+    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock, layout)
     deployed = {}
     for branch in plan.branches:
         with clock.phase(branch.backend.phase):

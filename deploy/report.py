@@ -22,6 +22,7 @@ from deploy.activity import activity_section
 from deploy.branch import BranchResult, ReferenceResult
 from deploy.counts import SpikeCounts
 from deploy.fan_outs import fan_outs
+from deploy.input_dependence import input_dependence
 from deploy.inputs import DeployInputs
 from ppf_neuro.formats.report import LavaSection, OutputComparison, Report
 from ppf_neuro.phases import format_rate
@@ -95,6 +96,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         lava=None if snn is None else lava_section(snn, reference.counts),
         activity=None if snn is None else activity_section(fan_outs(plan.netx), inputs.spikes, snn.counts,
                                                            snn.raster, snn.extra.get("input_steps")),
+        input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts),
         quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence,
         timing={"phases": dict(phases), "seconds": sum(phases.values()),
                 "samples_per_second": len(inputs) / max(sum(phases.values()), 1e-9)})
@@ -115,6 +117,7 @@ def _outputs_table(report: Report) -> list[str]:
 def summary_table(report: Report) -> str:
     """The few lines a person reads after a deployment."""
     lines = _outputs_table(report)
+    lines += [f"WARNING: {w}" for w in (report.input_dependence or {}).get("warnings", [])]
     lines.append(f"samples: {report.samples} of {report.data}" + ("" if report.labelled else " (no labels)"))
     if report.fusion is not None:
         lines.append(f"fusion: a = {report.fusion['ratio']:.3f} (SNN share), rule {report.fusion['rule']}")

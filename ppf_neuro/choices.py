@@ -33,6 +33,9 @@ LAVA_RECORDERS = ("counts", "ringbuffer")
 #: How a NIR graph's time constants are meant (ppf_neuro.formats.nir_time): as NIR defines them
 #: (ppf-neuro, snnTorch, NIR's own API), or as Norse 1.1's ``to_nir`` writes them.
 NIR_CONVENTIONS = ("nir", "norse")
+#: The order of recorded (N, ., ., ., T) input dimensions: ppf-neuro's and PyTorch's C, H, W, or
+#: lava-dl's own arrays' W, H, C.
+INPUT_LAYOUTS = ("chw", "whc")
 #: What ``export`` writes: a ppf-neuro bundle, or the SNN as a NIR graph.
 EXPORT_FORMATS = ("bundle", "nir")
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead

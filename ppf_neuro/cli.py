@@ -46,6 +46,8 @@ def _deployment_flags() -> argparse.ArgumentParser:
     p.add_argument("--spikes", type=Path, help="recorded input spikes instead of --data: .npy, int, (N, inputs, T) "
                                                "or (N, C, H, W, T)")
     p.add_argument("--labels", type=Path, help="labels (N,) .npy for --spikes (optional)")
+    p.add_argument("--layout", choices=choices.INPUT_LAYOUTS, default="chw",
+                   help="order of 5-D --spikes (N, ., ., ., T): C, H, W (default) or W, H, C (lava-dl's own arrays)")
     p.add_argument("--encoding", choices=choices.ENCODINGS, help="spike encoder for a netx file's --data "
                                                                  "(a bundle uses its own)")
     p.add_argument("--steps", type=int, help="time steps per sample for a netx file's --data")
@@ -213,13 +215,16 @@ def run() -> None:
     """The console entry point: ``main``, then, when the command finished, the process ends at once.
     Every output has been written, synced and closed by then, and Lava runs stopped; what is left is
     the interpreter's teardown of torch, lava-dl and PennyLane (~1.3 s here), which a finished
-    command need not wait for. After an error or an interrupt, or with Ray started in this process
-    (its shutdown hooks must run), the process exits normally."""
+    command need not wait for. After an error, or with Ray started in this process (its shutdown
+    hooks must run), the process exits normally."""
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
-    finished = code in (0, 3)  # errors and interrupts leave through the interpreter's own shutdown
-    if not finished or ("ray" in sys.modules and sys.modules["ray"].is_initialized()):
+    # Errors leave through the interpreter's own shutdown; a finished or interrupted command (whose
+    # workers and Lava runs have been stopped by then) ends at once: an interrupted one must not
+    # wait in the shutdown of a process pool for tasks it has already stopped.
+    done = code in (0, 3, 130)
+    if not done or ("ray" in sys.modules and sys.modules["ray"].is_initialized()):
         sys.exit(code)
     os._exit(code)
 

@@ -74,14 +74,8 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
         # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
         # Each worker unwinds its task first (a Lava run stops: deploy.lava.isolated), so wait for it.
-        workers_left = list(pool._processes.values())
-        for process in workers_left:
-            process.terminate()
-        for process in workers_left:
-            process.join(WORKER_STOP_S)
-            if process.is_alive():
-                process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)  # no further task starts
+        _end_workers(pool)
         raise
     pool.shutdown()
     return results
@@ -105,6 +99,24 @@ def check_ray_address(address: str | None) -> None:
     except OSError as e:
         raise PPFError(f"--ray {address}: nothing answers there within {RAY_CONNECT_TIMEOUT_S:g} s "
                        f"({e.strerror or e}); is the cluster's head node running?") from None
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGTERM to every worker of ``pool`` (each unwinds its task: ``_on_sigterm``), a wait of up to
+    WORKER_STOP_S for them together, then SIGKILL for any left."""
+    import multiprocessing
+    import time
+
+    workers = set((pool._processes or {}).values()) | set(multiprocessing.active_children())
+    workers = {w for w in workers if w.name != "ppf-lava-run"}  # a Lava child is its own caller's to stop
+    for process in workers:
+        process.terminate()
+    deadline = time.monotonic() + WORKER_STOP_S
+    for process in workers:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
 
 
 def _run_on_ray(fn: Callable, args: Sequence[tuple], address: str, desc: str, progress: bool) -> list:

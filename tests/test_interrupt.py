@@ -56,7 +56,13 @@ def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_grou
     proc.wait(timeout=60)
     assert proc.returncode == 130, proc.stderr.read()
     time.sleep(1.0)
-    assert _alive(family | _descendants(proc.pid)) == []
+    left = _alive(family | _descendants(proc.pid))
+    assert left == [], _describe(left)
+
+
+def _describe(pids: list[int]) -> str:
+    return subprocess.run(["ps", "-o", "pid,ppid,pgid,stat,etime,cmd", "-p", ",".join(map(str, pids))],
+                          capture_output=True, text=True).stdout
 
 
 def test_ctrl_c_stops_a_sweep_and_its_queued_trials(tmp_path):

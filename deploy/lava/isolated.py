@@ -34,14 +34,20 @@ def in_own_process_group(fn: Callable, *args, **kwargs):
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, fn, args, kwargs), name="ppf-lava-run")
-    child.start()
-    send.close()
+    # An interrupt between the fork and the ``try`` below would leave the child running: hold
+    # signals back until it can be stopped (the child restores the mask once in its own group).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    child = context.Process(target=_child, args=(send, mask, fn, args, kwargs), name="ppf-lava-run")
+    try:
+        child.start()
+    finally:
+        send.close()
     try:
         os.setpgid(child.pid, child.pid)  # also done in the child: whichever runs first wins the race
     except (PermissionError, ProcessLookupError):
-        pass  # it already has (and may have exec'd nothing: a fork keeps running our code)
+        pass  # it already has
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         kind, value = receive.recv()
     except BaseException:
         _stop(child)
@@ -69,9 +75,10 @@ def _request_stop(signum, frame) -> None:
     _stop_requested = True
 
 
-def _child(send, fn: Callable, args: tuple, kwargs: dict) -> None:
+def _child(send, mask: set, fn: Callable, args: tuple, kwargs: dict) -> None:
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, _request_stop)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     try:
         message = ("ok", fn(*args, **kwargs))
     except BaseException as e:  # noqa: BLE001 - every failure goes back to the command, which decides

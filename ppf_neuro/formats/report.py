@@ -57,6 +57,7 @@ class Report:
     network: dict | None = None
     lava: LavaSection | None = None
     activity: dict | None = None
+    input_dependence: dict | None = None
     quantum: dict | None = None
     divergence: dict | None = None
     timing: dict | None = None

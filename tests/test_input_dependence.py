@@ -1,0 +1,43 @@
+"""A deployment whose output cannot depend on its input says so (issue 18): an input neuron layer
+whose bias alone crosses the threshold fires at every step, every sample gives the same counts on
+Lava and on the reference, and "100 % agreement" alone would read as success."""
+
+import numpy as np
+
+from deploy.pipeline import deploy
+from deploy.plan import DeployOptions
+from ppf_neuro.cli import main
+from ppf_neuro.formats.netx import CubaNeuron, DenseLayer, InputLayer, write_netx_file
+
+
+def _net(path, bias: int) -> None:
+    """16 input neurons (transform weight 64, ``bias``) -> 4 dense neurons."""
+    rng = np.random.default_rng(0)
+    neuron = CubaNeuron(type="CUBA", threshold=80, current_decay=4096, voltage_decay=1024)
+    write_netx_file(path, [
+        InputLayer(index=0, shape=(16,), in_shape=(16,), neuron=neuron, transform=(64, bias)),
+        DenseLayer(index=1, shape=(4,), in_shape=(16,), neuron=neuron,
+                   weight=2 * rng.integers(-20, 40, (4, 16)), bias=None),
+    ])
+
+
+def _report(tmp_path, bias):
+    _net(tmp_path / "net.h5", bias)
+    spikes = (np.random.default_rng(1).random((12, 16, 10)) < 0.3).astype(np.uint8)
+    np.save(tmp_path / "s.npy", spikes)
+    return deploy(tmp_path / "net.h5", None, DeployOptions(progress=False), spikes=tmp_path / "s.npy").to_dict()
+
+
+def test_an_input_layer_that_fires_whatever_the_input_is_named(tmp_path, capsys):
+    report = _report(tmp_path, bias=100)  # 100 > threshold 80: fires at every step
+    dep = report["input_dependence"]
+    assert report["outputs"]["output"]["agreement"] == 1.0  # both sides agree ...
+    assert dep["saturated_input_layer"] and dep["distinct_outputs"] == 1 and dep["distinct_inputs"] == 12
+    assert dep["constant_layers"] == [0, 1] and len(dep["warnings"]) == 2  # ... and it says nothing
+    assert main(["deploy", str(tmp_path / "net.h5"), "--spikes", str(tmp_path / "s.npy")]) == 0
+    assert "WARNING: the input layer fires at every step of every sample" in capsys.readouterr().out
+
+
+def test_a_network_that_sees_its_input_has_no_warning(tmp_path):
+    dep = _report(tmp_path, bias=0)["input_dependence"]
+    assert not dep["saturated_input_layer"] and dep["distinct_outputs"] > 1 and dep["warnings"] == []

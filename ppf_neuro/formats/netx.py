@@ -94,6 +94,12 @@ NEURON_READERS: dict[str, Callable[[str, object, str], Neuron]] = {
     "LOIHI": CubaNeuron.from_params,
 }
 NEURON_TYPES = tuple(NEURON_READERS)
+#: Neuron types netx builds that ppf-neuro does not deploy, and why (the README's table).
+UNSUPPORTED_NEURONS = {
+    "SDNN": "sigma-delta neurons (graded messages, netx's Delta/Sigma/SigmaDelta) are not deployed yet",
+    "RF": "resonate-and-fire neurons are not deployed (the reference has no RF neuron)",
+    "RF_PHASE": "resonate-and-fire neurons are not deployed (the reference has no RF neuron)",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -200,7 +206,8 @@ def _neuron(group, where: str) -> Neuron:
     params = group["neuron"]
     kind = str(_scalar(params["type"])) if "type" in params else "CUBA"
     if kind not in NEURON_READERS:
-        raise PPFError(f"{where}: neuron type {kind!r} is not supported (supported: {list(NEURON_TYPES)})")
+        why = UNSUPPORTED_NEURONS.get(kind, "not a neuron type netx builds")
+        raise PPFError(f"{where}: neuron type {kind!r} is not supported: {why} (supported: {list(NEURON_TYPES)})")
     return NEURON_READERS[kind](kind, params, where)
 
 
@@ -300,6 +307,17 @@ LAYER_READERS: dict[str, Callable[[h5py.Group, int, str, _Cursor], None]] = {
 }
 
 
+#: Layer types netx knows that ppf-neuro does not deploy, and why (the README's table).
+UNSUPPORTED_LAYERS = {
+    "dense_rec": "recurrent dense layers are not deployed (the replicated graph and the reference are "
+                 "feed-forward)",
+    "dense_comp": "complex-weight layers of resonate-and-fire neurons are not deployed (the reference has no RF "
+                  "neuron)",
+    **{kind: "netx itself does not build it (NotImplementedError); for pooling use strided convolutions"
+       for kind in ("pool", "convT", "unpool", "average", "concat")},
+}
+
+
 def parse_netx_group(group, path: Path) -> NetxFile:
     """A netx ``/layer`` group (of a file, or of an in-memory HDF5) as a :class:`NetxFile`."""
     names = sorted(group, key=lambda k: int(k) if k.isdigit() else -1)
@@ -310,8 +328,9 @@ def parse_netx_group(group, path: Path) -> NetxFile:
         g, where = group[name], f"{path}: layer {name}"
         kind = str(_scalar(g["type"])) if "type" in g else "?"
         if kind not in LAYER_READERS:
-            raise PPFError(f"{where}: type {kind!r} is not supported (netx builds {list(LAYER_READERS)}; "
-                           "use strided convolutions instead of pooling)")
+            raise PPFError(f"{where}: type {kind!r} is not supported: "
+                           f"{UNSUPPORTED_LAYERS.get(kind, 'not a layer type netx builds')} (deployed: "
+                           f"{list(LAYER_READERS)})")
         if "delay" in g:
             raise PPFError(f"{where}: synaptic delays are not supported")
         LAYER_READERS[kind](g, int(name), where, cur)

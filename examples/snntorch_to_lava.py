@@ -133,6 +133,24 @@ def compare(theirs: list[np.ndarray], ours: list[np.ndarray], labels: np.ndarray
     return out
 
 
+def plot(theirs: list[np.ndarray], ours: list[np.ndarray], path: Path) -> None:
+    """Per layer: every (sample, neuron) count, snnTorch against Lava's, with how often each pair occurs."""
+    import matplotlib.pyplot as plt
+
+    from ppf_neuro.plots import save_figure
+
+    fig, axes = plt.subplots(1, len(theirs), figsize=(4.5 * len(theirs), 4))
+    for i, (ax, a, b) in enumerate(zip(np.atleast_1d(axes), theirs, ours)):
+        pairs, n = np.unique(np.stack([a.ravel(), b.ravel()]), axis=1, return_counts=True)
+        ax.scatter(pairs[0], pairs[1], s=8 + 40 * np.log10(n), alpha=0.6)
+        top = max(a.max(), b.max())
+        ax.plot([0, top], [0, top], "k--", lw=0.8)
+        ax.set(title=f"layer {i}: {(a == b).mean():.1%} identical", xlabel="snnTorch spikes per neuron",
+               ylabel="integer reference (= Lava) spikes per neuron")
+    save_figure(fig, path)
+    plt.close(fig)
+
+
 def cli(*args: str) -> None:
     """A ppf-neuro command, as a user runs it (its own process: its output is the user's)."""
     subprocess.run([sys.executable, "-m", "ppf_neuro.cli", *args], check=True)
@@ -172,6 +190,7 @@ def main() -> None:
                   lava_vs_snntorch_argmax=float((np.array(report["outputs"]["output"]["predictions"])
                                                  == counts(net, test)[-1].argmax(1)).mean()))
     (args.out / "comparison.json").write_text(json.dumps(result, indent=1))
+    plot(counts(net, test), ours, args.out / "counts.png")
     print(f"\ntest accuracy: snnTorch {result['accuracy_snntorch']:.2%}, Lava {result['accuracy_lava']:.2%}; "
           f"argmax agreement Lava vs snnTorch {result['lava_vs_snntorch_argmax']:.2%}; Lava = integer reference "
           f"in every layer on {lava['samples_with_identical_counts_in_every_layer']:.2%} of samples")

@@ -28,7 +28,7 @@ def input_dependence(net: NetxFile, spikes: np.ndarray, counts: SpikeCounts) -> 
     the warnings they call for (empty when nothing is wrong)."""
     steps = spikes.shape[-1]
     inputs, outputs = _distinct_rows(spikes), _distinct_rows(counts.output)
-    constant = [i for i, layer in enumerate(counts.layers) if len(layer) > 1 and _distinct_rows(layer) == 1]
+    constant = [i for i, layer in enumerate(counts.layers) if len(layer) > 1 and not np.any(layer != layer[:1])]
     saturated = (isinstance(net.layers[0], InputLayer) and len(counts.layers[0])
                  and bool(np.all(counts.layers[0] >= steps)))
     warnings = []

@@ -5,7 +5,6 @@ imported graph checked by building it with netx. The mappings themselves are
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import h5py
@@ -19,7 +18,7 @@ from ppf_neuro.formats.netx import (
 )
 from ppf_neuro.formats.nir_export import write_nir
 from ppf_neuro.formats.nir_import import NirImport, nir_to_netx
-from ppf_neuro.formats.nir_time import DEFAULT_DT
+from ppf_neuro.formats.nir_time import DEFAULT_DT, check_dt
 
 
 def netx_of(source: Path) -> NetxFile:
@@ -42,10 +41,6 @@ def export_nir(source: Path, output: Path, dt: float = DEFAULT_DT) -> Path:
     check_dt(dt)
     return write_nir(netx_of(source), output, dt)
 
-
-def check_dt(dt: float | None) -> None:
-    if dt is not None and not (math.isfinite(dt) and dt > 0):
-        raise PPFError(f"--dt must be a positive number of seconds, got {dt}")
 
 
 def import_nir(graph_path: Path, output: Path, approximate: bool = False, steps: int | None = None,

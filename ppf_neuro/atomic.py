@@ -182,4 +182,3 @@ def _lock_owner(lock: Path) -> int | None:
         return None
     except PermissionError:  # alive, someone else's
         return pid
-

@@ -10,8 +10,10 @@ here (``local``). Ray is an optional extra: ``pip install 'ppf-neuro[cluster]'``
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
@@ -104,9 +106,6 @@ def check_ray_address(address: str | None) -> None:
 def _end_workers(pool: ProcessPoolExecutor) -> None:
     """SIGTERM to every worker of ``pool`` (each unwinds its task: ``_on_sigterm``), a wait of up to
     WORKER_STOP_S for them together, then SIGKILL for any left."""
-    import multiprocessing
-    import time
-
     workers = set((pool._processes or {}).values()) | set(multiprocessing.active_children())
     workers = {w for w in workers if w.name != "ppf-lava-run"}  # a Lava child is its own caller's to stop
     for process in workers:

@@ -52,9 +52,7 @@ from ppf_neuro.formats.netx import (
     InputShape,
     write_netx_file,
 )
-from ppf_neuro.formats.nir_time import CONVENTIONS, Convention
-
-SUPPORTED = "Input, Output, Flatten, Scale, Affine, Linear, Conv2d, CubaLIF, LIF, IF"
+from ppf_neuro.formats.nir_time import CONVENTIONS, Convention, check_dt
 
 
 class _Mapping:
@@ -334,7 +332,7 @@ def _synaptic_bias(syn: _Synapse, p: _Neurons, where: str, m: _Mapping) -> np.nd
 
 def _on_neuron(node, name: str, st: _State) -> None:
     if st.pending is None:
-        raise PPFError(f"NIR node '{name}' ({type(node).__name__}) is not supported (supported: {SUPPORTED})")
+        raise _unsupported(name, node)
     syn, where = st.pending, f"{st.pending.name}/{name}"
     p = _neurons(node, name, st)
     bias = np.broadcast_to(p.bias.reshape(-1) if p.bias.size > 1 else p.bias, (syn.neurons,)) \
@@ -353,6 +351,12 @@ NODE_HANDLERS: dict[str, Callable] = {
     "Flatten": _on_flatten, "Scale": _on_scale, "Affine": _on_dense, "Linear": _on_dense, "Conv2d": _on_conv,
     **{kind: _on_neuron for kind in NEURON_KINDS},
 }
+
+
+def _unsupported(name: str, node) -> PPFError:
+    """A node with no handler, or a neuron node with no synapse before it."""
+    return PPFError(f"NIR node '{name}' ({type(node).__name__}) is not supported (supported: Input, Output, "
+                    f"{', '.join(NODE_HANDLERS)})")
 
 
 # ------------------------------------------------------------------------------------------ the import
@@ -390,10 +394,11 @@ def graph_dt(graph, dt: float | None, convention: str = "nir") -> float:
     written = graph.metadata.get("dt") if isinstance(graph.metadata, dict) else None
     if written is not None and dt is not None and not math.isclose(float(written), dt, rel_tol=1e-9):
         raise PPFError(f"--dt {dt:g} contradicts the graph's own dt = {float(written):g} s (in its metadata)")
-    value = float(written) if written is not None else dt if dt is not None else CONVENTIONS[convention].default_dt
-    if not (math.isfinite(value) and value > 0):
-        raise PPFError(f"dt must be a positive number of seconds, got {value}")
-    return value
+    check_dt(dt)
+    if written is None:
+        return dt if dt is not None else CONVENTIONS[convention].default_dt
+    check_dt(float(written), "the graph's dt (metadata)")
+    return float(written)
 
 
 @dataclass(frozen=True)
@@ -418,7 +423,7 @@ def nir_to_entries(graph, approximate: bool = False, dt: float | None = None, co
         node = graph.nodes[name]
         handler = NODE_HANDLERS.get(type(node).__name__)
         if handler is None:
-            raise PPFError(f"NIR node '{name}' ({type(node).__name__}) is not supported (supported: {SUPPORTED})")
+            raise _unsupported(name, node)
         handler(node, name, st)
     if st.pending is not None:
         raise PPFError(f"NIR node '{st.pending.name}': a synapse without a neuron node before the Output")

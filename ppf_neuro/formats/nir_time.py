@@ -18,12 +18,20 @@ per-step decays, so every mapping needs ``dt``:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ppf_neuro.choices import NIR_CONVENTIONS
+from ppf_neuro.errors import PPFError
 
 #: Seconds per step where a graph carries no ``dt`` (snnTorch's; the same for export and import).
 DEFAULT_DT = 1e-4
+
+
+def check_dt(dt: float | None, what: str = "--dt") -> None:
+    """A time step, where one is given, is a positive finite number of seconds."""
+    if dt is not None and not (math.isfinite(dt) and dt > 0):
+        raise PPFError(f"{what} must be a positive number of seconds, got {dt}")
 
 
 @dataclass(frozen=True)

@@ -53,14 +53,18 @@ def locate(lava_rasters: list[np.ndarray], ref_rasters: list[np.ndarray]) -> tup
 
 
 def find_divergence(net: NetxFile, spikes: np.ndarray, lava: SpikeCounts, reference: SpikeCounts,
-                    stepper: Stepper, plot: Path | None = None) -> dict | None:
-    """The first divergence between a Lava run's counts and the reference's, or None if they agree."""
+                    stepper: Stepper, plot: Path | None = None, rerun: bool = True) -> dict | None:
+    """The first divergence between a Lava run's counts and the reference's, or None if they agree.
+    Without ``rerun`` (inputs that are not spikes: the re-run feeds spikes) only the counts say where."""
     sample = first_differing_sample(lava, reference)
     if sample is None:
         return None
+    probe = next(i for i, (a, b) in enumerate(zip(lava.layers, reference.layers)) if (a[sample] != b[sample]).any())
+    if not rerun:
+        return {"sample": sample, "layer": probe, "found_in_rerun": False,
+                "rerun": "not run: the step-by-step re-run feeds spike inputs only"}
     one = spikes[sample: sample + 1]
     ref_rasters, _ = stepper(one, 0)
-    probe = next(i for i, (a, b) in enumerate(zip(lava.layers, reference.layers)) if (a[sample] != b[sample]).any())
     lava_rasters, probe_traces = lava_steps(net, one, probe)
     where = locate(lava_rasters, ref_rasters)
     if where is None:  # the re-run agrees step by step: report what the counts said

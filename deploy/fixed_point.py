@@ -7,7 +7,7 @@ before it has, which is what staggered resets give on Lava):
 * synaptic input ``a``: the exact integer sum of the file's weights over the
   spikes that arrive (dense: ``W s``; conv: PyTorch's cross-correlation with the
   file's kernel, stride, padding, dilation, groups); an input neuron layer takes
-  ``weight * x + bias`` of its input transform;
+  what ``deploy.stimulus`` makes of the inputs (its transform applied, or the inputs as its bias);
 * CUBA/LOIHI neuron in Loihi's 24-bit state arithmetic (Lava's ``LIF`` fixed-point
   model, Davies et al. 2018), with decays of 12 bits rounding towards zero:
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from deploy.stimulus import stimulus
 from ppf_neuro.formats.fixed_point import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
 from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer
 
@@ -48,9 +49,8 @@ def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
     """Integer input current (T, N, neurons) for input spikes ``s`` (N, *in_shape, T), every step at
     once: a feed-forward layer's input at step t depends only on the layer before at step t."""
     n, steps = s.shape[0], s.shape[-1]
-    if isinstance(layer, InputLayer):
-        weight, bias = layer.transform
-        return (weight * s.long() + bias).reshape(n, -1, steps).permute(2, 0, 1).contiguous()
+    if isinstance(layer, InputLayer):  # the stimulus is already the input neurons' current
+        return s.long().reshape(n, -1, steps).permute(2, 0, 1).contiguous()
     dtype = _exact_dtype(layer.weight, s)
     w = torch.from_numpy(layer.weight).to(dtype)
     if isinstance(layer, DenseLayer):
@@ -63,14 +63,17 @@ def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
     return torch.round(a).long().contiguous()
 
 
-def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool) -> tuple[torch.Tensor, dict | None]:
+def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool, bias: np.ndarray | None = None
+             ) -> tuple[torch.Tensor, dict | None]:
     """The CUBA dynamics of the module docstring over the window, for input ``a`` (T, N, neurons):
     spikes (N, neurons, T) int8, and with ``trace`` the current and voltage after each step's reset
-    (N, neurons, T) int64. Time-major inside, so that every step works on contiguous memory."""
+    (N, neurons, T) int64. ``bias`` (N, neurons) replaces the layer's own per sample. Time-major
+    inside, so that every step works on contiguous memory."""
     steps, n, neurons = a.shape
     u = torch.zeros(n, neurons, dtype=torch.long)
     v = torch.zeros(n, neurons, dtype=torch.long)
-    bias = 0 if layer.bias is None else torch.from_numpy(layer.bias) << WEIGHT_EXP
+    bias = layer.bias if bias is None else bias
+    bias = 0 if bias is None else torch.from_numpy(np.asarray(bias, dtype=np.int64)) << WEIGHT_EXP
     threshold, du, dv = layer.neuron.threshold_state, layer.neuron.current_decay, layer.neuron.voltage_decay
     spikes = torch.zeros(steps, n, neurons, dtype=torch.int8)
     traces = {"u": torch.zeros_like(a), "v": torch.zeros_like(a)} if trace else None
@@ -95,22 +98,23 @@ class FixedPointSNN:
     matrix product or convolution, then its neurons step by step), in chunks of samples.
     """
 
-    def __init__(self, net: NetxFile):
-        self.net = net
+    def __init__(self, net: NetxFile, input_as: str = "spikes"):
+        self.net, self.input_as = net, input_as
 
     @torch.no_grad()
     def simulate(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], list[np.ndarray],
                                                                                dict | None]:
-        """Spikes (N, *input, T) -> per layer: spikes (N, neurons, T) int8 and the steps (N, neurons) in
+        """Inputs (N, *input, T) entering as ``input_as`` (``deploy.stimulus``) -> per layer: spikes (N, neurons, T) int8 and the steps (N, neurons) in
         which each neuron received nonzero synaptic input; with ``trace`` = a layer index, also that
         layer's current ``u`` and voltage ``v`` after the spike reset (as Lava holds them at the end of
         a step), (N, neurons, T) int64."""
-        s = torch.from_numpy(np.ascontiguousarray(spikes))  # integers, converted per layer as needed
+        stim = stimulus(self.net, spikes, self.input_as)
+        s = torch.from_numpy(np.ascontiguousarray(stim.frames))  # integers, converted per layer as needed
         out, received, traces = [], [], None
         for i, layer in enumerate(self.net.layers):
             a = _synaptic_input(layer, s)
             received.append((a != 0).sum(0).numpy())
-            fired, layer_traces = _neurons(layer, a, trace == i)
+            fired, layer_traces = _neurons(layer, a, trace == i, stim.bias if i == 0 else None)
             traces = layer_traces if layer_traces is not None else traces
             out.append(fired.numpy())
             s = fired.reshape(len(fired), *layer.shape, fired.shape[-1])

@@ -11,6 +11,7 @@ import torch
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data.datasets import load_test_split
 from ppf_neuro.encoding import encode, seeded_generator
+from deploy.stimulus import check_values
 from ppf_neuro.errors import PPFError, check_input_file
 
 
@@ -18,8 +19,9 @@ from ppf_neuro.errors import PPFError, check_input_file
 class DeployInputs:
     """The same inputs for every backend and the reference.
 
-    ``spikes`` (N, C, H, W, T) or (N, inputs, T) int8; ``images`` (N, C, H, W) in
-    [0, 1] (None when spikes came from a file); ``labels`` (N,) or None.
+    ``spikes`` (N, C, H, W, T) or (N, inputs, T): the values the SNN is fed (int8 spikes; int32
+    for graded or bias inputs, ``deploy.stimulus``); ``images`` (N, C, H, W) in [0, 1] (None when
+    the inputs came from a file); ``labels`` (N,) or None.
     """
 
     source: str
@@ -57,34 +59,53 @@ def _load_npy(path: Path, what: str) -> np.ndarray:
         raise PPFError(f"{what} '{path}': not a readable .npy array ({e})") from None
 
 
+def _labels(path: Path, n: int, samples: int | None) -> np.ndarray:
+    labels = _load_npy(path, "--labels")
+    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+        raise PPFError(f"--labels '{path}': expected {n} integer labels, got {labels.dtype} {labels.shape}")
+    return labels.astype(np.int64)[:samples]
+
+
 def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int | None,
-                     layout: str = "chw") -> DeployInputs:
-    """Recorded spikes (N, inputs, T) or (N, C, H, W, T) (``layout`` "whc": (N, W, H, C, T), lava-dl's
-    own order), 0/1 integers, booleans, or floats that are exactly 0.0 or 1.0 (what SLAYER's encoders
-    return); optional labels (N,)."""
-    spikes = _load_npy(spikes_path, "--spikes")
-    numeric = np.issubdtype(spikes.dtype, np.integer) or np.issubdtype(spikes.dtype, np.floating)
-    if spikes.ndim not in (3, 5) or not numeric and spikes.dtype != np.bool_:
-        raise PPFError(f"--spikes '{spikes_path}': expected a numeric array (N, inputs, T) or (N, C, H, W, T), "
-                       f"got {spikes.dtype} {spikes.shape}")
-    if np.issubdtype(spikes.dtype, np.floating) and not np.isin(spikes, (0.0, 1.0)).all():
-        raise PPFError(f"--spikes '{spikes_path}': float spikes must be exactly 0.0 or 1.0 (binary events; graded "
-                       f"payloads are not supported), got values in [{np.nanmin(spikes)}, {np.nanmax(spikes)}]")
-    if layout == "whc" and spikes.ndim == 5:
-        spikes = spikes.transpose(0, 3, 2, 1, 4)
+                     layout: str = "chw", input_as: str = "spikes", steps: int | None = None,
+                     default_steps: int | None = None) -> DeployInputs:
+    """Recorded inputs (N, inputs, T) or (N, C, H, W, T), or without T, (N, inputs) or (N, C, H, W),
+    held for ``steps`` steps (given; else ``default_steps``, the file's) (``layout`` "whc": W, H, C, lava-dl's own order); optional labels (N,).
+
+    Integers or booleans; floats only where they are whole numbers (exactly 0.0 or 1.0 for spikes,
+    what SLAYER's encoders return). ``input_as`` (``deploy.stimulus``) sets the values' rules.
+    """
+    what = f"--inputs '{spikes_path}'"
+    values = _load_npy(spikes_path, "--inputs")
+    numeric = np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
+    if values.ndim not in (2, 3, 4, 5) or not numeric and values.dtype != np.bool_:
+        raise PPFError(f"{what}: expected a numeric array (N, inputs[, T]) or (N, C, H, W[, T]), "
+                       f"got {values.dtype} {values.shape}")
+    if np.issubdtype(values.dtype, np.floating):
+        whole = np.isfinite(values).all() and (values == np.round(values)).all()
+        if input_as == "spikes" and not np.isin(values, (0.0, 1.0)).all():
+            raise PPFError(f"{what}: float spikes must be exactly 0.0 or 1.0 (binary events), got values in "
+                           f"[{np.nanmin(values)}, {np.nanmax(values)}]; graded values: --input-as graded")
+        if not whole:
+            raise PPFError(f"{what}: {input_as} inputs are integers with 6 fractional bits (64 = 1.0, netx's "
+                           "spike_exp): give round(x * 64), not floats")
+    held = values.ndim in (2, 4)
+    if steps is not None and not held:
+        raise PPFError(f"{what}: --steps holds inputs that have no time axis; these have one (T = {values.shape[-1]})")
+    if held:
+        steps = steps or default_steps
+        if steps is None:
+            raise PPFError(f"{what}: {values.shape} has no time axis; say for how many steps each sample is held "
+                           "(--steps T, or the file's /simulation/tSample)")
+        values = np.broadcast_to(values[..., None], (*values.shape, steps))
+    if layout == "whc" and values.ndim == 5:
+        values = values.transpose(0, 3, 2, 1, 4)
     elif layout == "whc":
-        raise PPFError(f"--layout whc orders (N, W, H, C, T) spikes; '{spikes_path}' is {spikes.shape}")
-    if len(spikes) == 0 or spikes.shape[-1] == 0:
-        raise PPFError(f"--spikes '{spikes_path}': holds no {'samples' if len(spikes) == 0 else 'time steps'} "
-                       f"(shape {spikes.shape})")
-    if spikes.size and (spikes.min() < 0 or spikes.max() > 1):
-        raise PPFError(f"--spikes '{spikes_path}': spikes must be 0 or 1, got values in "
-                       f"[{spikes.min()}, {spikes.max()}]")
-    labels = None
-    if labels_path is not None:
-        labels = _load_npy(labels_path, "--labels")
-        if labels.shape != (len(spikes),) or not np.issubdtype(labels.dtype, np.integer):
-            raise PPFError(f"--labels '{labels_path}': expected {len(spikes)} integer labels, "
-                           f"got {labels.dtype} {labels.shape}")
-        labels = labels.astype(np.int64)[:samples]
-    return DeployInputs(str(spikes_path), spikes[:samples].astype(np.int8), None, labels)
+        raise PPFError(f"--layout whc orders (N, W, H, C[, T]) inputs; '{spikes_path}' is {values.shape}")
+    if len(values) == 0 or values.shape[-1] == 0:
+        raise PPFError(f"{what}: holds no {'samples' if len(values) == 0 else 'time steps'} (shape {values.shape})")
+    n_all, values = len(values), values[:samples]
+    check_values(values, input_as, what)
+    dtype = np.int8 if input_as == "spikes" else np.int32
+    labels = None if labels_path is None else _labels(labels_path, n_all, samples)
+    return DeployInputs(str(spikes_path), values.astype(dtype), None, labels)

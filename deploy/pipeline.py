@@ -32,7 +32,8 @@ def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: 
 
 
 def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None, labels: Path | None = None,
-                samples: int | None = None, clock: PhaseClock | None = None, layout: str = "chw") -> DeployInputs:
+                samples: int | None = None, clock: PhaseClock | None = None, layout: str = "chw",
+                input_as: str = "spikes", steps: int | None = None) -> DeployInputs:
     """The deployment's inputs: a dataset's test images (encoded as the plan says) or recorded spikes.
     Without either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
@@ -40,7 +41,7 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
     if data is not None and spikes is not None:
         raise PPFError("give the inputs either as --data SPEC or as --spikes FILE.npy, not both")
     if labels is not None and spikes is None:
-        raise PPFError("--labels go with --spikes; a dataset given with --data (or a bundle's own) has its labels")
+        raise PPFError("--labels go with --inputs; a dataset given with --data (or a bundle's own) has its labels")
     if data is None and spikes is None:
         data = plan.default_data
         if data is None:
@@ -52,7 +53,8 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
                    "model on them")
             raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use --data")
         with clock.phase("read"):
-            inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples, layout)
+            inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples, layout,
+                                      input_as, steps, plan.netx.steps if plan.netx is not None else None)
         per_sample = inputs.spikes.shape[1:-1]
     else:
         check_spec(data)
@@ -85,14 +87,22 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
            spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None,
            clock: PhaseClock | None = None, layout: str = "chw") -> Report:
     """Run the model at ``model_path`` on the first ``options.samples`` inputs and report; each phase
-    is timed on ``clock``."""
+    is timed on ``clock``. With recorded inputs (``spikes``), ``encoding_overrides`` may only give
+    the steps for which inputs without a time axis are held."""
     clock = clock or PhaseClock()
-    if spikes is not None and encoding_overrides:
-        raise PPFError("--encoding/--steps/--set encoding.* encode the images of --data; recorded --spikes are "
-                       "used as they are")
+    encoding_overrides = dict(encoding_overrides or {})
+    steps = None
+    if spikes is not None:
+        steps = encoding_overrides.pop("steps", None)
+        if encoding_overrides:
+            raise PPFError("--encoding/--set encoding.* encode the images of --data; recorded --inputs are used as "
+                           "they are")
+    if options.lava.input_as != "spikes" and spikes is None:
+        raise PPFError(f"--input-as {options.lava.input_as} feeds recorded --inputs; --data images are encoded "
+                       "as spikes")
     with clock.phase("load"):
         plan = prepare(model_path, options, encoding_overrides)
-    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock, layout)
+    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock, layout, options.lava.input_as, steps)
     deployed = {}
     for branch in plan.branches:
         with clock.phase(branch.backend.phase):
@@ -105,6 +115,6 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
     if "snn" in deployed:
         with clock.phase("divergence check"):
             divergence = find_divergence(plan.netx, inputs.spikes, deployed["snn"].counts, reference.counts,
-                                         plan.stepper, options.divergence_plot)
+                                         plan.stepper, options.divergence_plot, options.lava.input_as == "spikes")
     return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options, divergence,
                         clock.seconds)

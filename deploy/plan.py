@@ -21,6 +21,7 @@ from deploy.fixed_point import FixedPointSNN, fixed_point_stepper
 from deploy.inputs import DeployInputs
 from deploy.lava import LavaMode
 from deploy.lava_backend import LavaBackend
+from deploy.stimulus import check_mode
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.formats.netx import NetxFile
 
@@ -79,6 +80,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     """A plain netx network: its SNN on Lava, checked against the fixed-point reference rebuilt from
     the file (``deploy.fixed_point``); the class scores are the output layer's spike counts. Images
     are encoded over the file's own ``/simulation/tSample`` steps unless ``encoding`` says otherwise."""
+    check_mode(net, options.lava.input_as)
     if net.steps is not None:
         encoding = {"steps": net.steps, **encoding}
     def as_scores(counts: np.ndarray) -> np.ndarray:
@@ -86,7 +88,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
 
     lava = LavaBackend(net, options.lava, as_scores, as_scores, options.workers, options.ray_address,
                        options.progress)
-    reference_model = FixedPointSNN(net)
+    reference_model = FixedPointSNN(net, options.lava.input_as)
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
         counts = SpikeCounts(reference_model.counts(inputs.spikes)[0])

@@ -36,6 +36,13 @@ NIR_CONVENTIONS = ("nir", "norse")
 #: The order of recorded (N, ., ., ., T) input dimensions: ppf-neuro's and PyTorch's C, H, W, or
 #: lava-dl's own arrays' W, H, C.
 INPUT_LAYOUTS = ("chw", "whc")
+#: How recorded inputs enter a netx network (deploy.stimulus): 0/1 spikes into the first layer;
+#: graded integer payloads into its input neurons (2^6 = 1.0, netx's spike_exp); or each
+#: sample's values as its input neurons' bias for the sample's window (as lava-dl's tests do).
+INPUT_MODES = ("spikes", "graded", "bias")
+#: What a deployment reads from the output layer: spike counts per window; the output neurons'
+#: voltage at every step (regression nets); the graded payloads an SDNN's output sends.
+OUTPUT_READOUTS = ("counts", "voltage", "graded")
 #: What ``export`` writes: a ppf-neuro bundle, or the SNN as a NIR graph.
 EXPORT_FORMATS = ("bundle", "nir")
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead

@@ -43,14 +43,19 @@ def _deployment_flags() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("model", type=Path, help="a ppf-neuro bundle, or a netx HDF5 file (lava-dl export_hdf5)")
     p.add_argument("--data", help="dataset spec, its test split is used: digits or idx:PATH")
-    p.add_argument("--spikes", type=Path, help="recorded input spikes instead of --data: .npy, int, (N, inputs, T) "
-                                               "or (N, C, H, W, T)")
+    p.add_argument("--inputs", "--spikes", dest="spikes", type=Path,
+                   help="recorded inputs instead of --data: .npy, (N, inputs[, T]) or (N, C, H, W[, T]); without T "
+                        "each sample is held for --steps (or the file's tSample) steps")
+    p.add_argument("--input-as", choices=choices.INPUT_MODES, default="spikes",
+                   help="how --inputs enter the first layer: 0/1 spikes; graded integers into the input neurons "
+                        "(64 = 1.0); or each sample's values as the input neurons' bias, as lava-dl's tests do")
     p.add_argument("--labels", type=Path, help="labels (N,) .npy for --spikes (optional)")
     p.add_argument("--layout", choices=choices.INPUT_LAYOUTS, default="chw",
                    help="order of 5-D --spikes (N, ., ., ., T): C, H, W (default) or W, H, C (lava-dl's own arrays)")
     p.add_argument("--encoding", choices=choices.ENCODINGS, help="spike encoder for a netx file's --data "
                                                                  "(a bundle uses its own)")
-    p.add_argument("--steps", type=int, help="time steps per sample for a netx file's --data")
+    p.add_argument("--steps", type=int, help="time steps per sample for a netx file's --data, or for which "
+                                             "--inputs without a time axis are held")
     p.add_argument("--set", action="append", metavar="encoding.KEY=VALUE",
                    help="encoder setting for a netx file, e.g. encoding.blank=1; repeatable")
     p.add_argument("--samples", type=int, help="first N test samples (default: all)")

@@ -31,6 +31,7 @@ from deploy.lava.network import (
     replicated_synapse,
 )
 from deploy.lava.timing import chw_from_lava, input_port, lava_from_chw
+from deploy.stimulus import Stimulus
 from ppf_neuro.errors import PPFError
 
 IN_RUN_COUNTER = "per-window counts inside the run"
@@ -83,6 +84,8 @@ class CountedGraph(Protocol):
     rec: Recorder
     synapses: list  # synapse processes, for the setup read after the run
     neurons: list  # neuron processes
+    bias_var: object | None  # the input neurons' bias_mant, set before every round (``--input-as bias``)
+    bias_rounds: np.ndarray | None  # (rounds, Lava neurons): its value in each round
 
     def split(self, layer: int, values: np.ndarray) -> np.ndarray:
         """(rows, Lava neurons) of layer ``layer`` -> (rows, replicas, neurons) in CHW order."""
@@ -94,13 +97,19 @@ class CountedGraph(Protocol):
 class NetxGraph:
     """netx's own network, one sample per window (replicas = 1)."""
 
-    def __init__(self, net, frames: np.ndarray, first: int, tmp: Path):
+    def __init__(self, net, stim: Stimulus, first: int, tmp: Path):
         from deploy.processes.spike_io import SpikeSource
 
+        frames = stim.frames
         self.samples, self.steps = frames.shape[0], frames.shape[-1]
         port = input_port(net)
         in_shape = tuple(port.shape)
         self.shapes = [tuple(layer.out.shape) for layer in net.layers]
+        self.bias_var = self.bias_rounds = None
+        if stim.bias is not None:  # one sample per round: its values in netx's (W, H, C) layout
+            self.bias_var = net.layers[0].neuron.bias_mant
+            self.bias_rounds = lava_from_chw(stim.bias[..., None], self.shapes[0])[..., 0]
+            self.bias_var.init = self.bias_rounds[0]
         self.layer_sizes = [int(np.prod(s)) for s in self.shapes]
         self.total = self.samples * self.steps + len(net.layers) + 1
         stream = np.zeros((self.total, *in_shape), dtype=frames.dtype)
@@ -128,14 +137,20 @@ class NetxGraph:
 class ReplicaGraph:
     """B replicas side by side (``deploy.lava.network``); sample k*B + b runs in window k of replica b."""
 
-    def __init__(self, layers: list[LavaLayer], frames: np.ndarray, first: int, replicas: int, synapse: str,
+    def __init__(self, layers: list[LavaLayer], stim: Stimulus, first: int, replicas: int, synapse: str,
                  tmp: Path):
         from deploy.processes.spike_io import SpikeSource
 
+        frames = stim.frames
         n, steps = frames.shape[0], frames.shape[-1]
         self.samples, self.steps, self.replicas = n, steps, replicas
         self.layer_sizes = [layer.neurons for layer in layers]
         rounds = math.ceil(n / replicas)
+        self.bias_var = self.bias_rounds = None
+        if stim.bias is not None:  # round k: samples k*B ... k*B + B - 1, replica-major
+            self.bias_rounds = np.zeros((rounds * replicas, stim.bias.shape[1]), dtype=np.int32)
+            self.bias_rounds[:n] = stim.bias
+            self.bias_rounds = self.bias_rounds.reshape(rounds, -1)
         self.total = rounds * steps + len(layers) + 1
         flat = np.zeros((rounds * replicas, int(np.prod(frames.shape[1:-1])), steps), dtype=frames.dtype)
         flat[:n] = frames.reshape(n, -1, steps)
@@ -148,7 +163,8 @@ class ReplicaGraph:
         self.synapses, self.neurons = [], []
         prev = source.s_out
         for i, layer in enumerate(layers):
-            self.neurons.append(replicated_neurons(layer, replicas, steps))
+            bias = self.bias_rounds[0] if i == 0 and self.bias_rounds is not None else None
+            self.neurons.append(replicated_neurons(layer, replicas, steps, bias))
             received = prev  # an input layer has no synapse: the source feeds the neurons (transform applied)
             if not isinstance(layer.synapse, LavaInputTransform):
                 self.synapses.append(replicated_synapse(layer, replicas, synapse))
@@ -159,6 +175,8 @@ class ReplicaGraph:
             self.neurons[-1].s_out.connect(self.rec.counter(i, (replicas * layer.neurons,)).a_in)
             prev = self.neurons[-1].s_out
         self.root = source
+        if self.bias_rounds is not None:
+            self.bias_var = self.neurons[0].bias_mant
 
     def split(self, layer: int, values: np.ndarray) -> np.ndarray:
         return values.reshape(values.shape[0], self.replicas, self.layer_sizes[layer])
@@ -191,14 +209,21 @@ def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
     from lava.magma.core.run_configs import Loihi2SimCfg
 
     cfg = Loihi2SimCfg(select_tag="fixed_pt")
-    # ~20 chunks, of at most ~CHUNK_STEPS steps (about a second), whole windows each
+    # ~20 chunks, of at most ~CHUNK_STEPS steps (about a second), whole windows each; with per-round
+    # biases one round (window) per chunk, its bias set before it (Var.set) and zero for the drain.
     chunk = graph.steps * max(1, min(math.ceil(graph.total / graph.steps / 20), CHUNK_STEPS // graph.steps))
+    biases = graph.bias_rounds
+    if biases is not None:
+        chunk = graph.steps
     bar = tqdm(total=graph.samples, desc="Lava", unit="sample", disable=not progress, leave=False)
     start = time.perf_counter()
     try:
         done = 0
         while done < graph.total:
             k = min(chunk, graph.total - done)
+            if biases is not None and done:
+                window = done // graph.steps
+                graph.bias_var.set(biases[window] if window < len(biases) else np.zeros_like(biases[0]))
             graph.root.run(condition=RunSteps(num_steps=k), run_cfg=cfg)
             done += k
             bar.update(min(graph.samples, round(graph.samples * done / graph.total)) - bar.n)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deploy.counts import SpikeCounts
-from ppf_neuro.choices import LAVA_RECORDERS, LAVA_SYNAPSES
+from ppf_neuro.choices import INPUT_MODES, LAVA_RECORDERS, LAVA_SYNAPSES, OUTPUT_READOUTS
 from ppf_neuro.errors import PPFError
 
 
@@ -22,12 +22,16 @@ class LavaMode:
     (ppf-neuro's ReplicaDense/ReplicaConv ProcessModels, tested identical to
     Lava's Dense and Conv models) or ``sparse`` (Lava's own ``Sparse`` process with
     block-diagonal weights). ``recorder``: ``counts`` (in-run counters) or ``ringbuffer``
-    (Lava's RingBuffer sinks read with ``Var.get``, the slow independent check).
+    (Lava's RingBuffer sinks read with ``Var.get``, the slow independent check). ``input_as``:
+    how the inputs enter the first layer (``deploy.stimulus``); ``readout``: what is read from the
+    output layer besides the counts (``voltage``: the output neurons' voltage at every step).
     """
 
     replicas: int | None = None
     synapse: str = "batched"
     recorder: str = "counts"
+    input_as: str = "spikes"
+    readout: str = "counts"
 
     def __post_init__(self):
         if self.replicas is not None and self.replicas < 1:
@@ -38,6 +42,12 @@ class LavaMode:
             raise PPFError(f"Lava recorder must be one of {list(LAVA_RECORDERS)}, got {self.recorder!r}")
         if self.recorder == "ringbuffer" and self.replicas not in (None, 1):
             raise PPFError("the ringbuffer recorder runs the plain netx network only (replicas=1)")
+        if self.input_as not in INPUT_MODES:
+            raise PPFError(f"--input-as must be one of {list(INPUT_MODES)}, got {self.input_as!r}")
+        if self.readout not in OUTPUT_READOUTS:
+            raise PPFError(f"--readout must be one of {list(OUTPUT_READOUTS)}, got {self.readout!r}")
+        if self.recorder == "ringbuffer" and (self.input_as, self.readout) != ("spikes", "counts"):
+            raise PPFError("the ringbuffer recorder takes spike inputs and reads counts only")
 
 
 @dataclass(frozen=True)

@@ -186,10 +186,12 @@ def _chw_order(shape_whc) -> np.ndarray:
     return np.arange(int(np.prod(shape_whc))).reshape(shape_whc).transpose(2, 1, 0).reshape(-1)
 
 
-def replicated_neurons(layer: LavaLayer, replicas: int, steps: int):
+def replicated_neurons(layer: LavaLayer, replicas: int, steps: int, bias: np.ndarray | None = None):
+    """``replicas`` copies of the layer's neurons; ``bias`` (replicas * neurons) replaces netx's bias."""
     from lava.proc.lif.process import LIFReset
 
     n = layer.neuron
     return LIFReset(shape=(replicas * layer.neurons,), vth=n.vth, du=n.du, dv=n.dv,
-                    bias_mant=np.tile(n.bias_mant, replicas), bias_exp=np.tile(n.bias_exp, replicas),
+                    bias_mant=np.tile(n.bias_mant, replicas) if bias is None else bias,
+                    bias_exp=np.tile(n.bias_exp, replicas),
                     reset_interval=steps, reset_offset=n.reset_offset)

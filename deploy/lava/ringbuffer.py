@@ -19,10 +19,10 @@ from deploy.lava.timing import (
     build_netx,
     chw_from_lava,
     first_step,
-    input_frames,
     input_port,
     lava_from_chw,
 )
+from deploy.stimulus import stimulus
 from ppf_neuro.formats.netx import NetxFile
 
 
@@ -71,7 +71,7 @@ def ringbuffer_rasters(net: NetxFile, spikes: np.ndarray, trace_layer: int | Non
     from lava.magma.core.run_configs import Loihi2SimCfg
 
     network, first = build_netx(net, spikes.shape[-1]), first_step(net)
-    frames = input_frames(net, spikes)
+    frames = stimulus(net, spikes, "spikes").frames
     n, steps = frames.shape[0], frames.shape[-1]
     sinks, monitors, total = _build(network, frames, trace_layer)
     bar = tqdm(total=1, desc="Lava (ringbuffer)", disable=not progress, leave=False)

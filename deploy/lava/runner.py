@@ -21,13 +21,15 @@ from deploy.lava.isolated import in_own_process_group
 from deploy.lava.mode import LavaMode, LavaResult
 from deploy.lava.replicas import auto_replicas
 from deploy.lava.ringbuffer import run_ringbuffer
-from deploy.lava.timing import build_netx, first_step, input_frames
+from deploy.lava.timing import build_netx, first_step
+from deploy.stimulus import stimulus
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True) -> LavaResult:
-    """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``."""
+    """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``
+    (entering as ``mode.input_as`` says: ``deploy.stimulus``; any values, not only spikes)."""
     inputs = int(np.prod(net.input_shape))
     if inputs != int(np.prod(spikes.shape[1:-1])):
         raise PPFError(f"{net.path}: network input has {inputs} neurons, "
@@ -42,12 +44,12 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool) -> L
     if mode.recorder == "ringbuffer":
         return run_ringbuffer(net, spikes, progress)
     network = build_netx(net, steps)
-    frames, first = input_frames(net, spikes), first_step(net)
+    stim, first = stimulus(net, spikes, mode.input_as), first_step(net)
     replicas = mode.replicas
     if replicas != 1:
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples
     with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
         if replicas == 1:
-            return run_counted(NetxGraph(network, frames, first, Path(tmp)), progress)
-        return run_counted(ReplicaGraph(layers, frames, first, replicas, mode.synapse, Path(tmp)), progress)
+            return run_counted(NetxGraph(network, stim, first, Path(tmp)), progress)
+        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp)), progress)

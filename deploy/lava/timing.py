@@ -33,14 +33,6 @@ def build_netx(net: NetxFile, steps: int):
     return load_netx_network(net.path, reset_interval=steps, reset_offset=first_step(net) - 1)
 
 
-def input_frames(net: NetxFile, spikes: np.ndarray) -> np.ndarray:
-    """What the source sends: the spikes, or for an input neuron layer ``weight * spike + bias``."""
-    if net.has_input_neurons:
-        weight, bias = net.layers[0].transform
-        return (weight * spikes.astype(np.int32) + bias).astype(np.int32)
-    return spikes
-
-
 def input_port(network):
     """Where the source connects in a built netx ``Network``: its input port, or the input layer's
     neurons (lava-dl #298)."""

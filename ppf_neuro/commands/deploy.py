@@ -23,10 +23,11 @@ def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
         check_writable(plot, "divergence plot")
     check_ray_address(args.ray)
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
-                            lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse), workers=args.workers,
+                            lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as),
+                            workers=args.workers,
                             ray_address=args.ray, progress=not args.quiet, divergence_plot=plot)
     if args.layout != "chw" and args.spikes is None:
-        raise PPFError("--layout orders recorded --spikes; images from --data are (C, H, W) already")
+        raise PPFError("--layout orders recorded --inputs; images from --data are (C, H, W) already")
     return deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,
                   encoding_overrides=encoding_overrides(args.encoding, args.steps, args.set or []), clock=clock,
                   layout=args.layout)

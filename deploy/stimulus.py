@@ -1,0 +1,92 @@
+"""How recorded input values enter a netx network: one definition for Lava and the reference.
+
+Three modes (``ppf_neuro.choices.INPUT_MODES``), each what lava-dl itself does somewhere:
+
+* ``spikes``: 0/1 events. Into a first synapse they are binary spikes; into input neurons (netx's
+  ``input`` layer with neurons, ``slayer.block.*.Input``) each becomes the file's transform
+  ``weight * s + bias``, in weight units (64 = 1.0).
+* ``graded``: integer payloads with 6 fractional bits (netx's ``spike_exp`` = 6: 64 = 1.0, what
+  SLAYER's 8-bit input quantisation gives times 64), into the input neurons through the same
+  transform, ``weight * x / 64 + bias``, which must come out whole. A network whose first layer is
+  a CUBA synapse is built by netx for binary spikes and takes no graded input.
+* ``bias``: each sample's values become the input neurons' ``bias_mant`` for the sample's window
+  (replacing the file's input bias; the neurons receive no current), as lava-dl's netx tests feed
+  PilotNet LIF and their small CNN. Values are constant in time, 13-bit signed (Lava's
+  ``bias_mant`` register).
+
+Values come as (N, *input, T), or (N, *input) held for every one of T steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ppf_neuro.choices import INPUT_MODES
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.fixed_point import WEIGHT_SCALE
+from ppf_neuro.formats.netx import NetxFile
+
+#: Lava's ``bias_mant`` is a signed 13-bit register.
+BIAS_RANGE = (-(1 << 12), (1 << 12) - 1)
+#: Lava's neuron input ports carry 24-bit signed integers.
+PAYLOAD_RANGE = (-(1 << 23), (1 << 23) - 1)
+
+
+@dataclass(frozen=True)
+class Stimulus:
+    """What reaches the first layer: ``frames`` (N, *input, T) each step (spikes into a first
+    synapse, or the input neurons' input current in weight units), and in ``bias`` mode each
+    sample's input-neuron bias (N, neurons) in CHW order (else None)."""
+
+    mode: str
+    frames: np.ndarray
+    bias: np.ndarray | None = None
+
+
+def check_mode(net: NetxFile, mode: str) -> None:
+    """Refuse a mode the network cannot take, before any data is read."""
+    if mode not in INPUT_MODES:
+        raise PPFError(f"--input-as must be one of {list(INPUT_MODES)}, got {mode!r}")
+    if mode == "bias" and not net.has_input_neurons:
+        raise PPFError(f"{net.path}: --input-as bias sets the input neurons' bias, and the network's first layer "
+                       f"is a {net.layers[0].kind} synapse, not an input layer with neurons")
+    if mode == "graded" and not net.has_input_neurons:
+        raise PPFError(f"{net.path}: --input-as graded feeds input neurons; the first layer is a "
+                       f"{net.layers[0].neuron.type} {net.layers[0].kind} synapse, which netx builds for binary "
+                       "spikes (--input-as spikes)")
+
+
+def check_values(values: np.ndarray, mode: str, what: str) -> None:
+    """The values' own rules per mode (cheap; before the long work)."""
+    if mode == "spikes" and values.size and (values.min() < 0 or values.max() > 1):
+        raise PPFError(f"{what}: spikes must be 0 or 1, got values in [{values.min()}, {values.max()}] "
+                       "(--input-as graded or bias for other values)")
+    low, high = BIAS_RANGE if mode == "bias" else PAYLOAD_RANGE
+    if mode != "spikes" and values.size and (values.min() < low or values.max() > high):
+        raise PPFError(f"{what}: {mode} inputs must lie in [{low}, {high}], got [{values.min()}, {values.max()}]")
+    if mode == "bias" and values.shape[-1] > 1 and not (values == values[..., :1]).all():
+        raise PPFError(f"{what}: --input-as bias holds each sample's values for its whole window; they change "
+                       "over the time axis (give (N, *input) or values constant in time)")
+
+
+def stimulus(net: NetxFile, values: np.ndarray, mode: str) -> Stimulus:
+    """``values`` (N, *input, T) as they enter ``net`` in ``mode`` (module docstring)."""
+    if not net.has_input_neurons:
+        return Stimulus(mode, values)
+    weight, bias = net.layers[0].transform
+    if mode == "bias":
+        n = len(values)
+        return Stimulus(mode, np.zeros((n, *values.shape[1:]), dtype=np.int8),
+                        values[..., 0].reshape(n, -1).astype(np.int32))
+    scaled = weight * values.astype(np.int64)
+    if mode == "graded":
+        if (scaled % WEIGHT_SCALE).any():
+            raise PPFError(f"{net.path}: graded input x enters the input neurons as weight * x / 64 + bias "
+                           f"(weight {weight}); for some x that is not a whole number")
+        scaled //= WEIGHT_SCALE
+    current = scaled + bias
+    if current.size and (current.min() < PAYLOAD_RANGE[0] or current.max() > PAYLOAD_RANGE[1]):
+        raise PPFError(f"{net.path}: the input neurons' current weight * x + bias leaves 24 bits")
+    return Stimulus(mode, current.astype(np.int32))

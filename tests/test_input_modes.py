@@ -1,0 +1,134 @@
+"""Inputs as lava-dl feeds its own networks (issue 18): graded payloads into input neurons, and each
+sample's values as the input neurons' bias. On nets written by lava-dl's own export_hdf5 from
+slayer.block.cuba.Input/Conv/Flatten/Dense, the reference computes what SLAYER computes, neuron by
+neuron and step by step, and Lava equals the reference in every Lava mode (netx's own network,
+replicas, shards)."""
+
+import numpy as np
+import pytest
+import torch
+
+from deploy.fixed_point import FixedPointSNN
+from deploy.lava import LavaMode
+from deploy.pipeline import deploy
+from deploy.plan import DeployOptions
+from ppf_neuro.cli import main
+from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.lava_dl import slayer
+from test_netx_files import _export, _neuron
+
+STEPS = 10
+
+
+def _blocks(kind: str, current_decay: float):
+    cuba = slayer.block.cuba
+    # the bias feeding sets the values as they are (lava-dl's tests do so): SLAYER computes the same
+    # where its input transform is the identity
+    inp = cuba.Input(dict(_neuron(), current_decay=current_decay, threshold=1.25),
+                     weight=1.0 if current_decay == 1 else 1.5, bias=0.0, delay_shift=False)
+    if kind == "dense":
+        return [inp, cuba.Dense(_neuron(), 48, 24, weight_scale=6, delay_shift=False),
+                cuba.Dense(_neuron(), 24, 10, weight_scale=6, delay_shift=False)]
+    return [inp, cuba.Conv(_neuron(), 1, 4, 3, padding=1, weight_scale=6, delay_shift=False),
+            cuba.Conv(_neuron(), 4, 4, 3, stride=2, padding=1, weight_scale=6, delay_shift=False), cuba.Flatten(),
+            cuba.Dense(_neuron(), 4 * 4 * 4, 10, weight_scale=6, delay_shift=False)]
+
+
+def _values(kind: str, n: int, seed: int = 0) -> np.ndarray:
+    """Even integers in [0, 254]: SLAYER's 8-bit input quantisation (step 1/32) times 64; a
+    gradient along W so that a transposed image gives other counts."""
+    shape = (n, 48) if kind == "dense" else (n, 1, 8, 8)
+    rng = np.random.default_rng(seed)
+    ramp = np.linspace(0.2, 1.0, shape[-1])
+    return (2 * np.round(rng.random(shape) * ramp * 127)).astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def nets(tmp_path_factory):
+    """lava-dl exports: input neurons whose current decays (0.2, input weight 1.5), and whose current
+    is the step's input (current_decay 1, weight 1), where a constant bias and a constant input
+    current are the same."""
+    torch.manual_seed(1)
+    tmp = tmp_path_factory.mktemp("input_modes")
+    out = {}
+    for kind in ("dense", "conv"):
+        for decay in (0.2, 1.0):
+            blocks = _blocks(kind, decay)
+            x = torch.from_numpy(_values(kind, 2)).float()[..., None].expand(*_values(kind, 2).shape, STEPS) / 64
+            out[kind, decay] = (_export(blocks, x, tmp / f"{kind}_{decay}.h5"), blocks)
+    return out
+
+
+def _slayer(blocks, values: np.ndarray) -> list[np.ndarray]:
+    """Every block's output spikes (N, neurons, T) for the values held over STEPS (SLAYER's float input
+    is the payload / 64)."""
+    x = torch.from_numpy(values).float()[..., None].expand(*values.shape, STEPS) / 64
+    out = []
+    with torch.no_grad():
+        for block in blocks:
+            x = block(x)
+            if not isinstance(block, slayer.block.cuba.Flatten):
+                out.append(x.reshape(len(x), -1, STEPS).numpy().astype(np.int8))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+@pytest.mark.parametrize("mode,decay", [("graded", 0.2), ("graded", 1.0), ("bias", 1.0)])
+def test_reference_equals_slayer_spike_for_spike(nets, kind, mode, decay):
+    path, blocks = nets[kind, decay]
+    values = _values(kind, 12, seed=3)
+    held = np.broadcast_to(values[..., None], (*values.shape, STEPS))
+    reference, _ = FixedPointSNN(load_netx_file(path), mode).run(np.ascontiguousarray(held))
+    expected = _slayer(blocks, values)
+    for layer, (ref, sl) in enumerate(zip(reference, expected)):
+        assert np.array_equal(ref, sl), f"layer {layer}: {int((ref != sl).sum())} spikes differ from SLAYER's"
+    counts = [r.sum(-1) for r in reference]
+    assert all(c.sum() > 0 for c in counts), "every layer must spike"
+    assert len({c.tobytes() for c in counts[-1]}) > 1, "the output must depend on the input"
+
+
+def test_bias_is_not_the_input_current_when_the_current_decays(nets):
+    """With a decaying current, SLAYER's input current and lava-dl's bias feeding differ: the modes
+    are not wired to the same thing."""
+    path, blocks = nets["dense", 0.2]
+    values = _values("dense", 12, seed=3)
+    held = np.ascontiguousarray(np.broadcast_to(values[..., None], (*values.shape, STEPS)))
+    net = load_netx_file(path)
+    graded, _ = FixedPointSNN(net, "graded").run(held)
+    bias, _ = FixedPointSNN(net, "bias").run(held)
+    assert not np.array_equal(graded[0], bias[0])
+
+
+@pytest.mark.parametrize("mode", ["graded", "bias"])
+@pytest.mark.parametrize("lava", [dict(lava={"replicas": 1}), dict(lava={"replicas": 3}),
+                                  dict(lava={"replicas": 2}, workers=2)], ids=["netx", "replicas", "shards"])
+def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, lava):
+    path, _ = nets["conv", 0.2]
+    values = _values("conv", 7, seed=5)
+    np.save(tmp_path / "x.npy", values.transpose(0, 3, 2, 1))  # lava-dl's own (N, W, H, C) order
+    lava = dict(lava)
+    report = deploy(path, None, DeployOptions(progress=False, lava=LavaMode(input_as=mode, **lava.pop("lava")), **lava),
+                    spikes=tmp_path / "x.npy", encoding_overrides={"steps": STEPS}, layout="whc").to_dict()
+    agree = report["lava"]["spike_agreement"]
+    assert agree["samples_with_identical_counts_in_every_layer"] == 1.0, agree
+    assert report["outputs"]["output"]["max_abs_diff"] == 0 and report["divergence"] is None
+    held = np.ascontiguousarray(np.broadcast_to(values[..., None], (*values.shape, STEPS)))
+    reference, _ = FixedPointSNN(load_netx_file(path), mode).run(held)
+    assert report["lava"]["layer_spikes_per_sample"] == [[int(r[i].sum()) for r in reference] for i in range(7)]
+    assert report["options"]["lava"]["input_as"] == mode
+
+
+def test_command_line_graded_inputs_with_a_time_axis(nets, tmp_path, capsys):
+    path, _ = nets["dense", 1.0]
+    values = np.repeat(_values("dense", 5)[..., None], STEPS, -1)
+    values[..., STEPS // 2:] = 0  # the input switches off half way: a time axis, not held
+    np.save(tmp_path / "x.npy", values.astype(np.float32))  # whole-number floats are accepted
+    assert main(["--quiet", "deploy", str(path), "--inputs", str(tmp_path / "x.npy"), "--input-as", "graded",
+                 "--report", str(tmp_path / "r.json")]) == 0
+    import json
+
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
+    np.save(tmp_path / "half.npy", np.full((2, 48, STEPS), 0.5, np.float32))
+    assert main(["--quiet", "deploy", str(path), "--inputs", str(tmp_path / "half.npy"), "--input-as", "graded"]) == 2
+    assert "integers with 6 fractional bits (64 = 1.0" in capsys.readouterr().err

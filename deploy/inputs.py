@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from deploy.stimulus import check_values
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data.datasets import load_test_split
 from ppf_neuro.encoding import encode, seeded_generator
-from deploy.stimulus import check_values
 from ppf_neuro.errors import PPFError, check_input_file
 
 

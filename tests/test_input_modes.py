@@ -7,6 +7,7 @@ replicas, shards)."""
 import numpy as np
 import pytest
 import torch
+from test_netx_files import _export, _neuron
 
 from deploy.fixed_point import FixedPointSNN
 from deploy.lava import LavaMode
@@ -15,7 +16,6 @@ from deploy.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import slayer
-from test_netx_files import _export, _neuron
 
 STEPS = 10
 

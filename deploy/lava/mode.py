@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from deploy.counts import SpikeCounts
-from ppf_neuro.choices import INPUT_MODES, LAVA_RECORDERS, LAVA_SYNAPSES, OUTPUT_READOUTS
+from ppf_neuro.choices import (
+    INPUT_MODES,
+    LAVA_RECORDERS,
+    LAVA_SYNAPSES,
+    OUTPUT_READOUTS,
+)
 from ppf_neuro.errors import PPFError
 
 

@@ -19,12 +19,13 @@ from deploy.counts import SpikeCounts
 
 
 def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCounts,
-                     raster: list[np.ndarray], input_steps: SpikeCounts | None) -> dict:
-    """Per-layer and per-sample spikes, synaptic operations, neuron updates (and the active ones,
-    from ``input_steps``: the steps in which each neuron received synaptic input) and sparsity."""
+                     input_steps: SpikeCounts | None, rasters: dict | None) -> dict:
+    """Per-layer and per-sample spikes (events: nonzero payloads), synaptic operations, neuron
+    updates (and the active ones, from ``input_steps``: the steps in which each neuron received
+    synaptic input) and sparsity; where the rasters were saved (``--save-spikes``), if they were."""
     n, steps = input_spikes.shape[0], input_spikes.shape[-1]
     inputs = input_spikes.reshape(n, -1, steps)
-    presyn = [inputs.sum(-1).astype(np.int64)] + counts.layers[:-1]
+    presyn = [(inputs != 0).sum(-1).astype(np.int64)] + counts.layers[:-1]
     layers, synops_ps, spikes_ps = [], [], []
     received = input_steps.layers if input_steps is not None else [None] * len(fans)
     for i, (fan, pre, post, got) in enumerate(zip(fans, presyn, counts.layers, received)):
@@ -57,9 +58,6 @@ def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCo
         "input": {"neurons": int(presyn[0].shape[1]), "spikes_per_sample": float(presyn[0].sum(1).mean())},
         "layers": layers,
         "per_sample": {"spikes": np.stack(spikes_ps, 1).tolist(), "synops": np.stack(synops_ps, 1).tolist()},
-        "raster": {
-            "sample": 0,
-            "input": np.argwhere(inputs[0].T > 0).tolist(),
-            "layers": [np.argwhere(r > 0).tolist() for r in raster],  # [t, neuron] events
-        },
+        # every step of every layer is in the npz, never in the JSON
+        "rasters": rasters or {"file": None, "note": "not saved: deploy --save-spikes OUT.npz keeps them"},
     }

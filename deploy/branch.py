@@ -36,7 +36,7 @@ class BranchResult:
     scores: np.ndarray
     info: dict
     counts: SpikeCounts | None = None
-    raster: list[np.ndarray] | None = None
+    #: backend-specific results: the Lava run's ``input_steps``, ``readout`` states, ``rasters`` file
     extra: dict = field(default_factory=dict)
 
 
@@ -53,3 +53,5 @@ class ReferenceResult:
     scores: dict[str, np.ndarray]
     counts: SpikeCounts | None
     info: dict
+    #: the output layer's states (N, neurons, T) the readout read (voltages or graded payloads), if any
+    readout: np.ndarray | None = None

@@ -52,7 +52,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
 
         netx = load_netx_file(bundle.path)
         lava = LavaBackend(netx, options.lava, logits, softmax if classifies else (lambda x: x),
-                           options.workers, options.ray_address, options.progress)
+                           options.workers, options.ray_address, options.progress, options.save_spikes)
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if bundle.model != "snn":
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise)

@@ -127,13 +127,23 @@ class FixedPointSNN:
 
     def counts(self, spikes: np.ndarray, batch_size: int = 1024) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per-layer spike counts and synaptic-input step counts (N, neurons) each, in chunks of samples."""
-        spikes_parts, input_parts = [], []
+        spikes_parts, input_parts, _ = self.counts_and_states(spikes, "counts", batch_size)
+        return spikes_parts, input_parts
+
+    def counts_and_states(self, spikes: np.ndarray, readout: str, batch_size: int = 1024
+                          ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None]:
+        """:meth:`counts`, and what ``readout`` reads of the output layer at every step (N, neurons, T):
+        its voltage (``voltage``), its payloads (``graded``), or nothing (``counts``)."""
+        last = len(self.net.layers) - 1
+        spikes_parts, input_parts, states = [], [], []
         for b in range(0, len(spikes), batch_size):
-            out, received, _ = self.simulate(spikes[b:b + batch_size])
-            spikes_parts.append([o.sum(-1, dtype=np.int64) for o in out])
+            out, received, traces = self.simulate(spikes[b:b + batch_size], last if readout == "voltage" else None)
+            spikes_parts.append([(o != 0).sum(-1, dtype=np.int64) for o in out])
             input_parts.append([r.astype(np.int64) for r in received])
+            states.append(traces["v"] if readout == "voltage" else out[-1] if readout == "graded" else None)
         return ([np.concatenate(layer) for layer in zip(*spikes_parts)],
-                [np.concatenate(layer) for layer in zip(*input_parts)])
+                [np.concatenate(layer) for layer in zip(*input_parts)],
+                None if readout == "counts" else np.concatenate(states))
 
 
 def fixed_point_stepper(net: NetxFile):

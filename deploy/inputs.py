@@ -28,6 +28,8 @@ class DeployInputs:
     spikes: np.ndarray | None
     images: np.ndarray | None
     labels: np.ndarray | None
+    #: float regression targets (N,) or (N, outputs) instead of class labels (with a state readout)
+    targets: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.spikes if self.spikes is not None else self.images)
@@ -59,16 +61,26 @@ def _load_npy(path: Path, what: str) -> np.ndarray:
         raise PPFError(f"{what} '{path}': not a readable .npy array ({e})") from None
 
 
-def _labels(path: Path, n: int, samples: int | None) -> np.ndarray:
+def _labels(path: Path, n: int, samples: int | None, regression: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(class labels, None) from integers (N,); (None, targets) from floats (N,) or (N, outputs),
+    which only a state readout (``regression``) compares with."""
     labels = _load_npy(path, "--labels")
+    if np.issubdtype(labels.dtype, np.floating) and len(labels) == n and labels.ndim in (1, 2):
+        if not regression:
+            raise PPFError(f"--labels '{path}': float labels are regression targets; they go with --readout voltage "
+                           "or graded (class labels are integers)")
+        if not np.isfinite(labels).all():
+            raise PPFError(f"--labels '{path}': regression targets must be finite")
+        return None, labels.astype(np.float64)[:samples]
     if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-        raise PPFError(f"--labels '{path}': expected {n} integer labels, got {labels.dtype} {labels.shape}")
-    return labels.astype(np.int64)[:samples]
+        raise PPFError(f"--labels '{path}': expected {n} integer labels (or float targets), got {labels.dtype} "
+                       f"{labels.shape}")
+    return labels.astype(np.int64)[:samples], None
 
 
 def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int | None,
                      layout: str = "chw", input_as: str = "spikes", steps: int | None = None,
-                     default_steps: int | None = None) -> DeployInputs:
+                     default_steps: int | None = None, regression: bool = False) -> DeployInputs:
     """Recorded inputs (N, inputs, T) or (N, C, H, W, T), or without T, (N, inputs) or (N, C, H, W),
     held for ``steps`` steps (given; else ``default_steps``, the file's) (``layout`` "whc": W, H, C, lava-dl's own order); optional labels (N,).
 
@@ -107,5 +119,5 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
     n_all, values = len(values), values[:samples]
     check_values(values, input_as, what)
     dtype = np.int8 if input_as == "spikes" else np.int32
-    labels = None if labels_path is None else _labels(labels_path, n_all, samples)
-    return DeployInputs(str(spikes_path), values.astype(dtype), None, labels)
+    labels, targets = (None, None) if labels_path is None else _labels(labels_path, n_all, samples, regression)
+    return DeployInputs(str(spikes_path), values.astype(dtype), None, labels, targets)

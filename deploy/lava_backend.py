@@ -1,21 +1,27 @@
-"""The SNN of a parsed netx network as Lava processes: spikes in, per-layer counts out."""
+"""The SNN of a parsed netx network as Lava processes: inputs in, per-layer counts (and, when asked,
+the output layer's voltages or graded payloads, and every layer's raster) out."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from deploy.branch import BranchResult
 from deploy.lava import LavaMode, run_on_lava, run_on_lava_sharded
+from deploy.rasters import load_kept, write_rasters
 from ppf_neuro.formats.netx import NetxFile
 
 
 @dataclass
 class LavaBackend:
-    """The parsed netx network ``net`` on Lava; ``logits`` turns output counts into class logits
-    and ``scores`` logits into the compared scores."""
+    """The parsed netx network ``net`` on Lava; ``logits`` turns the output (counts (N, neurons), or
+    the readout's states (N, neurons, T)) into class logits and ``scores`` logits into the compared
+    scores. With ``save_spikes`` every layer's raster is written there (``deploy.rasters``)."""
 
     net: NetxFile
     mode: LavaMode
@@ -24,17 +30,35 @@ class LavaBackend:
     workers: int = 1
     ray_address: str | None = None
     progress: bool = True
+    save_spikes: Path | None = None
     phase = "Lava"
 
     def run(self, spikes: np.ndarray) -> BranchResult:
-        if self.workers > 1 or self.ray_address:
-            lava = run_on_lava_sharded(self.net, spikes, self.workers, self.mode, self.ray_address, self.progress)
-        else:
-            lava = run_on_lava(self.net, spikes, self.mode, self.progress)
-        logits = self.logits(lava.counts.output)
+        keeps = self.mode.keep_rasters or self.mode.readout != "counts"
+        # kept files go beside the npz (the same disk), else to the system's temporary directory
+        keep_dir = Path(tempfile.mkdtemp(prefix=".ppf-rasters-", dir=self.save_spikes and self.save_spikes.parent)
+                        ) if keeps else None
+        try:
+            if self.workers > 1 or self.ray_address:
+                lava = run_on_lava_sharded(self.net, spikes, self.workers, self.mode, self.ray_address, self.progress,
+                                           keep_dir)
+            else:
+                lava = run_on_lava(self.net, spikes, self.mode, self.progress, keep_dir)
+            extra = {"input_steps": lava.input_steps}
+            output = lava.counts.output
+            if self.mode.readout != "counts":
+                last = len(self.net.layers) - 1
+                output = extra["readout"] = load_kept(lava.kept[f"v{last}" if self.mode.readout == "voltage"
+                                                                 else f"raster{last}"])
+            if self.save_spikes is not None:
+                extra["rasters"] = {"file": str(self.save_spikes),
+                                    "arrays": write_rasters(self.save_spikes, self.net, lava.kept)}
+        finally:
+            if keep_dir is not None:
+                shutil.rmtree(keep_dir, ignore_errors=True)
+        logits = self.logits(output)
         setup = {k: v for k, v in asdict(lava.setup).items() if v is not None}
         info = {"backend": "lava", **setup, "mode": asdict(self.mode), "seconds": lava.seconds,
                 "time_steps": lava.steps, "steps_per_second": lava.steps / lava.seconds,
                 "samples_per_second": len(spikes) / lava.seconds}
-        return BranchResult(logits, self.scores(logits), info, lava.counts, lava.raster,
-                            {"input_steps": lava.input_steps})
+        return BranchResult(logits, self.scores(logits), info, lava.counts, extra)

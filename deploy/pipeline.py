@@ -33,7 +33,7 @@ def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: 
 
 def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None, labels: Path | None = None,
                 samples: int | None = None, clock: PhaseClock | None = None, layout: str = "chw",
-                input_as: str = "spikes", steps: int | None = None) -> DeployInputs:
+                input_as: str = "spikes", steps: int | None = None, regression: bool = False) -> DeployInputs:
     """The deployment's inputs: a dataset's test images (encoded as the plan says) or recorded spikes.
     Without either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
@@ -54,7 +54,8 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
             raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use --data")
         with clock.phase("read"):
             inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples, layout,
-                                      input_as, steps, plan.netx.steps if plan.netx is not None else None)
+                                      input_as, steps, plan.netx.steps if plan.netx is not None else None,
+                                      regression)
         per_sample = inputs.spikes.shape[1:-1]
     else:
         check_spec(data)
@@ -72,6 +73,9 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
     if int(np.prod(per_sample)) != int(np.prod(plan.input_shape)):
         raise PPFError(f"the network takes {int(np.prod(plan.input_shape))} inputs {tuple(plan.input_shape)}, "
                        f"{inputs.source} has {int(np.prod(per_sample))} per sample {tuple(per_sample)}")
+    if inputs.targets is not None and inputs.targets.reshape(len(inputs.targets), -1).shape[1] != plan.classes:
+        raise PPFError(f"{inputs.source}: regression targets {inputs.targets.shape[1:] or '(N,)'} per sample, the "
+                       f"output layer has {plan.classes} neurons")
     if inputs.labels is not None and len(inputs.labels) and (inputs.labels.min() < 0
                                                              or inputs.labels.max() >= plan.classes):
         bad = np.unique(inputs.labels[(inputs.labels < 0) | (inputs.labels >= plan.classes)]).tolist()
@@ -102,7 +106,8 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
                        "as spikes")
     with clock.phase("load"):
         plan = prepare(model_path, options, encoding_overrides)
-    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock, layout, options.lava.input_as, steps)
+    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock, layout, options.lava.input_as, steps,
+                         options.lava.readout != "counts")
     deployed = {}
     for branch in plan.branches:
         with clock.phase(branch.backend.phase):

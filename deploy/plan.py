@@ -21,7 +21,7 @@ from deploy.fixed_point import FixedPointSNN, fixed_point_stepper
 from deploy.inputs import DeployInputs
 from deploy.lava import LavaMode
 from deploy.lava_backend import LavaBackend
-from deploy.stimulus import check_mode
+from deploy.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.formats.netx import NetxFile
 
@@ -39,6 +39,7 @@ class DeployOptions:
     ray_address: str | None = None
     progress: bool = True
     divergence_plot: Path | None = None  # where to plot the first divergence, if Lava and the reference part
+    save_spikes: Path | None = None  # where to write every layer's raster (deploy.rasters)
 
 
 @dataclass(frozen=True)
@@ -81,24 +82,31 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     the file (``deploy.fixed_point``); the class scores are the output layer's spike counts. Images
     are encoded over the file's own ``/simulation/tSample`` steps unless ``encoding`` says otherwise."""
     check_mode(net, options.lava.input_as)
+    readout = options.lava.readout
+    check_readout(net, readout)
     if net.steps is not None:
         encoding = {"steps": net.steps, **encoding}
-    def as_scores(counts: np.ndarray) -> np.ndarray:
-        return counts.astype(np.float64)
+    unit = net.layers[-1].neuron.output_unit(readout)
+
+    def as_scores(output: np.ndarray) -> np.ndarray:
+        """Counts as they are; a readout's states (N, neurons, T) as their mean over the window, in
+        the network's units (1.0 = ``unit``)."""
+        return output.astype(np.float64) if output.ndim == 2 else output.mean(-1) / unit
 
     lava = LavaBackend(net, options.lava, as_scores, as_scores, options.workers, options.ray_address,
-                       options.progress)
+                       options.progress, options.save_spikes)
     reference_model = FixedPointSNN(net, options.lava.input_as)
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
-        counts = SpikeCounts(reference_model.counts(inputs.spikes)[0])
-        return ReferenceResult({"output": as_scores(counts.output)}, counts,
+        counts, _, states = reference_model.counts_and_states(inputs.spikes, readout)
+        counts = SpikeCounts(counts)
+        return ReferenceResult({"output": as_scores(counts.output if states is None else states)}, counts,
                                {"backend": "ppf-neuro fixed-point reference rebuilt from the netx file "
                                            "(PyTorch integer arithmetic, no Lava)",
                                 "independent": {"output": "yes: integer arithmetic rebuilt from the file against "
-                                                          "the Lava processes netx built from it"}})
+                                                          "the Lava processes netx built from it"}}, states)
 
-    details = {"network": {"input_shape": list(net.input_shape),
+    details = {"network": {"input_shape": list(net.input_shape), "inputs": INPUT_MEANING[options.lava.input_as],
                            "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),
                                        "neuron": layer.neuron.type} for layer in net.layers]}}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,

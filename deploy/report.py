@@ -81,6 +81,28 @@ def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.nda
     return out
 
 
+def _regression(scores: np.ndarray, targets: np.ndarray) -> dict:
+    """MSE and R^2 of (N, outputs) scores against float targets of the same shape."""
+    err = ((scores - targets) ** 2).mean()
+    var = ((targets - targets.mean(0)) ** 2).mean()
+    return {"mse": float(err), "r2": float(1 - err / var) if var > 0 else None}
+
+
+def readout_section(kind: str, lava: np.ndarray, reference: np.ndarray, scores: np.ndarray, ref_scores: np.ndarray,
+                    targets: np.ndarray | None) -> dict:
+    """The output layer's states at every step, Lava against the reference (the largest difference,
+    which must be 0), and with float targets the regression error of both."""
+    diff = np.abs(lava.astype(np.int64) - reference.astype(np.int64))
+    section = {"kind": kind, "shape": list(lava.shape), "max_abs_state_diff": int(diff.max(initial=0)),
+               "identical_states": float((diff == 0).mean()),
+               "scores": "the mean over each sample's window, in the network's units (1.0 = 2^12 for voltages "
+                         "and SigmaDelta payloads, 2^18 for a Sigma output)"}
+    if targets is not None:
+        targets = targets.reshape(scores.shape)
+        section["regression"] = {"deployed": _regression(scores, targets), "reference": _regression(ref_scores, targets)}
+    return section
+
+
 def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
                  reference: ReferenceResult, options, divergence: dict | None, phases: dict[str, float]) -> Report:
     """The one place a report is written."""
@@ -95,8 +117,11 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         reference=reference.info, outputs=outputs_section(scores, reference.scores, inputs.labels),
         lava=None if snn is None else lava_section(snn, reference.counts),
         activity=None if snn is None else activity_section(fan_outs(plan.netx), inputs.spikes, snn.counts,
-                                                           snn.raster, snn.extra.get("input_steps")),
+                                                           snn.extra.get("input_steps"), snn.extra.get("rasters")),
         input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts),
+        readout=None if reference.readout is None else readout_section(
+            options.lava.readout, snn.extra["readout"], reference.readout, scores["output"],
+            reference.scores["output"], inputs.targets),
         quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence,
         timing={"phases": dict(phases), "seconds": sum(phases.values()),
                 "samples_per_second": len(inputs) / max(sum(phases.values()), 1e-9)})

@@ -58,6 +58,26 @@ def check_mode(net: NetxFile, mode: str) -> None:
                        "spikes (--input-as spikes)")
 
 
+#: What each mode did, in the report's words.
+INPUT_MEANING = {
+    "spikes": "0/1 spikes into the first layer (into input neurons as the file's transform weight * s + bias)",
+    "graded": "graded payloads (64 = 1.0) into the input neurons as weight * x / 64 + bias",
+    "bias": "each sample's values as the input neurons' bias_mant for its window (the file's input bias "
+            "replaced; set with Var.set between windows on Lava)",
+}
+
+
+def check_readout(net: NetxFile, readout: str) -> None:
+    """Refuse a readout the output layer cannot give."""
+    neuron = net.layers[-1].neuron
+    if readout == "voltage" and neuron.graded:
+        raise PPFError(f"{net.path}: --readout voltage reads LIF voltages; the output layer's {neuron.type} neurons "
+                       "send graded payloads (--readout graded)")
+    if readout == "graded" and not neuron.graded:
+        raise PPFError(f"{net.path}: --readout graded reads graded payloads; the output layer's {neuron.type} neurons "
+                       "send 0/1 spikes (--readout counts, or voltage for its voltage)")
+
+
 def check_values(values: np.ndarray, mode: str, what: str) -> None:
     """The values' own rules per mode (cheap; before the long work)."""
     if mode == "spikes" and values.size and (values.min() < 0 or values.max() > 1):

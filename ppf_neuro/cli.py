@@ -64,6 +64,11 @@ def _deployment_flags() -> argparse.ArgumentParser:
     p.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
     p.add_argument("--noise", type=float, default=0.0,
                    help="depolarising probability after every gate (needs a mixed-state device, e.g. default.mixed)")
+    p.add_argument("--readout", choices=choices.OUTPUT_READOUTS, default="counts",
+                   help="what is read of the output layer: spike counts (default); its voltage at every step "
+                        "(regression nets); an SDNN output's graded payloads at every step")
+    p.add_argument("--save-spikes", type=Path, metavar="OUT.npz",
+                   help="write every step of every layer of every sample (and read-out voltages) to this .npz")
     p.add_argument("--replicas", type=int, help="copies of the SNN side by side in one Lava run (default: chosen "
                                                 "from the network's size; 1 = netx's own Network, the reference mode)")
     p.add_argument("--lava-synapse", choices=choices.LAVA_SYNAPSES, default="batched",
@@ -184,7 +189,7 @@ def _command(target: str):
 
 
 #: The options that name what a command writes: each is locked while the command runs.
-OUTPUT_ARGS = ("out", "output", "report", "plots", "plot")
+OUTPUT_ARGS = ("out", "output", "report", "plots", "plot", "save_spikes")
 
 
 def _interrupt(signum, frame):

@@ -2,8 +2,8 @@
 
 Spikes enter through a memory-mapped ``SpikeSource``; every layer's spikes, and the steps in
 which its neurons receive synaptic input, are summed per window by ``SpikeCounter`` processes
-(``deploy.processes.spike_io``) into memory-mapped files; only the first window's raster is
-kept. Two graph kinds share the :class:`CountedGraph` protocol and one run loop
+(``deploy.processes.spike_io``) into memory-mapped files; every step of chosen layers'
+outputs and voltages is kept only when asked (:class:`Keep`). Two graph kinds share the :class:`CountedGraph` protocol and one run loop
 (:func:`run_counted`):
 
 * :class:`NetxGraph`: netx's own ``Network`` as is, one sample per window (replicas = 1);
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -37,13 +38,27 @@ from ppf_neuro.errors import PPFError
 IN_RUN_COUNTER = "per-window counts inside the run"
 
 
+@dataclass(frozen=True)
+class Keep:
+    """What a run keeps beyond the counts, every step of every window: the outputs of the layers in
+    ``rasters`` (position -> file dtype: int8 0/1 events, int32 graded payloads) and the voltage
+    of the layers in ``voltages``."""
+
+    rasters: dict[int, type] = field(default_factory=dict)
+    voltages: tuple[int, ...] = ()
+
+    def names(self) -> list[tuple[str, int]]:
+        return [(f"raster{i}", i) for i in self.rasters] + [(f"v{i}", i) for i in self.voltages]
+
+
 class Recorder:
     """Input frames and per-layer counters of one run, in memory-mapped files under ``tmp``: each
-    layer's spikes (with the first window's raster) and the steps in which its neurons received
-    synaptic input (their active updates)."""
+    layer's spikes and the steps in which its neurons received synaptic input (their active
+    updates), and what ``keep`` asks for."""
 
-    def __init__(self, tmp: Path, frames: np.ndarray, layer_sizes: list[int], windows: int, window: int, first: int):
-        self.tmp, self.windows, self.window, self.first = tmp, windows, window, first
+    def __init__(self, tmp: Path, frames: np.ndarray, layer_sizes: list[int], windows: int, window: int, first: int,
+                 keep: Keep = Keep()):
+        self.tmp, self.windows, self.window, self.first, self.keep = tmp, windows, window, first, keep
         self.frames = tmp / "frames.npy"
         self.counters = []
         try:
@@ -51,26 +66,38 @@ class Recorder:
             for i, size in enumerate(layer_sizes):
                 for name in (f"counts{i}", f"inputs{i}"):
                     np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
-                np.save(tmp / f"raster{i}.npy", np.zeros((window, size), dtype=np.int8))
+            for name, i in keep.names():
+                dtype = keep.rasters[i] if name.startswith("raster") else np.int32
+                np.lib.format.open_memmap(tmp / f"{name}.npy", "w+", dtype, (windows, window, layer_sizes[i])).flush()
         except OSError as e:  # a full disk or a size limit where temporary files go
             raise PPFError(f"cannot write the Lava run's input and counter files in '{tmp.parent}': "
                            f"{e.strerror or e}") from None
 
     def counter(self, i: int, shape: tuple[int, ...], inputs: bool = False):
-        """Counts layer i's spikes, or (``inputs``) the steps its neurons receive synaptic input."""
+        """Counts layer i's spikes (and keeps its raster if asked), or (``inputs``) the steps its
+        neurons receive synaptic input."""
         from deploy.processes.spike_io import SpikeCounter
 
         name = f"inputs{i}" if inputs else f"counts{i}"
+        raster = None if inputs or i not in self.keep.rasters else str(self.tmp / f"raster{i}.npy")
         counter = SpikeCounter(shape=shape, counts_path=str(self.tmp / f"{name}.npy"), first_step=self.first + i,
-                               window=self.window, windows=self.windows,
-                               raster_path=None if inputs else str(self.tmp / f"raster{i}.npy"))
+                               window=self.window, windows=self.windows, raster_path=raster)
         self.counters.append(counter)
         return counter
 
-    def read(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(spike counts, synaptic-input step counts) (windows, size) and the first window's raster."""
+    def record_state(self, i: int, var) -> None:
+        """Keep neuron variable ``var`` (layer i's ``v``) at every step."""
+        from deploy.processes.spike_io import StateRecorder
+
+        recorder = StateRecorder(shape=tuple(var.shape), path=str(self.tmp / f"v{i}.npy"), first_step=self.first + i,
+                                 window=self.window, windows=self.windows)
+        recorder.state.connect_var(var)
+        self.counters.append(recorder)
+
+    def read(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(spike counts, synaptic-input step counts) (windows, size)."""
         load = lambda name: np.load(self.tmp / f"{name}.npy")  # noqa: E731
-        return load(f"counts{i}").astype(np.int64), load(f"inputs{i}").astype(np.int64), load(f"raster{i}")
+        return load(f"counts{i}").astype(np.int64), load(f"inputs{i}").astype(np.int64)
 
 
 class CountedGraph(Protocol):
@@ -97,7 +124,7 @@ class CountedGraph(Protocol):
 class NetxGraph:
     """netx's own network, one sample per window (replicas = 1)."""
 
-    def __init__(self, net, stim: Stimulus, first: int, tmp: Path):
+    def __init__(self, net, stim: Stimulus, first: int, tmp: Path, keep: Keep = Keep()):
         from deploy.processes.spike_io import SpikeSource
 
         frames = stim.frames
@@ -114,7 +141,7 @@ class NetxGraph:
         self.total = self.samples * self.steps + len(net.layers) + 1
         stream = np.zeros((self.total, *in_shape), dtype=frames.dtype)
         stream[: self.samples * self.steps] = np.moveaxis(lava_from_chw(frames, in_shape), -1, 1).reshape(-1, *in_shape)
-        self.rec = Recorder(tmp, stream, self.layer_sizes, self.samples, self.steps, first)
+        self.rec = Recorder(tmp, stream, self.layer_sizes, self.samples, self.steps, first, keep)
         source = SpikeSource(shape=in_shape, path=str(self.rec.frames))
         source.s_out.connect(port)
         for i, (layer, shape) in enumerate(zip(net.layers, self.shapes)):
@@ -122,6 +149,8 @@ class NetxGraph:
             # What the neurons receive: the synapse's output, or for an input layer the source's frames.
             received = layer.synapse.a_out if hasattr(layer, "synapse") else source.s_out
             received.connect(self.rec.counter(i, tuple(received.shape), inputs=True).a_in)
+            if i in keep.voltages:
+                self.rec.record_state(i, layer.neuron.v)
         self.root = net
         self.synapses = [layer.synapse for layer in net.layers if hasattr(layer, "synapse")]
         self.neurons = [layer.neuron for layer in net.layers]
@@ -138,7 +167,7 @@ class ReplicaGraph:
     """B replicas side by side (``deploy.lava.network``); sample k*B + b runs in window k of replica b."""
 
     def __init__(self, layers: list[LavaLayer], stim: Stimulus, first: int, replicas: int, synapse: str,
-                 tmp: Path):
+                 tmp: Path, keep: Keep = Keep()):
         from deploy.processes.spike_io import SpikeSource
 
         frames = stim.frames
@@ -158,7 +187,7 @@ class ReplicaGraph:
         # frame k*T + s holds step s of samples k*B ... k*B + B - 1, replica-major.
         stream[: rounds * steps] = flat.reshape(rounds, replicas, -1, steps).transpose(0, 3, 1, 2).reshape(
             rounds * steps, -1)
-        self.rec = Recorder(tmp, stream, [replicas * s for s in self.layer_sizes], rounds, steps, first)
+        self.rec = Recorder(tmp, stream, [replicas * s for s in self.layer_sizes], rounds, steps, first, keep)
         source = SpikeSource(shape=(stream.shape[1],), path=str(self.rec.frames))
         self.synapses, self.neurons = [], []
         prev = source.s_out
@@ -173,6 +202,8 @@ class ReplicaGraph:
             received.connect(self.neurons[-1].a_in)
             received.connect(self.rec.counter(i, (replicas * layer.neurons,), inputs=True).a_in)
             self.neurons[-1].s_out.connect(self.rec.counter(i, (replicas * layer.neurons,)).a_in)
+            if i in keep.voltages:
+                self.rec.record_state(i, self.neurons[-1].v)
             prev = self.neurons[-1].s_out
         self.root = source
         if self.bias_rounds is not None:
@@ -187,24 +218,54 @@ class ReplicaGraph:
                          f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}")
 
 
-def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts, list[np.ndarray]]:
-    """Per layer: counts and synaptic-input steps (N, neurons), and sample 0's raster (T, neurons)."""
-    layers, inputs, raster = [], [], []
+def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts]:
+    """Per layer: counts and synaptic-input steps (N, neurons)."""
+    layers, inputs = [], []
     for i, size in enumerate(graph.layer_sizes):
-        counts, received, first = graph.rec.read(i)
+        counts, received = graph.rec.read(i)
         layers.append(graph.split(i, counts).reshape(-1, size)[: graph.samples])
         inputs.append(graph.split(i, received).reshape(-1, size)[: graph.samples])
-        raster.append(graph.split(i, first)[:, 0].astype(np.int8))  # replica 0 in window 0 is sample 0
-    return SpikeCounts(layers), SpikeCounts(inputs), raster
+    return SpikeCounts(layers), SpikeCounts(inputs)
+
+
+#: Windows converted at a time when kept rasters are written out (bounds the memory it takes).
+KEEP_CHUNK = 256
+
+
+def _write_kept(graph: CountedGraph, directory: Path) -> dict[str, str]:
+    """Every kept file as ``directory/NAME.npy`` (N, neurons, T) in CHW order, converted from the
+    run's (windows, T, Lava neurons) layout a chunk of windows at a time."""
+    written = {}
+    for name, i in graph.rec.keep.names():
+        kept = np.load(graph.rec.tmp / f"{name}.npy", mmap_mode="r")
+        windows, steps, size = kept.shape
+        path = directory / f"{name}.npy"
+        try:
+            out = np.lib.format.open_memmap(path, "w+", kept.dtype, (graph.samples, graph.layer_sizes[i], steps))
+            for w in range(0, windows, KEEP_CHUNK):
+                part = kept[w: w + KEEP_CHUNK]
+                c = len(part)
+                per_sample = graph.split(i, np.asarray(part).reshape(c * steps, size)).reshape(c, steps, -1,
+                                                                                             graph.layer_sizes[i])
+                per_sample = per_sample.transpose(0, 2, 3, 1).reshape(-1, graph.layer_sizes[i], steps)
+                first = w * (per_sample.shape[0] // c)
+                out[first: first + len(per_sample)] = per_sample[: max(0, graph.samples - first)]
+            out.flush()
+            del out
+        except OSError as e:
+            raise PPFError(f"cannot write the run's rasters in '{directory}': {e.strerror or e}") from None
+        written[name] = str(path)
+    return written
 
 
 #: The most time steps one ``run`` call takes (~1 ms each): an interrupted run ends within about that.
 CHUNK_STEPS = 1000
 
 
-def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
+def run_counted(graph: CountedGraph, progress: bool, keep_dir: Path | None = None) -> LavaResult:
     """Run ``graph`` to its end in chunks (for the progress bar, and so that an interrupted run ends
-    between two of them: ``deploy.lava.isolated``), always stopping it."""
+    between two of them: ``deploy.lava.isolated``), always stopping it; what it kept goes to
+    ``keep_dir``."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
@@ -233,5 +294,6 @@ def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
         bar.close()
         graph.root.stop()
     seconds = time.perf_counter() - start
-    counts, inputs, raster = _results(graph)
-    return LavaResult(counts, graph.total, seconds, raster, graph.describe(), inputs)
+    counts, inputs = _results(graph)
+    kept = _write_kept(graph, keep_dir) if keep_dir is not None else {}
+    return LavaResult(counts, graph.total, seconds, graph.describe(), inputs, {k: [v] for k, v in kept.items()})

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
+from dataclasses import dataclass, field
 
 from deploy.counts import SpikeCounts
 from ppf_neuro.choices import (
@@ -29,7 +27,8 @@ class LavaMode:
     block-diagonal weights). ``recorder``: ``counts`` (in-run counters) or ``ringbuffer``
     (Lava's RingBuffer sinks read with ``Var.get``, the slow independent check). ``input_as``:
     how the inputs enter the first layer (``deploy.stimulus``); ``readout``: what is read from the
-    output layer besides the counts (``voltage``: the output neurons' voltage at every step).
+    output layer besides the counts (``voltage``: the output neurons' voltage at every step;
+    ``graded``: an SDNN output's payloads at every step).
     """
 
     replicas: int | None = None
@@ -37,6 +36,7 @@ class LavaMode:
     recorder: str = "counts"
     input_as: str = "spikes"
     readout: str = "counts"
+    keep_rasters: bool = False  # keep every step of every layer (``--save-spikes``)
 
     def __post_init__(self):
         if self.replicas is not None and self.replicas < 1:
@@ -51,7 +51,8 @@ class LavaMode:
             raise PPFError(f"--input-as must be one of {list(INPUT_MODES)}, got {self.input_as!r}")
         if self.readout not in OUTPUT_READOUTS:
             raise PPFError(f"--readout must be one of {list(OUTPUT_READOUTS)}, got {self.readout!r}")
-        if self.recorder == "ringbuffer" and (self.input_as, self.readout) != ("spikes", "counts"):
+        if self.recorder == "ringbuffer" and (self.input_as, self.readout, self.keep_rasters) != ("spikes", "counts",
+                                                                                                 False):
             raise PPFError("the ringbuffer recorder takes spike inputs and reads counts only")
 
 
@@ -73,10 +74,12 @@ class LavaResult:
     counts: SpikeCounts
     steps: int  # Lava time steps run (summed over shards)
     seconds: float
-    raster: list[np.ndarray]  # per layer (T, neurons) spikes of the first sample, CHW order
     setup: LavaSetup
     #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
     input_steps: SpikeCounts | None = None
+    #: what the run kept beyond the counts: name (``raster{i}``, ``v{i}``; i = position in the
+    #: network) -> .npy files (N, neurons, T), CHW order, one per shard in sample order
+    kept: dict[str, list[str]] = field(default_factory=dict)
 
 
 def compiled(processes) -> str:

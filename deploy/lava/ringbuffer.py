@@ -104,4 +104,4 @@ def run_ringbuffer(net: NetxFile, spikes: np.ndarray, progress: bool) -> LavaRes
     """Counts from the full rasters (the slow reference mode)."""
     r = ringbuffer_rasters(net, spikes, progress=progress)
     counts = SpikeCounts([s.sum(-1, dtype=np.int64) for s in r.spikes])
-    return LavaResult(counts, r.steps, r.seconds, [np.ascontiguousarray(s[0].T) for s in r.spikes], r.setup)
+    return LavaResult(counts, r.steps, r.seconds, r.setup)

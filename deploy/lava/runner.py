@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.lava.graphs import NetxGraph, ReplicaGraph, run_counted
+from deploy.lava.graphs import Keep, NetxGraph, ReplicaGraph, run_counted
 from deploy.lava.isolated import in_own_process_group
 from deploy.lava.mode import LavaMode, LavaResult
 from deploy.lava.replicas import auto_replicas
@@ -27,17 +27,28 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
-def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True) -> LavaResult:
+def kept(net: NetxFile, mode: LavaMode) -> Keep:
+    """What a run in ``mode`` keeps beyond the counts: every layer's raster (``keep_rasters``), the
+    output layer's payloads (``readout`` graded) or voltage (``readout`` voltage)."""
+    last = len(net.layers) - 1
+    dtypes = {i: np.int32 if layer.neuron.graded else np.int8 for i, layer in enumerate(net.layers)}
+    rasters = dict(dtypes) if mode.keep_rasters else {last: dtypes[last]} if mode.readout == "graded" else {}
+    return Keep(rasters, (last,) if mode.readout == "voltage" else ())
+
+
+def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,
+                keep_dir: Path | None = None) -> LavaResult:
     """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``
-    (entering as ``mode.input_as`` says: ``deploy.stimulus``; any values, not only spikes)."""
+    (entering as ``mode.input_as`` says: ``deploy.stimulus``; any values, not only spikes); what
+    ``mode`` asks to keep (:func:`kept`) is written to ``keep_dir``."""
     inputs = int(np.prod(net.input_shape))
     if inputs != int(np.prod(spikes.shape[1:-1])):
         raise PPFError(f"{net.path}: network input has {inputs} neurons, "
                        f"the data has {int(np.prod(spikes.shape[1:-1]))} per sample")
-    return in_own_process_group(_run, net, spikes, mode, progress)
+    return in_own_process_group(_run, net, spikes, mode, progress, keep_dir)
 
 
-def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool) -> LavaResult:
+def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, keep_dir: Path | None) -> LavaResult:
     from deploy.lava.network import read_layers
 
     n, steps = spikes.shape[0], spikes.shape[-1]
@@ -50,6 +61,8 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool) -> L
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples
     with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
+        keep = kept(net, mode)
         if replicas == 1:
-            return run_counted(NetxGraph(network, stim, first, Path(tmp)), progress)
-        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp)), progress)
+            return run_counted(NetxGraph(network, stim, first, Path(tmp), keep), progress, keep_dir)
+        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp), keep), progress,
+                           keep_dir)

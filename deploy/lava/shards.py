@@ -15,16 +15,17 @@ from deploy.lava.runner import run_on_lava
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
 
 
-def run_shard(net: bytes, spikes: np.ndarray, mode: dict) -> LavaResult:
+def run_shard(net: bytes, spikes: np.ndarray, mode: dict, keep_dir: str | None = None) -> LavaResult:
     """One worker's share: its own Lava run on ``spikes``, from the network file's bytes.
 
     Workers get the file's content, not its path, so they need no shared filesystem; each parses
-    its copy once.
+    its copy once. What the run keeps goes to ``keep_dir`` (a local directory).
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "net.h5"
         path.write_bytes(net)
-        return run_on_lava(load_netx_file(path), spikes, LavaMode(**mode), progress=False)
+        return run_on_lava(load_netx_file(path), spikes, LavaMode(**mode), progress=False,
+                           keep_dir=None if keep_dir is None else Path(keep_dir))
 
 
 def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
@@ -34,18 +35,26 @@ def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
 
     inputs = joined([p.input_steps for p in parts]) if all(p.input_steps for p in parts) else None
     setup = replace(parts[0].setup, shards=len(parts))
-    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, parts[0].raster, setup,
-                      inputs)
+    kept = {name: [f for p in parts for f in p.kept[name]] for name in parts[0].kept}
+    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, setup, inputs, kept)
 
 
 def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: LavaMode = LavaMode(),
-                        ray_address: str | None = None, progress: bool = True) -> LavaResult:
-    """Split the samples into ``workers`` contiguous shards, one Lava run each, merged in order."""
+                        ray_address: str | None = None, progress: bool = True,
+                        keep_dir: Path | None = None) -> LavaResult:
+    """Split the samples into ``workers`` contiguous shards, one Lava run each, merged in order;
+    shard k keeps its files in ``keep_dir/shardK``."""
     from ppf_neuro.executors import run_tasks
 
     start = time.perf_counter()
     content = Path(net.path).read_bytes()
     shards = [s for s in np.array_split(spikes, workers) if len(s)]
-    parts = run_tasks(run_shard, [(content, s, asdict(mode)) for s in shards], workers, ray_address,
+    dirs = [None] * len(shards)
+    if keep_dir is not None:
+        dirs = [keep_dir / f"shard{k}" for k in range(len(shards))]
+        for d in dirs:
+            d.mkdir()
+    parts = run_tasks(run_shard, [(content, s, asdict(mode), None if d is None else str(d))
+                                  for s, d in zip(shards, dirs)], workers, ray_address,
                       desc="Lava shards", progress=progress)
     return merge(parts, time.perf_counter() - start)

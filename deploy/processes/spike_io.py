@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 from lava.magma.core.decorator import implements, requires, tag
 from lava.magma.core.model.py.model import PyLoihiProcessModel
-from lava.magma.core.model.py.ports import PyInPort, PyOutPort
+from lava.magma.core.model.py.ports import PyInPort, PyOutPort, PyRefPort
 from lava.magma.core.model.py.type import LavaPyType
-from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.ports.ports import InPort, OutPort, RefPort
 from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
@@ -55,16 +55,22 @@ class PySpikeSourceModel(PyLoihiProcessModel):
         self.s_out.send(self.frames[t] if t < len(self.frames) else self.blank)
 
 
+def _window(time_step: int, first_step: int, window: int, windows: int) -> tuple[int, int] | None:
+    """(window k, step within it) of Lava step ``time_step``, or None outside the run's windows."""
+    k, step = divmod(time_step - first_step, window)
+    return (k, step) if 0 <= k < windows else None
+
+
 class SpikeCounter(AbstractProcess):
     """Counts, per element, the steps of each sample window in which its input is nonzero.
 
-    On a neuron layer's spikes that is the spike count; on a synapse's output it is the
-    number of steps in which the neuron received synaptic input (its *active* updates).
-    Window k covers Lava steps ``first_step + k*window ... first_step + (k+1)*window - 1``;
-    its counts (flattened ``shape``, C order) are added to row k of the int32
-    ``.npy`` file at ``counts_path`` (shape (windows, prod(shape))). With
-    ``raster_path`` the inputs of window 0 are also stored step by step (as 0/1) in an
-    int8 file of shape (window, prod(shape)).
+    On a neuron layer's spikes (or graded payloads) that is the spike (event) count; on a synapse's
+    output it is the number of steps in which the neuron received synaptic input (its *active*
+    updates). Window k covers Lava steps ``first_step + k*window ... first_step + (k+1)*window - 1``;
+    its counts (flattened ``shape``, C order) are added to row k of the int32 ``.npy`` file at
+    ``counts_path`` (shape (windows, prod(shape))). With ``raster_path`` every step is also stored,
+    in a file of shape (windows, window, prod(shape)): 0/1 events where it is int8, the payloads
+    themselves where it is int32 (graded spikes).
     """
 
     def __init__(self, *, shape: tuple[int, ...], counts_path: str, first_step: int, window: int,
@@ -85,14 +91,42 @@ class PySpikeCounterModel(PyLoihiProcessModel):
         self.counts = np.load(proc_params["counts_path"], mmap_mode="r+")
         raster = proc_params["raster_path"]
         self.raster = None if raster is None else np.load(raster, mmap_mode="r+")
-        self.first_step = proc_params["first_step"]
-        self.window = proc_params["window"]
-        self.windows = proc_params["windows"]
+        self.events_only = self.raster is not None and self.raster.dtype == np.int8
+        self.where = (proc_params["first_step"], proc_params["window"], proc_params["windows"])
 
     def run_spk(self) -> None:
-        events = self.a_in.recv().reshape(-1) != 0
-        k, step = divmod(self.time_step - self.first_step, self.window)
-        if 0 <= k < self.windows:
-            self.counts[k] += events
-            if k == 0 and self.raster is not None:
-                self.raster[step] = events
+        values = self.a_in.recv().reshape(-1)
+        at = _window(self.time_step, *self.where)
+        if at is not None:
+            events = values != 0
+            self.counts[at[0]] += events
+            if self.raster is not None:
+                self.raster[at] = events if self.events_only else values
+
+
+class StateRecorder(AbstractProcess):
+    """Stores a neuron variable (e.g. ``v``) at the end of every step of every window, read through a
+    RefPort after the step (as Lava's ``Monitor`` reads), into an int32 file (windows, window,
+    prod(shape)) at ``path``; window k as in :class:`SpikeCounter`."""
+
+    def __init__(self, *, shape: tuple[int, ...], path: str, first_step: int, window: int, windows: int) -> None:
+        super().__init__(shape=shape, path=str(path), first_step=first_step, window=window, windows=windows)
+        self.state = RefPort(shape=shape)
+
+
+@implements(proc=StateRecorder, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyStateRecorderModel(PyLoihiProcessModel):
+    state: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, np.int32, precision=24)
+
+    def __init__(self, proc_params):
+        super().__init__(proc_params)
+        self.values = np.load(proc_params["path"], mmap_mode="r+")
+        self.where = (proc_params["first_step"], proc_params["window"], proc_params["windows"])
+
+    def post_guard(self) -> bool:
+        return _window(self.time_step, *self.where) is not None
+
+    def run_post_mgmt(self) -> None:
+        self.values[_window(self.time_step, *self.where)] = np.asarray(self.state.read()).reshape(-1)

@@ -36,20 +36,24 @@ def layer_activity(summary: dict, path: Path) -> None:
     save_figure(fig, path)
 
 
-def raster(report: Report, path: Path) -> None:
-    """Spike raster of the first sample through the network: input and every layer."""
-    act = report.activity
-    r, steps = act["raster"], act["steps"]
-    panels = [("input", r["input"], act["input"]["neurons"])]
-    panels += [(f"layer {i}", ev, l["neurons"]) for i, (ev, l) in enumerate(zip(r["layers"], act["layers"]))]
+def raster(report: Report, path: Path) -> bool:
+    """Spikes of the first sample through every layer, from the rasters the deployment saved
+    (``deploy --save-spikes``); False (nothing plotted) when it saved none or the file is gone."""
+    saved = (report.activity or {}).get("rasters", {}).get("file")
+    if saved is None or not Path(saved).is_file():
+        return False
+    with np.load(saved) as npz:
+        panels = [(name, npz[name][0]) for name in sorted((k for k in npz.files if k.startswith("layer")),
+                                                           key=lambda k: int(k[5:]))]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.5))
-    for ax, (name, events, neurons) in zip(np.atleast_1d(axes), panels):
-        ev = np.asarray(events).reshape(-1, 2)
-        ax.scatter(ev[:, 0], ev[:, 1], s=4, marker="|", color="k")
-        ax.set(xlim=(-0.5, steps - 0.5), ylim=(-0.5, neurons - 0.5), xlabel="time step", ylabel="neuron",
-               title=f"{name}: {len(ev)} spikes")
+    for ax, (name, events) in zip(np.atleast_1d(axes), panels):
+        neuron, step = np.nonzero(events)
+        ax.scatter(step, neuron, s=4, marker="|", color="k")
+        ax.set(xlim=(-0.5, events.shape[1] - 0.5), ylim=(-0.5, events.shape[0] - 0.5), xlabel="time step",
+               ylabel="neuron", title=f"{name}: {len(step)} events")
     fig.suptitle(f"sample 0 (predicted {report.outputs['output'].predictions[0]}), as recorded from the Lava run")
     save_figure(fig, path)
+    return True
 
 
 def energy_breakdown(summary: dict, path: Path) -> None:

@@ -52,7 +52,8 @@ def run(args) -> None:
         if report.activity is not None:
             prefix = f"{path.stem}_" if len(args.reports) > 1 else ""
             layer_activity(summary, args.plots / f"{prefix}layer_spikes.png")
-            raster(report, args.plots / f"{prefix}raster.png")
+            if not raster(report, args.plots / f"{prefix}raster.png"):
+                print(f"{path}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
             energy_breakdown(summary, args.plots / f"{prefix}energy.png")
             _print_spiking(summary)
         if summary.get("quantum"):

@@ -21,11 +21,17 @@ from ppf_neuro.phases import PhaseClock, format_rate, process_age
 def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
     if plot is not None:
         check_writable(plot, "divergence plot")
+    if args.save_spikes is not None:
+        check_writable(args.save_spikes, "--save-spikes")
     check_ray_address(args.ray)
-    options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
-                            lava=LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as),
-                            workers=args.workers,
-                            ray_address=args.ray, progress=not args.quiet, divergence_plot=plot)
+    if args.ray and (args.save_spikes is not None or args.readout != "counts"):
+        raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
+                       "elsewhere (use --workers)")
+    lava = LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as, readout=args.readout,
+                    keep_rasters=args.save_spikes is not None)
+    options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise, lava=lava,
+                            workers=args.workers, ray_address=args.ray, progress=not args.quiet,
+                            divergence_plot=plot, save_spikes=args.save_spikes)
     if args.layout != "chw" and args.spikes is None:
         raise PPFError("--layout orders recorded --inputs; images from --data are (C, H, W) already")
     return deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,

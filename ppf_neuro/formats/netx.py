@@ -66,10 +66,18 @@ class CubaNeuron:
                                       "graded_spike": "gradedSpike"}
     REQUIRED: ClassVar[tuple[str, ...]] = ("vThMant", "iDecay", "vDecay")
 
+    #: Whether the neurons send graded payloads (else 0/1 spikes).
+    graded: ClassVar[bool] = False
+
     @property
     def threshold_state(self) -> int:
         """The threshold in state units (what v is compared with)."""
         return self.threshold << WEIGHT_EXP
+
+    @staticmethod
+    def output_unit(readout: str) -> int:
+        """What 1.0 is in a readout's integers: a spike for counts, 2^12 for the voltage."""
+        return 1 if readout == "counts" else 1 << (2 * WEIGHT_EXP)
 
     @classmethod
     def from_params(cls, kind: str, params, where: str) -> CubaNeuron:

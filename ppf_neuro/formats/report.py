@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from ppf_neuro.errors import PPFError
 
 #: Bumped on any change a reader of the previous version would misread (docs/report.md).
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Report:
     lava: LavaSection | None = None
     activity: dict | None = None
     input_dependence: dict | None = None
+    readout: dict | None = None
     quantum: dict | None = None
     divergence: dict | None = None
     timing: dict | None = None

@@ -17,6 +17,9 @@ before it has, which is what staggered resets give on Lava):
      v &\leftarrow \mathrm{clip}_{24}\big(\mathrm{rtz}(v\,(4096-\mathrm{vDecay})/4096) + u + 64\,\mathrm{bias}\big)\\
      s &= v > 64\,\mathrm{vThMant},\qquad v \leftarrow 0 \text{ where } s
 
+Sigma-delta (``SDNN``) layers follow Lava's ``Delta``/``SigmaDelta``/``Sigma`` fixed-point
+models instead (:func:`_sigma_delta`), over all samples as one stream.
+
 Where Lava's processes compute something else (weights clipped or truncated to
 fewer bits, an input layer whose port is not connected, an overflow), the
 counts part and :mod:`deploy.divergence` says where.
@@ -91,6 +94,40 @@ def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool, bias: np.ndarray | 
     return as_nkt(spikes), None if traces is None else {k: as_nkt(x) for k, x in traces.items()}
 
 
+def _sigma_delta(layer: NetxLayer, a: torch.Tensor, state: dict) -> torch.Tensor:
+    """Lava's fixed-point sigma-delta dynamics (``lava.proc.sdn`` with netx's spike_exp = state_exp =
+    6) for input ``a`` (T, N, neurons), continuing from ``state`` (updated): the payloads sent
+    (N, neurons, T) int64. An input layer is a ``Delta`` (its input scaled by 2^12), a
+    ``sigma_output`` layer a ``Sigma`` (sends its running sum), every other a ``SigmaDelta``
+    (sum, ReLU of sum + bias, delta against the last activation plus the residue, sent where
+    \|delta\| reaches the threshold, divided by 2^6 rounding down). No resets: netx ignores them."""
+    steps, n, neurons = a.shape
+    zeros = torch.zeros(n, neurons, dtype=torch.long)
+    for key in ("sigma", "act", "residue"):
+        state.setdefault(key, zeros.clone())
+    shift = 2 * WEIGHT_EXP
+    vth = layer.neuron.threshold << shift
+    bias = 0 if layer.bias is None else torch.from_numpy(np.asarray(layer.bias, dtype=np.int64)) << shift
+    sent = torch.zeros(steps, n, neurons, dtype=torch.long)
+    sigma, act, residue = state["sigma"], state["act"], state["residue"]
+    for t in range(steps):
+        if layer.neuron.sigma_output:
+            sigma = sigma + a[t]
+            sent[t] = sigma
+            continue
+        if isinstance(layer, InputLayer):
+            x = a[t] << shift
+        else:
+            sigma = sigma + a[t]
+            x = torch.clamp(sigma + bias, min=0)
+        delta = x - act + residue
+        fired = torch.where(delta.abs() >= vth, delta, 0)
+        residue, act = delta - fired, x
+        sent[t] = fired >> WEIGHT_EXP
+    state.update(sigma=sigma, act=act, residue=residue)
+    return sent.permute(1, 2, 0).contiguous()
+
+
 class FixedPointSNN:
     """``net`` evaluated in integer arithmetic (module docstring); outputs in CHW order.
 
@@ -102,17 +139,32 @@ class FixedPointSNN:
         self.net, self.input_as = net, input_as
 
     @torch.no_grad()
-    def simulate(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], list[np.ndarray],
-                                                                               dict | None]:
-        """Inputs (N, *input, T) entering as ``input_as`` (``deploy.stimulus``) -> per layer: spikes (N, neurons, T) int8 and the steps (N, neurons) in
+    def simulate(self, spikes: np.ndarray, trace: int | None = None, states: list[dict] | None = None
+                 ) -> tuple[list[np.ndarray], list[np.ndarray], dict | None]:
+        """Inputs (N, *input, T) entering as ``input_as`` (``deploy.stimulus``) -> per layer: spikes (N,
+        neurons, T) int8 (graded payloads int32 for sigma-delta layers) and the steps (N, neurons) in
         which each neuron received nonzero synaptic input; with ``trace`` = a layer index, also that
         layer's current ``u`` and voltage ``v`` after the spike reset (as Lava holds them at the end of
-        a step), (N, neurons, T) int64."""
+        a step), (N, neurons, T) int64.
+
+        A sigma-delta network runs the samples as one stream, continuing from ``states`` (one dict
+        per layer, updated; fresh when None), as Lava runs it."""
         stim = stimulus(self.net, spikes, self.input_as)
         s = torch.from_numpy(np.ascontiguousarray(stim.frames))  # integers, converted per layer as needed
+        n, steps = s.shape[0], s.shape[-1]
+        stream = self.net.sigma_delta
+        if stream:  # (N, *in, T) -> one sample of N*T steps, sample k's window after sample k-1's
+            s = s.movedim(0, -2).reshape(*s.shape[1:-1], n * steps).unsqueeze(0)
+            states = states if states is not None else [{} for _ in self.net.layers]
         out, received, traces = [], [], None
         for i, layer in enumerate(self.net.layers):
             a = _synaptic_input(layer, s)
+            if stream:
+                received.append((a != 0).reshape(n, steps, -1).sum(1).numpy())
+                sent = _sigma_delta(layer, a, states[i])
+                out.append(sent.reshape(-1, n, steps).permute(1, 0, 2).numpy().astype(np.int32))
+                s = sent.reshape(1, *layer.shape, n * steps)
+                continue
             received.append((a != 0).sum(0).numpy())
             fired, layer_traces = _neurons(layer, a, trace == i, stim.bias if i == 0 else None)
             traces = layer_traces if layer_traces is not None else traces
@@ -121,7 +173,8 @@ class FixedPointSNN:
         return out, received, None if traces is None else {k: t.numpy() for k, t in traces.items()}
 
     def run(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], dict | None]:
-        """Per layer spikes (N, neurons, T) int8, and the traces of layer ``trace`` (see :meth:`simulate`)."""
+        """Per layer spikes (or payloads) (N, neurons, T), and the traces of layer ``trace`` (see
+        :meth:`simulate`)."""
         out, _, traces = self.simulate(spikes, trace)
         return out, traces
 
@@ -136,8 +189,10 @@ class FixedPointSNN:
         its voltage (``voltage``), its payloads (``graded``), or nothing (``counts``)."""
         last = len(self.net.layers) - 1
         spikes_parts, input_parts, states = [], [], []
+        stream = [{} for _ in self.net.layers]  # a sigma-delta network's state, carried from chunk to chunk
         for b in range(0, len(spikes), batch_size):
-            out, received, traces = self.simulate(spikes[b:b + batch_size], last if readout == "voltage" else None)
+            out, received, traces = self.simulate(spikes[b:b + batch_size], last if readout == "voltage" else None,
+                                                  stream)
             spikes_parts.append([(o != 0).sum(-1, dtype=np.int64) for o in out])
             input_parts.append([r.astype(np.int64) for r in received])
             states.append(traces["v"] if readout == "voltage" else out[-1] if readout == "graded" else None)

@@ -120,6 +120,7 @@ def deploy(model_path: str | Path, data: str | None = None, options: DeployOptio
     if "snn" in deployed:
         with clock.phase("divergence check"):
             divergence = find_divergence(plan.netx, inputs.spikes, deployed["snn"].counts, reference.counts,
-                                         plan.stepper, options.divergence_plot, options.lava.input_as == "spikes")
+                                         plan.stepper, options.divergence_plot,
+                                         options.lava.input_as == "spikes" and not plan.netx.sigma_delta)
     return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options, divergence,
                         clock.seconds)

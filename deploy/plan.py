@@ -23,6 +23,7 @@ from deploy.lava import LavaMode
 from deploy.lava_backend import LavaBackend
 from deploy.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
+from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
@@ -77,11 +78,20 @@ def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
     return inputs.images.reshape(len(inputs.images), -1)
 
 
+WINDOWED = "every sample in a fresh window of T steps: states reset at each window's first step"
+FREE_RUNNING = ("sigma-delta, free-running: no resets (netx ignores them), so the samples are one stream in their "
+                "order and each window starts from the state the previous sample left; the reference runs the same "
+                "stream")
+
+
 def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     """A plain netx network: its SNN on Lava, checked against the fixed-point reference rebuilt from
     the file (``deploy.fixed_point``); the class scores are the output layer's spike counts. Images
     are encoded over the file's own ``/simulation/tSample`` steps unless ``encoding`` says otherwise."""
     check_mode(net, options.lava.input_as)
+    if net.sigma_delta and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
+        raise PPFError(f"{net.path}: a sigma-delta network runs free (no resets): its samples are one stream, which "
+                       "replicas and shards would cut (run it with --replicas 1 --workers 1, the defaults for SDNN)")
     readout = options.lava.readout
     check_readout(net, readout)
     if net.steps is not None:
@@ -107,6 +117,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                                                           "the Lava processes netx built from it"}}, states)
 
     details = {"network": {"input_shape": list(net.input_shape), "inputs": INPUT_MEANING[options.lava.input_as],
+                           "dynamics": FREE_RUNNING if net.sigma_delta else WINDOWED,
                            "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),
                                        "neuron": layer.neuron.type} for layer in net.layers]}}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,

@@ -49,6 +49,9 @@ def check_mode(net: NetxFile, mode: str) -> None:
     """Refuse a mode the network cannot take, before any data is read."""
     if mode not in INPUT_MODES:
         raise PPFError(f"--input-as must be one of {list(INPUT_MODES)}, got {mode!r}")
+    if net.sigma_delta and mode != "graded":
+        raise PPFError(f"{net.path}: a sigma-delta (SDNN) network takes graded inputs into its Delta input layer "
+                       f"(--input-as graded), not {mode}")
     if mode == "bias" and not net.has_input_neurons:
         raise PPFError(f"{net.path}: --input-as bias sets the input neurons' bias, and the network's first layer "
                        f"is a {net.layers[0].kind} synapse, not an input layer with neurons")

@@ -56,7 +56,7 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, keep
         return run_ringbuffer(net, spikes, progress)
     network = build_netx(net, steps)
     stim, first = stimulus(net, spikes, mode.input_as), first_step(net)
-    replicas = mode.replicas
+    replicas = 1 if net.sigma_delta else mode.replicas  # one stream: replicas would cut it (deploy.plan)
     if replicas != 1:
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples

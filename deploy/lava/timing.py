@@ -27,9 +27,12 @@ def first_step(net: NetxFile) -> int:
 
 
 def build_netx(net: NetxFile, steps: int):
-    """netx's ``Network`` for the file, with resets every ``steps`` aligned as the module docstring says."""
+    """netx's ``Network`` for the file, with resets every ``steps`` aligned as the module docstring says
+    (a sigma-delta network gets none: netx would ignore them, with a warning)."""
     from ppf_neuro.lava_dl import load_netx_network
 
+    if net.sigma_delta:
+        return load_netx_network(net.path)
     return load_netx_network(net.path, reset_interval=steps, reset_offset=first_step(net) - 1)
 
 

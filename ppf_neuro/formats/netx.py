@@ -8,13 +8,13 @@ layers netx would build, in PyTorch's (C, H, W) order:
   of the input transform);
 * :class:`DenseLayer`, :class:`ConvLayer` (stride, padding, dilation, groups), each with an
   optional per-neuron ``bias``;
-* neurons as :class:`CubaNeuron` (netx's ``CUBA`` and ``LOIHI``); the table
-  :data:`NEURON_READERS` is where the next kinds go.
+* neurons as :class:`CubaNeuron` (netx's ``CUBA`` and ``LOIHI``) or :class:`SigmaDeltaNeuron`
+  (``SDNN``); the table :data:`NEURON_READERS` is where the next kinds go.
 
 A ``flatten`` entry changes the shape only, and an ``input`` entry without neurons only gives the
 shape; neither is a layer. Everything else netx cannot build, or ppf-neuro cannot check (pool,
-convT, unpool, average, concat, recurrent or complex layers, synaptic delays, SDNN and
-resonate-and-fire neurons), is refused before anything runs, naming the layer.
+convT, unpool, average, concat, recurrent or complex layers, synaptic delays, resonate-and-fire
+neurons), is refused before anything runs, naming the layer.
 
 File conventions (lava-dl's exporters; netx's ``hdf5.py`` reads them the same way): shapes are
 (C, H, W); dense weights (out, in); conv weights (out, in/groups, kh, kw) as a PyTorch
@@ -95,16 +95,54 @@ class CubaNeuron:
         return {"type": self.type, **{key: getattr(self, name) for name, key in self.KEYS.items()}}
 
 
-Neuron = CubaNeuron
+@dataclass(frozen=True)
+class SigmaDeltaNeuron:
+    """Sigma-delta neurons (netx ``SDNN``, lava-dl's ``slayer.block.sigma_delta``): graded messages.
+
+    netx builds an input layer as Lava's ``Delta``, a layer whose group has ``sigma_output`` as
+    ``Sigma`` (the output accumulates), every other as ``SigmaDelta`` with ReLU; ``threshold`` is
+    ``vThMant`` (the delta threshold, 64 = 1.0). They run free: netx ignores resets, so a sample's
+    window starts from the state the previous sample left.
+    """
+
+    type: str
+    threshold: int
+    sigma_output: bool = False
+
+    graded: ClassVar[bool] = True
+    KEYS: ClassVar[dict[str, str]] = {"threshold": "vThMant", "sigma_output": "sigma_output"}
+
+    @classmethod
+    def from_params(cls, kind: str, params, where: str) -> SigmaDeltaNeuron:
+        sigma_output = "sigma_output" in params and bool(_scalar(params["sigma_output"]))
+        if "vThMant" not in params and not sigma_output:
+            raise PPFError(f"{where}: SDNN neuron group lacks 'vThMant'")
+        activation = str(_scalar(params["activation"])) if "activation" in params else "relu"
+        if activation != "relu" and not sigma_output:
+            raise PPFError(f"{where}: SDNN activation {activation!r}: netx builds ReLU sigma-delta neurons whatever "
+                           "the file says, so the file and the deployed network would differ")
+        return cls(kind, int(_scalar(params["vThMant"])) if "vThMant" in params else 0, sigma_output)
+
+    def as_params(self) -> dict:
+        params = {"type": self.type, "vThMant": self.threshold, "activation": "relu"}
+        return {**params, "sigma_output": True} if self.sigma_output else params
+
+    def output_unit(self, readout: str) -> int:
+        """What 1.0 is in the payloads: 2^12 for Delta/SigmaDelta messages, 2^18 for a Sigma's sum
+        (weights and messages carry 6 fractional bits each, and Lava's state 6 more)."""
+        return 1 if readout == "counts" else 1 << (3 * WEIGHT_EXP if self.sigma_output else 2 * WEIGHT_EXP)
+
+
+Neuron = Union[CubaNeuron, SigmaDeltaNeuron]
 #: Neuron type (the file's ``neuron/type``) -> its record's reader.
 NEURON_READERS: dict[str, Callable[[str, object, str], Neuron]] = {
     "CUBA": CubaNeuron.from_params,
     "LOIHI": CubaNeuron.from_params,
+    "SDNN": SigmaDeltaNeuron.from_params,
 }
 NEURON_TYPES = tuple(NEURON_READERS)
 #: Neuron types netx builds that ppf-neuro does not deploy, and why (the README's table).
 UNSUPPORTED_NEURONS = {
-    "SDNN": "sigma-delta neurons (graded messages, netx's Delta/Sigma/SigmaDelta) are not deployed yet",
     "RF": "resonate-and-fire neurons are not deployed (the reference has no RF neuron)",
     "RF_PHASE": "resonate-and-fire neurons are not deployed (the reference has no RF neuron)",
 }
@@ -187,6 +225,11 @@ class NetxFile:
     @property
     def has_input_neurons(self) -> bool:
         return isinstance(self.layers[0], InputLayer)
+
+    @property
+    def sigma_delta(self) -> bool:
+        """Whether the network is a sigma-delta one (graded messages, free-running)."""
+        return self.layers[0].neuron.graded
 
 
 # -------------------------------------------------------------------------------------------- reader
@@ -344,6 +387,12 @@ def parse_netx_group(group, path: Path) -> NetxFile:
         LAYER_READERS[kind](g, int(name), where, cur)
     if not cur.layers:
         raise PPFError(f"{path}: the network has no layer with neurons")
+    kinds = {layer.neuron.graded for layer in cur.layers}
+    if len(kinds) > 1:
+        raise PPFError(f"{path}: the network mixes spiking (CUBA/LOIHI) and sigma-delta (SDNN) layers "
+                       f"({[layer.neuron.type for layer in cur.layers]}); ppf-neuro deploys one kind per network")
+    if any(layer.neuron.graded and layer.neuron.sigma_output for layer in cur.layers[:-1]):
+        raise PPFError(f"{path}: a sigma_output (Sigma) layer that is not the last one")
     return NetxFile(path, tuple(cur.input_shape), cur.layers)
 
 

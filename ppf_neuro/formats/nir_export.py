@@ -106,6 +106,9 @@ def netx_to_nir(net: NetxFile, dt: float = DEFAULT_DT):
     """The NIR graph of a parsed netx network (see the module docstring)."""
     import nir
 
+    if net.sigma_delta:
+        raise PPFError(f"{net.path}: NIR export writes spiking (CUBA/LOIHI) layers; NIR has no sigma-delta node")
+
     nodes = {"input": nir.Input(input_type={"input": np.array(net.input_shape)})}
     edges, prev, shape = [], "input", tuple(net.input_shape)
     for i, layer in enumerate(net.layers):

@@ -95,7 +95,7 @@ def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool, bias: np.ndarray | 
 
 
 def _sigma_delta(layer: NetxLayer, a: torch.Tensor, state: dict) -> torch.Tensor:
-    """Lava's fixed-point sigma-delta dynamics (``lava.proc.sdn`` with netx's spike_exp = state_exp =
+    r"""Lava's fixed-point sigma-delta dynamics (``lava.proc.sdn`` with netx's spike_exp = state_exp =
     6) for input ``a`` (T, N, neurons), continuing from ``state`` (updated): the payloads sent
     (N, neurons, T) int64. An input layer is a ``Delta`` (its input scaled by 2^12), a
     ``sigma_output`` layer a ``Sigma`` (sends its running sum), every other a ``SigmaDelta``

@@ -23,13 +23,16 @@ def _distinct_rows(array: np.ndarray) -> int:
     return len({hashlib.sha1(row.tobytes()).digest() for row in rows})
 
 
-def input_dependence(net: NetxFile, spikes: np.ndarray, counts: SpikeCounts) -> dict:
-    """Distinct inputs and outputs, layers whose counts never change, a saturated input layer, and
-    the warnings they call for (empty when nothing is wrong)."""
+def input_dependence(net: NetxFile, spikes: np.ndarray, counts: SpikeCounts, states: np.ndarray | None = None) -> dict:
+    """Distinct inputs and outputs (the read-out ``states`` where there are any, else the output
+    counts), layers whose counts never change, a saturated input layer, and the warnings they call
+    for (empty when nothing is wrong). A sigma-delta layer's event counts may stay the same while
+    its payloads change, so only spiking layers are judged by their counts."""
     steps = spikes.shape[-1]
-    inputs, outputs = _distinct_rows(spikes), _distinct_rows(counts.output)
-    constant = [i for i, layer in enumerate(counts.layers) if len(layer) > 1 and not np.any(layer != layer[:1])]
-    saturated = (isinstance(net.layers[0], InputLayer) and len(counts.layers[0])
+    inputs, outputs = _distinct_rows(spikes), _distinct_rows(counts.output if states is None else states)
+    constant = [] if net.sigma_delta else [i for i, layer in enumerate(counts.layers)
+                                           if len(layer) > 1 and not np.any(layer != layer[:1])]
+    saturated = (isinstance(net.layers[0], InputLayer) and not net.sigma_delta and len(counts.layers[0])
                  and bool(np.all(counts.layers[0] >= steps)))
     warnings = []
     if saturated:
@@ -37,7 +40,7 @@ def input_dependence(net: NetxFile, spikes: np.ndarray, counts: SpikeCounts) -> 
         warnings.append(f"the input layer fires at every step of every sample (its bias {bias} alone against "
                         f"threshold {net.layers[0].neuron.threshold}): the network never sees the input")
     if inputs > 1 and outputs == 1:
-        warnings.append(f"all {len(spikes)} samples give the same output counts although {inputs} inputs differ: the "
+        warnings.append(f"all {len(spikes)} samples give the same output although {inputs} inputs differ: the "
                         "output does not depend on the input, so agreement with the reference says nothing about "
                         "the network")
     return {"distinct_inputs": inputs, "distinct_outputs": outputs, "constant_layers": constant,

@@ -118,7 +118,8 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         lava=None if snn is None else lava_section(snn, reference.counts),
         activity=None if snn is None else activity_section(fan_outs(plan.netx), inputs.spikes, snn.counts,
                                                            snn.extra.get("input_steps"), snn.extra.get("rasters")),
-        input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts),
+        input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts,
+                                                                   snn.extra.get("readout")),
         readout=None if reference.readout is None else readout_section(
             options.lava.readout, snn.extra["readout"], reference.readout, scores["output"],
             reference.scores["output"], inputs.targets),

@@ -177,13 +177,18 @@ def test_synops_equal_a_direct_count(tiny_bundle, tiny_run):
     assert act["layers"][1]["connections"] == 320
     layer0 = act["layers"][0]
     assert layer0["activation_sparsity"] == pytest.approx(1 - layer0["spikes_per_sample"] / (32 * 8))
-    # The raster is the first sample's spikes: as many events as that sample's count in the Lava run.
-    assert [len(ev) for ev in act["raster"]["layers"]] == list(np.array(act["per_sample"]["spikes"])[0])
+    assert act["rasters"]["file"] is None and "--save-spikes" in act["rasters"]["note"], "no rasters in the JSON"
 
 
 def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     report = tmp_path / "r.json"
-    assert main(["--quiet", "deploy", str(ppf_bundle), "--samples", "5", "--report", str(report)]) == 0
+    assert main(["--quiet", "deploy", str(ppf_bundle), "--samples", "5", "--report", str(report), "--save-spikes",
+                 str(tmp_path / "rasters.npz")]) == 0
+    act = json.loads(report.read_text())["activity"]
+    with np.load(tmp_path / "rasters.npz") as saved:  # every sample's spikes: its counts in the Lava run, step by step
+        counts = np.array(act["per_sample"]["spikes"])
+        assert [saved[f"layer{i}"].shape[0] for i in range(2)] == [5, 5]
+        np.testing.assert_array_equal(np.stack([saved[f"layer{i}"].sum((1, 2)) for i in range(2)], 1), counts)
     assert main(["analyze", str(report), "--plots", str(tmp_path / "plots")]) == 0
     names = sorted(p.name for p in (tmp_path / "plots").iterdir())
     assert names == ["accuracy_vs_energy.png", "energy.csv", "energy.png", "layer_spikes.png", "layers.csv",

@@ -106,16 +106,29 @@ def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, lava):
     path, _ = nets["conv", 0.2]
     values = _values("conv", 7, seed=5)
     np.save(tmp_path / "x.npy", values.transpose(0, 3, 2, 1))  # lava-dl's own (N, W, H, C) order
-    lava = dict(lava)
-    report = deploy(path, None, DeployOptions(progress=False, lava=LavaMode(input_as=mode, **lava.pop("lava")), **lava),
-                    spikes=tmp_path / "x.npy", encoding_overrides={"steps": STEPS}, layout="whc").to_dict()
+    targets = np.random.default_rng(1).normal(size=(7, 10))
+    np.save(tmp_path / "y.npy", targets)
+    lava = dict(lava)  # with the output voltage read at every step, and every raster saved
+    options = DeployOptions(progress=False, lava=LavaMode(input_as=mode, readout="voltage", keep_rasters=True,
+                                                          **lava.pop("lava")), save_spikes=tmp_path / "r.npz", **lava)
+    report = deploy(path, None, options, spikes=tmp_path / "x.npy", labels=tmp_path / "y.npy",
+                    encoding_overrides={"steps": STEPS}, layout="whc").to_dict()
     agree = report["lava"]["spike_agreement"]
     assert agree["samples_with_identical_counts_in_every_layer"] == 1.0, agree
     assert report["outputs"]["output"]["max_abs_diff"] == 0 and report["divergence"] is None
+    assert report["readout"]["max_abs_state_diff"] == 0 and "regression" in report["readout"]
     held = np.ascontiguousarray(np.broadcast_to(values[..., None], (*values.shape, STEPS)))
-    reference, _ = FixedPointSNN(load_netx_file(path), mode).run(held)
+    net = load_netx_file(path)
+    reference, traces = FixedPointSNN(net, mode).run(held, trace=len(net.layers) - 1)
     assert report["lava"]["layer_spikes_per_sample"] == [[int(r[i].sum()) for r in reference] for i in range(7)]
     assert report["options"]["lava"]["input_as"] == mode
+    with np.load(tmp_path / "r.npz") as saved:  # every step of every layer, and the output voltage
+        for layer, ref in zip(net.layers, reference):
+            np.testing.assert_array_equal(saved[f"layer{layer.index}"], ref, err_msg=f"layer {layer.index}")
+        np.testing.assert_array_equal(saved[f"v{net.layers[-1].index}"], traces["v"])
+        assert (traces["v"] != 0).any()
+    scores = traces["v"].mean(-1) / 4096
+    assert report["readout"]["regression"]["deployed"]["mse"] == pytest.approx(((scores - targets) ** 2).mean())
 
 
 def test_command_line_graded_inputs_with_a_time_axis(nets, tmp_path, capsys):

@@ -5,6 +5,8 @@ side (B not dividing the sample count), both replica synapses, and the PyTorch r
 The replica synapses are also checked against the Lava models they replace, output for output.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -51,13 +53,15 @@ CASES = [("dense, low threshold", "regular", 1), ("dense, low threshold", "rate"
 
 
 @pytest.mark.parametrize("net, kind, steps", CASES)
-def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
+def test_every_lava_path_gives_identical_counts(nets, net, kind, steps, tmp_path):
     path = nets[net]
     spikes = _spikes(kind, steps, n=10)
     images = load_dataset(tiny_config().data).test.images[:10]
     model = load_bundle(path).reference_model()
     with torch.no_grad():  # SLAYER's own forward pass, and the deployment's reference
-        slayer = spike_counts(model.snn.forward_layers(torch.from_numpy(spikes).float()))
+        slayer_steps = model.snn.forward_layers(torch.from_numpy(spikes).float())
+        slayer = spike_counts(slayer_steps)
+        slayer_steps = [s.reshape(10, -1, steps).numpy() for s in slayer_steps]
     reference = run_classifier(model, images, spikes).counts.layers
     for i, (a, b) in enumerate(zip(reference, slayer)):
         np.testing.assert_array_equal(a, b, err_msg=f"the deployment's reference, layer {i} vs SLAYER")
@@ -67,7 +71,11 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
             "B=3": LavaMode(replicas=3), "B=7": LavaMode(replicas=7), "B=3 sparse": LavaMode(replicas=3, synapse="sparse")}
     for name, mode in runs.items():
         net = load_netx_file(path)
-        lava = run_on_lava(net, spikes, mode, progress=False)
+        keep = None if mode.recorder == "ringbuffer" else tmp_path / name.replace(" ", "_").replace("=", "")
+        if keep is not None:  # every step of every layer kept (--save-spikes)
+            keep.mkdir()
+            mode = dataclasses.replace(mode, keep_rasters=True)
+        lava = run_on_lava(net, spikes, mode, progress=False, keep_dir=keep)
         assert lava.setup.replicas == (mode.replicas or 1)
         if mode.replicas == 1:  # every sample in its own window, plus the pipeline's fill and one step
             assert lava.steps == 10 * steps + len(net.layers) + 1
@@ -77,9 +85,9 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps):
         if lava.input_steps is not None:  # the in-run counters also count the steps with synaptic input
             for i, (got, want) in enumerate(zip(lava.input_steps.layers, rebuilt_inputs)):
                 np.testing.assert_array_equal(got, want, err_msg=f"{name}, input steps of layer {i}")
-        # The raster of sample 0 is that sample's counts, step by step.
-        for raster, counts in zip(lava.raster, lava.counts.layers):
-            np.testing.assert_array_equal(raster.sum(0), counts[0], err_msg=name)
+        # Kept rasters: every step of every sample and layer, SLAYER's spikes exactly.
+        for i, want in enumerate(slayer_steps if keep is not None else []):
+            np.testing.assert_array_equal(np.load(lava.kept[f"raster{i}"][0]), want, err_msg=f"{name}, steps of {i}")
 
 
 def test_replicated_run_of_one_replica_and_of_all_samples(nets):

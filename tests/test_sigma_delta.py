@@ -1,0 +1,148 @@
+"""Sigma-delta networks (issue 18) as lava-dl writes them (slayer.block.sigma_delta Input, Conv,
+Flatten, Dense, Output): the integer reference computes SLAYER's payloads exactly, Lava (netx's
+Delta/SigmaDelta/Sigma processes) equals the reference payload for payload at every step, samples
+run as one free stream, and what cannot be run so is refused."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+import torch
+from test_netx_files import _export
+
+from deploy.fixed_point import FixedPointSNN
+from ppf_neuro.cli import main
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.lava_dl import slayer
+
+STEPS, N = 8, 6
+SHAPE = (3, 12, 16)
+
+
+def _params():
+    return dict(threshold=0.05, tau_grad=0.5, scale_grad=1, requires_grad=False, shared_param=True,
+                activation=torch.nn.functional.relu)
+
+
+@pytest.fixture(scope="module")
+def sdnn(tmp_path_factory):
+    """A small PilotNet-like SDNN: graded input, two strided convolutions, a dense layer and a Sigma
+    (regression) output of 2 values."""
+    torch.manual_seed(2)
+    sd = slayer.block.sigma_delta
+    blocks = [sd.Input(_params()), sd.Conv(_params(), 3, 4, 3, padding=1, stride=2, weight_scale=2),
+              sd.Conv(_params(), 4, 6, 3, stride=2, weight_scale=2), sd.Flatten(),
+              sd.Dense(_params(), 6 * 2 * 3, 8, weight_scale=2), sd.Output(_params(), 8, 2, weight_scale=2)]
+    path = _export(blocks, torch.from_numpy(_frames(2)).float() / 64, tmp_path_factory.mktemp("sdnn") / "sdnn.h5")
+    return path, blocks
+
+
+def _frames(n, seed=0):
+    """Even integers (SLAYER's 8-bit input grid times 64), changing from step to step like video."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 100, (n, *SHAPE, 1))
+    drift = rng.integers(-8, 9, (n, *SHAPE, STEPS)).cumsum(-1)
+    return (2 * np.clip(base + drift, 0, 127)).astype(np.int64)
+
+
+def _slayer_stream(blocks, values):
+    """SLAYER's outputs of every block with neurons for the samples as one stream, (N, neurons, T) each."""
+    x = torch.from_numpy(values).float().movedim(0, -2).reshape(1, *SHAPE, N * STEPS) / 64
+    out = []
+    with torch.no_grad():
+        for block in blocks:
+            x = block(x)
+            if not isinstance(block, slayer.block.sigma_delta.Flatten):
+                out.append(x.reshape(-1, N, STEPS).permute(1, 0, 2).numpy())
+    return out
+
+
+def test_reference_equals_slayer_payload_for_payload(sdnn):
+    path, blocks = sdnn
+    net = load_netx_file(path)
+    assert [layer.neuron.type for layer in net.layers] == ["SDNN"] * 5 and net.layers[-1].neuron.sigma_output
+    values = _frames(N, seed=1)
+    reference, _ = FixedPointSNN(net, "graded").run(values)
+    for i, (ref, theirs) in enumerate(zip(reference, _slayer_stream(blocks, values))):
+        unit = net.layers[i].neuron.output_unit("graded")
+        assert np.array_equal(ref / unit, theirs), f"layer {i}: max |diff| {np.abs(ref / unit - theirs).max()}"
+        assert (ref != 0).any(), f"layer {i} sends nothing"
+    assert len({r.tobytes() for r in reference[-1]}) == N, "every sample must give its own output"
+
+
+def test_samples_are_one_stream(sdnn):
+    """No resets: a sample's payloads depend on the sample before it (netx ignores resets)."""
+    net = load_netx_file(sdnn[0])
+    values = _frames(N, seed=1)
+    forward, _ = FixedPointSNN(net, "graded").run(values)
+    backward, _ = FixedPointSNN(net, "graded").run(values[::-1].copy())
+    assert not np.array_equal(forward[-1][1], backward[-1][N - 2]), "sample 1 after sample 0 or after sample 2"
+    chunked = FixedPointSNN(net, "graded").counts_and_states(values, "graded", batch_size=4)[2]
+    assert np.array_equal(chunked, forward[-1]), "the state must carry over from chunk to chunk"
+
+
+def test_lava_equals_the_reference_at_every_step(sdnn, tmp_path):
+    path, _ = sdnn
+    values = _frames(N, seed=1)
+    np.save(tmp_path / "x.npy", values)
+    targets = np.random.default_rng(0).normal(size=(N, 2))
+    np.save(tmp_path / "y.npy", targets)
+    assert main(["--quiet", "deploy", str(path), "--inputs", str(tmp_path / "x.npy"), "--input-as", "graded",
+                 "--readout", "graded", "--labels", str(tmp_path / "y.npy"), "--save-spikes",
+                 str(tmp_path / "r.npz"), "--report", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
+    assert report["readout"]["max_abs_state_diff"] == 0 and report["readout"]["shape"] == [N, 2, STEPS]
+    assert set(report["readout"]["regression"]["deployed"]) == {"mse", "r2"}
+    assert "free-running" in report["network"]["dynamics"]
+    assert "SigmaDelta" in report["lava"]["setup"]["neuron"] and report["lava"]["setup"]["replicas"] == 1
+    assert report["input_dependence"]["warnings"] == []
+    net = load_netx_file(path)
+    reference, _ = FixedPointSNN(net, "graded").run(values)
+    with np.load(tmp_path / "r.npz") as saved:
+        names = [f"layer{layer.index}" for layer in net.layers]  # the file's indices: 3 is the flatten
+        assert sorted(saved.files) == names == ["layer0", "layer1", "layer2", "layer4", "layer5"]
+        for name, ref in zip(names, reference):
+            assert saved[name].dtype == np.int32 and np.array_equal(saved[name], ref), name
+    scores = reference[-1].mean(-1) / (1 << 18)
+    assert report["readout"]["regression"]["reference"]["mse"] == pytest.approx(((scores - targets) ** 2).mean())
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--replicas", "4"], "its samples are one stream, which replicas and shards would cut"),
+    (["--workers", "2"], "its samples are one stream, which replicas and shards would cut"),
+    (["--input-as", "spikes"], "takes graded inputs into its Delta input layer"),
+    (["--readout", "voltage"], "--readout voltage reads LIF voltages"),
+])
+def test_what_a_free_stream_cannot_do_is_refused(sdnn, tmp_path, capsys, argv, message):
+    np.save(tmp_path / "x.npy", _frames(2))
+    args = ["--input-as", "graded", *argv] if "--input-as" not in argv else argv
+    assert main(["--quiet", "deploy", str(sdnn[0]), "--inputs", str(tmp_path / "x.npy"), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_files_netx_would_misread_are_refused(sdnn, tmp_path):
+    def edited(name, edit):
+        path = tmp_path / name
+        path.write_bytes(sdnn[0].read_bytes())
+        with h5py.File(path, "a") as f:
+            edit(f)
+        return path
+
+    def tanh(f):
+        del f["layer/1/neuron/activation"]
+        f["layer/1/neuron/activation"] = b"tanh"
+
+    with pytest.raises(PPFError, match="netx builds ReLU sigma-delta neurons"):
+        load_netx_file(edited("tanh.h5", tanh))
+
+    def cuba(f):
+        del f["layer/2/neuron/type"]
+        f["layer/2/neuron/type"] = b"CUBA"
+        for key, value in (("iDecay", 0), ("vDecay", 0)):
+            f[f"layer/2/neuron/{key}"] = value
+
+    with pytest.raises(PPFError, match="mixes spiking"):
+        load_netx_file(edited("mixed.h5", cuba))

@@ -13,7 +13,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
 
 from ppf_neuro.errors import PPFError  # noqa: E402
 
-__all__ = ["netx", "slayer", "load_netx_network"]
+__all__ = ["netx", "slayer", "load_netx_network", "export_blocks"]
 
 
 def load_netx_network(path, **kwargs):
@@ -28,3 +28,21 @@ def load_netx_network(path, **kwargs):
         raise PPFError(f"{path}: netx cannot build the network: {type(e).__name__}: {e}") from None
     net.net_config.f.close()
     return net
+
+
+def export_blocks(blocks, x, path, biases: dict | None = None):
+    """A netx file written by lava-dl's own ``export_hdf5`` of each of ``blocks`` (``slayer.block.*``)
+    after one forward pass on ``x`` (the blocks learn their shapes from it), as lava-dl's tutorials
+    export; ``biases`` (block index -> values) adds the neuron biases lava-dl writes only from a norm."""
+    import h5py
+    import torch
+
+    with torch.no_grad():
+        torch.nn.Sequential(*blocks)(x)
+    with h5py.File(path, "w") as f:
+        group = f.create_group("layer")
+        for i, block in enumerate(blocks):
+            block.export_hdf5(group.create_group(str(i)))
+        for i, bias in (biases or {}).items():
+            group[str(i)].create_dataset("bias", data=bias)
+    return path

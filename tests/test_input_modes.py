@@ -7,7 +7,7 @@ replicas, shards)."""
 import numpy as np
 import pytest
 import torch
-from test_netx_files import _export, _neuron
+from test_netx_files import _neuron
 
 from deploy.fixed_point import FixedPointSNN
 from deploy.lava import LavaMode
@@ -15,6 +15,7 @@ from deploy.pipeline import deploy
 from deploy.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.lava_dl import export_blocks as _export
 from ppf_neuro.lava_dl import slayer
 
 STEPS = 10

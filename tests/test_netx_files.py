@@ -14,25 +14,12 @@ from deploy.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.lava_dl import export_blocks as _export
 from ppf_neuro.lava_dl import slayer
 
 
 def _neuron():
     return dict(threshold=1.0, current_decay=0.2, voltage_decay=0.05, tau_grad=0.03, scale_grad=3, requires_grad=False)
-
-
-def _export(blocks, x, path, biases=None):
-    """lava-dl's own export: one forward pass (blocks learn their shapes), then each block's export_hdf5."""
-    net = torch.nn.Sequential(*blocks)
-    with torch.no_grad():
-        net(x)
-    with h5py.File(path, "w") as f:
-        group = f.create_group("layer")
-        for i, block in enumerate(blocks):
-            block.export_hdf5(group.create_group(str(i)))
-        for i, bias in (biases or {}).items():  # lava-dl writes a bias only from a norm; set one by hand
-            group[str(i)].create_dataset("bias", data=bias)
-    return path
 
 
 @pytest.fixture(scope="module")

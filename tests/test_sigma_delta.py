@@ -9,12 +9,12 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from test_netx_files import _export
 
 from deploy.fixed_point import FixedPointSNN
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.lava_dl import export_blocks as _export
 from ppf_neuro.lava_dl import slayer
 
 STEPS, N = 8, 6

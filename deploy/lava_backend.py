@@ -14,6 +14,7 @@ import numpy as np
 from deploy.branch import BranchResult
 from deploy.lava import LavaMode, run_on_lava, run_on_lava_sharded
 from deploy.rasters import load_kept, write_rasters
+from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
@@ -33,11 +34,22 @@ class LavaBackend:
     save_spikes: Path | None = None
     phase = "Lava"
 
+    def _keep_dir(self) -> Path | None:
+        """Where the run keeps its rasters and states, if it keeps any: beside the npz (the same
+        disk), else in the system's temporary directory."""
+        if not self.mode.keep_rasters and self.mode.readout == "counts":
+            return None
+        place = None if self.save_spikes is None else self.save_spikes.parent
+        try:
+            if place is not None:
+                place.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=".ppf-rasters-", dir=place))
+        except OSError as e:
+            raise PPFError(f"cannot keep the run's rasters in '{place or tempfile.gettempdir()}': "
+                           f"{e.strerror or e}") from None
+
     def run(self, spikes: np.ndarray) -> BranchResult:
-        keeps = self.mode.keep_rasters or self.mode.readout != "counts"
-        # kept files go beside the npz (the same disk), else to the system's temporary directory
-        keep_dir = Path(tempfile.mkdtemp(prefix=".ppf-rasters-", dir=self.save_spikes and self.save_spikes.parent)
-                        ) if keeps else None
+        keep_dir = self._keep_dir()
         try:
             if self.workers > 1 or self.ray_address:
                 lava = run_on_lava_sharded(self.net, spikes, self.workers, self.mode, self.ray_address, self.progress,

@@ -103,6 +103,14 @@ def readout_section(kind: str, lava: np.ndarray, reference: np.ndarray, scores: 
     return section
 
 
+def _input_events(inputs: DeployInputs, options) -> np.ndarray:
+    """What reaches the first layer as messages: the inputs, or nothing where they are the input
+    neurons' bias (``--input-as bias``: no synaptic events, no synaptic operations)."""
+    if options.lava.input_as == "bias":
+        return np.broadcast_to(np.zeros(1, dtype=np.int8), inputs.spikes.shape)
+    return inputs.spikes
+
+
 def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
                  reference: ReferenceResult, options, divergence: dict | None, phases: dict[str, float]) -> Report:
     """The one place a report is written."""
@@ -116,8 +124,9 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         options=json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"}, default=str)),
         reference=reference.info, outputs=outputs_section(scores, reference.scores, inputs.labels),
         lava=None if snn is None else lava_section(snn, reference.counts),
-        activity=None if snn is None else activity_section(fan_outs(plan.netx), inputs.spikes, snn.counts,
-                                                           snn.extra.get("input_steps"), snn.extra.get("rasters")),
+        activity=None if snn is None else activity_section(fan_outs(plan.netx), _input_events(inputs, options),
+                                                           snn.counts, snn.extra.get("input_steps"),
+                                                           snn.extra.get("rasters")),
         input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts,
                                                                    snn.extra.get("readout")),
         readout=None if reference.readout is None else readout_section(

@@ -55,10 +55,19 @@ class PySpikeSourceModel(PyLoihiProcessModel):
         self.s_out.send(self.frames[t] if t < len(self.frames) else self.blank)
 
 
-def _window(time_step: int, first_step: int, window: int, windows: int) -> tuple[int, int] | None:
-    """(window k, step within it) of Lava step ``time_step``, or None outside the run's windows."""
-    k, step = divmod(time_step - first_step, window)
-    return (k, step) if 0 <= k < windows else None
+class _WindowedModel(PyLoihiProcessModel):
+    """What a recorder's model shares: its file, memory-mapped, and the sample window of each step."""
+
+    def __init__(self, proc_params, path_key: str):
+        super().__init__(proc_params)
+        self.values = np.load(proc_params[path_key], mmap_mode="r+")
+        self.where = (proc_params["first_step"], proc_params["window"], proc_params["windows"])
+
+    def window(self) -> tuple[int, int] | None:
+        """(window k, step within it) of the current Lava step, or None outside the run's windows."""
+        first_step, window, windows = self.where
+        k, step = divmod(self.time_step - first_step, window)
+        return (k, step) if 0 <= k < windows else None
 
 
 class SpikeCounter(AbstractProcess):
@@ -83,23 +92,21 @@ class SpikeCounter(AbstractProcess):
 @implements(proc=SpikeCounter, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")
-class PySpikeCounterModel(PyLoihiProcessModel):
+class PySpikeCounterModel(_WindowedModel):
     a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
 
     def __init__(self, proc_params):
-        super().__init__(proc_params)
-        self.counts = np.load(proc_params["counts_path"], mmap_mode="r+")
+        super().__init__(proc_params, "counts_path")
         raster = proc_params["raster_path"]
         self.raster = None if raster is None else np.load(raster, mmap_mode="r+")
         self.events_only = self.raster is not None and self.raster.dtype == np.int8
-        self.where = (proc_params["first_step"], proc_params["window"], proc_params["windows"])
 
     def run_spk(self) -> None:
         values = self.a_in.recv().reshape(-1)
-        at = _window(self.time_step, *self.where)
+        at = self.window()
         if at is not None:
             events = values != 0
-            self.counts[at[0]] += events
+            self.values[at[0]] += events
             if self.raster is not None:
                 self.raster[at] = events if self.events_only else values
 
@@ -117,16 +124,14 @@ class StateRecorder(AbstractProcess):
 @implements(proc=StateRecorder, protocol=LoihiProtocol)
 @requires(CPU)
 @tag("fixed_pt")
-class PyStateRecorderModel(PyLoihiProcessModel):
+class PyStateRecorderModel(_WindowedModel):
     state: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, np.int32, precision=24)
 
     def __init__(self, proc_params):
-        super().__init__(proc_params)
-        self.values = np.load(proc_params["path"], mmap_mode="r+")
-        self.where = (proc_params["first_step"], proc_params["window"], proc_params["windows"])
+        super().__init__(proc_params, "path")
 
     def post_guard(self) -> bool:
-        return _window(self.time_step, *self.where) is not None
+        return self.window() is not None
 
     def run_post_mgmt(self) -> None:
-        self.values[_window(self.time_step, *self.where)] = np.asarray(self.state.read()).reshape(-1)
+        self.values[self.window()] = np.asarray(self.state.read()).reshape(-1)

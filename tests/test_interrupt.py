@@ -85,3 +85,37 @@ def test_ctrl_c_stops_a_sweep_and_its_queued_trials(tmp_path):
     assert "Traceback" not in proc.stderr.read()
     time.sleep(1.0)
     assert _alive(family | _descendants(proc.pid)) == []
+
+
+def test_ctrl_c_in_a_bias_fed_run_that_saves_rasters(tmp_path):
+    """Issue 18's stages: a run that sets the input neurons' bias before every window (Var.set) and
+    keeps every raster beside the npz is stopped by a terminal's Ctrl-C without leaving a process, an
+    npz or its kept files."""
+    import numpy as np
+    import torch
+
+    from ppf_neuro.lava_dl import export_blocks, slayer
+
+    cuba = slayer.block.cuba
+    neuron = dict(threshold=1.0, current_decay=0.2, voltage_decay=0.05, tau_grad=0.03, scale_grad=3,
+                  requires_grad=False)
+    net = export_blocks([cuba.Input(neuron, delay_shift=False), cuba.Dense(neuron, 16, 8, delay_shift=False)],
+                        torch.rand(2, 16, 4), tmp_path / "net.h5")
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).integers(0, 200, (3000, 16)))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "ppf_neuro.cli", "deploy", str(net), "--inputs", str(tmp_path / "x.npy"),
+           "--input-as", "bias", "--steps", "10", "--replicas", "1", "--save-spikes", str(out / "r.npz")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.stderr.read(1) == "L":
+            break
+    time.sleep(1.5)
+    family = _descendants(proc.pid)
+    assert len(family) > 1, "Lava should be running its processes"
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    assert proc.returncode == 130, proc.stderr.read()
+    time.sleep(1.0)
+    assert _alive(family | _descendants(proc.pid)) == []
+    assert sorted(p.name for p in out.iterdir()) == [], "no npz, no kept rasters, no lock left"

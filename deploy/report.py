@@ -164,6 +164,17 @@ def summary_table(report: Report) -> str:
                      f"layer on {100 * lava.spike_agreement['samples_with_identical_counts_in_every_layer']:.2f} % "
                      f"of samples, {lava.spikes_per_sample['lava']:.1f} spikes/sample, "
                      f"{lava.timing['seconds']:.2f} s ({format_rate(lava.timing['samples_per_second'])})")
+    if report.readout is not None:
+        r = report.readout
+        line = (f"readout: {r['kind']} of the output layer at every step {tuple(r['shape'])}; Lava against the "
+                f"reference: max |diff| {r['max_abs_state_diff']}")
+        if "regression" in r:
+            d, ref = r["regression"]["deployed"], r["regression"]["reference"]
+            r2 = "-" if d["r2"] is None else f"{d['r2']:.4f}"
+            line += f"; MSE {d['mse']:.4g} (reference {ref['mse']:.4g}), R² {r2}"
+        lines.append(line)
+    if (report.activity or {}).get("rasters", {}).get("file"):
+        lines.append(f"rasters: every step of every layer in {report.activity['rasters']['file']}")
     if report.divergence:
         from deploy.divergence import describe
 

@@ -61,6 +61,8 @@ def disagreement(report) -> str | None:
     depend on the circuit count then."""
     if report.divergence:
         return "Lava's spike counts differ from the reference's (see DIVERGENCE above)"
+    if report.readout is not None and report.readout["max_abs_state_diff"]:
+        return f"Lava's {report.readout['kind']} readout differs from the reference's at some step"
     exact = report.options.get("shots") is None and not report.options.get("noise")
     no_circuit = {"snn"} | ({"output"} if report.model in ("snn", "netx") else set())
     parted = [k for k, o in report.outputs.items() if not o.allclose and (exact or k in no_circuit)]

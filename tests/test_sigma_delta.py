@@ -146,3 +146,22 @@ def test_files_netx_would_misread_are_refused(sdnn, tmp_path):
 
     with pytest.raises(PPFError, match="mixes spiking"):
         load_netx_file(edited("mixed.h5", cuba))
+
+
+def test_the_lava_dl_example_runs_and_agrees(tmp_path):
+    """examples/lava_dl_nets.py, small: every run equals the reference and SLAYER at every step."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).parents[1] / "examples" / "lava_dl_nets.py"
+    done = subprocess.run([sys.executable, str(example), "--out", str(tmp_path), "--samples", "4", "--steps", "6"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((tmp_path / "comparison.json").read_text())
+    assert sorted(results) == ["lif-bias", "lif-graded", "sdnn-graded"]
+    for name, r in results.items():
+        assert r["lava_vs_reference"] == {"identical_counts_every_layer": 1.0, "max_abs_state_diff": 0}, name
+        assert all(layer["identical_to_slayer"] == 1.0 for layer in r["lava_vs_slayer"]), name
+        assert any(layer["nonzero_share"] > 0.1 for layer in r["lava_vs_slayer"]), name
+    assert (tmp_path / "outputs.png").stat().st_size > 0

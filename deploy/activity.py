@@ -19,10 +19,12 @@ from deploy.counts import SpikeCounts
 
 
 def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCounts,
-                     input_steps: SpikeCounts | None, rasters: dict | None) -> dict:
+                     input_steps: SpikeCounts | None, rasters: dict | None, graded: list[bool] | None = None) -> dict:
     """Per-layer and per-sample spikes (events: nonzero payloads), synaptic operations, neuron
     updates (and the active ones, from ``input_steps``: the steps in which each neuron received
-    synaptic input) and sparsity; where the rasters were saved (``--save-spikes``), if they were."""
+    synaptic input) and sparsity; where the rasters were saved (``--save-spikes``), if they were.
+    ``graded`` says per layer whether its inputs are graded payloads (their synaptic operations are
+    multiply-accumulates, not accumulates)."""
     n, steps = input_spikes.shape[0], input_spikes.shape[-1]
     inputs = input_spikes.reshape(n, -1, steps)
     presyn = [(inputs != 0).sum(-1).astype(np.int64)] + counts.layers[:-1]
@@ -46,6 +48,7 @@ def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCo
             "activation_sparsity": float(1 - spikes.mean() / (neurons * steps)),
             "silent_neuron_share": float((post.sum(0) == 0).mean()),
             "synops_per_sample": float(synops.mean()),
+            "graded_inputs": bool(graded[i]) if graded else False,
             "neuron_updates_per_sample": int(neurons * steps),
             "parameters": fan["parameters"],
             "nonzero_weights": fan["nonzero_weights"],

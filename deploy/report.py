@@ -103,6 +103,12 @@ def readout_section(kind: str, lava: np.ndarray, reference: np.ndarray, scores: 
     return section
 
 
+def _graded_inputs(net, options) -> list[bool]:
+    """Per layer, whether what it receives are graded payloads: a sigma-delta layer's inputs after
+    the first, and the first layer's with ``--input-as graded``."""
+    return [options.lava.input_as == "graded" if i == 0 else net.sigma_delta for i in range(len(net.layers))]
+
+
 def _input_events(inputs: DeployInputs, options) -> np.ndarray:
     """What reaches the first layer as messages: the inputs, or nothing where they are the input
     neurons' bias (``--input-as bias``: no synaptic events, no synaptic operations)."""
@@ -126,7 +132,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         lava=None if snn is None else lava_section(snn, reference.counts),
         activity=None if snn is None else activity_section(fan_outs(plan.netx), _input_events(inputs, options),
                                                            snn.counts, snn.extra.get("input_steps"),
-                                                           snn.extra.get("rasters")),
+                                                           snn.extra.get("rasters"), _graded_inputs(plan.netx, options)),
         input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts,
                                                                    snn.extra.get("readout")),
         readout=None if reference.readout is None else readout_section(
@@ -149,6 +155,11 @@ def _outputs_table(report: Report) -> list[str]:
     return lines
 
 
+def _events(report: Report) -> str:
+    """What a layer's messages are called: spikes, or a sigma-delta network's graded events."""
+    return "events" if "sigma-delta" in (report.network or {}).get("dynamics", "") else "spikes"
+
+
 def summary_table(report: Report) -> str:
     """The few lines a person reads after a deployment."""
     lines = _outputs_table(report)
@@ -162,7 +173,7 @@ def summary_table(report: Report) -> str:
         clamped = f" (--replicas {asked} clamped to the samples)" if asked and asked > lava.setup["replicas"] else ""
         lines.append(f"Lava: {lava.setup['network']}, {lava.setup['replicas']} replica(s){clamped}; identical counts in every "
                      f"layer on {100 * lava.spike_agreement['samples_with_identical_counts_in_every_layer']:.2f} % "
-                     f"of samples, {lava.spikes_per_sample['lava']:.1f} spikes/sample, "
+                     f"of samples, {lava.spikes_per_sample['lava']:.1f} {_events(report)}/sample, "
                      f"{lava.timing['seconds']:.2f} s ({format_rate(lava.timing['samples_per_second'])})")
     if report.readout is not None:
         r = report.readout

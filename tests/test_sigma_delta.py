@@ -99,6 +99,7 @@ def test_lava_equals_the_reference_at_every_step(sdnn, tmp_path):
     assert "free-running" in report["network"]["dynamics"]
     assert "SigmaDelta" in report["lava"]["setup"]["neuron"] and report["lava"]["setup"]["replicas"] == 1
     assert report["input_dependence"]["warnings"] == []
+    assert [layer["graded_inputs"] for layer in report["activity"]["layers"]] == [True] * 5  # MACs, not ACs
     net = load_netx_file(path)
     reference, _ = FixedPointSNN(net, "graded").run(values)
     with np.load(tmp_path / "r.npz") as saved:

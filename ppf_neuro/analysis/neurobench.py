@@ -7,8 +7,8 @@ benchmarking neuromorphic computing algorithms and systems", Nature Communicatio
 * ``ActivationSparsity``: 1 - spikes / (neurons x time steps), over all layers.
 * ``SynapticOperations``: ``Effective_ACs`` are synaptic operations driven by binary spikes
   (weight x spike, zeros not counted), ``Effective_MACs`` those driven by non-binary inputs
-  (none here: every layer, the first included, receives spikes), ``Dense`` every connection at
-  every time step.
+  (graded payloads: a sigma-delta layer's, or graded inputs into the first layer; the report's
+  ``activity.layers[].graded_inputs``), ``Dense`` every connection at every time step.
 * ``MembraneUpdates``: neurons x time steps.
 
 All per inference (mean over the report's samples).
@@ -27,8 +27,10 @@ def neurobench_metrics(activity: dict) -> dict:
         "Footprint": int(weights + 2 * sum(layer["biases"] for layer in layers) + 8 * len(layers)),
         "ConnectionSparsity": float(1 - nonzero / weights) if weights else 0.0,
         "ActivationSparsity": float(1 - spikes / (neurons * steps)),
-        "SynapticOperations": {"Effective_MACs": 0.0,
-                               "Effective_ACs": float(sum(layer["synops_per_sample"] for layer in layers)),
+        "SynapticOperations": {"Effective_MACs": float(sum(layer["synops_per_sample"] for layer in layers
+                                                           if layer.get("graded_inputs"))),
+                               "Effective_ACs": float(sum(layer["synops_per_sample"] for layer in layers
+                                                          if not layer.get("graded_inputs"))),
                                "Dense": float(sum(layer["connections"] for layer in layers) * steps)},
         "MembraneUpdates": int(sum(layer["neuron_updates_per_sample"] for layer in layers)),
     }

@@ -192,6 +192,20 @@ def _command(target: str):
 OUTPUT_ARGS = ("out", "output", "report", "plots", "plot", "save_spikes")
 
 
+def _outputs(args) -> list:
+    """The paths the command writes; two options naming one file are refused (one would overwrite
+    the other)."""
+    named = {a: getattr(args, a) for a in OUTPUT_ARGS if getattr(args, a, None) is not None}
+    seen: dict = {}
+    for option, path in named.items():
+        key = os.path.abspath(path)
+        if key in seen:
+            flag = lambda name: "--" + name.replace("_", "-")  # noqa: E731
+            raise PPFError(f"{flag(seen[key])} and {flag(option)} name the same file '{path}'")
+        seen[key] = option
+    return list(named.values())
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -206,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so every ``finally`` runs: Lava runs are stopped, temp files removed.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with output_locks([getattr(args, a) for a in OUTPUT_ARGS if getattr(args, a, None) is not None]):
+        with output_locks(_outputs(args)):
             code = _command(args.target)(args) or 0
     except PPFError as e:
         if args.debug:

@@ -54,7 +54,8 @@ def compare_spikes(lava: SpikeCounts, ref: SpikeCounts) -> dict:
 def lava_section(result: BranchResult, ref: SpikeCounts) -> LavaSection:
     counts = result.counts
     return LavaSection(
-        setup={k: result.info[k] for k in ("network", "replicas", "synapse", "neuron", "recorder", "mode", "shards")
+        setup={k: result.info[k] for k in ("network", "replicas", "synapse", "neuron", "recorder", "mode", "shards",
+                                           "inputs")
                if k in result.info},
         spike_agreement=compare_spikes(counts, ref),
         spikes_per_sample={"lava": float(counts.per_layer_totals().sum(1).mean()),

@@ -19,13 +19,13 @@ Values come as (N, *input, T), or (N, *input) held for every one of T steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ppf_neuro.choices import INPUT_MODES
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import WEIGHT_SCALE
+from ppf_neuro.formats.fixed_point import DECAY_SCALE, WEIGHT_SCALE
 from ppf_neuro.formats.netx import NetxFile
 
 #: Lava's ``bias_mant`` is a signed 13-bit register.
@@ -43,6 +43,8 @@ class Stimulus:
     mode: str
     frames: np.ndarray
     bias: np.ndarray | None = None
+    #: how a Lava run delivers it, in words (None: as the frames say, nothing to add)
+    delivery: str | None = None
 
 
 def check_mode(net: NetxFile, mode: str) -> None:
@@ -66,8 +68,12 @@ INPUT_MEANING = {
     "spikes": "0/1 spikes into the first layer (into input neurons as the file's transform weight * s + bias)",
     "graded": "graded payloads (64 = 1.0) into the input neurons as weight * x / 64 + bias",
     "bias": "each sample's values as the input neurons' bias_mant for its window (the file's input bias "
-            "replaced; set with Var.set between windows on Lava)",
+            "replaced; on Lava as lava.setup.inputs says)",
 }
+#: How Lava gets ``bias`` inputs: lava-dl's way, or its exact equivalent where the current decays fully.
+BIAS_BY_VAR_SET = "bias_mant set with Var.set before every window (lava-dl's netx tests' way)"
+BIAS_AS_CURRENT = ("each sample's values sent as the input neurons' current, their bias_mant 0: the current decays "
+                   "fully (iDecay 4096), so u is each step's input and adds to v exactly what the bias would")
 
 
 def check_readout(net: NetxFile, readout: str) -> None:
@@ -92,6 +98,18 @@ def check_values(values: np.ndarray, mode: str, what: str) -> None:
     if mode == "bias" and values.shape[-1] > 1 and not (values == values[..., :1]).all():
         raise PPFError(f"{what}: --input-as bias holds each sample's values for its whole window; they change "
                        "over the time axis (give (N, *input) or values constant in time)")
+
+
+def lava_stimulus(net: NetxFile, values: np.ndarray, mode: str) -> Stimulus:
+    """:func:`stimulus` as a Lava run delivers it. Bias inputs into neurons whose current decays
+    fully go in as that current (one run, no ``Var.set`` per window: ~5x faster); the reference
+    keeps computing them as a bias, so the two stay independent."""
+    stim = stimulus(net, values, mode)
+    if mode != "bias":
+        return stim
+    if net.layers[0].neuron.current_decay != DECAY_SCALE:
+        return replace(stim, delivery=BIAS_BY_VAR_SET)
+    return Stimulus(mode, values.astype(np.int32), np.zeros_like(stim.bias), BIAS_AS_CURRENT)
 
 
 def stimulus(net: NetxFile, values: np.ndarray, mode: str) -> Stimulus:

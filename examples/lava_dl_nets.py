@@ -5,7 +5,8 @@ built from lava-dl's ``slayer.block`` classes and written by their own ``export_
 
 * **LIF**: ``cuba.Input`` (input neurons, current decay 1 as in PilotNet LIF), ``cuba.Conv`` x 2,
   ``cuba.Flatten``, ``cuba.Dense`` x 2; deployed twice, with the frames as **bias** (each sample's
-  values as the input neurons' bias for its window, as lava-dl's netx tests feed PilotNet LIF) and
+  values as the input neurons' bias for its window, as lava-dl's netx tests feed PilotNet LIF; on
+  Lava sent as their input current, which with current decay 1 adds exactly the same) and
   as **graded** input currents (what SLAYER computes), with ``--readout voltage`` (the output
   neuron's voltage at every step is the regression output);
 * **SDNN**: ``sigma_delta.Input``, ``Conv`` x 2, ``Flatten``, ``Dense``, ``Output`` (a Sigma
@@ -130,7 +131,7 @@ def compare(report: dict, rasters: Path, theirs: list[np.ndarray], units: list[i
                                   "max_abs_state_diff": report["readout"]["max_abs_state_diff"]},
             "lava_vs_slayer": layers, "warnings": report["input_dependence"]["warnings"],
             "lava_samples_per_second": report["lava"]["timing"]["samples_per_second"],
-            "lava": {k: report["lava"]["setup"][k] for k in ("network", "neuron", "replicas")},
+            "lava": {k: report["lava"]["setup"].get(k) for k in ("network", "neuron", "replicas", "inputs")},
             "outputs": output.reshape(len(output), -1).mean(-1).tolist()}  # the regression output: window mean
 
 

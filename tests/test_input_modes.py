@@ -100,11 +100,13 @@ def test_bias_is_not_the_input_current_when_the_current_decays(nets):
     assert not np.array_equal(graded[0], bias[0])
 
 
-@pytest.mark.parametrize("mode", ["graded", "bias"])
+@pytest.mark.parametrize("mode,decay", [("graded", 0.2), ("bias", 0.2), ("bias", 1.0)])
 @pytest.mark.parametrize("lava", [dict(lava={"replicas": 1}), dict(lava={"replicas": 3}),
                                   dict(lava={"replicas": 2}, workers=2)], ids=["netx", "replicas", "shards"])
-def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, lava):
-    path, _ = nets["conv", 0.2]
+def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, decay, lava):
+    """Bias inputs reach Lava by Var.set where the current decays (0.2), as the input current where
+    it decays fully (1.0); the reference computes a bias either way."""
+    path, _ = nets["conv", decay]
     values = _values("conv", 7, seed=5)
     np.save(tmp_path / "x.npy", values.transpose(0, 3, 2, 1))  # lava-dl's own (N, W, H, C) order
     targets = np.random.default_rng(1).normal(size=(7, 10))
@@ -123,6 +125,9 @@ def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, lava):
     reference, traces = FixedPointSNN(net, mode).run(held, trace=len(net.layers) - 1)
     assert report["lava"]["layer_spikes_per_sample"] == [[int(r[i].sum()) for r in reference] for i in range(7)]
     assert report["options"]["lava"]["input_as"] == mode
+    delivery = report["lava"]["setup"].get("inputs") or ""
+    assert ("Var.set" in delivery) == (mode == "bias" and decay < 1)
+    assert ("current decays fully" in delivery) == (mode == "bias" and decay == 1)
     with np.load(tmp_path / "r.npz") as saved:  # every step of every layer, and the output voltage
         for layer, ref in zip(net.layers, reference):
             np.testing.assert_array_equal(saved[f"layer{layer.index}"], ref, err_msg=f"layer {layer.index}")

@@ -121,6 +121,11 @@ class CountedGraph(Protocol):
         """What ran (after the run: the process models Lava compiled)."""
 
 
+def _varying(rounds: np.ndarray) -> np.ndarray | None:
+    """Per-round biases, or None where every round has the first's (set once, before the run)."""
+    return rounds if (rounds != rounds[:1]).any() else None
+
+
 class NetxGraph:
     """netx's own network, one sample per window (replicas = 1)."""
 
@@ -137,6 +142,8 @@ class NetxGraph:
             self.bias_var = net.layers[0].neuron.bias_mant
             self.bias_rounds = lava_from_chw(stim.bias[..., None], self.shapes[0])[..., 0]
             self.bias_var.init = self.bias_rounds[0]
+            self.bias_rounds = _varying(self.bias_rounds)
+        self.delivery = stim.delivery
         self.layer_sizes = [int(np.prod(s)) for s in self.shapes]
         self.total = self.samples * self.steps + len(net.layers) + 1
         stream = np.zeros((self.total, *in_shape), dtype=frames.dtype)
@@ -160,7 +167,7 @@ class NetxGraph:
 
     def describe(self) -> LavaSetup:
         return LavaSetup("lava.lib.dl.netx.hdf5.Network", 1, compiled(self.synapses), compiled(self.neurons),
-                         f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}")
+                         f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}", inputs=self.delivery)
 
 
 class ReplicaGraph:
@@ -208,6 +215,8 @@ class ReplicaGraph:
         self.root = source
         if self.bias_rounds is not None:
             self.bias_var = self.neurons[0].bias_mant
+            self.bias_rounds = _varying(self.bias_rounds)
+        self.delivery = stim.delivery
 
     def split(self, layer: int, values: np.ndarray) -> np.ndarray:
         return values.reshape(values.shape[0], self.replicas, self.layer_sizes[layer])
@@ -215,7 +224,7 @@ class ReplicaGraph:
     def describe(self) -> LavaSetup:
         return LavaSetup("replicated from netx's layers (ppf-neuro deploy.lava.network)", self.replicas,
                          compiled(self.synapses), compiled(self.neurons),
-                         f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}")
+                         f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}", inputs=self.delivery)
 
 
 def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts]:

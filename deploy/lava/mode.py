@@ -67,6 +67,7 @@ class LavaSetup:
     neuron: str
     recorder: str
     shards: int | None = None
+    inputs: str | None = None  # how the inputs reached the first layer, where that is not plain spikes
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from deploy.lava.mode import LavaMode, LavaResult
 from deploy.lava.replicas import auto_replicas
 from deploy.lava.ringbuffer import run_ringbuffer
 from deploy.lava.timing import build_netx, first_step
-from deploy.stimulus import stimulus
+from deploy.stimulus import lava_stimulus
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
@@ -55,7 +55,7 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, keep
     if mode.recorder == "ringbuffer":
         return run_ringbuffer(net, spikes, progress)
     network = build_netx(net, steps)
-    stim, first = stimulus(net, spikes, mode.input_as), first_step(net)
+    stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
     replicas = 1 if net.sigma_delta else mode.replicas  # one stream: replicas would cut it (deploy.plan)
     if replicas != 1:
         layers = read_layers(network)

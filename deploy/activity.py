@@ -19,7 +19,7 @@ from deploy.counts import SpikeCounts
 
 
 def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCounts,
-                     input_steps: SpikeCounts | None, rasters: dict | None, graded: list[bool] | None = None) -> dict:
+                     input_steps: SpikeCounts | None, rasters: dict | None, graded: list[bool]) -> dict:
     """Per-layer and per-sample spikes (events: nonzero payloads), synaptic operations, neuron
     updates (and the active ones, from ``input_steps``: the steps in which each neuron received
     synaptic input) and sparsity; where the rasters were saved (``--save-spikes``), if they were.
@@ -48,7 +48,7 @@ def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCo
             "activation_sparsity": float(1 - spikes.mean() / (neurons * steps)),
             "silent_neuron_share": float((post.sum(0) == 0).mean()),
             "synops_per_sample": float(synops.mean()),
-            "graded_inputs": bool(graded[i]) if graded else False,
+            "graded_inputs": bool(graded[i]),
             "neuron_updates_per_sample": int(neurons * steps),
             "parameters": fan["parameters"],
             "nonzero_weights": fan["nonzero_weights"],

@@ -13,7 +13,7 @@ import numpy as np
 
 from deploy.branch import BranchResult
 from deploy.lava import LavaMode, run_on_lava, run_on_lava_sharded
-from deploy.rasters import load_kept, write_rasters
+from deploy.rasters import entry_name, load_kept, write_rasters
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
@@ -59,12 +59,10 @@ class LavaBackend:
             extra = {"input_steps": lava.input_steps}
             output = lava.counts.output
             if self.mode.readout != "counts":
-                last = len(self.net.layers) - 1
-                output = extra["readout"] = load_kept(lava.kept[f"v{last}" if self.mode.readout == "voltage"
-                                                                 else f"raster{last}"])
+                name = entry_name(self.net, len(self.net.layers) - 1, voltage=self.mode.readout == "voltage")
+                output = extra["readout"] = load_kept(lava.kept[name])
             if self.save_spikes is not None:
-                extra["rasters"] = {"file": str(self.save_spikes),
-                                    "arrays": write_rasters(self.save_spikes, self.net, lava.kept)}
+                extra["rasters"] = {"file": str(self.save_spikes), "arrays": write_rasters(self.save_spikes, lava.kept)}
         finally:
             if keep_dir is not None:
                 shutil.rmtree(keep_dir, ignore_errors=True)

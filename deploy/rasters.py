@@ -22,11 +22,10 @@ from ppf_neuro.formats.netx import NetxFile
 CHUNK = 512
 
 
-def entry_name(kept_name: str, net: NetxFile) -> str:
-    """``raster{p}`` / ``v{p}`` (p = position among the layers with neurons) -> ``layer{i}`` / ``v{i}``
-    (i = the layer's index in the file)."""
-    prefix, position = ("layer", kept_name[6:]) if kept_name.startswith("raster") else ("v", kept_name[1:])
-    return f"{prefix}{net.layers[int(position)].index}"
+def entry_name(net: NetxFile, position: int, voltage: bool = False) -> str:
+    """The npz entry of the layer at ``position`` among those with neurons: ``layer{i}``, or ``v{i}``
+    for its voltage (i = the layer's index in the file)."""
+    return f"{'v' if voltage else 'layer'}{net.layers[position].index}"
 
 
 def load_kept(parts: list[str]) -> np.ndarray:
@@ -34,19 +33,19 @@ def load_kept(parts: list[str]) -> np.ndarray:
     return np.concatenate([np.load(p) for p in parts])
 
 
-def write_rasters(path: Path, net: NetxFile, kept: dict[str, list[str]]) -> dict:
-    """The npz at ``path`` from the kept files; returns what it holds (entry -> shape and dtype)."""
+def write_rasters(path: Path, kept: dict[str, list[str]]) -> dict:
+    """The npz at ``path`` from the kept files (entry name -> shard files); returns what it holds
+    (entry -> shape and dtype)."""
     contents = {}
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, parts in kept.items():
             arrays = [np.load(p, mmap_mode="r") for p in parts]
             shape, dtype = (sum(len(a) for a in arrays), *arrays[0].shape[1:]), arrays[0].dtype
-            entry = entry_name(name, net)
-            with zf.open(f"{entry}.npy", "w", force_zip64=True) as f:
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
                 np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
                                                         "fortran_order": False, "shape": shape})
                 for a in arrays:
                     for b in range(0, len(a), CHUNK):
                         f.write(np.ascontiguousarray(a[b: b + CHUNK]).tobytes())
-            contents[entry] = {"shape": list(shape), "dtype": str(dtype)}
+            contents[name] = {"shape": list(shape), "dtype": str(dtype)}
     return contents

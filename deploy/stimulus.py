@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ppf_neuro.choices import INPUT_MODES
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.fixed_point import DECAY_SCALE, WEIGHT_SCALE
 from ppf_neuro.formats.netx import NetxFile
@@ -48,9 +47,8 @@ class Stimulus:
 
 
 def check_mode(net: NetxFile, mode: str) -> None:
-    """Refuse a mode the network cannot take, before any data is read."""
-    if mode not in INPUT_MODES:
-        raise PPFError(f"--input-as must be one of {list(INPUT_MODES)}, got {mode!r}")
+    """Refuse a mode the network cannot take, before any data is read (``LavaMode`` has refused
+    unknown modes)."""
     if net.sigma_delta and mode != "graded":
         raise PPFError(f"{net.path}: a sigma-delta (SDNN) network takes graded inputs into its Delta input layer "
                        f"(--input-as graded), not {mode}")

@@ -166,8 +166,8 @@ def main() -> None:
             data = np.repeat(held[..., None], args.steps, -1)
         units = [layer.neuron.output_unit("graded") if kind == "sdnn" else 1
                  for layer in load_netx_file(nets[kind]).layers]
-        results[name] = compare(report, args.out / f"{name}.npz", *slayer_outputs(blocks, data, kind == "sdnn")[:1],
-                                units, slayer_outputs(blocks, data, kind == "sdnn")[1])
+        theirs, voltage = slayer_outputs(blocks, data, kind == "sdnn")
+        results[name] = compare(report, args.out / f"{name}.npz", theirs, units, voltage)
     (args.out / "comparison.json").write_text(json.dumps(results, indent=2))
     print(f"{'run':<12} {'Lava = reference':>17} {'Lava = SLAYER (every step, every neuron)':>44} {'Lava samples/s':>15}")
     for name, r in results.items():

@@ -87,7 +87,8 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps, tmp_path
                 np.testing.assert_array_equal(got, want, err_msg=f"{name}, input steps of layer {i}")
         # Kept rasters: every step of every sample and layer, SLAYER's spikes exactly.
         for i, want in enumerate(slayer_steps if keep is not None else []):
-            np.testing.assert_array_equal(np.load(lava.kept[f"raster{i}"][0]), want, err_msg=f"{name}, steps of {i}")
+            kept = lava.kept[f"layer{net.layers[i].index}"][0]
+            np.testing.assert_array_equal(np.load(kept), want, err_msg=f"{name}, steps of {i}")
 
 
 def test_replicated_run_of_one_replica_and_of_all_samples(nets):

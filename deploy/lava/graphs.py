@@ -40,15 +40,18 @@ IN_RUN_COUNTER = "per-window counts inside the run"
 
 @dataclass(frozen=True)
 class Keep:
-    """What a run keeps beyond the counts, every step of every window: the outputs of the layers in
-    ``rasters`` (position -> file dtype: int8 0/1 events, int32 graded payloads) and the voltage
-    of the layers in ``voltages``."""
+    """What a run keeps beyond the counts, every step of every window, each under its npz entry
+    name (``deploy.rasters.entry_name``): the outputs of the layers in ``rasters`` (position ->
+    (name, file dtype: int8 0/1 events, int32 graded payloads)) and the voltage of the layers in
+    ``voltages`` (position -> name)."""
 
-    rasters: dict[int, type] = field(default_factory=dict)
-    voltages: tuple[int, ...] = ()
+    rasters: dict[int, tuple[str, type]] = field(default_factory=dict)
+    voltages: dict[int, str] = field(default_factory=dict)
 
-    def names(self) -> list[tuple[str, int]]:
-        return [(f"raster{i}", i) for i in self.rasters] + [(f"v{i}", i) for i in self.voltages]
+    def files(self) -> list[tuple[str, int, type]]:
+        """(name, layer position, dtype) of every kept file."""
+        return ([(name, i, dtype) for i, (name, dtype) in self.rasters.items()]
+                + [(name, i, np.int32) for i, name in self.voltages.items()])
 
 
 class Recorder:
@@ -66,8 +69,7 @@ class Recorder:
             for i, size in enumerate(layer_sizes):
                 for name in (f"counts{i}", f"inputs{i}"):
                     np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
-            for name, i in keep.names():
-                dtype = keep.rasters[i] if name.startswith("raster") else np.int32
+            for name, i, dtype in keep.files():
                 np.lib.format.open_memmap(tmp / f"{name}.npy", "w+", dtype, (windows, window, layer_sizes[i])).flush()
         except OSError as e:  # a full disk or a size limit where temporary files go
             raise PPFError(f"cannot write the Lava run's input and counter files in '{tmp.parent}': "
@@ -79,7 +81,7 @@ class Recorder:
         from deploy.processes.spike_io import SpikeCounter
 
         name = f"inputs{i}" if inputs else f"counts{i}"
-        raster = None if inputs or i not in self.keep.rasters else str(self.tmp / f"raster{i}.npy")
+        raster = None if inputs or i not in self.keep.rasters else str(self.tmp / f"{self.keep.rasters[i][0]}.npy")
         counter = SpikeCounter(shape=shape, counts_path=str(self.tmp / f"{name}.npy"), first_step=self.first + i,
                                window=self.window, windows=self.windows, raster_path=raster)
         self.counters.append(counter)
@@ -89,8 +91,8 @@ class Recorder:
         """Keep neuron variable ``var`` (layer i's ``v``) at every step."""
         from deploy.processes.spike_io import StateRecorder
 
-        recorder = StateRecorder(shape=tuple(var.shape), path=str(self.tmp / f"v{i}.npy"), first_step=self.first + i,
-                                 window=self.window, windows=self.windows)
+        recorder = StateRecorder(shape=tuple(var.shape), path=str(self.tmp / f"{self.keep.voltages[i]}.npy"),
+                                 first_step=self.first + i, window=self.window, windows=self.windows)
         recorder.state.connect_var(var)
         self.counters.append(recorder)
 
@@ -245,7 +247,7 @@ def _write_kept(graph: CountedGraph, directory: Path) -> dict[str, str]:
     """Every kept file as ``directory/NAME.npy`` (N, neurons, T) in CHW order, converted from the
     run's (windows, T, Lava neurons) layout a chunk of windows at a time."""
     written = {}
-    for name, i in graph.rec.keep.names():
+    for name, i, _ in graph.rec.keep.files():
         kept = np.load(graph.rec.tmp / f"{name}.npy", mmap_mode="r")
         windows, steps, size = kept.shape
         path = directory / f"{name}.npy"

@@ -78,8 +78,8 @@ class LavaResult:
     setup: LavaSetup
     #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
     input_steps: SpikeCounts | None = None
-    #: what the run kept beyond the counts: name (``raster{i}``, ``v{i}``; i = position in the
-    #: network) -> .npy files (N, neurons, T), CHW order, one per shard in sample order
+    #: what the run kept beyond the counts: npz entry name (``deploy.rasters.entry_name``) -> .npy
+    #: files (N, neurons, T), CHW order, one per shard in sample order
     kept: dict[str, list[str]] = field(default_factory=dict)
 
 

@@ -22,6 +22,7 @@ from deploy.lava.mode import LavaMode, LavaResult
 from deploy.lava.replicas import auto_replicas
 from deploy.lava.ringbuffer import run_ringbuffer
 from deploy.lava.timing import build_netx, first_step
+from deploy.rasters import entry_name
 from deploy.stimulus import lava_stimulus
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
@@ -31,9 +32,10 @@ def kept(net: NetxFile, mode: LavaMode) -> Keep:
     """What a run in ``mode`` keeps beyond the counts: every layer's raster (``keep_rasters``), the
     output layer's payloads (``readout`` graded) or voltage (``readout`` voltage)."""
     last = len(net.layers) - 1
-    dtypes = {i: np.int32 if layer.neuron.graded else np.int8 for i, layer in enumerate(net.layers)}
-    rasters = dict(dtypes) if mode.keep_rasters else {last: dtypes[last]} if mode.readout == "graded" else {}
-    return Keep(rasters, (last,) if mode.readout == "voltage" else ())
+    rasters = {i: (entry_name(net, i), np.int32 if layer.neuron.graded else np.int8)
+               for i, layer in enumerate(net.layers)
+               if mode.keep_rasters or (i == last and mode.readout == "graded")}
+    return Keep(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {})
 
 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,

@@ -56,11 +56,12 @@ class PySpikeSourceModel(PyLoihiProcessModel):
 
 
 class _WindowedModel(PyLoihiProcessModel):
-    """What a recorder's model shares: its file, memory-mapped, and the sample window of each step."""
+    """What a recorder's model shares: its file (``self.file``), memory-mapped, and the sample window
+    of each step."""
 
     def __init__(self, proc_params, path_key: str):
         super().__init__(proc_params)
-        self.values = np.load(proc_params[path_key], mmap_mode="r+")
+        self.file = np.load(proc_params[path_key], mmap_mode="r+")
         self.where = (proc_params["first_step"], proc_params["window"], proc_params["windows"])
 
     def window(self) -> tuple[int, int] | None:
@@ -106,7 +107,7 @@ class PySpikeCounterModel(_WindowedModel):
         at = self.window()
         if at is not None:
             events = values != 0
-            self.values[at[0]] += events
+            self.file[at[0]] += events  # the counts
             if self.raster is not None:
                 self.raster[at] = events if self.events_only else values
 
@@ -134,4 +135,4 @@ class PyStateRecorderModel(_WindowedModel):
         return self.window() is not None
 
     def run_post_mgmt(self) -> None:
-        self.values[self.window()] = np.asarray(self.state.read()).reshape(-1)
+        self.file[self.window()] = np.asarray(self.state.read()).reshape(-1)

@@ -5,8 +5,11 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO := out/demo
+# Full MNIST (the IDX files, plain or .gz); override with  make mnist-deploy MNIST=/path/to/mnist
+MNIST := ../shared/datasets/mnist
+MNIST_SEED := 0
 
-.PHONY: demo test clean
+.PHONY: demo test clean mnist mnist-deploy
 
 $(VENV)/.installed: pyproject.toml
 	@PY310=""; \
@@ -28,6 +31,17 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/ppf-neuro export $(DEMO)/run -o $(DEMO)/model.h5
 	$(VENV)/bin/ppf-neuro deploy $(DEMO)/model.h5 --data digits --report $(DEMO)/report.json --save-spikes $(DEMO)/rasters.npz
 	$(VENV)/bin/ppf-neuro analyze $(DEMO)/report.json --plots $(DEMO)/analysis
+
+# The shipped model on the 10,000 standard test images: Lava + PennyLane + fuser, every output checked.
+mnist-deploy: $(VENV)/.installed
+	$(VENV)/bin/ppf-neuro deploy examples/models/mnist_ppf.h5 --data idx:$(MNIST) --report out/mnist/report.json
+	$(VENV)/bin/ppf-neuro analyze out/mnist/report.json --plots out/mnist/analysis
+
+# The shipped model from scratch: its config and seed, one torch thread as in the comparison that chose it.
+mnist: $(VENV)/.installed
+	OMP_NUM_THREADS=1 $(VENV)/bin/ppf-neuro train --config examples/mnist_full.json --data idx:$(MNIST) \
+		--seed $(MNIST_SEED) -o out/mnist/run
+	$(VENV)/bin/ppf-neuro export out/mnist/run -o out/mnist/mnist_ppf.h5
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q

@@ -1,10 +1,13 @@
 """The paper's comparison: snn, qnn, serial and ppf under one training budget, over several seeds.
 
-It is one sweep over ``model`` x ``train.seed`` (see ``ppf_neuro.training.sweep``):
-every run trains in its own process into ``OUT/runs/``, finished runs are not
-trained again, and ``OUT/table.md`` holds mean and standard deviation over seeds.
+It is one sweep over ``train.seed`` x ``model`` (see ``ppf_neuro.training.sweep``):
+every run trains in its own process into ``OUT/runs/``, saves its state after every
+epoch (a stopped comparison continues where it stopped when run again), and
+``OUT/table.md`` holds mean and standard deviation over seeds. Runs go seed by
+seed, so every finished seed compares all models; ``--seeds-for qnn=1`` gives a
+model fewer seeds where the machine's time is short.
 
-    python examples/compare_models.py --data idx:../shared/datasets/mnist-10k --epochs 15 --out out/compare
+    python examples/compare_models.py --config examples/mnist_full.json --seeds-for qnn=1 serial=1 --out out/mnist_compare
 """
 
 from __future__ import annotations
@@ -14,24 +17,39 @@ from pathlib import Path
 
 from ppf_neuro.choices import MODELS
 from ppf_neuro.config import RunConfig
-from ppf_neuro.training.sweep import make_trials, run_sweep
+from ppf_neuro.training.sweep import SEED_KEY, make_trials, run_sweep
+
+
+def _seeds_for(text: str) -> tuple[str, int]:
+    model, _, n = text.partition("=")
+    if model not in MODELS or not n.isdigit() or int(n) < 1:
+        raise argparse.ArgumentTypeError(f"expected MODEL=N with MODEL in {list(MODELS)} and N >= 1, got '{text}'")
+    return model, int(n)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="digits")
-    p.add_argument("--epochs", type=int, default=15)
-    p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--config", type=Path, help="base JSON config (model and seed are set per run)")
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--data", help="dataset spec (default: the config's, else digits)")
+    p.add_argument("--epochs", type=int, help="epochs of every run (default: the config's)")
+    p.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 for every model")
+    p.add_argument("--seeds-for", nargs="+", type=_seeds_for, default=[], metavar="MODEL=N",
+                   help="fewer seeds for some models")
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--workers", type=int, default=2, help="runs trained at once, one process and thread each")
     p.add_argument("--out", type=Path, default=Path("out/compare"))
     args = p.parse_args()
 
     base = RunConfig.from_file(args.config).to_dict() if args.config else RunConfig().to_dict()
-    base["data"]["spec"] = args.data
-    base["train"]["epochs"] = args.epochs
-    trials = make_trials(base, {"model": args.models, "train.seed": list(range(args.seeds))})
+    if args.data:
+        base["data"]["spec"] = args.data
+    if args.epochs:
+        base["train"]["epochs"] = args.epochs
+    seeds = dict(args.seeds_for)
+    trials = [t for t in make_trials(base, {"model": args.models, SEED_KEY: list(range(args.seeds))})
+              if t.values[SEED_KEY] < seeds.get(t.values["model"], args.seeds)]
+    trials.sort(key=lambda t: t.values[SEED_KEY])  # seed by seed; names stay model=M_seed=S
     run_sweep(trials, args.out, args.workers)
     print((args.out / "table.md").read_text())
 

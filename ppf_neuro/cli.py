@@ -16,9 +16,19 @@ import sys
 from pathlib import Path
 
 from ppf_neuro import choices
+from ppf_neuro.analysis.profiles import shipped as shipped_profiles
 from ppf_neuro.atomic import output_locks
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """--help shows every default that is a value (not None, not a switch's False)."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,52 +49,73 @@ def _common_flags() -> argparse.ArgumentParser:
 
 
 def _deployment_flags() -> argparse.ArgumentParser:
-    """What ``deploy`` and ``diff`` share: the model, its inputs and where the branches run."""
+    """What ``deploy`` and ``diff`` share: the model, its inputs and how the SNN runs on Lava."""
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("model", type=Path, help="a ppf-neuro bundle, or a netx HDF5 file (lava-dl export_hdf5)")
-    p.add_argument("--data", help="dataset spec, its test split is used: digits or idx:PATH")
-    p.add_argument("--inputs", "--spikes", dest="spikes", type=Path,
-                   help="recorded inputs instead of --data: .npy, (N, inputs[, T]) or (N, C, H, W[, T]); without T "
-                        "each sample is held for --steps (or the file's tSample) steps")
-    p.add_argument("--input-as", choices=choices.INPUT_MODES, default="spikes",
-                   help="how --inputs enter the first layer: 0/1 spikes; graded integers into the input neurons "
-                        "(64 = 1.0); or each sample's values as the input neurons' bias, as lava-dl's tests do")
-    p.add_argument("--labels", type=Path, help="labels (N,) .npy for --spikes (optional)")
-    p.add_argument("--layout", choices=choices.INPUT_LAYOUTS, default="chw",
-                   help="order of 5-D --spikes (N, ., ., ., T): C, H, W (default) or W, H, C (lava-dl's own arrays)")
-    p.add_argument("--encoding", choices=choices.ENCODINGS, help="spike encoder for a netx file's --data "
-                                                                 "(a bundle uses its own)")
-    p.add_argument("--steps", type=int, help="time steps per sample for a netx file's --data, or for which "
-                                             "--inputs without a time axis are held")
-    p.add_argument("--set", action="append", metavar="encoding.KEY=VALUE",
-                   help="encoder setting for a netx file, e.g. encoding.blank=1; repeatable")
-    p.add_argument("--samples", type=int, help="first N test samples (default: all)")
-    p.add_argument("--qdevice", help="PennyLane device for the quantum branch (default: the training device); "
-                                     f"'{choices.FAST_DEVICE}' runs ppf-neuro's own simulator instead")
-    p.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
-    p.add_argument("--noise", type=float, default=0.0,
-                   help="depolarising probability after every gate (needs a mixed-state device, e.g. default.mixed)")
-    p.add_argument("--readout", choices=choices.OUTPUT_READOUTS, default="counts",
-                   help="what is read of the output layer: spike counts (default); its voltage at every step "
-                        "(regression nets); an SDNN output's graded payloads at every step")
-    p.add_argument("--save-spikes", type=Path, metavar="OUT.npz",
-                   help="write every step of every layer of every sample (and read-out voltages) to this .npz")
-    p.add_argument("--replicas", type=int, help="copies of the SNN side by side in one Lava run (default: chosen "
-                                                "from the network's size; 1 = netx's own Network, the reference mode)")
-    p.add_argument("--lava-synapse", choices=choices.LAVA_SYNAPSES, default="batched",
-                   help="synapses of a replicated run: batched (ppf-neuro, tested identical to Lava's) or sparse "
-                        "(Lava's own Sparse, block-diagonal)")
-    p.add_argument("--workers", type=int, default=1, help="shard the samples over N Lava runs in parallel processes")
-    p.add_argument("--ray", metavar="ADDRESS", help="run the shards as Ray tasks: auto, HOST:PORT, or local")
+    inputs = p.add_argument_group("inputs")
+    inputs.add_argument("--data", help="dataset spec, its test split is used: digits or idx:PATH (default: a "
+                                       "bundle's training dataset)")
+    inputs.add_argument("--inputs", "--spikes", dest="spikes", type=Path, metavar="FILE.npy",
+                        help="recorded inputs instead of --data: .npy, (N, inputs[, T]) or (N, C, H, W[, T]); "
+                             "without T each sample is held for --steps (or the file's tSample) steps")
+    inputs.add_argument("--input-as", choices=choices.INPUT_MODES, default="spikes",
+                        help="how --inputs enter the first layer: 0/1 spikes; graded integers into the input "
+                             "neurons (64 = 1.0); or each sample's values as the input neurons' bias, as lava-dl's "
+                             "tests do")
+    inputs.add_argument("--labels", type=Path, help="labels .npy for --inputs: (N,) classes, or floats (N[, outputs]) "
+                                                    "for a regression readout")
+    inputs.add_argument("--layout", choices=choices.INPUT_LAYOUTS, default="chw",
+                        help="order of 5-D --inputs (N, ., ., ., T): C, H, W or W, H, C (lava-dl's own arrays)")
+    inputs.add_argument("--encoding", choices=choices.ENCODINGS, help="spike encoder for a netx file's --data "
+                                                                      "(a bundle uses its own)")
+    inputs.add_argument("--steps", type=int, help="time steps per sample for a netx file's --data, or for which "
+                                                  "--inputs without a time axis are held")
+    inputs.add_argument("--set", action="append", metavar="encoding.KEY=VALUE",
+                        help="encoder setting for a netx file, e.g. encoding.blank=1; repeatable")
+    inputs.add_argument("--samples", type=int, help="first N test samples (default: all)")
+    lava = p.add_argument_group("the spiking branch on Lava")
+    lava.add_argument("--readout", choices=choices.OUTPUT_READOUTS, default="counts",
+                      help="what is read of the output layer: spike counts; its voltage at every step (regression "
+                           "nets); an SDNN output's graded payloads at every step")
+    lava.add_argument("--replicas", type=int, help="copies of the SNN side by side in one Lava run (default: chosen "
+                                                   "from the network's size; 1 = netx's own Network, the reference "
+                                                   "mode)")
+    lava.add_argument("--lava-synapse", choices=choices.LAVA_SYNAPSES, default="batched",
+                      help="synapses of a replicated run: batched (ppf-neuro, tested identical to Lava's) or sparse "
+                           "(Lava's own Sparse, block-diagonal)")
     return p
+
+
+def _deploy(p: argparse.ArgumentParser) -> None:
+    quantum = p.add_argument_group("the quantum branch on PennyLane")
+    quantum.add_argument("--qdevice", help="PennyLane device (default: the training device); "
+                                           f"'{choices.FAST_DEVICE}' runs ppf-neuro's own simulator instead")
+    quantum.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
+    quantum.add_argument("--noise", type=float, default=0.0,
+                         help="depolarising probability after every gate (needs a mixed-state device, e.g. "
+                              "default.mixed)")
+    out = p.add_argument_group("outputs and scale-out")
+    out.add_argument("--report", type=Path, help="write the JSON report here (fields: docs/report.md)")
+    out.add_argument("--save-spikes", type=Path, metavar="OUT.npz",
+                     help="write every step of every layer of every sample (and read-out voltages) to this .npz")
+    out.add_argument("--workers", type=int, default=1, help="shard the samples over N Lava runs in parallel "
+                                                            "processes")
+    out.add_argument("--ray", metavar="ADDRESS", help="run the shards as Ray tasks: auto, HOST:PORT, or local")
+
+
+def _diff(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--plot", type=Path, default=Path("divergence.png"), help="where to plot the neuron's traces")
+    # diff compares the spiking branch in one local run: the quantum and output options do not apply
+    p.set_defaults(qdevice=None, shots=None, noise=0.0, report=None, save_spikes=None, workers=1, ray=None)
 
 
 def _train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="JSON config file (defaults otherwise)")
-    p.add_argument("--model", choices=choices.MODELS, help="architecture (default: config's, ppf)")
+    p.add_argument("--model", choices=choices.MODELS, help="architecture (default: the config's model, ppf)")
     p.add_argument("--data", help="dataset spec: digits or idx:PATH")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--epochs", type=int, help="training epochs (default: the config's train.epochs)")
+    p.add_argument("--seed", type=int, help="random seed of initialisation, batches and encoders (default: the "
+                                            "config's train.seed)")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override one config value (JSON), e.g. snn.hidden=[256]; repeatable")
     p.add_argument("-o", "--out", type=Path, default=Path("runs/latest"), help="run directory")
@@ -94,8 +125,9 @@ def _train(p: argparse.ArgumentParser) -> None:
 
 def _export(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", type=Path, help="a run directory (or, with --format nir, also a netx or bundle file)")
-    p.add_argument("-o", "--output", type=Path, required=True)
-    p.add_argument("--format", choices=choices.EXPORT_FORMATS, default="bundle")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the file to write (.h5 bundle, or .nir)")
+    p.add_argument("--format", choices=choices.EXPORT_FORMATS, default="bundle",
+                   help="bundle: netx SNN + quantum branch + fusion, what deploy runs; nir: the SNN as a NIR graph")
     p.add_argument("--dt", type=float, default=DEFAULT_DT,
                    help=f"NIR only: seconds per time step, the unit of the graph's time constants (default "
                         f"{DEFAULT_DT:g}, what snnTorch reads; written into the graph's metadata)")
@@ -103,7 +135,7 @@ def _export(p: argparse.ArgumentParser) -> None:
 
 def _import_nir(p: argparse.ArgumentParser) -> None:
     p.add_argument("graph", type=Path, help="a .nir file (NIR's HDF5)")
-    p.add_argument("-o", "--output", type=Path, required=True)
+    p.add_argument("-o", "--output", type=Path, required=True, help="the netx HDF5 file to write")
     p.add_argument("--steps", type=int, help="time steps per sample, stored as the file's /simulation/tSample")
     p.add_argument("--approximate", action="store_true",
                    help="approximate what has no exact netx equivalent (listed in the file) instead of refusing")
@@ -115,40 +147,38 @@ def _import_nir(p: argparse.ArgumentParser) -> None:
                         "NIR's API), or as Norse 1.1's to_nir writes them (dt x tau)")
 
 
-def _deploy(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--report", type=Path, help="write the JSON report here")
-
-
-def _diff(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--plot", type=Path, default=Path("divergence.png"), help="where to plot the neuron's traces")
-
-
 def _analyze(p: argparse.ArgumentParser) -> None:
     p.add_argument("reports", type=Path, nargs="+", help="report JSON files written by deploy --report")
     p.add_argument("--plots", type=Path, default=Path("out/analysis"), help="directory for summary and PNGs")
     p.add_argument("--profile", default="loihi", help="neuromorphic energy profile: a shipped name "
-                                                      "(ppf_neuro/analysis/profiles/) or a JSON file")
-    p.add_argument("--cmos", default="cmos45", help="conventional-chip profile for the dense baselines (name or file)")
-    p.add_argument("--qpu", default="sycamore", help="quantum hardware profile for the QPU-time estimate (name or file)")
+                                                      f"({', '.join(shipped_profiles())}) or a JSON file")
+    p.add_argument("--cmos", default="cmos45", help="conventional-chip profile for the dense baselines (a shipped "
+                                                    "name or a JSON file)")
+    p.add_argument("--qpu", default="sycamore", help="quantum hardware profile for the QPU-time estimate (a shipped "
+                                                     "name or a JSON file)")
 
 
 def _robustness(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+", help="run directories (e.g. one per model)")
     p.add_argument("--data", help="dataset spec (default: the first run's)")
-    p.add_argument("--samples", type=int, default=500, help="test samples per condition (default 500)")
+    p.add_argument("--samples", type=int, default=500, help="test samples per condition")
     p.add_argument("--noise", nargs="*", default=list(choices.NOISE_KINDS), choices=choices.NOISE_KINDS,
                    help="input-noise kinds (none: device noise only)")
-    p.add_argument("--levels", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9])
-    p.add_argument("--depolarizing", nargs="*", type=float, default=[0.01, 0.05],
-                   help="depolarising probabilities for the quantum branch (default.mixed)")
+    p.add_argument("--levels", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9],
+                   help="input-noise intensities (Gaussian variance, uniform range, salt-and-pepper fraction)")
+    p.add_argument("--depolarizing", nargs="*", type=float, default=[],
+                   help="depolarising probabilities for the quantum branch on default.mixed, e.g. 0.01 0.05 (none "
+                        "by default: ~20 s per sample and level for 10 qubits, so keep --samples small)")
     p.add_argument("--shots", nargs="*", type=int, default=[100, 1000], help="finite shot counts for the quantum branch")
-    p.add_argument("-o", "--out", type=Path, default=Path("out/robustness"))
+    p.add_argument("-o", "--out", type=Path, default=Path("out/robustness"),
+                   help="directory for robustness.csv/.json/.md and robustness.png")
 
 
 def _sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("sweep_file", type=Path, help='JSON: {"base": {...partial config...}, "grid": {"KEY": [values]}}')
-    p.add_argument("-o", "--out", type=Path, default=Path("out/sweep"))
-    p.add_argument("--workers", type=int, default=2, help="parallel training processes (default 2)")
+    p.add_argument("-o", "--out", type=Path, default=Path("out/sweep"),
+                   help="directory for runs/, results.csv, table.md and accuracy.png")
+    p.add_argument("--workers", type=int, default=2, help="parallel training processes")
     p.add_argument("--ray", metavar="ADDRESS", help="run trials as Ray tasks: auto, HOST:PORT, or local")
 
 
@@ -174,10 +204,12 @@ SUBCOMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     common, deployment = _common_flags(), _deployment_flags()
-    p = _Parser(prog="ppf-neuro", description=__doc__.splitlines()[0], parents=[common])
+    p = _Parser(prog="ppf-neuro", description=__doc__.splitlines()[0], parents=[common],
+                epilog="'ppf-neuro COMMAND --help' lists a command's options; docs/usage.md has the guide")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, (help_text, add_options, deploys, target) in SUBCOMMANDS.items():
-        parser = sub.add_parser(name, help=help_text, parents=[common, deployment] if deploys else [common])
+        parser = sub.add_parser(name, help=help_text, description=help_text, formatter_class=_HelpFormatter,
+                                parents=[common, deployment] if deploys else [common])
         add_options(parser)
         parser.set_defaults(target=target)
     return p

@@ -374,7 +374,7 @@ def test_every_case_names_its_message_and_the_doc_lists_every_case():
     documented = [line.split(" | ")[0].removeprefix("| ") for line in DOC.read_text().splitlines()
                   if line.startswith("| ") and not line.startswith("| input |")]
     assert documented == list(CASES), "docs/bad-inputs.md is stale: PPF_WRITE_BAD_INPUTS=1 pytest tests/test_bad_inputs.py"
-    assert f"({len(CASES)} inputs," in (DOC.parents[1] / "README.md").read_text(), "the README counts another number"
+    assert f"({len(CASES)} inputs," in (DOC.parent / "usage.md").read_text(), "docs/usage.md counts another number"
 
 
 def test_write_table():

@@ -73,3 +73,46 @@ def test_a_finished_run_of_another_config_is_refused(tmp_path):
         from ppf_neuro.training.sweep import check_reuse
 
         check_reuse(make_trials(changed, {"train.seed": [0]}), out)
+
+
+def test_a_stopped_trial_resumes_from_its_last_epoch(tmp_path, monkeypatch, capsys):
+    """A long sweep run stopped after an epoch continues from it, to the same weights and metrics."""
+    import ppf_neuro.training.sweep as sweep
+    from ppf_neuro.training.run_dir import TRAINING_STATE, is_finished
+
+    cfg = make_trials({**BASE, "train": {**BASE["train"], "epochs": 2}}, {"train.seed": [0]})[0].config.to_dict()
+    whole = sweep.run_trial(cfg, str(tmp_path / "whole"))
+    real = sweep.train_model
+
+    def stop_after_first_epoch(*args, log, **kwargs):
+        def log_then_stop(line):
+            log(line)
+            raise KeyboardInterrupt
+
+        return real(*args, log=log_then_stop, **kwargs)
+
+    monkeypatch.setattr(sweep, "train_model", stop_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_trial(cfg, str(tmp_path / "stopped"))
+    assert (tmp_path / "stopped" / TRAINING_STATE).is_file() and not is_finished(tmp_path / "stopped")
+    monkeypatch.setattr(sweep, "train_model", real)
+    capsys.readouterr()
+    resumed = sweep.run_trial(cfg, str(tmp_path / "stopped"))
+    out = capsys.readouterr().out
+    assert "resuming after epoch 1 of 2" in out and "stopped: epoch 2 " in out and "stopped: epoch 1 " not in out
+    assert resumed["test"] == whole["test"]
+    assert [r["train_loss"] for r in resumed["history"]] == [r["train_loss"] for r in whole["history"]]
+    assert not (tmp_path / "stopped" / TRAINING_STATE).exists()
+
+
+def test_a_stopped_run_of_another_config_is_refused(tmp_path):
+    """A run directory that holds only a training state (a stopped trial) is never resumed with another config."""
+    from ppf_neuro.config import RunConfig
+    from ppf_neuro.training.run_dir import write_config
+    from ppf_neuro.training.sweep import check_reuse
+
+    trial = make_trials(BASE, {"train.seed": [0]})[0]
+    write_config(tmp_path / "runs" / trial.name, RunConfig.from_dict({**BASE, "snn": {"hidden": [9]}}),
+                 "digits", (1, 8, 8), 10)
+    with pytest.raises(PPFError, match=r"snn.hidden: \(9,\) there, \(8,\) now"):
+        check_reuse([trial], tmp_path)

@@ -31,11 +31,13 @@ from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError, read_json_file
 from ppf_neuro.executors import run_tasks
 from ppf_neuro.training.run_dir import (
+    TRAINING_STATE,
     TrainedRun,
     is_finished,
     read_config,
     read_metrics,
     save_run,
+    write_config,
 )
 from ppf_neuro.training.trainer import train_model
 
@@ -96,14 +98,14 @@ def _first_difference(a, b, where: str = "") -> str:
 
 
 def check_reuse(trials: list[Trial], out: Path) -> None:
-    """Refuse finished run directories trained with another config than their trial's."""
+    """Refuse run directories (finished, or stopped with a training state) of another config than their trial's."""
     for t in trials:
         run_dir = out / "runs" / t.name
-        if is_finished(run_dir):
+        if (run_dir / "config.json").is_file():
             saved = read_config(run_dir).to_dict()
             diff = _first_difference(saved, t.config.to_dict())
             if diff:
-                raise PPFError(f"{run_dir}: finished with another config ({diff}); it will not be reused: "
+                raise PPFError(f"{run_dir}: trained with another config ({diff}); it will not be reused: "
                                "choose another --out or remove it")
 
 
@@ -117,11 +119,19 @@ def load_sweep_file(path: str | Path) -> tuple[dict, dict]:
 
 
 def run_trial(cfg_dict: dict, run_dir: str) -> dict:
-    """Train one point into ``run_dir`` unless it is finished already; return its metrics."""
+    """Train one point into ``run_dir`` unless it is finished already; return its metrics.
+
+    The training state is saved in ``run_dir`` after every epoch, so a sweep stopped in the
+    middle of a long run (hours on full MNIST) continues from its last epoch, and every epoch
+    prints one line naming the run.
+    """
+    run_dir = Path(run_dir)
     if not is_finished(run_dir):
         cfg = RunConfig.from_dict(cfg_dict)
         data = load_dataset(cfg.data)
-        model, metrics = train_model(cfg, data, progress=False)
+        write_config(run_dir, cfg, data.name, data.image_shape, data.num_classes)  # check_reuse reads it
+        model, metrics = train_model(cfg, data, progress=False, state_path=run_dir / TRAINING_STATE,
+                                     log=lambda line: print(f"{run_dir.name}: {line}", flush=True))
         save_run(run_dir, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics))
     return read_metrics(run_dir)
 

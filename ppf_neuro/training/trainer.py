@@ -15,6 +15,7 @@ import copy
 import dataclasses
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -143,13 +144,14 @@ def _train_epoch(model: Classifier, images: torch.Tensor, labels: torch.Tensor, 
 
 
 def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
-        state_path: Path | None = None) -> tuple[list[dict], int]:
+        state_path: Path | None = None, log: Callable[[str], None] | None = None) -> tuple[list[dict], int]:
     """Train ``model`` in place; leave it at the selected epoch. Returns (one row per epoch, selected epoch).
 
     With ``state_path``, everything needed to continue (weights, optimiser, schedule, every
     random generator, metrics, the best checkpoint so far) is saved there atomically after
     each epoch, and training resumes from it if it exists: an interrupted run continues to
-    the same result as an uninterrupted one.
+    the same result as an uninterrupted one. ``log`` receives one plain line per epoch (a sweep's
+    workers have no progress bar; a log file wants lines, not carriage returns).
     """
     tc = cfg.train
     gen = torch.Generator().manual_seed(tc.seed)
@@ -175,10 +177,13 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
         state.history.append(row)
         if keep_best and _better(row, state.best_row):
             state.best_row, state.best_state = row, copy.deepcopy(model.state_dict())
-        if progress:
-            tqdm.write("  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
         if state_path is not None:
             _save_state(state_path, model, opt, sched, gen, state)
+        line = "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
+        if progress:
+            tqdm.write(line)
+        if log is not None:
+            log(line)
     if state.best_state is not None:
         model.load_state_dict(state.best_state)
         return state.history, state.best_row["epoch"]
@@ -205,7 +210,7 @@ def pretrain_serial_snn(model: SerialClassifier, data: Dataset, cfg: RunConfig, 
 
 
 def train_model(cfg: RunConfig, data: Dataset, progress: bool = True,
-                state_path: Path | None = None) -> tuple[Classifier, dict]:
+                state_path: Path | None = None, log: Callable[[str], None] | None = None) -> tuple[Classifier, dict]:
     """Build the model ``cfg`` names, prepare it on the training data, train it, test it once.
 
     Returns the model at the selected epoch and its metrics: ``history`` (per epoch),
@@ -220,7 +225,7 @@ def train_model(cfg: RunConfig, data: Dataset, progress: bool = True,
     history = []
     if isinstance(model, SerialClassifier) and cfg.serial.pretrain_epochs:
         history += pretrain_serial_snn(model, data, cfg, progress)
-    rows, selected = fit(model, data, cfg, progress, state_path)
+    rows, selected = fit(model, data, cfg, progress, state_path, log)
     test = evaluate(model, data.test, cfg)
     if hasattr(model, "ratio"):
         test["ratio"] = float(model.ratio)

@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/ppf-neuro train --model ppf --data digits --epochs 30 -o $(DEMO)/run
+	$(VENV)/bin/ppf-neuro train --model ppf --data digits --epochs 30 --force -o $(DEMO)/run
 	$(VENV)/bin/ppf-neuro export $(DEMO)/run -o $(DEMO)/model.h5
 	$(VENV)/bin/ppf-neuro deploy $(DEMO)/model.h5 --data digits --report $(DEMO)/report.json --save-spikes $(DEMO)/rasters.npz
 	$(VENV)/bin/ppf-neuro analyze $(DEMO)/report.json --plots $(DEMO)/analysis

@@ -119,6 +119,7 @@ def _train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override one config value (JSON), e.g. snn.hidden=[256]; repeatable")
     p.add_argument("-o", "--out", type=Path, default=Path("runs/latest"), help="run directory")
+    p.add_argument("--force", action="store_true", help="replace a finished run in --out (refused otherwise)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out from its last "
                                                          "finished epoch")
 

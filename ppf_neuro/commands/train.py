@@ -2,7 +2,8 @@
 
 The run is built in ``OUT.partial`` (config, training state, then checkpoint and metrics) and
 renamed to ``OUT`` only when it is complete, so ``OUT`` is the previous run or the new one, never
-a mix: an interrupted or failed ``train -o EXISTING`` leaves the existing run as it was.
+a mix: an interrupted or failed ``train -o EXISTING --force`` leaves the existing run as it was
+(without ``--force`` a finished run is not replaced at all).
 ``--resume`` continues from ``OUT.partial``.
 """
 
@@ -19,6 +20,7 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.training.run_dir import (
     TRAINING_STATE,
     TrainedRun,
+    is_finished,
     read_config,
     save_run,
     write_config,
@@ -54,8 +56,17 @@ def _check_data_from_config(cfg: RunConfig, args) -> None:
                            "or give --data idx:DIR")
 
 
+def _check_not_replacing(args) -> None:
+    """A finished run in ``-o`` is only replaced on request: a second ``train`` with the same (or the
+    default) ``-o`` must not silently discard hours of training."""
+    if not args.resume and not args.force and is_finished(args.out):
+        raise PPFError(f"'{args.out}' holds a finished run ({read_config(args.out).model}); give another -o, or "
+                       "--force to replace it")
+
+
 def run(args) -> None:
     check_writable(args.out, "run directory", directory=True)
+    _check_not_replacing(args)
     cfg, partial = _config(args), staging(args.out)
     _check_data_from_config(cfg, args)
     data = load_dataset(cfg.data)

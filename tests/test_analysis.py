@@ -69,6 +69,13 @@ def test_dense_net_by_hand(tmp_path):
     assert nb["SynapticOperations"] == {"Effective_MACs": 0.0, "Effective_ACs": 9.0, "Dense": 40.0}
     assert nb["MembraneUpdates"] == 16 and nb["ActivationSparsity"] == pytest.approx(1 - 7 / 16)
     assert nb["ConnectionSparsity"] == pytest.approx(5 / 10) and nb["Footprint"] == 10 + 2 * 8  # 3 + 2 zeros
+    # Latency on Loihi (SANA-FE's times, ns): per sample, layer 0 does 5 synops, 4 active and 4 inactive
+    # updates, sends 4 spikes; layer 1: 4 synops, 3 active, 5 inactive, 3 spikes; over 4 steps, + the barrier.
+    t = s["latency"]
+    work0, work1 = (5 * 4.0 + 4 * 9.7 + 4 * 6.0 + 4 * 7.6) / 4, (4 * 4.0 + 3 * 9.7 + 5 * 6.0 + 3 * 7.6) / 4
+    assert t["steps"] == 4 and t["estimate"]
+    assert (t["step_ns"]["low"], t["step_ns"]["high"]) == pytest.approx((work0 + 299, work0 + work1 + 299))
+    assert t["per_inference_us"]["high"] == pytest.approx(4 * (work0 + work1 + 299) / 1e3)
 
 
 def test_conv_net_by_hand(tmp_path):
@@ -110,6 +117,11 @@ def test_a_profile_without_a_citation_or_a_field_is_refused_by_name(tmp_path):
     del data["constants"]["neuron_update_inactive"]
     (tmp_path / "p.json").write_text(json.dumps(data))
     with pytest.raises(PPFError, match="missing constant 'neuron_update_inactive'"):
+        load_profile(tmp_path / "p.json", "neuromorphic")
+    data["constants"]["neuron_update_inactive"] = data["constants"]["neuron_update_active"]
+    data["constants"]["barrier_time"]["unit"] = "us"  # an optional constant, when given, is checked too
+    (tmp_path / "p.json").write_text(json.dumps(data))
+    with pytest.raises(PPFError, match="'barrier_time' must be in ns"):
         load_profile(tmp_path / "p.json", "neuromorphic")
     with pytest.raises(PPFError, match="'cmos' profile is needed"):
         load_profile("loihi", "cmos")
@@ -200,8 +212,19 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     assert q["qpu_time"]["estimate"] and q["qpu_time"]["circuit_ns"] == pytest.approx(3 * 25 + 3 * 12)
     assert q["qpu_time"]["per_inference_ms"] == pytest.approx(1000 * (111 + 200_000) / 1e6)  # 1,000 assumed shots
     assert summary["energy"]["profiles"]["neuromorphic"]["constants"]["synop"]["value"] == 23.6
+    # The quantum branch's classical layers: a dressed reduction 64 pixels -> 3 qubits, a head from
+    # <Z> x 3 and <ZZ> x 3 to 10 classes.
+    r = q["resources_per_sample"]
+    assert r["classical_macs"] == 64 * 3 + 6 * 10 and r["classical_parameters"] == 64 * 3 + 3 + 6 * 10 + 10
+    cmos = load_profile("cmos45", "cmos")
+    c = q["classical_energy"]["classical_int8_on_cmos45"]
+    assert c["low_pj"] == pytest.approx(252 * (cmos["int8_mult"] + cmos["int8_add"]))
+    assert c["high_pj"] == pytest.approx(c["low_pj"] + 252 * cmos["sram_8kb"] * 8 / 64)
+    assert 0 < summary["latency"]["per_inference_us"]["low"] < summary["latency"]["per_inference_us"]["high"]
     out = capsys.readouterr().out
     assert "| layer |" in out and "SNN on Intel Loihi" in out and "QPU time on Google Sycamore" in out
+    assert "classical layers 252 MACs" in out and "latency per inference on Intel Loihi" in out
+    assert "quantum branch's classical layers, int8 MACs" in (tmp_path / "plots" / "energy.csv").read_text()
 
 
 def test_analyze_refuses_other_json(tmp_path):

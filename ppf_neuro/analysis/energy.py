@@ -12,7 +12,9 @@ Platforms (names follow the profiles, ``ppf_neuro/analysis/profiles.py``):
 * the SNN's synaptic operations as accumulates on CMOS, int8 and fp32: low end
   arithmetic only (one add per synop), high end with one weight read per synop;
 * the equivalent dense network on CMOS, int8 and fp32: low end arithmetic only
-  (one multiply and one add per MAC), high end with one weight read per MAC.
+  (one multiply and one add per MAC), high end with one weight read per MAC;
+* a quantum branch's classical layers (reduction and head) on CMOS, int8 and fp32, costed
+  like the dense network (:func:`classical_energy`).
 
 A weight read costs the 64-bit read energy of the smallest SRAM in the profile
 that holds the layer's weights at that precision, times bits / 64.
@@ -96,3 +98,12 @@ def energy_report(activity: dict, chip: Profile, cmos: Profile) -> dict:
                       "high_pj": sum(l["platforms"][key]["high_pj"] for l in layers), "parts": parts}
     return {"profiles": {"neuromorphic": chip.as_dict(), "cmos": cmos.as_dict()}, "per_inference": total,
             "layers": layers}
+
+
+def classical_energy(macs: int, parameters: int, cmos: Profile) -> dict[str, dict]:
+    """The hybrid's classical layers per inference as int8 and fp32 MACs on ``cmos``."""
+    return {f"classical_{name}_on_{cmos.name}": {
+        "label": f"quantum branch's classical layers, {name} MACs on {cmos.label}", "low": "arithmetic only",
+        "high": f"with one {name} weight read per MAC",
+        **cmos_pj(macs, parameters, bits, cmos[f"{name}_mult"] + cmos[f"{name}_add"], cmos)}
+        for name, bits in (("int8", 8), ("fp32", 32))}

@@ -32,6 +32,15 @@ REQUIRED = {
     "qpu": {"gate_1q": "ns", "gate_2q": "ns", "shot_overhead": "ns"},
 }
 
+#: Constants a profile may give (checked like the required ones when present): a neuromorphic chip's
+#: times per operation make ``analyze`` estimate latency per inference (``latency.py``).
+OPTIONAL = {
+    "neuromorphic": {"synop_time": "ns", "neuron_update_active_time": "ns", "neuron_update_inactive_time": "ns",
+                     "spike_out_time": "ns", "barrier_time": "ns"},
+    "cmos": {},
+    "qpu": {},
+}
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -44,6 +53,10 @@ class Profile:
 
     def __getitem__(self, key: str) -> float:
         return float(self.constants[key]["value"])
+
+    def has(self, *keys: str) -> bool:
+        """Whether the profile gives all these (optional) constants."""
+        return all(k in self.constants for k in keys)
 
     def as_dict(self) -> dict:
         return {"name": self.name, "label": self.label, "kind": self.kind, "description": self.description,
@@ -73,7 +86,8 @@ def validate(data, where: str, kind: str) -> Profile:
     if data["kind"] != kind:
         raise PPFError(f"profile '{where}' is a '{data['kind']}' profile; a '{kind}' profile is needed here")
     constants = data["constants"]
-    for name, unit in REQUIRED[kind].items():
+    optional = {name: unit for name, unit in OPTIONAL[kind].items() if isinstance(constants, dict) and name in constants}
+    for name, unit in {**REQUIRED[kind], **optional}.items():
         c = constants.get(name) if isinstance(constants, dict) else None
         if not isinstance(c, dict):
             raise PPFError(f"profile '{where}': missing constant '{name}' (in {unit})")
@@ -86,4 +100,4 @@ def validate(data, where: str, kind: str) -> Profile:
         if not isinstance(c.get("citation"), str) or not c["citation"].strip():
             raise PPFError(f"profile '{where}': constant '{name}' has no citation")
     return Profile(data["name"], data["label"], kind, data["description"], list(data.get("assumptions", [])),
-                   {k: constants[k] for k in REQUIRED[kind]})
+                   {k: constants[k] for k in {**REQUIRED[kind], **optional}})

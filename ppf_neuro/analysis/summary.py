@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ppf_neuro.analysis.energy import energy_report
+from ppf_neuro.analysis.energy import classical_energy, energy_report
+from ppf_neuro.analysis.latency import latency
 from ppf_neuro.analysis.neurobench import neurobench_metrics
 from ppf_neuro.analysis.profiles import Profile
 from ppf_neuro.analysis.qpu_time import qpu_time
@@ -24,6 +25,7 @@ def summarize(report: Report, name: str, chip: Profile, cmos: Profile, qpu: Prof
         act = report.activity
         out["activity"] = {k: act[k] for k in ("steps", "input", "layers")}
         out["energy"] = energy_report(act, chip, cmos)
+        out["latency"] = latency(act, chip)
         out["neurobench"] = neurobench_metrics(act)
         layers = act["layers"]
         out["totals_per_inference"] = {
@@ -38,6 +40,9 @@ def summarize(report: Report, name: str, chip: Profile, cmos: Profile, qpu: Prof
         resources = report.quantum["resources_per_sample"]
         out["quantum"] = {"resources_per_sample": resources, "qpu_time": qpu_time(resources, qpu),
                           "qpu_profile": qpu.as_dict()}
+        if "classical_macs" in resources:  # reports of version 2 before ppf-neuro recorded them lack it
+            out["quantum"]["classical_energy"] = classical_energy(resources["classical_macs"],
+                                                                  resources["classical_parameters"], cmos)
     return out
 
 
@@ -57,15 +62,18 @@ def layer_rows(summary: dict) -> list[dict]:
         }
         for key in platforms:
             e = energy["platforms"][key]
-            row[f"{key}_nj"] = f"{e['low_pj'] / 1e3:.1f}-{e['high_pj'] / 1e3:.1f}"
+            row[f"{key}_low_nj"], row[f"{key}_high_nj"] = round(e["low_pj"] / 1e3, 3), round(e["high_pj"] / 1e3, 3)
         rows.append(row)
     return rows
 
 
 def energy_rows(summary: dict) -> list[dict]:
-    """One row per platform: the range per inference and what its ends assume."""
-    return [{"platform": p["label"], "low_nJ": round(p["low_pj"] / 1e3, 2), "high_nJ": round(p["high_pj"] / 1e3, 2),
-             "low end": p["low"], "high end": p["high"]} for p in summary["energy"]["per_inference"].values()]
+    """One row per platform: the range per inference and what its ends assume (the spiking branch's
+    platforms, then the quantum branch's classical layers where the report has them)."""
+    platforms = list(summary.get("energy", {}).get("per_inference", {}).values())
+    platforms += list(summary.get("quantum", {}).get("classical_energy", {}).values())
+    return [{"platform": p["label"], "low_nJ": round(p["low_pj"] / 1e3, 3), "high_nJ": round(p["high_pj"] / 1e3, 3),
+             "low end": p["low"], "high end": p["high"]} for p in platforms]
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -80,5 +88,6 @@ def write_summaries(summaries: list[dict], out: Path) -> None:
     rows = [{"report": s["report"], **r} for s in summaries if "activity" in s for r in layer_rows(s)]
     if rows:
         write_csv(out / "layers.csv", rows)
-        write_csv(out / "energy.csv", [{"report": s["report"], **r} for s in summaries if "energy" in s
-                                       for r in energy_rows(s)])
+    energy = [{"report": s["report"], **r} for s in summaries for r in energy_rows(s)]
+    if energy:
+        write_csv(out / "energy.csv", energy)

@@ -25,14 +25,18 @@ from ppf_neuro.formats.report import Report
 
 def _print_spiking(summary: dict) -> None:
     print(markdown_table(layer_rows(summary)))
-    print("energy per inference (nJ), low ... high end:")
-    print(markdown_table(energy_rows(summary)))
     print(f"NeuroBench: {json.dumps(summary['neurobench'])}")
+    t = summary["latency"]
+    if t is not None:
+        print(f"latency per inference on {t['label']} (estimate): {t['per_inference_us']['low']:.1f} ... "
+              f"{t['per_inference_us']['high']:.1f} µs ({t['steps']} steps of {t['step_ns']['low']:.0f} ... "
+              f"{t['step_ns']['high']:.0f} ns: {t['low']} ... {t['high']})")
 
 
 def _print_quantum(q: dict) -> None:
     t, r = q["qpu_time"], q["resources_per_sample"]
-    print(f"quantum branch per sample: {r['qubits']} qubits, {r['gates']} gates, depth {r['depth']}; "
+    macs = f", classical layers {r['classical_macs']:,} MACs" if "classical_macs" in r else ""
+    print(f"quantum branch per sample: {r['qubits']} qubits, {r['gates']} gates, depth {r['depth']}{macs}; "
           f"QPU time on {t['label']} (estimate): {t['per_inference_ms']:.1f} ms for {t['shots']} shots"
           + (" (assumed; the deployment was analytic)" if t["shots_assumed"] else ""))
 
@@ -58,6 +62,9 @@ def run(args) -> None:
             _print_spiking(summary)
         if summary.get("quantum"):
             _print_quantum(summary["quantum"])
+        if energy_rows(summary):
+            print("energy per inference (nJ), low ... high end:")
+            print(markdown_table(energy_rows(summary)))
     accuracy_vs_energy(summaries, args.plots / "accuracy_vs_energy.png")
     write_summaries(summaries, args.plots)
     print(f"summary.json, layers.csv, energy.csv and plots written to {args.plots}")

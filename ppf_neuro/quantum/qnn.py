@@ -73,6 +73,13 @@ class QuantumNet(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.expectations(x))
 
+    def classical_macs(self) -> int:
+        """Multiply-accumulates per sample of the branch's classical layers: the reduction (a dressed
+        reduction's linear layers, or PCA's projection; a pool reduction only averages) and the head.
+        A hybrid's cost is not the circuit's alone."""
+        linear = sum(m.weight.numel() for m in self.modules() if isinstance(m, torch.nn.Linear))
+        return int(linear + (self.reduction.components.numel() if isinstance(self.reduction, PCA) else 0))
+
     @torch.no_grad()
     def resources(self, x: torch.Tensor) -> dict:
         """Gate-level resources of one sample's circuit on this device (PennyLane's ``specs``).
@@ -94,6 +101,9 @@ class QuantumNet(torch.nn.Module):
             "readout_size": self.cfg.readout_size,
             "circuit_executions": 1,
             "trainable_circuit_parameters": int(self.weights.numel()),
+            "classical_macs": self.classical_macs(),
+            "classical_parameters": int(sum(p.numel() for p in self.parameters()) - self.weights.numel()
+                                        + sum(b.numel() for b in self.buffers())),
             "operations": [[op.name, [int(w) for w in op.wires]] for op in
                            qml.workflow.construct_tape(self.qnode, level="device")(features, self.weights.double())
                            .operations],

@@ -41,6 +41,37 @@ def from_dataset(spec: str, samples: int | None) -> DeployInputs:
     return DeployInputs(name, None, test.images, test.labels)
 
 
+def _as_array(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def from_arrays(images, labels=None, samples: int | None = None) -> DeployInputs:
+    """Images held in memory: arrays or tensors (N, C, H, W) or (N, H, W), floats in [0, 1] or 8-bit
+    grey (divided by 255, as IDX files are read); or an iterable of ``(images, labels)`` batches such
+    as a torch ``DataLoader``. Labels (N,) are optional."""
+    if labels is None and not isinstance(images, (np.ndarray, torch.Tensor)):
+        batches = [(_as_array(x), _as_array(y)) for x, y in images]
+        if not batches:
+            raise PPFError("the image batches are empty")
+        images, labels = np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+    images = _as_array(images)[:samples]
+    if images.ndim == 3:
+        images = images[:, None]
+    if images.ndim != 4 or not len(images) or not (np.issubdtype(images.dtype, np.number) or images.dtype == np.bool_):
+        raise PPFError(f"images: expected numbers shaped (N, C, H, W) or (N, H, W), got {images.dtype} {images.shape}")
+    images = images / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
+    if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+        raise PPFError(f"images: values must be in [0, 1] (or 8-bit grey), got [{np.nanmin(images)}, "
+                       f"{np.nanmax(images)}]")
+    if labels is not None:
+        labels = _as_array(labels)[:samples]
+        if labels.shape != (len(images),) or not np.issubdtype(labels.dtype, np.integer):
+            raise PPFError(f"labels: expected {len(images)} integer class labels (N,), got {labels.dtype} "
+                           f"{labels.shape}")
+        labels = labels.astype(np.int64)
+    return DeployInputs(f"arrays {tuple(images.shape)}", None, images.astype(np.float32), labels)
+
+
 def encoded(inputs: DeployInputs, encoding: EncodingConfig, chunk: int = 512) -> DeployInputs:
     """``inputs`` with their images encoded once as spikes (int8), as training encoded them; in chunks
     of images (the encoder's float temporaries then stay small), one generator throughout, so the

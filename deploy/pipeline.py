@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from deploy.divergence import find_divergence
-from deploy.inputs import DeployInputs, encoded, from_dataset, from_spike_files
+from deploy.inputs import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
 from deploy.models import load_model, plan_for
 from deploy.plan import DeployOptions, Plan
 from deploy.report import Report, build_report
@@ -31,11 +31,13 @@ def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: 
     return plan_for(load_model(model_path), options, encoding_overrides or {})
 
 
-def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None, labels: Path | None = None,
+def read_inputs(plan: Plan, data=None, spikes: Path | None = None, labels: Path | None = None,
                 samples: int | None = None, clock: PhaseClock | None = None, layout: str = "chw",
                 input_as: str = "spikes", steps: int | None = None, regression: bool = False) -> DeployInputs:
-    """The deployment's inputs: a dataset's test images (encoded as the plan says) or recorded spikes.
-    Without either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
+    """The deployment's inputs: a dataset's test images (``data`` a spec), images in memory (``data``
+    an array or tensor, an ``(images, labels)`` pair, or an iterable of such batches: see
+    :func:`deploy.inputs.from_arrays`), encoded as the plan says, or recorded spikes. Without
+    either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
     clock = clock or PhaseClock()
     if data is not None and spikes is not None:
@@ -56,12 +58,19 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
             inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples, layout,
                                       input_as, steps, plan.netx.steps if plan.netx is not None else None,
                                       regression)
-        per_sample = inputs.spikes.shape[1:-1]
-    else:
+    elif isinstance(data, str):
         check_spec(data)
         with clock.phase("read"):
             inputs = from_dataset(data, samples)
-        per_sample = inputs.images.shape[1:]
+    else:
+        with clock.phase("read"):
+            inputs = from_arrays(*(data if isinstance(data, tuple) else (data,)), samples=samples)
+    return _checked(plan, inputs, clock, spikes, layout)
+
+
+def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, spikes, layout: str) -> DeployInputs:
+    """The inputs checked against what the network takes, then encoded (images) as the plan says."""
+    per_sample = inputs.spikes.shape[1:-1] if inputs.spikes is not None else inputs.images.shape[1:]
     if spikes is not None and len(per_sample) == 3 == len(plan.input_shape) and tuple(per_sample) != tuple(
             plan.input_shape):
         raise PPFError(f"{inputs.source}: inputs shaped {tuple(per_sample)} per sample (as {layout.upper()}, "
@@ -87,7 +96,7 @@ def read_inputs(plan: Plan, data: str | None = None, spikes: Path | None = None,
     return inputs
 
 
-def deploy(model_path: str | Path, data: str | None = None, options: DeployOptions = DeployOptions(),
+def deploy(model_path: str | Path, data=None, options: DeployOptions = DeployOptions(),
            spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None,
            clock: PhaseClock | None = None, layout: str = "chw") -> Report:
     """Run the model at ``model_path`` on the first ``options.samples`` inputs and report; each phase

@@ -1,3 +1,12 @@
-"""ppf-neuro: train, export and deploy PPF-QSNN hybrid spiking + quantum classifiers."""
+"""ppf-neuro: train, export and deploy PPF-QSNN hybrid spiking + quantum classifiers.
+
+``import ppf_neuro as ppf`` gives the Python API (:mod:`ppf_neuro.api`): ``ppf.train``,
+``ppf.save``, ``ppf.load``, ``ppf.export``, ``ppf.deploy`` and ``ppf.RunConfig``.
+"""
 
 __version__ = "0.1.0"
+
+from ppf_neuro.api import deploy, export, load, save, train  # noqa: E402
+from ppf_neuro.config import RunConfig  # noqa: E402
+
+__all__ = ["RunConfig", "deploy", "export", "load", "save", "train", "__version__"]

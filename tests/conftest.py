@@ -57,13 +57,9 @@ def tiny_config(model="snn", conv=(), hidden=(32,), epochs=4, **sections) -> Run
 
 
 def train_tiny(cfg: RunConfig):
-    from ppf_neuro.data import load_dataset
-    from ppf_neuro.training.run_dir import TrainedRun
-    from ppf_neuro.training.trainer import train_model
+    import ppf_neuro
 
-    data = load_dataset(cfg.data)
-    model, metrics = train_model(cfg, data, progress=False)
-    return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics)
+    return ppf_neuro.train(cfg, progress=False)
 
 
 def edited_copy(source: Path, path: Path, mutate, reseal: bool = True) -> Path:

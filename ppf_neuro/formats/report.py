@@ -64,6 +64,12 @@ class Report:
     timing: dict | None = None
     report_version: int = REPORT_VERSION
 
+    def __repr__(self) -> str:
+        """One line: what ran on how much, and how each output compares (not every prediction)."""
+        outputs = ", ".join(f"{name}: accuracy {'-' if o.accuracy_deployed is None else f'{o.accuracy_deployed:.4f}'}"
+                            f", agreement {o.agreement:.4f}" for name, o in self.outputs.items())
+        return f"Report({self.model} '{self.model_file}' on {self.samples} samples of {self.data}; {outputs})"
+
     def to_dict(self) -> dict:
         """The JSON layout: optional sections appear only where they apply (``divergence`` with ``lava``)."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}

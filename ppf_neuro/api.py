@@ -1,0 +1,87 @@
+"""The Python API: objects in, objects out, one import.
+
+::
+
+    import ppf_neuro as ppf
+
+    run = ppf.train("examples/mnist_full.json")        # or a RunConfig, a dict; a TrainedRun comes back
+    run.model                                           # the trained torch nn.Module (both branches)
+    ppf.export(run, "model.h5")                         # netx SNN + circuit + fusion, one file
+    report = ppf.deploy("model.h5", (images, labels))   # arrays, tensors, a DataLoader or "idx:DIR"
+    report.outputs["output"].accuracy_deployed
+
+The command line calls the same functions (``ppf_neuro.commands``); nothing here parses flags.
+Heavy packages (torch, Lava, PennyLane) load on the first call, not on ``import ppf_neuro``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _config(config):
+    from ppf_neuro.config import RunConfig
+
+    if config is None:
+        return RunConfig()
+    if isinstance(config, RunConfig):
+        return config
+    if isinstance(config, dict):
+        return RunConfig.from_dict(config)
+    return RunConfig.from_file(config)
+
+
+def train(config=None, data=None, *, progress: bool = True):
+    """Train the model a config describes (a ``RunConfig``, a dict or a JSON file; defaults when None)
+    on ``data`` (a ``ppf_neuro.data.Dataset``; by default the one the config names). Returns a
+    ``TrainedRun``: its config, the trained ``model`` at the epoch selected on validation, and its
+    ``metrics`` (every epoch, and the test split scored once)."""
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.training.run_dir import TrainedRun
+    from ppf_neuro.training.trainer import train_model
+
+    cfg = _config(config)
+    data = load_dataset(cfg.data) if data is None else data
+    model, metrics = train_model(cfg, data, progress)
+    return TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics)
+
+
+def load(run_dir: str | Path):
+    """A run directory written by ``ppf-neuro train`` (or :func:`save`) as a ``TrainedRun``."""
+    from ppf_neuro.training.run_dir import load_run
+
+    return load_run(run_dir)
+
+
+def save(run, run_dir: str | Path) -> Path:
+    """Write a ``TrainedRun`` as a run directory (config, checkpoint, metrics, learning curve)."""
+    from ppf_neuro.training.run_dir import save_run
+
+    save_run(run_dir, run)
+    return Path(run_dir)
+
+
+def export(run, path: str | Path) -> Path:
+    """Write a ``TrainedRun`` (or a run directory) as one deployable HDF5 bundle at ``path``."""
+    from exporters.bundle import export_bundle
+
+    return export_bundle(load(run) if isinstance(run, (str, Path)) else run, path)
+
+
+def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice: str | None = None,
+           shots: int | None = None, noise: float = 0.0, replicas: int | None = None, workers: int = 1,
+           progress: bool = True):
+    """Run a bundle (or any netx HDF5 network) on ``data``: the SNN on Lava, the circuit on the
+    PennyLane device ``qdevice`` (default: the training device), the fusion on the host, and every
+    output compared with the trained model. ``data``: a dataset spec (``"digits"``,
+    ``"idx:DIR"``), images in memory (an array or tensor (N, C, H, W) or (N, H, W) in [0, 1] or
+    8-bit grey, or an ``(images, labels)`` pair), or an iterable of ``(images, labels)`` batches
+    such as a ``DataLoader``; by default a bundle's own test split. Returns a ``Report``
+    (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md)."""
+    from deploy.lava import LavaMode
+    from deploy.pipeline import deploy as run_deployment
+    from deploy.plan import DeployOptions
+
+    options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise,
+                            lava=LavaMode(replicas=replicas), workers=workers, progress=progress)
+    return run_deployment(model, data, options)

@@ -14,36 +14,16 @@ from deploy.lava_backend import LavaBackend
 from deploy.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
 from deploy.reference import run_classifier, slayer_stepper
 from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.kinds import KINDS
 from ppf_neuro.readout import spike_logits
-
-_SNN = ("yes: the trained model's quantised parameters in integer arithmetic (checked against SLAYER) against "
-        "the Lava processes netx built from the file")
-_QNN = "yes: the training simulator against the PennyLane device"
-#: Whether each compared output's reference is an independent computation (the report says so): the
-#: decision of each model kind, and a ppf model's two branches, the only branch outputs compared.
-INDEPENDENCE = {
-    "snn": _SNN,
-    "qnn": _QNN,
-    "serial": "yes: Lava's SNN and the PennyLane device against the trained SNN (integer arithmetic checked "
-              "against SLAYER) and the training simulator, in series",
-    "ppf": "no: the host fuser and the trained model apply the same rule (ppf_neuro.fusion.fuse) to the branch "
-           "outputs compared above, so agreement checks the wiring (inputs, ratio, rule name), not the rule; "
-           "the rule is tested against a hand computation",
-}
-
-
-def independence(model: str) -> dict[str, str]:
-    """Per compared output of a ``model`` bundle: is its reference independent of the deployment?"""
-    return {"output": INDEPENDENCE[model], **({"snn": _SNN, "qnn": _QNN} if model == "ppf" else {})}
-
 
 def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     """SNN on Lava and VQC on a PennyLane device, as the bundle's model kind combines them."""
-    cfg = bundle.config
+    cfg, kind = bundle.config, KINDS[bundle.model]
     steps = cfg.encoding.steps
     branches = []
-    if bundle.has_snn:
-        classifies = bundle.model in ("snn", "ppf")
+    if kind.has_snn:
+        classifies = kind.snn_classifies
 
         def logits(counts: np.ndarray) -> np.ndarray:
             if not classifies:  # the serial model's SNN ends at its hidden layer: its rates feed the VQC
@@ -54,17 +34,17 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         lava = LavaBackend(netx, options.lava, logits, softmax if classifies else (lambda x: x),
                            options.workers, options.ray_address, options.progress, options.save_spikes)
         branches.append(Branch("snn", lava, spikes_in, classifies))
-    if bundle.model != "snn":
+    if kind.has_circuit:
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise)
         # imported here: only models with a circuit need PennyLane
         from deploy.quantum_backend import PennyLaneBackend
 
         vqc = PennyLaneBackend(qnet, options.shots, options.noise, progress=options.progress)
-        source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if bundle.model == "serial" \
+        source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if kind.circuit_reads == "rates" \
             else (lambda inputs, done: pixels_in(inputs, done).astype(np.float32))
         branches.append(Branch("qnn", vqc, source, True))
     details = {"config": cfg.to_dict(), "versions": bundle.file.versions, "trained_on": bundle.file.dataset}
-    if bundle.model == "ppf":
+    if kind.decided_by == "fuser":
         fuser = Fuser(**bundle.fusion)
         details["fusion"] = bundle.fusion
 
@@ -76,7 +56,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
         result = run_classifier(bundle.reference_model(), inputs.images, inputs.spikes)
-        result.info["independent"] = independence(bundle.model)
+        result.info["independent"] = kind.branch_independence()
         return result
 
     snn = {"netx": netx, "stepper": slayer_stepper(bundle.reference_model().snn)} if bundle.has_snn else {}

@@ -19,6 +19,7 @@ from deploy.plan import DeployOptions, Plan
 from deploy.report import Report, build_report
 from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError
+from ppf_neuro.kinds import KINDS
 from ppf_neuro.phases import PhaseClock
 
 
@@ -50,7 +51,7 @@ def read_inputs(plan: Plan, data=None, spikes: Path | None = None, labels: Path 
             raise PPFError("a netx file needs its inputs: --data SPEC (with --encoding/--steps) or --spikes FILE.npy")
     if spikes is not None:
         if plan.needs_images:
-            why = ("its quantum branch reads pixels" if plan.model != "snn" else
+            why = ("its quantum branch reads pixels" if KINDS[plan.model].has_circuit else
                    "a bundle encodes them with the encoder it was trained with, and checks Lava against its SLAYER "
                    "model on them")
             raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use --data")
@@ -121,7 +122,7 @@ def deploy(model_path: str | Path, data=None, options: DeployOptions = DeployOpt
     for branch in plan.branches:
         with clock.phase(branch.backend.phase):
             deployed[branch.name] = branch.backend.run(branch.inputs(inputs, deployed))
-    with clock.phase("fuse" if plan.model == "ppf" else "decide"):
+    with clock.phase("fuse" if KINDS[plan.model].decided_by == "fuser" else "decide"):
         decision = plan.decide(deployed)
     with clock.phase("reference"):
         reference = plan.reference(inputs)

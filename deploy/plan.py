@@ -25,6 +25,7 @@ from deploy.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
+from ppf_neuro.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
         return ReferenceResult({"output": as_scores(counts.output if states is None else states)}, counts,
                                {"backend": "ppf-neuro fixed-point reference rebuilt from the netx file "
                                            "(PyTorch integer arithmetic, no Lava)",
-                                "independent": {"output": "yes: integer arithmetic rebuilt from the file against "
-                                                          "the Lava processes netx built from it"}}, states)
+                                "independent": KINDS["netx"].branch_independence()}, states)
 
     details = {"network": {"input_shape": list(net.input_shape), "inputs": INPUT_MEANING[options.lava.input_as],
                            "dynamics": FREE_RUNNING if net.sigma_delta else WINDOWED,

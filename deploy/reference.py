@@ -8,7 +8,7 @@ forward pass on the first samples checks that this is what SLAYER computes (if i
 SLAYER itself becomes the reference for every sample, and the report says so); for the circuit,
 the training simulator (ppf-neuro's fast path where training used it, else the QNode) instead
 of the deployment device; for the decision, the training-time fusion (the same rule as the host
-fuser: not independent, see ``deploy.bundle_plan.INDEPENDENCE``).
+fuser: not independent, see ``ppf_neuro.kinds``).
 """
 
 from __future__ import annotations

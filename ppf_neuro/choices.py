@@ -5,8 +5,10 @@ import them from here, so adding a value is one edit and an error message
 always lists what is accepted.
 """
 
-#: Architectures of the paper's comparison.
-MODELS = ("snn", "qnn", "serial", "ppf")
+from ppf_neuro.kinds import TRAINABLE
+
+#: Architectures of the paper's comparison (what each is made of: ppf_neuro.kinds).
+MODELS = TRAINABLE
 #: Pixel-to-spike encoders (ppf_neuro.encoding).
 ENCODINGS = ("regular", "rate", "integrate")
 #: How the quantum branch turns its input into circuit features (ppf_neuro.quantum.reduction).

@@ -12,7 +12,7 @@ MAX_FUNCTION_LINES = 60
 #: What the format layer may import: the standard library, array and file libraries, NIR, and
 #: ppf-neuro's own error and atomic-write helpers and its table of allowed values.
 FORMAT_IMPORTS = {"numpy", "h5py", "nir", "ppf_neuro.errors", "ppf_neuro.atomic", "ppf_neuro.choices",
-                  "ppf_neuro.formats"}
+                  "ppf_neuro.kinds", "ppf_neuro.formats"}
 
 
 def _sources(*packages):

@@ -14,6 +14,7 @@ from deploy.report import summary_table
 from ppf_neuro.atomic import check_writable, write_json
 from ppf_neuro.config import encoding_overrides
 from ppf_neuro.errors import PPFError
+from ppf_neuro.kinds import KINDS
 from ppf_neuro.executors import check_ray_address
 from ppf_neuro.phases import PhaseClock, format_rate, process_age
 
@@ -64,7 +65,7 @@ def disagreement(report) -> str | None:
     if report.readout is not None and report.readout["max_abs_state_diff"]:
         return f"Lava's {report.readout['kind']} readout differs from the reference's at some step"
     exact = report.options.get("shots") is None and not report.options.get("noise")
-    no_circuit = {"snn"} | ({"output"} if report.model in ("snn", "netx") else set())
+    no_circuit = {"snn"} | ({"output"} if not KINDS[report.model].has_circuit else set())
     parted = [k for k, o in report.outputs.items() if not o.allclose and (exact or k in no_circuit)]
     return f"outputs {parted} differ from the reference beyond tolerance" if parted else None
 

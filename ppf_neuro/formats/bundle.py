@@ -31,6 +31,7 @@ import numpy as np
 
 from ppf_neuro.errors import PPFError, check_input_file
 from ppf_neuro.formats.netx import LAYER_GROUP
+from ppf_neuro.kinds import KINDS, TRAINABLE
 
 FORMAT = "ppf-neuro-bundle"
 #: Bumped on any change a reader of the previous version would misread
@@ -186,7 +187,11 @@ def _read(f: h5py.File, path: Path) -> BundleFile:
     )
     if len(bundle.image_shape) != 3:
         raise PPFError(f"{path}: image_shape must be (C, H, W), got {bundle.image_shape}")
-    if bundle.has_snn != (bundle.model != "qnn"):
+    configured = bundle.config.get("model") if isinstance(bundle.config, dict) else None
+    if bundle.model not in TRAINABLE or configured != bundle.model:
+        raise PPFError(f"{path}: the bundle's model kind '{bundle.model}' is not its config's ('{configured}'), or "
+                       f"not one of {list(TRAINABLE)}")
+    if bundle.has_snn != KINDS[bundle.model].has_snn:
         raise PPFError(f"{path}: a '{bundle.model}' bundle {'lacks' if not bundle.has_snn else 'should not have'} "
                        f"the netx group '/{NETX_GROUP}'")
     return bundle

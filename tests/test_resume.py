@@ -72,7 +72,7 @@ def test_an_interrupted_train_into_an_existing_run_leaves_that_run_as_it_was(tmp
     existing = tmp_path / "existing"
     shutil.copytree(reference, existing)
     before = {p.name: p.read_bytes() for p in existing.iterdir()}
-    other = [a if a != "8" else "6" for a in ARGS] + ["--set", "snn.hidden=[24]"]  # a different run
+    other = [a if a != "8" else "6" for a in ARGS] + ["--set", "snn.hidden=[24]", "--force"]  # a different run
     proc = subprocess.Popen(_cli(*other, "-o", str(existing)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = tmp_path / "existing.partial" / "training_state.pt"
     deadline = time.time() + 120

@@ -9,7 +9,7 @@ DEMO := out/demo
 MNIST := ../shared/datasets/mnist
 MNIST_SEED := 0
 
-.PHONY: demo test clean mnist mnist-deploy
+.PHONY: demo test test-fast clean mnist mnist-deploy
 
 $(VENV)/.installed: pyproject.toml
 	@PY310=""; \
@@ -45,6 +45,10 @@ mnist: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
+
+# The modules that need neither Lava, subprocesses nor other frameworks (tests/conftest.py MODULE_MARKS).
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not lava and not slow and not interop"
 
 clean:
 	rm -rf out runs .pytest_cache

@@ -108,3 +108,21 @@ def _shared(name: str, config):
 tiny_run, tiny_bundle = _shared("tiny", tiny_config)
 conv_run, conv_bundle = _shared("conv", conv_config)
 ppf_run, ppf_bundle = _shared("ppf", lambda: tiny_config(model="ppf", epochs=2))
+
+
+#: Test modules by what they need, as markers (``pytest -m "not lava"``; ``make test-fast`` runs
+#: the modules with none of them): Lava runs, slow subprocess and signal tests, other frameworks.
+MODULE_MARKS = {
+    "lava": {"test_analysis", "test_api", "test_cli", "test_fuser", "test_input_dependence", "test_input_modes",
+             "test_inputs", "test_lava", "test_lava_fast", "test_netx_files", "test_nir", "test_report_doc",
+             "test_shipped_model", "test_sigma_delta"},
+    "slow": {"test_disk_full", "test_interrupt", "test_locks", "test_resume", "test_safety", "test_scale_out"},
+    "interop": {"test_nir_interop"},
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for mark, modules in MODULE_MARKS.items():
+            if item.path.stem in modules:
+                item.add_marker(getattr(pytest.mark, mark))

@@ -239,6 +239,35 @@ def _outputs(args) -> list:
     return list(named.values())
 
 
+#: The options that name what a command reads (files, or run directories it reads from).
+INPUT_ARGS = ("model", "spikes", "labels", "run_dir", "graph", "reports", "runs", "sweep_file", "config")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)  # hard links and symlinks too
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_inputs_spared(args, outputs: list) -> None:
+    """No output may be one of the command's inputs, or lie inside an input run directory: writing it
+    would destroy what the command reads, or corrupt the run for later commands."""
+    inputs = []
+    for name in INPUT_ARGS:
+        value = getattr(args, name, None)
+        inputs += [(name, v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+    for output in outputs:
+        for name, path in inputs:
+            if _same_file(output, path):
+                raise PPFError(f"the output '{output}' is also an input ({name.replace('_', ' ')}): give another "
+                               "output path")
+            in_run = os.path.isfile(os.path.join(path, "config.json"))  # a run directory the command reads
+            if in_run and os.path.realpath(output).startswith(os.path.realpath(path) + os.sep):
+                raise PPFError(f"the output '{output}' is inside the run directory '{path}' that it reads "
+                               f"({name.replace('_', ' ')}): write it elsewhere")
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -253,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM unwinds like Ctrl-C, so every ``finally`` runs: Lava runs are stopped, temp files removed.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with output_locks(_outputs(args)):
+        outputs = _outputs(args)
+        _check_inputs_spared(args, outputs)
+        with output_locks(outputs):
             code = _command(args.target)(args) or 0
     except PPFError as e:
         if args.debug:

@@ -103,6 +103,14 @@ def _replace(f, name, value):
     f[name] = value
 
 
+def _copied_bundle(tmp, source, argv, link: bool = False):
+    """A copy of a bundle at tmp/m.h5 (and, with ``link``, a hard link to it at tmp/link.json); then ``argv``."""
+    (tmp / "m.h5").write_bytes(source.read_bytes())
+    if link:
+        os.link(tmp / "m.h5", tmp / "link.json")
+    return argv
+
+
 def _write_then(path: Path, text: str, argv: list[str]) -> list[str]:
     path.write_text(text)
     return argv
@@ -232,6 +240,9 @@ CASES = {
     "output: bundle in an unwritable place": ("output", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "-o", "/proc/x.h5"])),
     "output: bundle path is a directory": ("output", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "-o", str(t)])),
     "output: run directory is a file": ("output", lambda t, b: _write_then(t / "f", "x", ["train", "-o", str(t / "f")])),
+    "output: --report onto the model it deploys": ("output", lambda t, b: _copied_bundle(t, b["ppf"], ["deploy", str(t / "m.h5"), "--report", str(t / "m.h5")])),
+    "output: --report onto a hard link of the model": ("output", lambda t, b: _copied_bundle(t, b["ppf"], ["deploy", str(t / "m.h5"), "--report", str(t / "link.json")], link=True)),
+    "output: export into the run directory it reads": ("output", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "-o", str(t / "run" / "checkpoint.pt")])),
     "output: a finished run in -o, without --force": ("output", lambda t, b: _write_run_then(t, b["run"], ["train", "--data", "digits", "-o", str(t / "run")])),
     "output: plots under a file": ("output", lambda t, b: _write_then(t / "f", "x", ["analyze", str(t / "f"), "--plots", str(t / "f" / "plots")])),
     "flag: malformed --set": ("flag", lambda t, b: ["train", "--set", "snn.hidden"]),
@@ -342,6 +353,9 @@ EXPECTED = {
     'output: run directory is a file': 'exists and is not a directory',
     'output: plots under a file': ('--plots', 'is not a directory'),
     'flag: malformed --set': "--set 'snn.hidden': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]",
+    "output: --report onto the model it deploys": "is also an input (model): give another output path",
+    "output: --report onto a hard link of the model": "link.json' is also an input (model)",
+    "output: export into the run directory it reads": "checkpoint.pt' is inside the run directory",
     "output: a finished run in -o, without --force": "holds a finished run (snn); give another -o, or --force to replace it",
     "bundle: model kind edited, the config says another": "the bundle's model kind 'serial' is not its config's ('ppf')",
     'flag: --resume with nothing to resume': ('--resume', 'has no training_state.pt (nothing interrupted to resume for'),

@@ -24,10 +24,10 @@ MNIST = ROOT.parent / "shared" / "datasets" / "mnist"
 
 
 def test_the_model_is_the_comparison_config_selected_on_validation():
-    config = RunConfig.from_file(ROOT / "examples" / "mnist_full.json").to_dict()
+    config = json.loads(RunConfig.from_file(ROOT / "examples" / "mnist_full.json").to_json())  # JSON types
     config["train"]["seed"] = META["config"]["train"]["seed"]
     assert META["config"] == config, "the shipped model was trained with examples/mnist_full.json and its seed"
-    assert load_bundle(MODEL).config.to_dict() == config, "the bundle carries the same config"
+    assert json.loads(load_bundle(MODEL).config.to_json()) == config, "the bundle carries the same config"
     epochs = [r for r in METRICS["history"] if "phase" not in r]
     best = max(epochs, key=lambda r: (r["val_acc"], -r["val_loss"]))
     assert METRICS["selected_epoch"] == best["epoch"] and "validation" in METRICS["selection"]

@@ -63,3 +63,28 @@ def test_ray_sweep_equals_local(tmp_path, local_ray):
     saved = json.loads((tmp_path / "ray" / "results.json").read_text())
     assert [r["encoding.steps"] for r in saved] == [3, 4]
     assert np.all([(tmp_path / "ray" / "runs" / r["run"] / "checkpoint.pt").is_file() for r in saved])
+
+
+def test_a_plain_netx_file_shards_in_a_fresh_process(tiny_bundle, tmp_path):
+    """Issue 29: in a command that had not imported Lava before its pool forked, every shard of a
+    plain netx file died with "context has already been set" (Lava sets the start method on import).
+    A fresh process, as from the shell; the shards' counts equal one run's."""
+    import subprocess
+    import sys
+
+    import h5py
+
+    net = tmp_path / "net.h5"
+    with h5py.File(tiny_bundle) as src, h5py.File(net, "w") as dst:
+        src.copy("layer", dst)
+    reports = {}
+    for workers in (1, 2):
+        report = tmp_path / f"w{workers}.json"
+        done = subprocess.run([sys.executable, "-m", "ppf_neuro.cli", "--quiet", "deploy", str(net), "--data", "digits",
+                               "--samples", "40", "--steps", "8", "--workers", str(workers), "--report", str(report)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        reports[workers] = json.loads(report.read_text())
+    assert reports[2]["lava"]["setup"]["shards"] == 2
+    assert reports[2]["lava"]["layer_spikes_per_sample"] == reports[1]["lava"]["layer_spikes_per_sample"]
+    assert reports[2]["activity"]["per_sample"] == reports[1]["activity"]["per_sample"]

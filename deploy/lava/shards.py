@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import multiprocessing
+import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
@@ -39,6 +42,25 @@ def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
     return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, setup, inputs, kept)
 
 
+#: Lava's message infrastructure: importing it calls ``multiprocessing.set_start_method('fork')``.
+LAVA_MESSAGING = "lava.magma.runtime.message_infrastructure.multiprocessing"
+
+
+def import_lava_messaging() -> None:
+    """Import Lava's message infrastructure here, before a pool forks its workers.
+
+    Imported first inside a forked worker, its ``set_start_method('fork')`` raises "context has
+    already been set" (the pool set it); imported here, the workers inherit the module. Where this
+    process has already fixed the start method (to the same 'fork'), that choice is cleared first
+    so that Lava's own call sets it again: the start method stays 'fork' either way.
+    """
+    if LAVA_MESSAGING in sys.modules:
+        return
+    if multiprocessing.get_start_method(allow_none=True) == "fork":
+        multiprocessing.set_start_method(None, force=True)
+    importlib.import_module(LAVA_MESSAGING)
+
+
 def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: LavaMode = LavaMode(),
                         ray_address: str | None = None, progress: bool = True,
                         keep_dir: Path | None = None) -> LavaResult:
@@ -49,6 +71,8 @@ def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: L
     start = time.perf_counter()
     content = Path(net.path).read_bytes()
     shards = [s for s in np.array_split(spikes, workers) if len(s)]
+    if ray_address is None:
+        import_lava_messaging()
     dirs = [None] * len(shards)
     if keep_dir is not None:
         dirs = [keep_dir / f"shard{k}" for k in range(len(shards))]

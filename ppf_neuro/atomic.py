@@ -149,6 +149,9 @@ def output_locks(paths: list[str | os.PathLike]) -> Iterator[None]:
 
 
 def _take_lock(path: Path) -> Path | None:
+    path = Path(os.path.abspath(path))  # '.', '..' and 'a/..' name a directory too
+    if not path.name:
+        return None  # the root: the command's own checks refuse it
     lock = path.with_name(f".{path.name}.lock")
     if not lock.parent.is_dir():
         return None  # nothing can be there yet; the command's own checks name an unusable place

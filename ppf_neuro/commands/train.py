@@ -57,9 +57,17 @@ def _check_data_from_config(cfg: RunConfig, args) -> None:
 
 
 def _check_not_replacing(args) -> None:
-    """A finished run in ``-o`` is only replaced on request: a second ``train`` with the same (or the
-    default) ``-o`` must not silently discard hours of training."""
-    if not args.resume and not args.force and is_finished(args.out):
+    """``-o`` names a new or empty directory, or a finished run, which is only replaced on request: a
+    second ``train`` with the same (or the default) ``-o`` must not silently discard hours of
+    training, and a directory of other files is never replaced by a run."""
+    out = args.out
+    if out.name in ("", ".", ".."):
+        raise PPFError(f"-o '{out}': name the run directory itself (e.g. -o runs/ppf), not '.' or '..' (the run "
+                       "replaces the directory it names)")
+    if out.is_dir() and not is_finished(out) and any(out.iterdir()):
+        raise PPFError(f"'{out}' is a directory of other files, not a ppf-neuro run (the run would replace it); give "
+                       "a new or empty directory")
+    if not args.resume and not args.force and is_finished(out):
         raise PPFError(f"'{args.out}' holds a finished run ({read_config(args.out).model}); give another -o, or "
                        "--force to replace it")
 

@@ -172,6 +172,7 @@ CASES = {
     "bundle: SNN input size does not match the data": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{write_idx_dataset(t / 'ds', size=6)}"]),
     "bundle: file does not exist": ("bundle", lambda t, b: ["deploy", str(t / "none.h5")]),
     # plain netx files and recorded spikes
+    "netx: tSample not a whole number": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: f.create_dataset("simulation/tSample", data=16.5))),
     "netx: a pooling layer": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/1"].__delitem__("type"), f["layer/1"].create_dataset("type", (1,), "S10", [b"pool"])))),
     "netx: a resonate-and-fire layer": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/1"].__delitem__("type"), f["layer/1"].create_dataset("type", (1,), "S10", [b"dense_comp"])))),
     "netx: resonate-and-fire neurons": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/0/neuron"].__delitem__("type"), f["layer/0/neuron"].create_dataset("type", data=b"RF")))),
@@ -358,6 +359,7 @@ EXPECTED = {
     "output: --report onto the model it deploys": "is also an input (model): give another output path",
     "output: --report onto a hard link of the model": "link.json' is also an input (model)",
     "output: export into the run directory it reads": "checkpoint.pt' is inside the run directory",
+    "netx: tSample not a whole number": "/simulation/tSample is 16.5; time steps per sample are a whole number",
     "output: -o .. for a run": "/..': name the run directory itself",
     "output: -o a directory of other files": "is a directory of other files, not a ppf-neuro run",
     "output: a finished run in -o, without --force": "holds a finished run (snn); give another -o, or --force to replace it",

@@ -110,3 +110,28 @@ def test_netx_reader_on_structural_damage(tmp_path, bundle_bytes, pick, action):
         names = [n for n in _objects(f) if n.startswith("layer/")]
         _damage(f, names[min(int(pick * len(names)), len(names) - 1)], action)
     _only_ppf_error(load_netx_file, path)
+
+
+@pytest.fixture(scope="module")
+def netx_bytes(bundle_bytes, tmp_path_factory):
+    """A plain netx file: the bundle's /layer group alone."""
+    directory = tmp_path_factory.mktemp("netx")
+    (directory / "b.h5").write_bytes(bundle_bytes)
+    with h5py.File(directory / "b.h5") as src, h5py.File(directory / "n.h5", "w") as dst:
+        src.copy("layer", dst)
+    return type(bundle_bytes)((directory / "n.h5").read_bytes())
+
+
+@FUZZ
+@given(flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), min_size=1, max_size=3))
+def test_netx_reader_on_flipped_bytes(tmp_path, netx_bytes, flips):
+    """Issue 29: a flipped byte in a netx file gave h5py's RuntimeError as a traceback."""
+    from ppf_neuro.formats.netx import load_netx_file
+
+    data = bytearray(netx_bytes)
+    for where, value in flips:
+        data[min(int(where * len(data)), len(data) - 1)] = value
+    path = tmp_path / "n.h5"
+    path.write_bytes(bytes(data))
+    _only_ppf_error(load_netx_file, path)
+    _only_ppf_error(load_model, path)

@@ -116,7 +116,7 @@ def file_kind(path: str | Path) -> str:
     try:
         with h5py.File(path, "r") as f:
             kind = "bundle" if META_GROUP in f else "netx" if NETX_GROUP in f else None
-    except OSError as e:
+    except (OSError, RuntimeError) as e:  # RuntimeError: h5py on damaged internals (a flipped byte)
         raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
     if kind is None:
         raise PPFError(f"{path}: HDF5 file is neither a ppf-neuro bundle (no '/{META_GROUP}' group) "

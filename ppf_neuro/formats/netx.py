@@ -407,13 +407,17 @@ def load_netx_file(path: str | Path) -> NetxFile:
             steps = f.get("simulation/tSample")
             if not isinstance(steps, h5py.Dataset):
                 return net
-            steps = int(_scalar(steps))
+            value = _scalar(steps)
+            steps = int(value)
+            if steps != value:
+                raise PPFError(f"{path}: /simulation/tSample is {value}; time steps per sample are a whole number")
             if steps < 1:
                 raise PPFError(f"{path}: /simulation/tSample is {steps}; a sample needs at least 1 step")
             return replace(net, steps=steps)
     except PPFError:
         raise
-    except (KeyError, ValueError, TypeError, OSError, IndexError) as e:
+    except (KeyError, ValueError, TypeError, OSError, IndexError, RuntimeError, AttributeError) as e:
+        # RuntimeError: h5py on a damaged file (a flipped byte in a B-tree node or a heap)
         raise PPFError(f"{path}: netx layer description is damaged or incomplete: {type(e).__name__}: {e}") from None
 
 

@@ -43,6 +43,15 @@ def test_idx_reader_on_plausible_headers(tmp_path, code, dims, payload, gz):
     _only_ppf_error(read_idx, path, len(dims) or 1, "images")
 
 
+def _corrupted(path, data: bytes, flips):
+    """``data`` with each (relative position, byte) of ``flips`` written over it, saved at ``path``."""
+    data = bytearray(data)
+    for where, value in flips:
+        data[min(int(where * len(data)), len(data) - 1)] = value
+    path.write_bytes(bytes(data))
+    return path
+
+
 @pytest.fixture(scope="module")
 def bundle_bytes(ppf_bundle):
     class Bytes(bytes):
@@ -54,11 +63,7 @@ def bundle_bytes(ppf_bundle):
 @FUZZ
 @given(cut=st.floats(0, 1), flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8))
 def test_bundle_loader_on_corrupted_bytes(tmp_path, bundle_bytes, cut, flips):
-    data = bytearray(bundle_bytes[: max(1, int(cut * len(bundle_bytes)))])
-    for where, value in flips:
-        data[min(int(where * len(data)), len(data) - 1)] = value
-    path = tmp_path / "b.h5"
-    path.write_bytes(bytes(data))
+    path = _corrupted(tmp_path / "b.h5", bundle_bytes[: max(1, int(cut * len(bundle_bytes)))], flips)
     _only_ppf_error(load_bundle, path)
     _only_ppf_error(load_model, path)
 
@@ -128,10 +133,6 @@ def test_netx_reader_on_flipped_bytes(tmp_path, netx_bytes, flips):
     """Issue 29: a flipped byte in a netx file gave h5py's RuntimeError as a traceback."""
     from ppf_neuro.formats.netx import load_netx_file
 
-    data = bytearray(netx_bytes)
-    for where, value in flips:
-        data[min(int(where * len(data)), len(data) - 1)] = value
-    path = tmp_path / "n.h5"
-    path.write_bytes(bytes(data))
+    path = _corrupted(tmp_path / "n.h5", netx_bytes, flips)
     _only_ppf_error(load_netx_file, path)
     _only_ppf_error(load_model, path)

@@ -12,9 +12,10 @@ bursts, congestion and the input's injection are not modelled.
 
 from __future__ import annotations
 
-from ppf_neuro.analysis.profiles import Profile
+from ppf_neuro.analysis.profiles import OPTIONAL, Profile
 
-TIMES = ("synop_time", "neuron_update_active_time", "neuron_update_inactive_time", "spike_out_time", "barrier_time")
+#: The times per operation a neuromorphic profile may give (named once, in ``profiles.OPTIONAL``).
+TIMES = tuple(OPTIONAL["neuromorphic"])
 
 
 def layer_step_ns(layer: dict, steps: int, chip: Profile) -> float:

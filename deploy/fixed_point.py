@@ -18,7 +18,11 @@ before it has, which is what staggered resets give on Lava):
      s &= v > 64\,\mathrm{vThMant},\qquad v \leftarrow 0 \text{ where } s
 
 Sigma-delta (``SDNN``) layers follow Lava's ``Delta``/``SigmaDelta``/``Sigma`` fixed-point
-models instead (:func:`_sigma_delta`), over all samples as one stream.
+models instead (:func:`_sigma_delta`), over all samples as one stream. They are never reset, so
+the Lava steps a layer runs before its first window count: there its biases already act (its
+``ReLU(bias)`` is sent at Lava's first step and reaches the next layer one step later, ahead of
+the inputs). The stream therefore starts with those steps (``deploy.lava.timing.steps_before_window``:
+layer i runs ``first + i - 1`` of them, idle before), and a window is what follows them.
 
 Where Lava's processes compute something else (weights clipped or truncated to
 fewer bits, an input layer whose port is not connected, an overflow), the
@@ -30,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from deploy.lava.timing import steps_before_window
 from deploy.stimulus import stimulus
 from ppf_neuro.formats.fixed_point import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
 from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer
@@ -94,7 +99,7 @@ def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool, bias: np.ndarray | 
     return as_nkt(spikes), None if traces is None else {k: as_nkt(x) for k, x in traces.items()}
 
 
-def _sigma_delta(layer: NetxLayer, a: torch.Tensor, state: dict) -> torch.Tensor:
+def _sigma_delta(layer: NetxLayer, a: torch.Tensor, state: dict, idle: int = 0) -> torch.Tensor:
     r"""Lava's fixed-point sigma-delta dynamics (``lava.proc.sdn`` with netx's spike_exp = state_exp =
     6) for input ``a`` (T, N, neurons), continuing from ``state`` (updated): the payloads sent
     (N, neurons, T) int64. An input layer is a ``Delta`` (its input scaled by 2^12), a
@@ -110,7 +115,7 @@ def _sigma_delta(layer: NetxLayer, a: torch.Tensor, state: dict) -> torch.Tensor
     bias = 0 if layer.bias is None else torch.from_numpy(np.asarray(layer.bias, dtype=np.int64)) << shift
     sent = torch.zeros(steps, n, neurons, dtype=torch.long)
     sigma, act, residue = state["sigma"], state["act"], state["residue"]
-    for t in range(steps):
+    for t in range(idle, steps):
         if layer.neuron.sigma_output:
             sigma = sigma + a[t]
             sent[t] = sigma
@@ -153,17 +158,20 @@ class FixedPointSNN:
         s = torch.from_numpy(np.ascontiguousarray(stim.frames))  # integers, converted per layer as needed
         n, steps = s.shape[0], s.shape[-1]
         stream = self.net.sigma_delta
+        lead = 0
         if stream:  # (N, *in, T) -> one sample of N*T steps, sample k's window after sample k-1's
             s = s.movedim(0, -2).reshape(*s.shape[1:-1], n * steps).unsqueeze(0)
             states = states if states is not None else [{} for _ in self.net.layers]
+            lead = 0 if states[0] else steps_before_window(self.net, len(self.net.layers) - 1)
+            s = torch.nn.functional.pad(s, (lead, 0))
         out, received, traces = [], [], None
         for i, layer in enumerate(self.net.layers):
             a = _synaptic_input(layer, s)
             if stream:
-                received.append((a != 0).reshape(n, steps, -1).sum(1).numpy())
-                sent = _sigma_delta(layer, a, states[i])
-                out.append(sent.reshape(-1, n, steps).permute(1, 0, 2).numpy().astype(np.int32))
-                s = sent.reshape(1, *layer.shape, n * steps)
+                received.append((a[lead:] != 0).reshape(n, steps, -1).sum(1).numpy())
+                sent = _sigma_delta(layer, a, states[i], idle=max(0, lead - steps_before_window(self.net, i)))
+                out.append(sent[:, :, lead:].reshape(-1, n, steps).permute(1, 0, 2).numpy().astype(np.int32))
+                s = sent.reshape(1, *layer.shape, lead + n * steps)
                 continue
             received.append((a != 0).sum(0).numpy())
             fired, layer_traces = _neurons(layer, a, trace == i, stim.bias if i == 0 else None)

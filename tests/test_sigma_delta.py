@@ -4,6 +4,7 @@ Delta/SigmaDelta/Sigma processes) equals the reference payload for payload at ev
 run as one free stream, and what cannot be run so is refused."""
 
 import json
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -21,21 +22,31 @@ STEPS, N = 8, 6
 SHAPE = (3, 12, 16)
 
 
-def _params():
-    return dict(threshold=0.05, tau_grad=0.5, scale_grad=1, requires_grad=False, shared_param=True,
-                activation=torch.nn.functional.relu)
+def _params(norm: bool = False):
+    """SLAYER's sigma-delta neuron; with ``norm`` a mean-only batch norm, whose mean lava-dl exports as
+    the neurons' bias (how PilotNet SDNN's conv and dense layers get theirs)."""
+    params = dict(threshold=0.05, tau_grad=0.5, scale_grad=1, requires_grad=False, shared_param=True,
+                  activation=torch.nn.functional.relu)
+    return {**params, "norm": slayer.neuron.norm.MeanOnlyBatchNorm} if norm else params
 
 
 @pytest.fixture(scope="module")
 def sdnn(tmp_path_factory):
     """A small PilotNet-like SDNN: graded input, two strided convolutions, a dense layer and a Sigma
-    (regression) output of 2 values."""
+    (regression) output of 2 values; biases on the convolutions and the dense layer (batch-norm means
+    learnt in a few training-mode passes, as lava-dl's PilotNet SDNN has them)."""
     torch.manual_seed(2)
     sd = slayer.block.sigma_delta
-    blocks = [sd.Input(_params()), sd.Conv(_params(), 3, 4, 3, padding=1, stride=2, weight_scale=2),
-              sd.Conv(_params(), 4, 6, 3, stride=2, weight_scale=2), sd.Flatten(),
-              sd.Dense(_params(), 6 * 2 * 3, 8, weight_scale=2), sd.Output(_params(), 8, 2, weight_scale=2)]
-    path = _export(blocks, torch.from_numpy(_frames(2)).float() / 64, tmp_path_factory.mktemp("sdnn") / "sdnn.h5")
+    blocks = [sd.Input(_params()), sd.Conv(_params(True), 3, 4, 3, padding=1, stride=2, weight_scale=2),
+              sd.Conv(_params(True), 4, 6, 3, stride=2, weight_scale=2), sd.Flatten(),
+              sd.Dense(_params(True), 6 * 2 * 3, 8, weight_scale=2), sd.Output(_params(), 8, 2, weight_scale=2)]
+    x = torch.from_numpy(_frames(4, seed=5)).float() / 64
+    torch.nn.Sequential(*blocks).train()
+    with torch.no_grad():
+        for _ in range(20):
+            torch.nn.Sequential(*blocks)(x)
+    torch.nn.Sequential(*blocks).eval()
+    path = _export(blocks, x, tmp_path_factory.mktemp("sdnn") / "sdnn.h5")
     return path, blocks
 
 
@@ -47,15 +58,26 @@ def _frames(n, seed=0):
     return (2 * np.clip(base + drift, 0, 127)).astype(np.int64)
 
 
-def _slayer_stream(blocks, values):
-    """SLAYER's outputs of every block with neurons for the samples as one stream, (N, neurons, T) each."""
-    x = torch.from_numpy(values).float().movedim(0, -2).reshape(1, *SHAPE, N * STEPS) / 64
+def _slayer_stream(blocks, values, delayed: bool = True):
+    """SLAYER's outputs of every block with neurons for the samples as one stream, (N, neurons, T) each,
+    in Lava's timing (``delayed``): every synapse delays by one step and every layer runs from Lava's
+    first step, so block i's window starts i steps after the input's; without, all blocks in step."""
+    n = len(values)
+    lead = len([b for b in blocks if not isinstance(b, slayer.block.sigma_delta.Flatten)]) - 1 if delayed else 0
+    x = torch.from_numpy(values).float().movedim(0, -2).reshape(1, *SHAPE, n * STEPS) / 64
+    x = torch.nn.functional.pad(x, (0, lead))
     out = []
     with torch.no_grad():
         for block in blocks:
+            if isinstance(block, slayer.block.sigma_delta.Flatten):
+                x = block(x)
+                continue
+            if out and delayed:
+                x = torch.nn.functional.pad(x, (1, 0))[..., :-1]
             x = block(x)
-            if not isinstance(block, slayer.block.sigma_delta.Flatten):
-                out.append(x.reshape(-1, N, STEPS).permute(1, 0, 2).numpy())
+            first = len(out) if delayed else 0
+            out.append(x.reshape(-1, x.shape[-1])[:, first: first + n * STEPS].reshape(-1, n, STEPS)
+                       .permute(1, 0, 2).numpy())
     return out
 
 
@@ -63,6 +85,7 @@ def test_reference_equals_slayer_payload_for_payload(sdnn):
     path, blocks = sdnn
     net = load_netx_file(path)
     assert [layer.neuron.type for layer in net.layers] == ["SDNN"] * 5 and net.layers[-1].neuron.sigma_output
+    assert [layer.bias is not None for layer in net.layers] == [False, True, True, True, False]
     values = _frames(N, seed=1)
     reference, _ = FixedPointSNN(net, "graded").run(values)
     for i, (ref, theirs) in enumerate(zip(reference, _slayer_stream(blocks, values))):
@@ -70,6 +93,10 @@ def test_reference_equals_slayer_payload_for_payload(sdnn):
         assert np.array_equal(ref / unit, theirs), f"layer {i}: max |diff| {np.abs(ref / unit - theirs).max()}"
         assert (ref != 0).any(), f"layer {i} sends nothing"
     assert len({r.tobytes() for r in reference[-1]}) == N, "every sample must give its own output"
+    # The biases' wave ahead of the inputs matters: SLAYER with every block in step computes otherwise.
+    in_step = _slayer_stream(blocks, values, delayed=False)
+    assert any(not np.array_equal(ref / layer.neuron.output_unit("graded"), theirs)
+               for ref, theirs, layer in zip(reference, in_step, net.layers))
 
 
 def test_samples_are_one_stream(sdnn):
@@ -166,3 +193,28 @@ def test_the_lava_dl_example_runs_and_agrees(tmp_path):
         assert all(layer["identical_to_slayer"] == 1.0 for layer in r["lava_vs_slayer"]), name
         assert any(layer["nonzero_share"] > 0.1 for layer in r["lava_vs_slayer"]), name
     assert (tmp_path / "outputs.png").stat().st_size > 0
+
+
+PILOTNET = Path(__file__).resolve().parents[2] / "shared" / "lava-dl-nets" / "pilotnet_sdnn.net"
+
+
+@pytest.mark.skipif(not PILOTNET.is_file(), reason="shared lava-dl-nets/pilotnet_sdnn.net not present")
+def test_lava_dl_pilotnet_sdnn_equals_the_reference_at_every_step(tmp_path):
+    """lava-dl's published PilotNet SDNN (synaptic biases on its conv and dense layers, vThMant 0 on
+    some, a Sigma output, strided 3x3 convolutions with uneven padding): every payload of every layer
+    on Lava equals the reference's, frames of 100x33x3 (W, H, C) graded values."""
+    rng = np.random.default_rng(3)
+    frames = (rng.integers(0, 200, (3, 100, 33, 3, 1)) + rng.integers(-6, 7, (3, 100, 33, 3, 5)).cumsum(-1))
+    np.save(tmp_path / "x.npy", np.clip(frames, 0, 255))
+    assert main(["--quiet", "deploy", str(PILOTNET), "--inputs", str(tmp_path / "x.npy"), "--input-as", "graded",
+                 "--layout", "whc", "--readout", "graded", "--save-spikes", str(tmp_path / "r.npz"),
+                 "--report", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["readout"]["max_abs_state_diff"] == 0
+    net = load_netx_file(PILOTNET)
+    whc = np.load(tmp_path / "x.npy")
+    reference, _ = FixedPointSNN(net, "graded").run(whc.transpose(0, 3, 2, 1, 4))
+    with np.load(tmp_path / "r.npz") as saved:
+        for layer, ref in zip(net.layers, reference):
+            assert np.array_equal(saved[f"layer{layer.index}"], ref), layer.index
+    assert len({r.tobytes() for r in reference[-1]}) == 3 and (reference[3] != 0).any()

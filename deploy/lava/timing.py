@@ -26,6 +26,14 @@ def first_step(net: NetxFile) -> int:
     return 1 if net.has_input_neurons else 2
 
 
+def steps_before_window(net: NetxFile, layer: int) -> int:
+    """Lava steps layer ``layer`` runs before its first window begins (it starts at step
+    ``first_step + layer``). A windowed (CUBA) layer is reset at its window's start, so they leave
+    no trace; a free-running sigma-delta layer's biases act in them from Lava's first step (its
+    activation ReLU(bias) travels down the net ahead of the inputs)."""
+    return first_step(net) + layer - 1
+
+
 def build_netx(net: NetxFile, steps: int):
     """netx's ``Network`` for the file, with resets every ``steps`` aligned as the module docstring says
     (a sigma-delta network gets none: netx would ignore them, with a warning)."""

@@ -30,14 +30,14 @@ def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCo
     presyn = [(inputs != 0).sum(-1).astype(np.int64)] + counts.layers[:-1]
     layers, synops_ps, spikes_ps = [], [], []
     received = input_steps.layers if input_steps is not None else [None] * len(fans)
-    for i, (fan, pre, post, got) in enumerate(zip(fans, presyn, counts.layers, received)):
+    for fan, pre, post, got, is_graded in zip(fans, presyn, counts.layers, received, graded):
         synops = pre @ fan["nonzero"].astype(np.int64)
         neurons = post.shape[1]
         spikes = post.sum(1)
         synops_ps.append(synops)
         spikes_ps.append(spikes)
         layers.append({
-            "layer": i,
+            "layer": fan["layer"],
             "kind": fan["kind"],
             "neurons": int(neurons),
             "connections": int(fan["dense"].sum()),
@@ -48,7 +48,7 @@ def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCo
             "activation_sparsity": float(1 - spikes.mean() / (neurons * steps)),
             "silent_neuron_share": float((post.sum(0) == 0).mean()),
             "synops_per_sample": float(synops.mean()),
-            "graded_inputs": bool(graded[i]),
+            "graded_inputs": bool(is_graded),
             "neuron_updates_per_sample": int(neurons * steps),
             "parameters": fan["parameters"],
             "nonzero_weights": fan["nonzero_weights"],

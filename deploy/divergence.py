@@ -7,7 +7,8 @@ the current ``u`` and voltage ``v`` of the suspect layer) and on the reference,
 and finds the earliest time step at which any layer's spikes differ, the lowest
 such layer, and its first differing neuron; then both neurons' traces over the
 window, in Lava's units (state = 64 x the integer synaptic input; threshold
-``64 * vThMant``), and a plot.
+``64 * vThMant``), and a plot. Layers are named by their index in the netx file (a flatten
+entry has one), as in the report's other sections and the saved rasters.
 """
 
 from __future__ import annotations
@@ -61,14 +62,15 @@ def find_divergence(net: NetxFile, spikes: np.ndarray, lava: SpikeCounts, refere
         return None
     probe = next(i for i, (a, b) in enumerate(zip(lava.layers, reference.layers)) if (a[sample] != b[sample]).any())
     if not rerun:
-        return {"sample": sample, "layer": probe, "found_in_rerun": False,
+        return {"sample": sample, "layer": net.layers[probe].index, "found_in_rerun": False,
                 "rerun": "not run: the step-by-step re-run feeds spike inputs only"}
     one = spikes[sample: sample + 1]
     ref_rasters, _ = stepper(one, 0)
     lava_rasters, probe_traces = lava_steps(net, one, probe)
     where = locate(lava_rasters, ref_rasters)
     if where is None:  # the re-run agrees step by step: report what the counts said
-        return {"sample": sample, "layer": probe, "found_in_rerun": False}
+        return {"sample": sample, "layer": net.layers[probe].index, "found_in_rerun": False,
+                "rerun": "agreed step by step"}
     step, layer = where
     neurons = np.flatnonzero(lava_rasters[layer][:, step] != ref_rasters[layer][:, step])
     neuron = int(neurons[0])
@@ -76,7 +78,7 @@ def find_divergence(net: NetxFile, spikes: np.ndarray, lava: SpikeCounts, refere
     # The probe's traces are those of the earliest differing layer unless a lower one parts first.
     lava_traces = probe_traces if layer == probe else lava_steps(net, one, layer)[1]
     result = {
-        "sample": sample, "layer": layer, "neuron": neuron, "time_step": step, "found_in_rerun": True,
+        "sample": sample, "layer": net.layers[layer].index, "neuron": neuron, "time_step": step, "found_in_rerun": True,
         "neurons_differing_at_that_step": neurons.tolist()[:20],
         "spiked": {"lava": int(lava_rasters[layer][neuron, step]), "reference": int(ref_rasters[layer][neuron, step])},
         "threshold": net.layers[layer].neuron.threshold_state,
@@ -92,7 +94,7 @@ def find_divergence(net: NetxFile, spikes: np.ndarray, lava: SpikeCounts, refere
 def describe(d: dict) -> str:
     """One line naming the divergence."""
     if not d.get("found_in_rerun"):
-        return f"counts differ first in sample {d['sample']}, layer {d['layer']} (a step-by-step re-run agreed)"
+        return f"counts differ first in sample {d['sample']}, layer {d['layer']} (step-by-step re-run: {d['rerun']})"
     return (f"Lava and the reference part first at sample {d['sample']}, layer {d['layer']}, neuron {d['neuron']}, "
             f"time step {d['time_step']} (Lava spiked: {d['spiked']['lava']}, reference: {d['spiked']['reference']}; "
             f"{len(d['neurons_differing_at_that_step'])} neuron(s) of that layer differ at that step)")

@@ -33,6 +33,7 @@ def fan_outs(net: NetxFile) -> list[dict]:
         if not isinstance(layer, InputLayer):
             fan.update(parameters=int(layer.weight.size), nonzero_weights=int(np.count_nonzero(layer.weight)))
         fan["biases"] = 0 if layer.bias is None else int(layer.bias.size)
+        fan["layer"] = layer.index  # the file's numbering, as everywhere in the report
         out.append(fan)
     return out
 

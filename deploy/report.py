@@ -32,18 +32,19 @@ from ppf_neuro.phases import format_rate
 SCORE_ATOL = 1e-5
 
 
-def compare_spikes(lava: SpikeCounts, ref: SpikeCounts) -> dict:
-    """How exactly the Lava counts reproduce the reference counts, layer by layer."""
+def compare_spikes(lava: SpikeCounts, ref: SpikeCounts, indices: list[int]) -> dict:
+    """How exactly the Lava counts reproduce the reference counts, layer by layer (each named by its
+    index in the netx file, ``indices``: the npz entries' and the console's numbering)."""
     layers = []
-    for i, (a, b) in enumerate(zip(lava.layers, ref.layers)):
+    for index, a, b in zip(indices, lava.layers, ref.layers):
         diff = np.abs(a - b)
         layers.append({
-            "layer": i,
+            "layer": index,
             "neurons": int(a.shape[1]),
             "exact_neuron_counts": float((diff == 0).mean()),
             "max_abs_count_diff": int(diff.max(initial=0)),
             "spikes_per_sample_lava": float(a.sum(1).mean()),
-            "spikes_per_sample_pytorch": float(b.sum(1).mean()),
+            "spikes_per_sample_reference": float(b.sum(1).mean()),
         })
     return {"samples_with_identical_output_counts": float((lava.output == ref.output).all(1).mean()),
             "samples_with_identical_counts_in_every_layer": float(
@@ -51,15 +52,15 @@ def compare_spikes(lava: SpikeCounts, ref: SpikeCounts) -> dict:
             "layers": layers}
 
 
-def lava_section(result: BranchResult, ref: SpikeCounts) -> LavaSection:
+def lava_section(result: BranchResult, ref: SpikeCounts, indices: list[int]) -> LavaSection:
     counts = result.counts
     return LavaSection(
         setup={k: result.info[k] for k in ("network", "replicas", "synapse", "neuron", "recorder", "mode", "shards",
                                            "inputs")
                if k in result.info},
-        spike_agreement=compare_spikes(counts, ref),
+        spike_agreement=compare_spikes(counts, ref, indices),
         spikes_per_sample={"lava": float(counts.per_layer_totals().sum(1).mean()),
-                           "pytorch": float(ref.per_layer_totals().sum(1).mean())},
+                           "reference": float(ref.per_layer_totals().sum(1).mean())},
         timing={k: result.info[k] for k in ("seconds", "time_steps", "steps_per_second", "samples_per_second")},
         layer_spikes_per_sample=counts.per_layer_totals().tolist(),
     )
@@ -130,7 +131,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         labelled=inputs.labels is not None, **plan.details,
         options=json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"}, default=str)),
         reference=reference.info, outputs=outputs_section(scores, reference.scores, inputs.labels),
-        lava=None if snn is None else lava_section(snn, reference.counts),
+        lava=None if snn is None else lava_section(snn, reference.counts, [layer.index for layer in plan.netx.layers]),
         activity=None if snn is None else activity_section(fan_outs(plan.netx), _input_events(inputs, options),
                                                            snn.counts, snn.extra.get("input_steps"),
                                                            snn.extra.get("rasters"), _graded_inputs(plan.netx, options)),

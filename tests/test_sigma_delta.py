@@ -127,6 +127,9 @@ def test_lava_equals_the_reference_at_every_step(sdnn, tmp_path):
     assert "SigmaDelta" in report["lava"]["setup"]["neuron"] and report["lava"]["setup"]["replicas"] == 1
     assert report["input_dependence"]["warnings"] == []
     assert [layer["graded_inputs"] for layer in report["activity"]["layers"]] == [True] * 5  # MACs, not ACs
+    # One numbering everywhere: the file's indices (3 is the flatten), as the npz entries below.
+    for section in (report["lava"]["spike_agreement"]["layers"], report["activity"]["layers"]):
+        assert [layer["layer"] for layer in section] == [0, 1, 2, 4, 5]
     net = load_netx_file(path)
     reference, _ = FixedPointSNN(net, "graded").run(values)
     with np.load(tmp_path / "r.npz") as saved:

@@ -13,6 +13,7 @@ import numpy as np
 
 from deploy.branch import BranchResult
 from deploy.lava import LavaMode, run_on_lava, run_on_lava_sharded
+from deploy.lava.timing import window_start, windows_of
 from deploy.rasters import entry_name, load_kept, write_rasters
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
@@ -48,6 +49,13 @@ class LavaBackend:
             raise PPFError(f"cannot keep the run's rasters in '{place or tempfile.gettempdir()}': "
                            f"{e.strerror or e}") from None
 
+    def _time_axis(self) -> dict:
+        """How the saved arrays' time axis maps to Lava steps: per layer entry, the Lava step of
+        window step 0 of sample 0 (``--record windows``: sample k's window starts k*T later), or
+        with ``--record lava`` row r is Lava step r + 1 and the same steps say where windows start."""
+        starts = {entry_name(self.net, i): window_start(self.net, i) for i in range(len(self.net.layers))}
+        return {"time": self.mode.record, "window_start_lava_step": starts}
+
     def run(self, spikes: np.ndarray) -> BranchResult:
         keep_dir = self._keep_dir()
         try:
@@ -59,10 +67,14 @@ class LavaBackend:
             extra = {"input_steps": lava.input_steps}
             output = lava.counts.output
             if self.mode.readout != "counts":
-                name = entry_name(self.net, len(self.net.layers) - 1, voltage=self.mode.readout == "voltage")
-                output = extra["readout"] = load_kept(lava.kept[name])
+                last = len(self.net.layers) - 1
+                output = load_kept(lava.kept[entry_name(self.net, last, voltage=self.mode.readout == "voltage")])
+                if self.mode.record == "lava":  # compared with the reference window by window
+                    output = windows_of(output, self.net, last, len(spikes), spikes.shape[-1])
+                extra["readout"] = output
             if self.save_spikes is not None:
-                extra["rasters"] = {"file": str(self.save_spikes), "arrays": write_rasters(self.save_spikes, lava.kept)}
+                extra["rasters"] = {"file": str(self.save_spikes), "arrays": write_rasters(self.save_spikes, lava.kept),
+                                    **self._time_axis()}
         finally:
             if keep_dir is not None:
                 shutil.rmtree(keep_dir, ignore_errors=True)

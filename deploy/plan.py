@@ -43,6 +43,11 @@ class DeployOptions:
     divergence_plot: Path | None = None  # where to plot the first divergence, if Lava and the reference part
     save_spikes: Path | None = None  # where to write every layer's raster (deploy.rasters)
 
+    def __post_init__(self):
+        if self.lava.record == "lava" and (self.workers > 1 or self.ray_address):
+            raise PPFError("--record lava records one Lava run from its first step; shards (--workers, --ray) are "
+                           "several runs")
+
 
 @dataclass(frozen=True)
 class Branch:

@@ -45,6 +45,10 @@ INPUT_MODES = ("spikes", "graded", "bias")
 #: What a deployment reads from the output layer: spike counts per window; the output neurons'
 #: voltage at every step (regression nets); the graded payloads an SDNN's output sends.
 OUTPUT_READOUTS = ("counts", "voltage", "graded")
+#: How kept steps (``--save-spikes``, a readout) are laid out in time: each sample's window of each
+#: layer (window step 0 of layer i is Lava step first + i + k*T), or every Lava step of the run from
+#: the first, unaligned, as netx's RingBuffer sinks and ``Monitor`` record it.
+RECORD_TIMES = ("windows", "lava")
 #: What ``export`` writes: a ppf-neuro bundle, or the SNN as a NIR graph.
 EXPORT_FORMATS = ("bundle", "nir")
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead

@@ -77,6 +77,10 @@ def _deployment_flags() -> argparse.ArgumentParser:
     lava.add_argument("--readout", choices=choices.OUTPUT_READOUTS, default="counts",
                       help="what is read of the output layer: spike counts; its voltage at every step (regression "
                            "nets); an SDNN output's graded payloads at every step")
+    lava.add_argument("--record", choices=choices.RECORD_TIMES, default="windows",
+                      help="time axis of what --save-spikes (and a readout) keeps: each sample's window per layer, "
+                           "or every Lava step of the run from the first, unaligned, as netx's RingBuffer/Monitor "
+                           "record it (one netx Network: --replicas 1, --workers 1)")
     lava.add_argument("--replicas", type=int, help="copies of the SNN side by side in one Lava run (default: chosen "
                                                    "from the network's size; 1 = netx's own Network, the reference "
                                                    "mode)")

@@ -151,3 +151,30 @@ def test_command_line_graded_inputs_with_a_time_axis(nets, tmp_path, capsys):
     np.save(tmp_path / "half.npy", np.full((2, 48, STEPS), 0.5, np.float32))
     assert main(["--quiet", "deploy", str(path), "--inputs", str(tmp_path / "half.npy"), "--input-as", "graded"]) == 2
     assert "integers with 6 fractional bits (64 = 1.0" in capsys.readouterr().err
+
+
+def test_voltage_readout_is_monitors_v_at_every_lava_step(nets, tmp_path):
+    """``--readout voltage --record lava``: the output layer's ``v`` at every Lava step of the run equals
+    what Lava's own ``Monitor`` reads of netx's network (both read after the step's spike and reset),
+    every layer's spikes what RingBuffer sinks record, the steps before each window included."""
+    from netx_recording import netx_recording
+
+    path, _ = nets["conv", 0.2]
+    net = load_netx_file(path)
+    values = _values("conv", 3, seed=6)
+    held = np.ascontiguousarray(np.broadcast_to(values[..., None], (*values.shape, STEPS)))
+    np.save(tmp_path / "x.npy", held)
+    assert main(["--quiet", "deploy", str(path), "--inputs", str(tmp_path / "x.npy"), "--input-as", "graded",
+                 "--readout", "voltage", "--record", "lava", "--save-spikes", str(tmp_path / "r.npz")]) == 0
+    spikes, v = netx_recording(net, held, "graded", voltage=True)
+    _, traces = FixedPointSNN(net, "graded").run(held, trace=len(net.layers) - 1)
+    last = net.layers[-1]
+    with np.load(tmp_path / "r.npz") as saved:
+        for layer, theirs in zip(net.layers, spikes):
+            np.testing.assert_array_equal(saved[f"layer{layer.index}"], theirs, err_msg=f"layer {layer.index}")
+        ours = saved[f"v{last.index}"]
+    np.testing.assert_array_equal(ours, v)
+    start = len(net.layers)  # the output layer's window starts at Lava step 1 + its position
+    cut = ours[start - 1: start - 1 + 3 * STEPS].reshape(3, STEPS, -1).transpose(0, 2, 1)
+    np.testing.assert_array_equal(cut, traces["v"])
+    assert (ours != 0).any() and sum(int(s.sum()) for s in spikes) > 0

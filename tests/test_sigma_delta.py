@@ -205,19 +205,66 @@ PILOTNET = Path(__file__).resolve().parents[2] / "shared" / "lava-dl-nets" / "pi
 def test_lava_dl_pilotnet_sdnn_equals_the_reference_at_every_step(tmp_path):
     """lava-dl's published PilotNet SDNN (synaptic biases on its conv and dense layers, vThMant 0 on
     some, a Sigma output, strided 3x3 convolutions with uneven padding): every payload of every layer
-    on Lava equals the reference's, frames of 100x33x3 (W, H, C) graded values."""
+    on Lava equals the reference's, frames of 100x33x3 (W, H, C) graded values; recorded in Lava time,
+    its output's first steps (the biases' wave, before any input arrives) are those of Intel's own
+    recording of the net (lava-dl's netx test data: 0, -3840, 4880, 361928)."""
     rng = np.random.default_rng(3)
     frames = (rng.integers(0, 200, (3, 100, 33, 3, 1)) + rng.integers(-6, 7, (3, 100, 33, 3, 5)).cumsum(-1))
     np.save(tmp_path / "x.npy", np.clip(frames, 0, 255))
     assert main(["--quiet", "deploy", str(PILOTNET), "--inputs", str(tmp_path / "x.npy"), "--input-as", "graded",
-                 "--layout", "whc", "--readout", "graded", "--save-spikes", str(tmp_path / "r.npz"),
-                 "--report", str(tmp_path / "r.json")]) == 0
+                 "--layout", "whc", "--readout", "graded", "--record", "lava", "--save-spikes",
+                 str(tmp_path / "r.npz"), "--report", str(tmp_path / "r.json")]) == 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["readout"]["max_abs_state_diff"] == 0
     net = load_netx_file(PILOTNET)
     whc = np.load(tmp_path / "x.npy")
     reference, _ = FixedPointSNN(net, "graded").run(whc.transpose(0, 3, 2, 1, 4))
+    starts = report["activity"]["rasters"]["window_start_lava_step"]
     with np.load(tmp_path / "r.npz") as saved:
         for layer, ref in zip(net.layers, reference):
-            assert np.array_equal(saved[f"layer{layer.index}"], ref), layer.index
+            series, start = saved[f"layer{layer.index}"], starts[f"layer{layer.index}"] - 1
+            cut = series[start: start + 3 * 5].reshape(3, 5, -1).transpose(0, 2, 1)
+            assert np.array_equal(cut, ref), layer.index
+        assert saved["layer9"][:4, 0].tolist() == [0, -3840, 4880, 361928]
     assert len({r.tobytes() for r in reference[-1]}) == 3 and (reference[3] != 0).any()
+
+
+def test_lava_time_recording_equals_netx_ringbuffers_from_the_first_step(sdnn, tmp_path):
+    """``--record lava``: every Lava step of every layer, unaligned, equal to what RingBuffer sinks on
+    netx's own network record, including the steps before the inputs reach a layer (where the biases'
+    wave already travels); the windows cut from it are the reference's."""
+    from netx_recording import netx_recording
+
+    path, _ = sdnn
+    net = load_netx_file(path)
+    values = _frames(N, seed=4)
+    np.save(tmp_path / "x.npy", values)
+    assert main(["--quiet", "deploy", str(path), "--inputs", str(tmp_path / "x.npy"), "--input-as", "graded",
+                 "--readout", "graded", "--record", "lava", "--save-spikes", str(tmp_path / "r.npz"),
+                 "--report", str(tmp_path / "r.json")]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["readout"]["max_abs_state_diff"] == 0
+    rasters = report["activity"]["rasters"]
+    assert rasters["time"] == "lava" and rasters["window_start_lava_step"] == {
+        "layer0": 1, "layer1": 2, "layer2": 3, "layer4": 4, "layer5": 5}
+    theirs, _ = netx_recording(net, values, "graded")
+    reference, _ = FixedPointSNN(net, "graded").run(values)
+    total = N * STEPS + len(net.layers) + 1
+    with np.load(tmp_path / "r.npz") as saved:
+        for i, (layer, recorded, ref) in enumerate(zip(net.layers, theirs, reference)):
+            ours = saved[f"layer{layer.index}"]
+            assert ours.shape == recorded.shape == (total, layer.neurons)
+            np.testing.assert_array_equal(ours, recorded, err_msg=f"layer {layer.index}")
+            start = rasters["window_start_lava_step"][f"layer{layer.index}"] - 1
+            cut = ours[start: start + N * STEPS].reshape(N, STEPS, -1).transpose(0, 2, 1)
+            np.testing.assert_array_equal(cut, ref, err_msg=f"layer {layer.index} windows")
+        # the biases act before the inputs arrive: layer 2 sends at Lava step 1 and 2 already
+        assert (saved["layer2"][: rasters["window_start_lava_step"]["layer2"] - 1] != 0).any()
+
+
+def test_lava_time_recording_runs_one_network(sdnn, tmp_path, capsys):
+    np.save(tmp_path / "x.npy", _frames(2))
+    base = ["--quiet", "deploy", str(sdnn[0]), "--inputs", str(tmp_path / "x.npy"), "--input-as", "graded",
+            "--record", "lava"]
+    assert main(base) == 2
+    assert "give --save-spikes" in capsys.readouterr().err

@@ -43,10 +43,12 @@ class Keep:
     """What a run keeps beyond the counts, every step of every window, each under its npz entry
     name (``deploy.rasters.entry_name``): the outputs of the layers in ``rasters`` (position ->
     (name, file dtype: int8 0/1 events, int32 graded payloads)) and the voltage of the layers in
-    ``voltages`` (position -> name)."""
+    ``voltages`` (position -> name); with ``lava_time`` every Lava step of the run instead, from
+    the first, unaligned (``--record lava``)."""
 
     rasters: dict[int, tuple[str, type]] = field(default_factory=dict)
     voltages: dict[int, str] = field(default_factory=dict)
+    lava_time: bool = False
 
     def files(self) -> list[tuple[str, int, type]]:
         """(name, layer position, dtype) of every kept file."""
@@ -57,11 +59,13 @@ class Keep:
 class Recorder:
     """Input frames and per-layer counters of one run, in memory-mapped files under ``tmp``: each
     layer's spikes and the steps in which its neurons received synaptic input (their active
-    updates), and what ``keep`` asks for."""
+    updates), and what ``keep`` asks for: kept files are (windows, window, neurons), or with
+    ``keep.lava_time`` (1, Lava steps, neurons), one row per Lava step of the run (``frames`` long)."""
 
     def __init__(self, tmp: Path, frames: np.ndarray, layer_sizes: list[int], windows: int, window: int, first: int,
                  keep: Keep = Keep()):
         self.tmp, self.windows, self.window, self.first, self.keep = tmp, windows, window, first, keep
+        self.lava_steps = (1, len(frames), 1)  # (first step, window, windows) of a Lava-time file
         self.frames = tmp / "frames.npy"
         self.counters = []
         try:
@@ -69,8 +73,9 @@ class Recorder:
             for i, size in enumerate(layer_sizes):
                 for name in (f"counts{i}", f"inputs{i}"):
                     np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
+            layout = (1, len(frames)) if keep.lava_time else (windows, window)
             for name, i, dtype in keep.files():
-                np.lib.format.open_memmap(tmp / f"{name}.npy", "w+", dtype, (windows, window, layer_sizes[i])).flush()
+                np.lib.format.open_memmap(tmp / f"{name}.npy", "w+", dtype, (*layout, layer_sizes[i])).flush()
         except OSError as e:  # a full disk or a size limit where temporary files go
             raise PPFError(f"cannot write the Lava run's input and counter files in '{tmp.parent}': "
                            f"{e.strerror or e}") from None
@@ -83,7 +88,8 @@ class Recorder:
         name = f"inputs{i}" if inputs else f"counts{i}"
         raster = None if inputs or i not in self.keep.rasters else str(self.tmp / f"{self.keep.rasters[i][0]}.npy")
         counter = SpikeCounter(shape=shape, counts_path=str(self.tmp / f"{name}.npy"), first_step=self.first + i,
-                               window=self.window, windows=self.windows, raster_path=raster)
+                               window=self.window, windows=self.windows, raster_path=raster,
+                               raster_where=self.lava_steps if self.keep.lava_time else None)
         self.counters.append(counter)
         return counter
 
@@ -91,8 +97,9 @@ class Recorder:
         """Keep neuron variable ``var`` (layer i's ``v``) at every step."""
         from deploy.processes.spike_io import StateRecorder
 
+        first, window, windows = self.lava_steps if self.keep.lava_time else (self.first + i, self.window, self.windows)
         recorder = StateRecorder(shape=tuple(var.shape), path=str(self.tmp / f"{self.keep.voltages[i]}.npy"),
-                                 first_step=self.first + i, window=self.window, windows=self.windows)
+                                 first_step=first, window=window, windows=windows)
         recorder.state.connect_var(var)
         self.counters.append(recorder)
 
@@ -245,13 +252,23 @@ KEEP_CHUNK = 256
 
 def _write_kept(graph: CountedGraph, directory: Path) -> dict[str, str]:
     """Every kept file as ``directory/NAME.npy`` (N, neurons, T) in CHW order, converted from the
-    run's (windows, T, Lava neurons) layout a chunk of windows at a time."""
+    run's (windows, T, Lava neurons) layout a chunk of windows at a time; a Lava-time file as
+    (Lava steps, neurons), a chunk of steps at a time."""
     written = {}
     for name, i, _ in graph.rec.keep.files():
         kept = np.load(graph.rec.tmp / f"{name}.npy", mmap_mode="r")
         windows, steps, size = kept.shape
         path = directory / f"{name}.npy"
         try:
+            if graph.rec.keep.lava_time:
+                out = np.lib.format.open_memmap(path, "w+", kept.dtype, (steps, graph.layer_sizes[i]))
+                for s in range(0, steps, KEEP_CHUNK):
+                    part = np.asarray(kept[0, s: s + KEEP_CHUNK])
+                    out[s: s + len(part)] = graph.split(i, part).reshape(len(part), -1)
+                out.flush()
+                del out
+                written[name] = str(path)
+                continue
             out = np.lib.format.open_memmap(path, "w+", kept.dtype, (graph.samples, graph.layer_sizes[i], steps))
             for w in range(0, windows, KEEP_CHUNK):
                 part = kept[w: w + KEEP_CHUNK]

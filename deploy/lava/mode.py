@@ -11,6 +11,7 @@ from ppf_neuro.choices import (
     LAVA_RECORDERS,
     LAVA_SYNAPSES,
     OUTPUT_READOUTS,
+    RECORD_TIMES,
 )
 from ppf_neuro.errors import PPFError
 
@@ -28,7 +29,8 @@ class LavaMode:
     (Lava's RingBuffer sinks read with ``Var.get``, the slow independent check). ``input_as``:
     how the inputs enter the first layer (``deploy.stimulus``); ``readout``: what is read from the
     output layer besides the counts (``voltage``: the output neurons' voltage at every step;
-    ``graded``: an SDNN output's payloads at every step).
+    ``graded``: an SDNN output's payloads at every step). ``record``: how kept steps are laid out
+    in time (``ppf_neuro.choices.RECORD_TIMES``); ``lava`` runs netx's own network (one replica).
     """
 
     replicas: int | None = None
@@ -37,6 +39,7 @@ class LavaMode:
     input_as: str = "spikes"
     readout: str = "counts"
     keep_rasters: bool = False  # keep every step of every layer (``--save-spikes``)
+    record: str = "windows"
 
     def __post_init__(self):
         if self.replicas is not None and self.replicas < 1:
@@ -51,6 +54,14 @@ class LavaMode:
             raise PPFError(f"--input-as must be one of {list(INPUT_MODES)}, got {self.input_as!r}")
         if self.readout not in OUTPUT_READOUTS:
             raise PPFError(f"--readout must be one of {list(OUTPUT_READOUTS)}, got {self.readout!r}")
+        if self.record not in RECORD_TIMES:
+            raise PPFError(f"--record must be one of {list(RECORD_TIMES)}, got {self.record!r}")
+        if self.record == "lava" and (self.replicas not in (None, 1) or self.recorder == "ringbuffer"):
+            raise PPFError("--record lava records one run of netx's own network from its first step: it takes "
+                           "--replicas 1 and the counts recorder")
+        if self.record == "lava" and not self.keep_rasters and self.readout == "counts":
+            raise PPFError("--record lava lays out what a run keeps in Lava time: give --save-spikes (or a voltage "
+                           "or graded --readout)")
         if self.recorder == "ringbuffer" and (self.input_as, self.readout, self.keep_rasters) != ("spikes", "counts",
                                                                                                  False):
             raise PPFError("the ringbuffer recorder takes spike inputs and reads counts only")

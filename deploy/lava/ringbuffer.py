@@ -18,9 +18,9 @@ from deploy.lava.mode import LavaResult, LavaSetup, compiled
 from deploy.lava.timing import (
     build_netx,
     chw_from_lava,
-    first_step,
     input_port,
     lava_from_chw,
+    windows_of,
 )
 from deploy.stimulus import stimulus
 from ppf_neuro.formats.netx import NetxFile
@@ -70,7 +70,7 @@ def ringbuffer_rasters(net: NetxFile, spikes: np.ndarray, trace_layer: int | Non
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
-    network, first = build_netx(net, spikes.shape[-1]), first_step(net)
+    network = build_netx(net, spikes.shape[-1])
     frames = stimulus(net, spikes, "spikes").frames
     n, steps = frames.shape[0], frames.shape[-1]
     sinks, monitors, total = _build(network, frames, trace_layer)
@@ -88,9 +88,8 @@ def ringbuffer_rasters(net: NetxFile, spikes: np.ndarray, trace_layer: int | Non
 
     def windows(series: np.ndarray, layer: int) -> np.ndarray:
         """Lava steps first + layer + k*T ... of a (total, ...) series -> (N, neurons, T), CHW order."""
-        begin = first - 1 + layer  # buffer index of Lava step first + layer
-        flat = series[begin: begin + n * steps].reshape(n * steps, -1)
-        return chw_from_lava(flat, tuple(network.layers[layer].out.shape)).reshape(n, steps, -1).transpose(0, 2, 1)
+        flat = chw_from_lava(series.reshape(len(series), -1), tuple(network.layers[layer].out.shape))
+        return windows_of(flat, net, layer, n, steps)
 
     setup = LavaSetup("lava.lib.dl.netx.hdf5.Network", 1,
                       compiled([layer.synapse for layer in network.layers if hasattr(layer, "synapse")]),

@@ -35,7 +35,8 @@ def kept(net: NetxFile, mode: LavaMode) -> Keep:
     rasters = {i: (entry_name(net, i), np.int32 if layer.neuron.graded else np.int8)
                for i, layer in enumerate(net.layers)
                if mode.keep_rasters or (i == last and mode.readout == "graded")}
-    return Keep(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {})
+    return Keep(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {},
+                lava_time=mode.record == "lava")
 
 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,
@@ -58,7 +59,8 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, keep
         return run_ringbuffer(net, spikes, progress)
     network = build_netx(net, steps)
     stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
-    replicas = 1 if net.sigma_delta else mode.replicas  # one stream: replicas would cut it (deploy.plan)
+    # one stream (SDNN), or one run recorded from its first step: replicas would cut it (deploy.plan)
+    replicas = 1 if net.sigma_delta or mode.record == "lava" else mode.replicas
     if replicas != 1:
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples

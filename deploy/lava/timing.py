@@ -34,6 +34,18 @@ def steps_before_window(net: NetxFile, layer: int) -> int:
     return first_step(net) + layer - 1
 
 
+def window_start(net: NetxFile, layer: int) -> int:
+    """The Lava step that is step 0 of sample 0's window for layer ``layer`` (sample k's: k*T later)."""
+    return first_step(net) + layer
+
+
+def windows_of(series: np.ndarray, net: NetxFile, layer: int, samples: int, steps: int) -> np.ndarray:
+    """Layer ``layer``'s Lava-time recording (Lava steps from 1, neurons) cut into its sample windows:
+    (samples, neurons, steps)."""
+    begin = window_start(net, layer) - 1
+    return series[begin: begin + samples * steps].reshape(samples, steps, -1).transpose(0, 2, 1)
+
+
 def build_netx(net: NetxFile, steps: int):
     """netx's ``Network`` for the file, with resets every ``steps`` aligned as the module docstring says
     (a sigma-delta network gets none: netx would ignore them, with a warning)."""

@@ -64,9 +64,10 @@ class _WindowedModel(PyLoihiProcessModel):
         self.file = np.load(proc_params[path_key], mmap_mode="r+")
         self.where = (proc_params["first_step"], proc_params["window"], proc_params["windows"])
 
-    def window(self) -> tuple[int, int] | None:
-        """(window k, step within it) of the current Lava step, or None outside the run's windows."""
-        first_step, window, windows = self.where
+    def window(self, where: tuple[int, int, int] | None = None) -> tuple[int, int] | None:
+        """(window k, step within it) of the current Lava step, or None outside the run's windows
+        (``where``: (first step, window, windows), the file's own by default)."""
+        first_step, window, windows = where or self.where
         k, step = divmod(self.time_step - first_step, window)
         return (k, step) if 0 <= k < windows else None
 
@@ -80,13 +81,16 @@ class SpikeCounter(AbstractProcess):
     its counts (flattened ``shape``, C order) are added to row k of the int32 ``.npy`` file at
     ``counts_path`` (shape (windows, prod(shape))). With ``raster_path`` every step is also stored,
     in a file of shape (windows, window, prod(shape)): 0/1 events where it is int8, the payloads
-    themselves where it is int32 (graded spikes).
+    themselves where it is int32 (graded spikes); ``raster_where`` (first step, window, windows) lays
+    the raster out otherwise than the counts, e.g. (1, steps of the run, 1): every Lava step.
     """
 
     def __init__(self, *, shape: tuple[int, ...], counts_path: str, first_step: int, window: int,
-                 windows: int, raster_path: str | None = None) -> None:
+                 windows: int, raster_path: str | None = None, raster_where: tuple[int, int, int] | None = None
+                 ) -> None:
         super().__init__(shape=shape, counts_path=str(counts_path), first_step=first_step, window=window,
-                         windows=windows, raster_path=None if raster_path is None else str(raster_path))
+                         windows=windows, raster_path=None if raster_path is None else str(raster_path),
+                         raster_where=raster_where)
         self.a_in = InPort(shape=shape)
 
 
@@ -101,15 +105,16 @@ class PySpikeCounterModel(_WindowedModel):
         raster = proc_params["raster_path"]
         self.raster = None if raster is None else np.load(raster, mmap_mode="r+")
         self.events_only = self.raster is not None and self.raster.dtype == np.int8
+        self.raster_where = proc_params["raster_where"]
 
     def run_spk(self) -> None:
         values = self.a_in.recv().reshape(-1)
         at = self.window()
         if at is not None:
-            events = values != 0
-            self.file[at[0]] += events  # the counts
-            if self.raster is not None:
-                self.raster[at] = events if self.events_only else values
+            self.file[at[0]] += values != 0  # the counts
+        kept = self.window(self.raster_where) if self.raster is not None else None
+        if kept is not None:
+            self.raster[kept] = (values != 0) if self.events_only else values
 
 
 class StateRecorder(AbstractProcess):

@@ -29,7 +29,7 @@ def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
         raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
                        "elsewhere (use --workers)")
     lava = LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as, readout=args.readout,
-                    keep_rasters=args.save_spikes is not None)
+                    keep_rasters=args.save_spikes is not None, record=args.record)
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise, lava=lava,
                             workers=args.workers, ray_address=args.ray, progress=not args.quiet,
                             divergence_plot=plot, save_spikes=args.save_spikes)

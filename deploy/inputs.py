@@ -60,7 +60,9 @@ def from_arrays(images, labels=None, samples: int | None = None) -> DeployInputs
     if images.ndim != 4 or not len(images) or not (np.issubdtype(images.dtype, np.number) or images.dtype == np.bool_):
         raise PPFError(f"images: expected numbers shaped (N, C, H, W) or (N, H, W), got {images.dtype} {images.shape}")
     images = images / 255.0 if images.dtype == np.uint8 else images.astype(np.float64)
-    if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+    if not np.isfinite(images).all():
+        raise PPFError(f"images: {int((~np.isfinite(images)).sum())} value(s) are NaN or infinite")
+    if images.min() < 0 or images.max() > 1:
         raise PPFError(f"images: values must be in [0, 1] (or 8-bit grey), got [{np.nanmin(images)}, "
                        f"{np.nanmax(images)}]")
     if labels is not None:
@@ -125,7 +127,9 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
         raise PPFError(f"{what}: expected a numeric array (N, inputs[, T]) or (N, C, H, W[, T]), "
                        f"got {values.dtype} {values.shape}")
     if np.issubdtype(values.dtype, np.floating):
-        whole = np.isfinite(values).all() and (values == np.round(values)).all()
+        if not np.isfinite(values).all():
+            raise PPFError(f"{what}: {int((~np.isfinite(values)).sum())} value(s) are NaN or infinite")
+        whole = (values == np.round(values)).all()
         if input_as == "spikes" and not np.isin(values, (0.0, 1.0)).all():
             raise PPFError(f"{what}: float spikes must be exactly 0.0 or 1.0 (binary events), got values in "
                            f"[{np.nanmin(values)}, {np.nanmax(values)}]; graded values: --input-as graded")

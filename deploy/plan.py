@@ -20,6 +20,7 @@ from deploy.divergence import Stepper
 from deploy.fixed_point import FixedPointSNN, fixed_point_stepper
 from deploy.inputs import DeployInputs
 from deploy.lava import LavaMode
+from deploy.lava.timing import window_start
 from deploy.lava_backend import LavaBackend
 from deploy.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
@@ -84,7 +85,9 @@ def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
     return inputs.images.reshape(len(inputs.images), -1)
 
 
-WINDOWED = "every sample in a fresh window of T steps: states reset at each window's first step"
+WINDOWED = ("every sample in a fresh window of T steps (--steps, else the file's tSample): netx's Network is built "
+            "with reset_interval=T, so states reset at each window's first step (a netx recording made with another "
+            "reset_interval R is reproduced with --steps R)")
 FREE_RUNNING = ("sigma-delta, free-running: no resets (netx ignores them), so the samples are one stream in their "
                 "order and each window starts from the state the previous sample left; the reference runs the same "
                 "stream")
@@ -122,9 +125,10 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                                 "independent": KINDS["netx"].branch_independence()}, states)
 
     details = {"network": {"input_shape": list(net.input_shape), "inputs": INPUT_MEANING[options.lava.input_as],
-                           "dynamics": FREE_RUNNING if net.sigma_delta else WINDOWED,
+                           "dynamics": FREE_RUNNING if net.sigma_delta else WINDOWED, "t_sample": net.steps,
                            "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),
-                                       "neuron": layer.neuron.type} for layer in net.layers]}}
+                                       "neuron": layer.neuron.type, "window_start_lava_step": window_start(net, i)}
+                                      for i, layer in enumerate(net.layers)]}}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
                 EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
                 classes=net.layers[-1].neurons, netx=net, stepper=fixed_point_stepper(net), details=details)

@@ -54,3 +54,11 @@ EXPORT_FORMATS = ("bundle", "nir")
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead
 #: of a PennyLane device (only when asked for by this name).
 FAST_DEVICE = "ppf-neuro.fast"
+
+#: Upper bounds on sizes, checked before anything is allocated (configs, netx files): a window of
+#: more steps is over ~10 s of Lava time per sample, a wider layer's weights alone (square, with
+#: Adam's two moments) over 3 GiB, a deeper circuit over ~10^4 gates per qubit; all far above what
+#: the models here need.
+MAX_STEPS = 10_000
+MAX_WIDTH = 16_384
+MAX_CIRCUIT_LAYERS = 1_000

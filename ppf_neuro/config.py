@@ -38,6 +38,14 @@ def _check_positive(value, where: str) -> None:
     _check(math.isfinite(value) and value > 0, where, "a positive finite number", value)
 
 
+def _check_size(values, limit: int, where: str) -> None:
+    """Positive integers up to ``limit`` (one, or each of a tuple)."""
+    many = isinstance(values, tuple)
+    for v in values if many else (values,):
+        _check(isinstance(v, int) and 1 <= v <= limit, where, f"{'integers' if many else 'an integer'} in [1, {limit}]",
+               values)
+
+
 def _check_choice(value, allowed: tuple, where: str) -> None:
     _check(value in allowed, where, f"one of {list(allowed)}", value)
 
@@ -91,7 +99,7 @@ class EncodingConfig:
 
     def __post_init__(self):
         _check_choice(self.kind, choices.ENCODINGS, "encoding.kind")
-        _check(self.steps >= 1, "encoding.steps", "at least 1", self.steps)
+        _check_size(self.steps, choices.MAX_STEPS, "encoding.steps")
         _check_positive(self.gain, "encoding.gain")
         _check_positive(self.threshold, "encoding.threshold")
         _check_seed(self.seed, "encoding.seed")
@@ -136,8 +144,7 @@ class SNNConfig:
     readout_scale: float = 10.0
 
     def __post_init__(self):
-        for h in self.hidden:
-            _check(isinstance(h, int) and h >= 1, "snn.hidden", "positive integers", self.hidden)
+        _check_size(self.hidden, choices.MAX_WIDTH, "snn.hidden")
         _check(self.threshold > 0, "snn.threshold", "a positive number", self.threshold)
         for name in ("current_decay", "voltage_decay"):
             v = getattr(self, name)
@@ -192,15 +199,14 @@ class QuantumConfig:
         _check_choice(self.ansatz, choices.ANSATZE, "quantum.ansatz")
         _check_choice(self.readout, choices.READOUTS, "quantum.readout")
         _check_choice(self.simulator, choices.SIMULATORS, "quantum.simulator")
-        _check(self.layers >= 1, "quantum.layers", "at least 1", self.layers)
+        _check_size(self.layers, choices.MAX_CIRCUIT_LAYERS, "quantum.layers")
         _check(not (self.reupload and self.encoding == "amplitude"), "quantum.reupload",
                "false with amplitude encoding (state preparation must come first)", self.reupload)
         _check(self.readout_wires is None or 1 <= self.readout_wires <= self.qubits, "quantum.readout_wires",
                f"null or an integer in [1, qubits={self.qubits}]", self.readout_wires)
         _check(self.readout_wires is None or self.readout == "probs", "quantum.readout_wires",
                "null unless quantum.readout is 'probs'", self.readout_wires)
-        for h in self.hidden:
-            _check(isinstance(h, int) and h >= 1, "quantum.hidden", "positive integers", self.hidden)
+        _check_size(self.hidden, choices.MAX_WIDTH, "quantum.hidden")
         _check(not self.hidden or self.reduction == "dressed", "quantum.hidden",
                "empty unless quantum.reduction is 'dressed' (the only trainable reduction)", self.hidden)
         _check(not (self.simulator == "fast" and self.diff_method != "backprop"), "quantum.simulator",

@@ -81,3 +81,18 @@ def test_an_interrupted_train_into_an_existing_run_leaves_that_run_as_it_was(tmp
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 130
     assert {p.name: p.read_bytes() for p in existing.iterdir()} == before
+
+
+def test_interrupted_in_the_first_epoch_says_there_is_nothing_to_resume(tmp_path):
+    """No epoch ended, so no state: the message must not offer --resume, and no .partial is left."""
+    out = tmp_path / "early"
+    proc = subprocess.Popen(_cli(*ARGS, "-o", str(out)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    config = tmp_path / "early.partial" / "config.json"  # written before the first batch
+    deadline = time.time() + 120
+    while time.time() < deadline and not config.is_file():
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    err = proc.stderr.read().decode()
+    assert "nothing to resume" in err and "--resume" not in err, err
+    assert not (tmp_path / "early.partial").exists() and not out.exists()

@@ -85,13 +85,15 @@ def run(args) -> None:
         write_config(partial, cfg, data.name, data.image_shape, data.num_classes)
     try:
         model, metrics = train_model(cfg, data, progress=not args.quiet, state_path=partial / TRAINING_STATE)
-    except KeyboardInterrupt:
-        print(f"ppf-neuro: the unfinished run is in {partial} ('{args.out}' is as it was); continue it with: "
-              f"ppf-neuro train --resume -o {args.out}", file=sys.stderr)
-        raise
-    except BaseException:
-        if not (partial / TRAINING_STATE).is_file():  # nothing to resume: leave nothing behind
+    except BaseException as e:
+        resumable = (partial / TRAINING_STATE).is_file()
+        if not resumable:  # interrupted before the first epoch ended: nothing to resume, leave nothing behind
             shutil.rmtree(partial, ignore_errors=True)
+        if isinstance(e, KeyboardInterrupt):
+            print(f"ppf-neuro: the unfinished run is in {partial} ('{args.out}' is as it was); continue it with: "
+                  f"ppf-neuro train --resume -o {args.out}" if resumable else
+                  f"ppf-neuro: interrupted before the first epoch ended: nothing to resume ('{args.out}' is as it "
+                  "was)", file=sys.stderr)
         raise
     save_run(partial, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics))
     replace_directory(partial, args.out)

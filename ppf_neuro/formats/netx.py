@@ -35,8 +35,9 @@ import h5py
 import numpy as np
 
 from ppf_neuro.atomic import atomic_path, hdf5_bytes
+from ppf_neuro.choices import MAX_STEPS, MAX_WIDTH
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
+from ppf_neuro.formats.fixed_point import DECAY_SCALE, WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
 
 #: The group that holds the layers, in a netx file and in a bundle.
 LAYER_GROUP = "layer"
@@ -88,6 +89,9 @@ class CubaNeuron:
         values = {name: _scalar(params[key]) for name, key in cls.KEYS.items() if key in params}
         if bool(values.get("graded_spike", False)):
             raise PPFError(f"{where}: graded-spike neurons are not supported")
+        for name, low, high in (("threshold", 1, None), ("current_decay", 0, DECAY_SCALE),
+                                ("voltage_decay", 0, DECAY_SCALE)):
+            _check_value(values[name], cls.KEYS[name], low, high, where)
         return cls(type=kind, **{k: bool(v) if k == "graded_spike" else int(v) for k, v in values.items()})
 
     def as_params(self) -> dict:
@@ -121,7 +125,9 @@ class SigmaDeltaNeuron:
         if activation != "relu" and not sigma_output:
             raise PPFError(f"{where}: SDNN activation {activation!r}: netx builds ReLU sigma-delta neurons whatever "
                            "the file says, so the file and the deployed network would differ")
-        return cls(kind, int(_scalar(params["vThMant"])) if "vThMant" in params else 0, sigma_output)
+        threshold = _scalar(params["vThMant"]) if "vThMant" in params else 0
+        _check_value(threshold, "vThMant", 0, None, where)
+        return cls(kind, int(threshold), sigma_output)
 
     def as_params(self) -> dict:
         params = {"type": self.type, "vThMant": self.threshold, "activation": "relu"}
@@ -235,6 +241,17 @@ class NetxFile:
 # -------------------------------------------------------------------------------------------- reader
 
 
+#: The most weights one layer may declare (a 16,384 x 16,384 dense layer), checked before reading.
+MAX_WEIGHTS = MAX_WIDTH ** 2
+
+
+def _check_value(value, key: str, low: int, high: int | None, where: str) -> None:
+    """A neuron parameter netx would pass on as it is: a whole number within Loihi's range."""
+    if value != int(value) or value < low or (high is not None and value > high):
+        rule = f"a whole number >= {low}" if high is None else f"a whole number in [{low}, {high}]"
+        raise PPFError(f"{where}: neuron {key} is {value}; Loihi takes {rule}")
+
+
 def _scalar(value):
     """The first element of a dataset or value (netx writes scalars as (1,) arrays)."""
     value = value[()] if isinstance(value, h5py.Dataset) else value
@@ -311,10 +328,16 @@ def _read_input(g, index: int, where: str, cur: _Cursor) -> None:
 def _weight(g, kind: str, where: str) -> np.ndarray:
     if "weight" not in g or not isinstance(g["weight"], h5py.Dataset):
         raise PPFError(f"{where}: {kind} layer has no (real) weight dataset")
+    if g["weight"].size > MAX_WEIGHTS:  # checked before reading: a compressed file can declare terabytes
+        raise PPFError(f"{where}: {kind} weight declared {g['weight'].shape}, {g['weight'].size:,} values; more than "
+                       f"ppf-neuro reads ({MAX_WEIGHTS:,})")
     weight = np.asarray(g["weight"][()])
     if not np.issubdtype(weight.dtype, np.number) or not np.isfinite(weight).all():
         raise PPFError(f"{where}: {kind} weights must be finite numbers (found {weight.dtype}"
                        f"{', NaN or infinite values' if np.issubdtype(weight.dtype, np.number) else ''})")
+    if (weight != np.round(weight)).any():
+        raise PPFError(f"{where}: {kind} weights must be whole numbers (netx's integer weights; found e.g. "
+                       f"{weight[weight != np.round(weight)].flat[0]})")
     return weight.astype(np.int64)
 
 
@@ -411,8 +434,8 @@ def load_netx_file(path: str | Path) -> NetxFile:
             steps = int(value)
             if steps != value:
                 raise PPFError(f"{path}: /simulation/tSample is {value}; time steps per sample are a whole number")
-            if steps < 1:
-                raise PPFError(f"{path}: /simulation/tSample is {steps}; a sample needs at least 1 step")
+            if not 1 <= steps <= MAX_STEPS:
+                raise PPFError(f"{path}: /simulation/tSample is {steps}; a sample takes 1 to {MAX_STEPS} steps")
             return replace(net, steps=steps)
     except PPFError:
         raise

@@ -69,10 +69,14 @@ def circuit_template(cfg: QuantumConfig):
     return circuit
 
 
+#: PennyLane samples shots with numpy's 64-bit generators; beyond ~2^31 a run would not end anyway.
+SHOTS_MAX = 2 ** 31 - 1
+
+
 def make_device(name: str, wires: int, shots: int | None = None):
     """A PennyLane device by name, with a clear error for unknown names."""
-    if shots is not None and shots < 1:
-        raise PPFError(f"shots must be a positive integer or none, got {shots}")
+    if shots is not None and not 1 <= shots <= SHOTS_MAX:
+        raise PPFError(f"shots must be a positive integer up to {SHOTS_MAX} or none, got {shots}")
     try:
         return qml.device(name, wires=wires, shots=shots)
     except DeviceError as e:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import io
 import json
 import os
@@ -94,6 +95,29 @@ def replace_directory(new: str | os.PathLike, target: str | os.PathLike) -> None
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def result_set(out: str | os.PathLike, owned: tuple[str, ...]) -> Iterator[Path]:
+    """A staging directory (inside ``out``, so on its disk) for files that belong together, e.g. a
+    table and its plot. Only when every one is written do they replace the previous set in ``out``:
+    the files matching ``owned`` (glob patterns) that the new set lacks are removed and each new file
+    renamed in (renames take no space). On any error ``out`` keeps the previous set whole."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        yield stage
+        new = {p.name for p in stage.iterdir()}
+        for pattern in owned:
+            for old in out.glob(pattern):
+                if old.is_file() and old.name not in new:
+                    old.unlink()
+        for name in sorted(new):
+            os.replace(stage / name, out / name)
+        _fsync(out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def _fsync(path: Path) -> None:
     """Flush a file's (or a directory's entries') data to the disk."""
     fd = os.open(path, os.O_RDONLY)
@@ -134,9 +158,10 @@ def write_csv(path: str | os.PathLike, rows: list[dict]) -> None:
 def output_locks(paths: list[str | os.PathLike]) -> Iterator[None]:
     """Hold a lock on each output path for the whole command: a second command writing one of them
     meanwhile is refused (one line, naming the first one's pid) instead of silently replacing its
-    result. The lock is a file ``.NAME.lock`` beside the output holding the owner's pid; one whose
-    owner has died (killed outright) is taken over."""
-    held: list[Path] = []
+    result. The lock is the kernel's advisory lock (``flock``) on a file ``.NAME.lock`` beside the
+    output, which holds the owner's pid for the message: the kernel releases it when its owner
+    dies, however it dies, and a pid left in the file (or reused by another process) means nothing."""
+    held: list[tuple[Path, int]] = []
     try:
         for path in paths:
             lock = _take_lock(Path(path))
@@ -144,44 +169,43 @@ def output_locks(paths: list[str | os.PathLike]) -> Iterator[None]:
                 held.append(lock)
         yield
     finally:
-        for lock in held:
-            lock.unlink(missing_ok=True)
+        for lock, fd in held:
+            lock.unlink(missing_ok=True)  # before the lock is released: a waiting taker sees it gone
+            os.close(fd)
 
 
-def _take_lock(path: Path) -> Path | None:
+def _take_lock(path: Path) -> tuple[Path, int] | None:
+    """(lock file, its open descriptor holding the lock), or None where no lock can be taken (the
+    command's own checks then name the unusable place)."""
     path = Path(os.path.abspath(path))  # '.', '..' and 'a/..' name a directory too
     if not path.name:
         return None  # the root: the command's own checks refuse it
     lock = path.with_name(f".{path.name}.lock")
     if not lock.parent.is_dir():
-        return None  # nothing can be there yet; the command's own checks name an unusable place
-    for _ in range(2):
+        return None  # nothing can be there yet
+    for _ in range(10):
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            owner = _lock_owner(lock)
-            if owner is not None:
-                raise PPFError(f"'{path}' is being written by another ppf-neuro command (pid {owner}); wait for it "
-                               f"to finish or choose another path") from None
-            lock.unlink(missing_ok=True)  # its owner is gone
-            continue
+            fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
         except OSError:
-            return None  # an unwritable place: the command's own checks say so
-        with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
-        return lock
+            return None  # an unwritable place, or a directory of that name
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise PPFError(f"'{path}' is being written by another ppf-neuro command (pid {owner}); wait for it "
+                           f"to finish or choose another path") from None
+        except OSError:
+            os.close(fd)
+            return None  # a filesystem without locks
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:  # its holder removed it between our open and our lock: take the new one
+            os.close(fd)
+            continue
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        return lock, fd
     raise PPFError(f"'{path}': could not take its lock {lock}")
-
-
-def _lock_owner(lock: Path) -> int | None:
-    """The pid in ``lock`` if that process is alive, else None."""
-    try:
-        pid = int(lock.read_text().strip() or "0")
-        if pid <= 0:
-            return None
-        os.kill(pid, 0)
-        return pid
-    except (ValueError, ProcessLookupError, FileNotFoundError):
-        return None
-    except PermissionError:  # alive, someone else's
-        return pid

@@ -381,12 +381,20 @@ def build_config(config_file: Path | None = None, assignments: list[str] = (), *
     (``model``, ``data.spec``-style keys as ``SECTION.KEY``; None means not given), then the
     ``--set`` assignments."""
     d = (RunConfig.from_file(config_file) if config_file else RunConfig()).to_dict()
-    for key, value in fields.items():
-        if value is not None:
-            set_value(d, key.replace("__", "."), value)
+    given = {key.replace("__", "."): value for key, value in fields.items() if value is not None}
+    for key, value in given.items():
+        set_value(d, key, value)
     for assignment in assignments:
+        _refuse_twice(assignment, given)
         apply_assignment(d, assignment)
     return RunConfig.from_dict(d)
+
+
+def _refuse_twice(assignment: str, given: dict) -> None:
+    """A key set both by its own option and by ``--set``: one of them would be dropped silently."""
+    key = assignment.partition("=")[0].strip()
+    if key in given:
+        raise PPFError(f"--set '{assignment}': {key} is also given by its own option ({given[key]!r}); give one")
 
 
 def encoding_overrides(kind: str | None, steps: int | None, assignments: list[str] = ()) -> dict:
@@ -397,6 +405,7 @@ def encoding_overrides(kind: str | None, steps: int | None, assignments: list[st
         key, sep, _ = assignment.partition("=")
         if not sep or not key.startswith("encoding."):
             raise PPFError(f"--set '{assignment}': deploy takes only encoding.KEY=VALUE")
+        _refuse_twice(assignment, {f"encoding.{k}": v for k, v in d.items()})
         wrapper = {"encoding": {}}
         apply_assignment(wrapper, assignment)
         d.update(wrapper["encoding"])

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from ppf_neuro.atomic import write_csv, write_json, write_text
+from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
 from ppf_neuro.data import Split
 from ppf_neuro.noise import corrupt
 from ppf_neuro.quantum import QuantumNet
@@ -69,13 +69,19 @@ def markdown(rows: list[dict], names: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: The files of one robustness result set, replaced together.
+ROBUSTNESS_FILES = ("robustness.json", "robustness.csv", "robustness.md", "robustness.png")
+
+
 def write_robustness(rows: list[dict], names: list[str], out: Path) -> None:
+    """The table (JSON, CSV, Markdown) and its plot in ``out``, as one set (``atomic.result_set``)."""
     from ppf_neuro.plots import robustness_plot
 
-    write_json(out / "robustness.json", rows)
-    write_csv(out / "robustness.csv", rows)  # columns: noise, level, then one per model
-    write_text(out / "robustness.md", markdown(rows, names) + "\n")
-    robustness_plot(rows, names, out / "robustness.png")
+    with result_set(out, ROBUSTNESS_FILES) as stage:
+        write_json(stage / "robustness.json", rows)
+        write_csv(stage / "robustness.csv", rows)  # columns: noise, level, then one per model
+        write_text(stage / "robustness.md", markdown(rows, names) + "\n")
+        robustness_plot(rows, names, stage / "robustness.png")
 
 
 def default_conditions(levels: list[float], depolarizing: list[float], shots: list[int], kinds: list[str]) -> list[Condition]:

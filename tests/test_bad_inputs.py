@@ -93,6 +93,12 @@ def _h5_with_layer_dataset(path: Path) -> str:
     return str(path)
 
 
+def _float_labels(directory: Path) -> None:
+    """Training labels stored as IDX float32 (type 0x0D), one of them 6.5."""
+    labels = np.r_[np.arange(19) % 3, 6.5].astype(">f4")
+    (directory / "train-labels-idx1-ubyte").write_bytes(struct.pack(">HBBI", 0, 0x0D, 1, 20) + labels.tobytes())
+
+
 def _raw_bundle(tmp, data: bytes):
     (tmp / "bad.h5").write_bytes(data)
     return ["deploy", str(tmp / "bad.h5")]
@@ -146,6 +152,8 @@ CASES = {
     "dataset: wrong magic number": ("dataset", lambda t, b: _dataset(t, lambda d: (d / "train-images-idx3-ubyte").write_bytes(b"PK\x03\x04" + bytes(64)))),
     "dataset: header claims 4 TB": ("dataset", lambda t, b: _dataset(t, lambda d: (d / "train-images-idx3-ubyte").write_bytes(struct.pack(">HBB3I", 0, 8, 3, 4_000_000_000, 1000, 1000)))),
     "dataset: labels given as images": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "train-images-idx3-ubyte", np.arange(20)))),
+    "dataset: float labels": ("dataset", lambda t, b: _dataset(t, _float_labels)),
+    "dataset: a plain and a .gz file that differ": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "train-labels-idx1-ubyte", np.arange(20) % 2, gz=True))),
     "dataset: 20 images, 19 labels": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "train-labels-idx1-ubyte", np.zeros(19)))),
     "dataset: one corrupt training label (255)": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "train-labels-idx1-ubyte", np.r_[np.arange(19) % 3, 255]))),
     "dataset: test label outside the training classes": ("dataset", lambda t, b: _dataset(t, lambda d: write_idx(d / "t10k-labels-idx1-ubyte", np.full(10, 9)))),
@@ -220,6 +228,8 @@ CASES = {
     "config: negative qubits": ("config", lambda t, b: ["train", "--set", "quantum.qubits=-2"]),
     "config: fusion ratio outside [0, 1]": ("config", lambda t, b: ["train", "--set", "fusion.ratio=1.5"]),
     "config: zero time steps": ("config", lambda t, b: ["train", "--set", "encoding.steps=0"]),
+    "config: --epochs and --set train.epochs": ("config", lambda t, b: ["train", "--epochs", "1", "--set", "train.epochs=3"]),
+    "flag: --steps and --set encoding.steps": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--data", f"idx:{t}/none", "--steps", "4", "--set", "encoding.steps=8"]),
     "config: 10^8 time steps": ("config", lambda t, b: ["train", "--set", "encoding.steps=100000000"]),
     "config: a hidden layer of 10^8 neurons": ("config", lambda t, b: ["train", "--set", "snn.hidden=[100000000]"]),
     "config: a circuit of 10^6 layers": ("config", lambda t, b: ["train", "--set", "quantum.layers=1000000"]),
@@ -282,6 +292,8 @@ EXPECTED = {
     'dataset: wrong magic number': 'not an IDX file (magic 504b0304, expected 0000 followed by a type',
     'dataset: header claims 4 TB': 'header claims shape (4000000000, 1000, 1000) (3725290.3 GiB), more',
     'dataset: labels given as images': 'expected images with 3 dimension(s), but the file holds 1',
+    "dataset: float labels": "train-labels-idx1-ubyte: labels must be integers (IDX types 0x08-0x0C), got float32",
+    "dataset: a plain and a .gz file that differ": "both 'train-labels-idx1-ubyte' and 'train-labels-idx1-ubyte.gz' are there and hold different data; keep one",
     'dataset: 20 images, 19 labels': 'train split has 20 images in train-images-idx3-ubyte but 19 labels in',
     "dataset: one corrupt training label (255)": "training labels span 0..255 but 252 of those classes never occur (e.g. [3, 4, 5, 6, 7]); the largest, 255, occurs 1 time(s)",
     'dataset: test label outside the training classes': 'test labels out of range: [9] (training labels span 0..2',
@@ -345,6 +357,8 @@ EXPECTED = {
     'config: negative qubits': "config field 'quantum.qubits': expected an integer in [1, 16], got -2",
     'config: fusion ratio outside [0, 1]': "config field 'fusion.ratio': expected a value in [0, 1] or null",
     'config: zero time steps': "config field 'encoding.steps': expected an integer in [1, 10000], got 0",
+    "config: --epochs and --set train.epochs": "--set 'train.epochs=3': train.epochs is also given by its own option (1); give one",
+    "flag: --steps and --set encoding.steps": "--set 'encoding.steps=8': encoding.steps is also given by its own option (4); give one",
     "config: 10^8 time steps": "config field 'encoding.steps': expected an integer in [1, 10000], got 100000000",
     "config: a hidden layer of 10^8 neurons": "config field 'snn.hidden': expected integers in [1, 16384], got (100000000,)",
     "config: a circuit of 10^6 layers": "config field 'quantum.layers': expected an integer in [1, 1000], got 1000000",

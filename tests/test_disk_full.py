@@ -51,3 +51,28 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, run_dir, tiny_bund
     assert "File too large" in lines[-1] or what.startswith("deploy-"), lines[-1]
     assert "Traceback" not in done.stderr
     assert list(out.iterdir()) == [], "nothing partial is left"
+
+
+@pytest.mark.parametrize("what", ["robustness", "analyze"])
+def test_a_result_set_is_replaced_whole_or_not_at_all(tmp_path, run_dir, tiny_bundle, what):
+    """A table and its plot belong together: a second run into the same directory that fails half way
+    (the disk fills at the plot) leaves the first run's files exactly as they were."""
+    out = tmp_path / "out"
+    if what == "robustness":
+        argv = ["robustness", str(run_dir), "--samples", "5", "--noise", "gaussian", "--shots", "-o", str(out)]
+        first, second = [*argv, "--levels", "0.5"], [*argv, "--levels", "0.2", "0.4"]
+    else:
+        for samples in (10, 12):  # two reports: two different result sets
+            assert subprocess.run([sys.executable, "-m", "ppf_neuro.cli", "--quiet", "deploy", str(tiny_bundle),
+                                   "--samples", str(samples), "--report", str(tmp_path / f"r{samples}.json")],
+                                  capture_output=True).returncode == 0
+        first = ["analyze", str(tmp_path / "r10.json"), "--plots", str(out)]
+        second = ["analyze", str(tmp_path / "r12.json"), "--plots", str(out)]
+    done = subprocess.run([sys.executable, "-m", "ppf_neuro.cli", "--quiet", *first], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert any(name.endswith(".png") for name in before) and any(name.endswith(".json") for name in before)
+    done = _cli_limited("--quiet", *second, cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -25,6 +25,10 @@ def test_dataset_directory_plain_and_gzip(tmp_path):
         assert ds.train.images.shape == (20, 1, 6, 6) and ds.test.images.shape == (10, 1, 6, 6)
         assert ds.num_classes == 3
         assert 0.0 <= ds.train.images.min() and ds.train.images.max() <= 1.0
+    # a plain file beside its own .gz (the same data) is fine; differing pairs are refused (test_bad_inputs)
+    both = write_idx_dataset(tmp_path / "both")
+    write_idx_dataset(tmp_path / "both", gz=True)
+    assert len(load_dataset(DataConfig(f"idx:{both}", val_fraction=0.0)).train) == 20
 
 
 @pytest.mark.skipif(not MNIST_10K.is_dir(), reason="shared mnist-10k not present")

@@ -32,3 +32,13 @@ def test_a_lock_whose_owner_died_is_taken_over(tmp_path, tiny_bundle):
     (tmp_path / ".report.json.lock").write_text(dead.stdout.strip())
     assert main(["--quiet", "deploy", str(tiny_bundle), "--samples", "5", "--report", str(tmp_path / "report.json")]) == 0
     assert (tmp_path / "report.json").is_file() and not (tmp_path / ".report.json.lock").exists()
+
+
+def test_a_lock_file_naming_a_live_unrelated_process_is_not_a_lock(tmp_path, tiny_bundle):
+    """A pid in a lock file means nothing by itself (pids are reused, e.g. in containers): only the
+    kernel's lock held by a live command refuses. Here the file names this very (live) test process."""
+    import os
+
+    (tmp_path / ".report.json.lock").write_text(str(os.getpid()))
+    assert main(["--quiet", "deploy", str(tiny_bundle), "--samples", "5", "--report", str(tmp_path / "report.json")]) == 0
+    assert (tmp_path / "report.json").is_file() and not (tmp_path / ".report.json.lock").exists()

@@ -18,7 +18,7 @@ from ppf_neuro.analysis.summary import (
     summarize,
     write_summaries,
 )
-from ppf_neuro.atomic import check_writable
+from ppf_neuro.atomic import check_writable, result_set
 from ppf_neuro.errors import read_json_file
 from ppf_neuro.formats.report import Report
 
@@ -41,30 +41,41 @@ def _print_quantum(q: dict) -> None:
           + (" (assumed; the deployment was analytic)" if t["shots_assumed"] else ""))
 
 
+#: The files of one analysis result set (``--plots DIR``), replaced together.
+ANALYSIS_FILES = ("summary.json", "layers.csv", "energy.csv", "*layer_spikes.png", "*raster.png", "*energy.png",
+                  "accuracy_vs_energy.png")
+
+
+def _analyze_one(path, report, plots, several: bool, chip, cmos, qpu) -> dict:
+    """One report's summary, printed, with its plots in ``plots``."""
+    summary = summarize(report, str(path), chip, cmos, qpu)
+    accuracy = "-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %"
+    print(f"{path}: {summary['model']}, {summary['samples']} samples, accuracy {accuracy}")
+    if report.activity is not None:
+        prefix = f"{path.stem}_" if several else ""
+        layer_activity(summary, plots / f"{prefix}layer_spikes.png")
+        if not raster(report, plots / f"{prefix}raster.png"):
+            print(f"{path}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
+        energy_breakdown(summary, plots / f"{prefix}energy.png")
+        _print_spiking(summary)
+    if summary.get("quantum"):
+        _print_quantum(summary["quantum"])
+    if energy_rows(summary):
+        print("energy per inference (nJ), low ... high end:")
+        print(markdown_table(energy_rows(summary)))
+    return summary
+
+
 def run(args) -> None:
     check_writable(args.plots, "--plots", directory=True)
     chip, cmos, qpu = (load_profile(p, kind) for p, kind in ((args.profile, "neuromorphic"), (args.cmos, "cmos"),
                                                                (args.qpu, "qpu")))
     # every report is read (and checked) before any work
     reports = [(path, Report.from_dict(read_json_file(path, "report"), str(path))) for path in args.reports]
-    summaries = []
-    for path, report in reports:
-        summary = summarize(report, str(path), chip, cmos, qpu)
-        summaries.append(summary)
-        accuracy = "-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %"
-        print(f"{path}: {summary['model']}, {summary['samples']} samples, accuracy {accuracy}")
-        if report.activity is not None:
-            prefix = f"{path.stem}_" if len(args.reports) > 1 else ""
-            layer_activity(summary, args.plots / f"{prefix}layer_spikes.png")
-            if not raster(report, args.plots / f"{prefix}raster.png"):
-                print(f"{path}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
-            energy_breakdown(summary, args.plots / f"{prefix}energy.png")
-            _print_spiking(summary)
-        if summary.get("quantum"):
-            _print_quantum(summary["quantum"])
-        if energy_rows(summary):
-            print("energy per inference (nJ), low ... high end:")
-            print(markdown_table(energy_rows(summary)))
-    accuracy_vs_energy(summaries, args.plots / "accuracy_vs_energy.png")
-    write_summaries(summaries, args.plots)
+    with result_set(args.plots, ANALYSIS_FILES) as stage:  # the whole set replaces the last, or nothing does
+        summaries = []
+        for path, report in reports:
+            summaries.append(_analyze_one(path, report, stage, len(args.reports) > 1, chip, cmos, qpu))
+        accuracy_vs_energy(summaries, stage / "accuracy_vs_energy.png")
+        write_summaries(summaries, stage)
     print(f"summary.json, layers.csv, energy.csv and plots written to {args.plots}")

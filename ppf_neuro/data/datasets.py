@@ -77,9 +77,13 @@ def check_images(images: np.ndarray, name: str = "images") -> np.ndarray:
 
 
 def find_idx_file(directory: Path, stem: str) -> Path:
-    for candidate in (directory / stem, directory / f"{stem}.gz"):
-        if candidate.is_file():
-            return candidate
+    """``stem`` or ``stem.gz``; both present is accepted only where they hold the same data (else
+    which one is read would decide the results without notice)."""
+    found = [c for c in (directory / stem, directory / f"{stem}.gz") if c.is_file()]
+    if len(found) == 2 and not np.array_equal(read_idx(found[0], None, "data"), read_idx(found[1], None, "data")):
+        raise PPFError(f"{directory}: both '{stem}' and '{stem}.gz' are there and hold different data; keep one")
+    if found:
+        return found[0]
     raise PPFError(f"{directory}: missing '{stem}' (or '{stem}.gz') of the MNIST file layout")
 
 
@@ -96,6 +100,8 @@ def _idx_split(directory: Path, split: str) -> Split:
         raise PPFError(f"{img_path}: holds no samples")
     if images.dtype != np.uint8:
         raise PPFError(f"{img_path}: expected 8-bit pixels (type 0x08), got {images.dtype}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise PPFError(f"{lab_path}: labels must be integers (IDX types 0x08-0x0C), got {labels.dtype}")
     return Split(images[:, None].astype(np.float32) / 255.0, labels.astype(np.int64))
 
 

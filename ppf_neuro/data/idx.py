@@ -38,8 +38,8 @@ def _open(path: Path):
     return gzip.open(path, "rb") if gz else path.open("rb")
 
 
-def read_idx(path: str | Path, ndim: int, what: str) -> np.ndarray:
-    """Read one IDX file that must have ``ndim`` dimensions.
+def read_idx(path: str | Path, ndim: int | None, what: str) -> np.ndarray:
+    """Read one IDX file that must have ``ndim`` dimensions (None: any).
 
     ``what`` ("images" or "labels") only shapes the error messages, so that a
     labels file passed as images is reported as such.
@@ -56,7 +56,7 @@ def read_idx(path: str | Path, ndim: int, what: str) -> np.ndarray:
                     f"{path}: not an IDX file (magic {header.hex()}, expected "
                     f"0000 followed by a type code in {sorted(hex(c) for c in _DTYPES)})"
                 )
-            if dims != ndim:
+            if ndim is not None and dims != ndim:
                 hint = {1: "a labels file", 3: "an images file"}.get(dims, f"{dims}-D data")
                 raise PPFError(
                     f"{path}: expected {what} with {ndim} dimension(s), but the file "

@@ -76,3 +76,29 @@ def test_a_result_set_is_replaced_whole_or_not_at_all(tmp_path, run_dir, tiny_bu
     done = _cli_limited("--quiet", *second, cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-2000:]
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def _fills_the_disk():
+    import errno
+    import os
+
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/dev/shm/psm_x")
+
+
+def _dies():
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_lava_run_that_meets_a_full_disk_or_dies_is_one_line():
+    """Inside the Lava run's own process (Lava's shared-memory channels, our counters): a full disk is
+    a PPFError naming the file, and a child killed outright (the OOM killer) is one too, not an EOFError."""
+    from deploy.lava.isolated import in_own_process_group
+    from ppf_neuro.errors import PPFError
+
+    with pytest.raises(PPFError, match="cannot write /dev/shm/psm_x during the Lava run: No space left on device"):
+        in_own_process_group(_fills_the_disk)
+    with pytest.raises(PPFError, match="ended without an answer .exit code -9: killed by SIGKILL"):
+        in_own_process_group(_dies)

@@ -14,11 +14,14 @@ leave its runtime unable to stop: measured, 10 s timeouts under load.)
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import signal
 import traceback
 from typing import Callable
+
+from ppf_neuro.errors import PPFError
 
 #: How long an interrupted run may take to stop Lava before its processes are killed.
 STOP_TIMEOUT_S = 10.0
@@ -49,6 +52,10 @@ def in_own_process_group(fn: Callable, *args, **kwargs):
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         kind, value = receive.recv()
+    except EOFError:  # the child died without a word: killed (out of memory?) or crashed in Lava
+        _stop(child)
+        raise PPFError(f"the Lava run's process ended without an answer (exit code {child.exitcode}: "
+                       f"{_how_it_ended(child.exitcode)})") from None
     except BaseException:
         _stop(child)
         raise
@@ -75,12 +82,33 @@ def _request_stop(signum, frame) -> None:
     _stop_requested = True
 
 
+#: The errors of a disk that fills (or a file-size limit, or a quota).
+DISK_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def _disk_error(e: OSError) -> PPFError:
+    """One line for a write that found no space inside the Lava run."""
+    where = f" {e.filename}" if e.filename else ""
+    return PPFError(f"cannot write{where} during the Lava run: {e.strerror} (Lava's channels are shared-memory files "
+                    "in /dev/shm; the run's counters go to the temporary directory, its rasters beside --save-spikes)")
+
+
+def _how_it_ended(code: int | None) -> str:
+    """A dead process's exit code in words."""
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        return f"killed by {name}" + (", e.g. by the kernel when memory ran out" if name == "SIGKILL" else "")
+    return "it exited without sending its result"
+
+
 def _child(send, mask: set, fn: Callable, args: tuple, kwargs: dict) -> None:
     os.setpgid(0, 0)
     signal.signal(signal.SIGTERM, _request_stop)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     try:
         message = ("ok", fn(*args, **kwargs))
+    except OSError as e:  # a full disk or a size limit, met by Lava's own channels or by our files
+        message = ("error", _disk_error(e) if e.errno in DISK_FULL else e)
     except BaseException as e:  # noqa: BLE001 - every failure goes back to the command, which decides
         message = ("error", e)
     try:

@@ -23,15 +23,24 @@ def _distinct_rows(array: np.ndarray) -> int:
     return len({hashlib.sha1(row.tobytes()).digest() for row in rows})
 
 
-def input_dependence(net: NetxFile, spikes: np.ndarray, counts: SpikeCounts, states: np.ndarray | None = None) -> dict:
+#: Distinct inputs below which equal outputs are no evidence (a few samples of one class can give
+#: the same counts), unless their labels differ.
+MIN_DISTINCT_INPUTS = 10
+
+
+def input_dependence(net: NetxFile, spikes: np.ndarray, counts: SpikeCounts, states: np.ndarray | None = None,
+                     labels: np.ndarray | None = None) -> dict:
     """Distinct inputs and outputs (the read-out ``states`` where there are any, else the output
     counts), layers whose counts never change, a saturated input layer, and the warnings they call
-    for (empty when nothing is wrong). A sigma-delta layer's event counts may stay the same while
-    its payloads change, so only spiking layers are judged by their counts."""
+    for (empty when nothing is wrong). Equal outputs count as evidence only over at least
+    MIN_DISTINCT_INPUTS distinct inputs or over ``labels`` that differ. A sigma-delta layer's event
+    counts may stay the same while its payloads change, so only spiking layers are judged by their
+    counts."""
     steps = spikes.shape[-1]
     inputs, outputs = _distinct_rows(spikes), _distinct_rows(counts.output if states is None else states)
-    constant = [] if net.sigma_delta else [i for i, layer in enumerate(counts.layers)
-                                           if len(layer) > 1 and not np.any(layer != layer[:1])]
+    evidence = inputs >= MIN_DISTINCT_INPUTS or (labels is not None and _distinct_rows(labels) > 1)
+    constant = [] if net.sigma_delta or not evidence else [i for i, layer in enumerate(counts.layers)
+                                                           if not np.any(layer != layer[:1])]
     saturated = (isinstance(net.layers[0], InputLayer) and not net.sigma_delta and len(counts.layers[0])
                  and bool(np.all(counts.layers[0] >= steps)))
     warnings = []
@@ -39,7 +48,7 @@ def input_dependence(net: NetxFile, spikes: np.ndarray, counts: SpikeCounts, sta
         weight, bias = net.layers[0].transform
         warnings.append(f"the input layer fires at every step of every sample (its bias {bias} alone against "
                         f"threshold {net.layers[0].neuron.threshold}): the network never sees the input")
-    if inputs > 1 and outputs == 1:
+    if inputs > 1 and outputs == 1 and evidence:
         warnings.append(f"all {len(spikes)} samples give the same output although {inputs} inputs differ: the "
                         "output does not depend on the input, so agreement with the reference says nothing about "
                         "the network")

@@ -136,7 +136,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
                                                            snn.counts, snn.extra.get("input_steps"),
                                                            snn.extra.get("rasters"), _graded_inputs(plan.netx, options)),
         input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts,
-                                                                   snn.extra.get("readout")),
+                                                                   snn.extra.get("readout"), inputs.labels),
         readout=None if reference.readout is None else readout_section(
             options.lava.readout, snn.extra["readout"], reference.readout, scores["output"],
             reference.scores["output"], inputs.targets),

@@ -41,3 +41,30 @@ def test_an_input_layer_that_fires_whatever_the_input_is_named(tmp_path, capsys)
 def test_a_network_that_sees_its_input_has_no_warning(tmp_path):
     dep = _report(tmp_path, bias=0)["input_dependence"]
     assert not dep["saturated_input_layer"] and dep["distinct_outputs"] > 1 and dep["warnings"] == []
+
+
+def test_a_few_samples_with_equal_outputs_are_no_evidence():
+    """Two digits of one class, both right, can give the same counts: no warning from so few inputs
+    unless their labels differ; twelve distinct inputs with one output are evidence."""
+    from deploy.counts import SpikeCounts
+    from deploy.input_dependence import input_dependence
+    from ppf_neuro.formats.netx import load_netx_file
+
+    rng = np.random.default_rng(0)
+    neuron = CubaNeuron(type="CUBA", threshold=80, current_decay=4096, voltage_decay=1024)
+    net = [InputLayer(index=0, shape=(16,), in_shape=(16,), neuron=neuron, transform=(64, 0))]
+
+    def judged(n, labels=None):
+        spikes = (rng.random((n, 16, 10)) < 0.3).astype(np.uint8)
+        same = SpikeCounts([np.tile([0, 0, 7, 1], (n, 1))])
+        return input_dependence(parsed, spikes, same, labels=labels)
+
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_netx_file(Path(tmp) / "n.h5", net)
+        parsed = load_netx_file(Path(tmp) / "n.h5")
+    assert judged(2)["warnings"] == [] and judged(2, labels=np.array([3, 3]))["warnings"] == []
+    assert len(judged(2, labels=np.array([3, 5]))["warnings"]) == 1
+    assert len(judged(12)["warnings"]) == 1 and judged(12)["constant_layers"] == [0]

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pennylane as qml
 import torch
-from tqdm.auto import tqdm
 
 from deploy.branch import BranchResult, softmax
+from ppf_neuro.progress import progress_bar
 from ppf_neuro.quantum import QuantumNet
 
 #: Seconds one broadcast call should take at most, once the device's speed is known.
@@ -37,7 +37,7 @@ class PennyLaneBackend:
         device = self.qnet.qnode.device
         start = time.perf_counter()
         out = []
-        bar = tqdm(total=len(features), desc=f"quantum ({device.name})", unit="sample", disable=not self.progress,
+        bar = progress_bar(total=len(features), desc=f"quantum ({device.name})", unit="sample", disable=not self.progress,
                    leave=False)
         with qml.Tracker(device) as tracker:
             done, size = 0, 1

@@ -18,9 +18,9 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
 import torch
-from tqdm.auto import tqdm
 
 from ppf_neuro.errors import PPFError
+from ppf_neuro.progress import progress_bar
 
 
 def _single_threaded(fn: Callable, *args):
@@ -71,7 +71,7 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
     pool = ProcessPoolExecutor(workers, initializer=_worker_init)
     try:
         futures = [pool.submit(_task, fn, *a) for a in args]
-        results = [f.result() for f in tqdm(futures, desc=desc, disable=not progress)]
+        results = [f.result() for f in progress_bar(futures, desc=desc, disable=not progress)]
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
         # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
@@ -131,7 +131,7 @@ def _run_on_ray(fn: Callable, args: Sequence[tuple], address: str, desc: str, pr
             raise PPFError(f"cannot connect to the Ray cluster at '{address}': {e}") from None
     task = ray.remote(num_cpus=1)(_single_threaded)
     refs = [task.remote(fn, *a) for a in args]
-    bar = tqdm(total=len(refs), desc=f"{desc} (ray)", disable=not progress)
+    bar = progress_bar(total=len(refs), desc=f"{desc} (ray)", disable=not progress)
     pending = list(refs)
     while pending:
         done, pending = ray.wait(pending, num_returns=1)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
 from ppf_neuro.data import Split
 from ppf_neuro.noise import corrupt
+from ppf_neuro.progress import progress_bar
 from ppf_neuro.quantum import QuantumNet
 from ppf_neuro.training.run_dir import TrainedRun
 from ppf_neuro.training.trainer import evaluate
@@ -56,7 +56,7 @@ def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0
 def robustness_table(runs: dict[str, TrainedRun], split: Split, conditions: list[Condition],
                      progress: bool = True) -> list[dict]:
     rows = []
-    for cond in tqdm(conditions, desc="robustness", disable=not progress):
+    for cond in progress_bar(conditions, desc="robustness", disable=not progress):
         rows.append({"noise": cond.kind, "level": cond.level,
                      **{name: accuracy_under(run, split, cond) for name, run in runs.items()}})
     return rows

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from deploy.counts import SpikeCounts
 from deploy.lava.isolated import stop_requested
@@ -34,6 +33,7 @@ from deploy.lava.network import (
 from deploy.lava.timing import chw_from_lava, input_port, lava_from_chw
 from deploy.stimulus import Stimulus
 from ppf_neuro.errors import PPFError
+from ppf_neuro.progress import progress_bar
 
 IN_RUN_COUNTER = "per-window counts inside the run"
 
@@ -304,7 +304,7 @@ def run_counted(graph: CountedGraph, progress: bool, keep_dir: Path | None = Non
     biases = graph.bias_rounds
     if biases is not None:
         chunk = graph.steps
-    bar = tqdm(total=graph.samples, desc="Lava", unit="sample", disable=not progress, leave=False)
+    bar = progress_bar(total=graph.samples, desc="Lava", unit="sample", disable=not progress, leave=False)
     start = time.perf_counter()
     try:
         done = 0

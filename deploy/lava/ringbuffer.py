@@ -11,7 +11,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from deploy.counts import SpikeCounts
 from deploy.lava.mode import LavaResult, LavaSetup, compiled
@@ -24,6 +23,7 @@ from deploy.lava.timing import (
 )
 from deploy.stimulus import stimulus
 from ppf_neuro.formats.netx import NetxFile
+from ppf_neuro.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def ringbuffer_rasters(net: NetxFile, spikes: np.ndarray, trace_layer: int | Non
     frames = stimulus(net, spikes, "spikes").frames
     n, steps = frames.shape[0], frames.shape[-1]
     sinks, monitors, total = _build(network, frames, trace_layer)
-    bar = tqdm(total=1, desc="Lava (ringbuffer)", disable=not progress, leave=False)
+    bar = progress_bar(total=1, desc="Lava (ringbuffer)", disable=not progress, leave=False)
     start = time.perf_counter()
     try:
         network.run(condition=RunSteps(num_steps=total), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))

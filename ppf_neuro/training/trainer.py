@@ -19,7 +19,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from ppf_neuro.config import RunConfig
 from ppf_neuro.data import Dataset, Split
@@ -27,6 +26,7 @@ from ppf_neuro.encoding import encode, seeded_generator
 from ppf_neuro.errors import PPFError
 from ppf_neuro.integrity import load_checked, save_checked
 from ppf_neuro.models import Classifier, SerialClassifier, SNNClassifier, build_model
+from ppf_neuro.progress import progress_bar, write_line
 
 nll = torch.nn.functional.nll_loss
 
@@ -124,7 +124,7 @@ def _train_epoch(model: Classifier, images: torch.Tensor, labels: torch.Tensor, 
     model.train()
     order = torch.randperm(len(labels), generator=gen)
     loss_sum, correct = 0.0, 0
-    bar = tqdm(range(0, len(order), tc.batch_size), desc=desc, disable=not progress, leave=False)
+    bar = progress_bar(range(0, len(order), tc.batch_size), desc=desc, disable=not progress, leave=False)
     for b in bar:
         idx = order[b:b + tc.batch_size]
         x, y = images[idx], labels[idx]
@@ -181,7 +181,7 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
             _save_state(state_path, model, opt, sched, gen, state)
         line = "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
         if progress:
-            tqdm.write(line)
+            write_line(line)
         if log is not None:
             log(line)
     if state.best_state is not None:

@@ -1,0 +1,53 @@
+"""Progress bars that suit where they are written.
+
+On a terminal (or in a notebook) they are tqdm's bars. Written to a log file or a pipe, a bar's
+carriage-return updates would be one line per batch (megabytes over a training run): there each
+bar is a plain line at most every ``LOG_INTERVAL_S`` seconds and a last one when its phase ends.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm as plain_tqdm
+from tqdm.auto import tqdm
+
+#: Seconds between two progress lines in a log file.
+LOG_INTERVAL_S = 30.0
+
+
+class LogLines(plain_tqdm):
+    """tqdm that writes whole lines, never carriage returns (for files and pipes)."""
+
+    def display(self, msg=None, pos=None):
+        if msg == "" or self.n == self.last_printed_n:  # tqdm clears with an empty message: nothing to clear
+            return True
+        self.last_printed_n = self.n
+        self.fp.write((msg or str(self)).strip() + "\n")
+        self.fp.flush()
+        return True
+
+    def clear(self, *args, **kwargs):
+        pass
+
+    def close(self):
+        if not self.disable and self.n != self.last_printed_n:
+            self.display()
+        self.disable = True  # tqdm's own close would redraw
+        super().close()
+
+    last_printed_n = -1
+
+
+def progress_bar(iterable=None, **kwargs):
+    """``tqdm(iterable, **kwargs)`` on a terminal; :class:`LogLines` where stderr is not one."""
+    if sys.stderr.isatty() or kwargs.get("disable"):
+        return tqdm(iterable, **kwargs)
+    kwargs["mininterval"] = max(kwargs.get("mininterval", 0.0), LOG_INTERVAL_S)
+    kwargs.pop("leave", None)
+    return LogLines(iterable, file=sys.stderr, ascii=True, **kwargs)
+
+
+def write_line(line: str) -> None:
+    """A line printed without breaking an open bar."""
+    tqdm.write(line)

@@ -1,0 +1,22 @@
+"""Progress in a log file (stderr not a terminal): plain lines, a few per phase, never a carriage
+return per batch (issue 27: a training log used to grow by one tqdm update per batch)."""
+
+import subprocess
+import sys
+
+
+def _stderr_lines(*argv, cwd):
+    done = subprocess.run([sys.executable, "-m", "ppf_neuro.cli", *argv], capture_output=True, text=True, cwd=cwd,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "\r" not in done.stderr, "carriage returns in a log"
+    return done.stderr.splitlines()
+
+
+def test_training_and_deployment_logs_are_a_few_lines_per_phase(tmp_path, tiny_bundle):
+    lines = _stderr_lines("train", "--model", "snn", "--data", "digits", "--epochs", "2", "--set",
+                          "train.batch_size=16", "-o", str(tmp_path / "run"), cwd=tmp_path)
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert 2 <= len(epochs) <= 2 * 4, lines  # ~80 batches per epoch, at most a start, a few updates and an end
+    lines = _stderr_lines("deploy", str(tiny_bundle), "--samples", "60", cwd=tmp_path)
+    assert 1 <= len([line for line in lines if line.startswith("Lava")]) <= 4, lines

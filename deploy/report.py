@@ -166,7 +166,11 @@ def summary_table(report: Report) -> str:
     """The few lines a person reads after a deployment."""
     lines = _outputs_table(report)
     lines += [f"WARNING: {w}" for w in (report.input_dependence or {}).get("warnings", [])]
-    lines.append(f"samples: {report.samples} of {report.data}" + ("" if report.labelled else " (no labels)"))
+    targets = "regression targets" if "regression" in (report.readout or {}) else "no labels"
+    lines.append(f"samples: {report.samples} of {report.data}" + ("" if report.labelled else f" ({targets})"))
+    if report.options.get("shots") is not None or report.options.get("noise"):
+        lines.append("note: with --shots or --noise the circuit's outputs differ from the analytic reference by "
+                     "design (its agreement above measures that); the exit status judges the other outputs")
     if report.fusion is not None:
         lines.append(f"fusion: a = {report.fusion['ratio']:.3f} (SNN share), rule {report.fusion['rule']}")
     if report.lava is not None:
@@ -176,7 +180,8 @@ def summary_table(report: Report) -> str:
         lines.append(f"Lava: {lava.setup['network']}, {lava.setup['replicas']} replica(s){clamped}; identical counts in every "
                      f"layer on {100 * lava.spike_agreement['samples_with_identical_counts_in_every_layer']:.2f} % "
                      f"of samples, {lava.spikes_per_sample['lava']:.1f} {_events(report)}/sample, "
-                     f"{lava.timing['seconds']:.2f} s ({format_rate(lava.timing['samples_per_second'])})")
+                     f"run {lava.timing['seconds']:.2f} s ({format_rate(lava.timing['samples_per_second'])}; the "
+                     "Lava phase below adds building, compiling and starting the network)")
     if report.readout is not None:
         r = report.readout
         line = (f"readout: {r['kind']} of the output layer at every step {tuple(r['shape'])}; Lava against the "

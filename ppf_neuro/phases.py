@@ -7,22 +7,36 @@ the Lava stage's own rate, so that a fast Lava stage inside a slow command shows
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import time
 from contextlib import contextmanager
+
+
+#: Seconds a phase runs before its name is printed (quick phases, and errors found at once, stay quiet).
+ANNOUNCE_AFTER_S = 2.0
 
 
 class PhaseClock:
     """Wall seconds per phase, in the order the phases were first entered (re-entering adds up)."""
 
-    def __init__(self):
+    def __init__(self, announce: bool = False):
         self.seconds: dict[str, float] = {}
+        self.announce = announce  # name a phase that runs longer than ANNOUNCE_AFTER_S (a slow load is not silence)
 
     @contextmanager
     def phase(self, name: str):
+        timer = None
+        if self.announce and name not in self.seconds:
+            timer = threading.Timer(ANNOUNCE_AFTER_S, print, (f"{name} ...",), {"file": sys.stderr, "flush": True})
+            timer.daemon = True
+            timer.start()
         start = time.perf_counter()
         try:
             yield
         finally:
+            if timer is not None:
+                timer.cancel()
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
     @property

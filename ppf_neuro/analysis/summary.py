@@ -62,7 +62,7 @@ def layer_rows(summary: dict) -> list[dict]:
         }
         for key in platforms:
             e = energy["platforms"][key]
-            row[f"{key}_low_nj"], row[f"{key}_high_nj"] = round(e["low_pj"] / 1e3, 3), round(e["high_pj"] / 1e3, 3)
+            row[f"{key}_low_nJ"], row[f"{key}_high_nJ"] = round(e["low_pj"] / 1e3, 3), round(e["high_pj"] / 1e3, 3)
         rows.append(row)
     return rows
 

@@ -48,7 +48,7 @@ def _whole_command(report, clock: PhaseClock) -> str:
     if age is not None:
         line += f", of which start-up and imports {age - clock.total:.2f} s"
     if report.lava is not None:
-        line += f"; the Lava stage alone: {format_rate(report.lava.timing['samples_per_second'])}"
+        line += f"; the Lava run alone: {format_rate(report.lava.timing['samples_per_second'])}"
     return line
 
 
@@ -74,7 +74,7 @@ def run_deploy(args) -> int:
     if args.report:
         check_writable(args.report, "--report")
     plot = args.report.with_name(args.report.stem + "_divergence.png") if args.report else None
-    clock = PhaseClock()
+    clock = PhaseClock(announce=not args.quiet)
     report = _deploy(args, plot, clock)
     if args.report:
         with clock.phase("write"):
@@ -100,7 +100,7 @@ def run_diff(args) -> int:
     if d is None:
         agree = report.lava.spike_agreement
         print(f"Lava and the reference agree: identical per-neuron counts in all {len(agree['layers'])} layers on "
-              f"all {report.samples} samples")
+              f"all {report.samples} samples (no plot written: there is no divergence to show)")
         return 0
     print(describe(d) + (f"; plot written to {d['plot']}" if "plot" in d else ""))
     return 1

@@ -338,6 +338,8 @@ def _weight(g, kind: str, where: str) -> np.ndarray:
     if (weight != np.round(weight)).any():
         raise PPFError(f"{where}: {kind} weights must be whole numbers (netx's integer weights; found e.g. "
                        f"{weight[weight != np.round(weight)].flat[0]})")
+    if weight.size and np.abs(weight).max() >= 2 ** 31:
+        raise PPFError(f"{where}: {kind} weights reach {np.abs(weight).max():.3g}; netx's weights are small integers")
     return weight.astype(np.int64)
 
 

@@ -42,3 +42,19 @@ def test_a_lock_file_naming_a_live_unrelated_process_is_not_a_lock(tmp_path, tin
     (tmp_path / ".report.json.lock").write_text(str(os.getpid()))
     assert main(["--quiet", "deploy", str(tiny_bundle), "--samples", "5", "--report", str(tmp_path / "report.json")]) == 0
     assert (tmp_path / "report.json").is_file() and not (tmp_path / ".report.json.lock").exists()
+
+
+def test_a_holder_killed_outright_leaves_no_lock(tmp_path, tiny_bundle):
+    """The kernel drops a killed holder's flock: its leftover file blocks nothing."""
+    import os
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom ppf_neuro.atomic import output_locks\n"
+                               f"with output_locks([{str(tmp_path / 'report.json')!r}]):\n"
+                               "    print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    assert main(["--quiet", "deploy", str(tiny_bundle), "--samples", "5", "--report",
+                 str(tmp_path / "report.json")]) == 2, "a live holder refuses"
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait(timeout=30)
+    assert (tmp_path / ".report.json.lock").exists(), "killed outright, it could not remove its file"
+    assert main(["--quiet", "deploy", str(tiny_bundle), "--samples", "5", "--report", str(tmp_path / "report.json")]) == 0

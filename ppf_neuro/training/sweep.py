@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ppf_neuro.atomic import write_csv, write_json, write_text
+from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
 from ppf_neuro.config import RunConfig, set_value
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError, read_json_file
@@ -212,11 +212,17 @@ def markdown(table: list[dict], params: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: The files of one sweep summary, replaced together (its runs/ stay).
+SUMMARY_FILES = ("results.json", "results.csv", "table.md", "accuracy.png")
+
+
 def write_summary(rows: list[dict], keys: list[str], out: Path) -> None:
+    """The sweep's tables and plot in ``out``, as one set (``atomic.result_set``)."""
     from ppf_neuro.plots import sweep_plot
 
-    write_json(out / "results.json", rows)
-    write_csv(out / "results.csv", rows)
     params = [k for k in keys if k != SEED_KEY]
-    write_text(out / "table.md", markdown(aggregate(rows, keys), params) + "\n")
-    sweep_plot(rows, params or keys, out / "accuracy.png")  # a seeds-only sweep plots per seed
+    with result_set(out, SUMMARY_FILES) as stage:
+        write_json(stage / "results.json", rows)
+        write_csv(stage / "results.csv", rows)
+        write_text(stage / "table.md", markdown(aggregate(rows, keys), params) + "\n")
+        sweep_plot(rows, params or keys, stage / "accuracy.png")  # a seeds-only sweep plots per seed

@@ -110,7 +110,7 @@ def test_samples_are_one_stream(sdnn):
     assert np.array_equal(chunked, forward[-1]), "the state must carry over from chunk to chunk"
 
 
-def test_lava_equals_the_reference_at_every_step(sdnn, tmp_path):
+def test_lava_equals_the_reference_at_every_step(sdnn, tmp_path, capsys):
     path, _ = sdnn
     values = _frames(N, seed=1)
     np.save(tmp_path / "x.npy", values)
@@ -139,6 +139,11 @@ def test_lava_equals_the_reference_at_every_step(sdnn, tmp_path):
             assert saved[name].dtype == np.int32 and np.array_equal(saved[name], ref), name
     scores = reference[-1].mean(-1) / (1 << 18)
     assert report["readout"]["regression"]["reference"]["mse"] == pytest.approx(((scores - targets) ** 2).mean())
+    # analyze shows a regression net's error, not "accuracy -"
+    assert main(["analyze", str(tmp_path / "r.json"), "--plots", str(tmp_path / "plots")]) == 0
+    assert f"MSE {report['readout']['regression']['deployed']['mse']:.4g}" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "plots" / "summary.json").read_text())[0]
+    assert summary["regression"] == report["readout"]["regression"]["deployed"]
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -21,6 +21,8 @@ def summarize(report: Report, name: str, chip: Profile, cmos: Profile, qpu: Prof
         "samples": report.samples,
         "accuracy": report.outputs["output"].accuracy_deployed,
     }
+    if "regression" in (report.readout or {}):  # a regression net: its error, not an accuracy
+        out["regression"] = report.readout["regression"]["deployed"]
     if report.activity is not None:
         act = report.activity
         out["activity"] = {k: act[k] for k in ("steps", "input", "layers")}

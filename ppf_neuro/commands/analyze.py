@@ -49,8 +49,12 @@ ANALYSIS_FILES = ("summary.json", "layers.csv", "energy.csv", "*layer_spikes.png
 def _analyze_one(path, report, plots, several: bool, chip, cmos, qpu) -> dict:
     """One report's summary, printed, with its plots in ``plots``."""
     summary = summarize(report, str(path), chip, cmos, qpu)
-    accuracy = "-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %"
-    print(f"{path}: {summary['model']}, {summary['samples']} samples, accuracy {accuracy}")
+    if "regression" in summary:
+        r2 = "-" if summary["regression"]["r2"] is None else f"{summary['regression']['r2']:.4f}"
+        score = f"MSE {summary['regression']['mse']:.4g}, R² {r2}"
+    else:
+        score = "accuracy " + ("-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %")
+    print(f"{path}: {summary['model']}, {summary['samples']} samples, {score}")
     if report.activity is not None:
         prefix = f"{path.stem}_" if several else ""
         layer_activity(summary, plots / f"{prefix}layer_spikes.png")

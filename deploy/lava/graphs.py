@@ -65,7 +65,7 @@ class Recorder:
     def __init__(self, tmp: Path, frames: np.ndarray, layer_sizes: list[int], windows: int, window: int, first: int,
                  keep: Keep = Keep()):
         self.tmp, self.windows, self.window, self.first, self.keep = tmp, windows, window, first, keep
-        self.lava_steps = (1, len(frames), 1)  # (first step, window, windows) of a Lava-time file
+        self.lava_steps = len(frames)  # the run's length
         self.frames = tmp / "frames.npy"
         self.counters = []
         try:
@@ -73,12 +73,18 @@ class Recorder:
             for i, size in enumerate(layer_sizes):
                 for name in (f"counts{i}", f"inputs{i}"):
                     np.save(tmp / f"{name}.npy", np.zeros((windows, size), dtype=np.int32))
-            layout = (1, len(frames)) if keep.lava_time else (windows, window)
             for name, i, dtype in keep.files():
-                np.lib.format.open_memmap(tmp / f"{name}.npy", "w+", dtype, (*layout, layer_sizes[i])).flush()
+                _, kept_window, kept_windows = self.kept_where(i)
+                np.lib.format.open_memmap(tmp / f"{name}.npy", "w+", dtype,
+                                          (kept_windows, kept_window, layer_sizes[i])).flush()
         except OSError as e:  # a full disk or a size limit where temporary files go
             raise PPFError(f"cannot write the Lava run's input and counter files in '{tmp.parent}': "
                            f"{e.strerror or e}") from None
+
+    def kept_where(self, i: int) -> tuple[int, int, int]:
+        """(first Lava step, window, windows) of layer i's kept files: its sample windows, or with
+        ``keep.lava_time`` one window of every Lava step of the run."""
+        return (1, self.lava_steps, 1) if self.keep.lava_time else (self.first + i, self.window, self.windows)
 
     def counter(self, i: int, shape: tuple[int, ...], inputs: bool = False):
         """Counts layer i's spikes (and keeps its raster if asked), or (``inputs``) the steps its
@@ -89,7 +95,7 @@ class Recorder:
         raster = None if inputs or i not in self.keep.rasters else str(self.tmp / f"{self.keep.rasters[i][0]}.npy")
         counter = SpikeCounter(shape=shape, counts_path=str(self.tmp / f"{name}.npy"), first_step=self.first + i,
                                window=self.window, windows=self.windows, raster_path=raster,
-                               raster_where=self.lava_steps if self.keep.lava_time else None)
+                               raster_where=self.kept_where(i))
         self.counters.append(counter)
         return counter
 
@@ -97,7 +103,7 @@ class Recorder:
         """Keep neuron variable ``var`` (layer i's ``v``) at every step."""
         from deploy.processes.spike_io import StateRecorder
 
-        first, window, windows = self.lava_steps if self.keep.lava_time else (self.first + i, self.window, self.windows)
+        first, window, windows = self.kept_where(i)
         recorder = StateRecorder(shape=tuple(var.shape), path=str(self.tmp / f"{self.keep.voltages[i]}.npy"),
                                  first_step=first, window=window, windows=windows)
         recorder.state.connect_var(var)
@@ -265,19 +271,16 @@ def _write_kept(graph: CountedGraph, directory: Path) -> dict[str, str]:
                 for s in range(0, steps, KEEP_CHUNK):
                     part = np.asarray(kept[0, s: s + KEEP_CHUNK])
                     out[s: s + len(part)] = graph.split(i, part).reshape(len(part), -1)
-                out.flush()
-                del out
-                written[name] = str(path)
-                continue
-            out = np.lib.format.open_memmap(path, "w+", kept.dtype, (graph.samples, graph.layer_sizes[i], steps))
-            for w in range(0, windows, KEEP_CHUNK):
-                part = kept[w: w + KEEP_CHUNK]
-                c = len(part)
-                per_sample = graph.split(i, np.asarray(part).reshape(c * steps, size)).reshape(c, steps, -1,
-                                                                                             graph.layer_sizes[i])
-                per_sample = per_sample.transpose(0, 2, 3, 1).reshape(-1, graph.layer_sizes[i], steps)
-                first = w * (per_sample.shape[0] // c)
-                out[first: first + len(per_sample)] = per_sample[: max(0, graph.samples - first)]
+            else:
+                out = np.lib.format.open_memmap(path, "w+", kept.dtype, (graph.samples, graph.layer_sizes[i], steps))
+                for w in range(0, windows, KEEP_CHUNK):
+                    part = kept[w: w + KEEP_CHUNK]
+                    c = len(part)
+                    per_sample = graph.split(i, np.asarray(part).reshape(c * steps, size)).reshape(c, steps, -1,
+                                                                                                 graph.layer_sizes[i])
+                    per_sample = per_sample.transpose(0, 2, 3, 1).reshape(-1, graph.layer_sizes[i], steps)
+                    first = w * (per_sample.shape[0] // c)
+                    out[first: first + len(per_sample)] = per_sample[: max(0, graph.samples - first)]
             out.flush()
             del out
         except OSError as e:

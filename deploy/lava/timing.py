@@ -26,23 +26,23 @@ def first_step(net: NetxFile) -> int:
     return 1 if net.has_input_neurons else 2
 
 
-def steps_before_window(net: NetxFile, layer: int) -> int:
-    """Lava steps layer ``layer`` runs before its first window begins (it starts at step
-    ``first_step + layer``). A windowed (CUBA) layer is reset at its window's start, so they leave
-    no trace; a free-running sigma-delta layer's biases act in them from Lava's first step (its
-    activation ReLU(bias) travels down the net ahead of the inputs)."""
-    return first_step(net) + layer - 1
-
-
 def window_start(net: NetxFile, layer: int) -> int:
     """The Lava step that is step 0 of sample 0's window for layer ``layer`` (sample k's: k*T later)."""
     return first_step(net) + layer
 
 
+def steps_before_window(net: NetxFile, layer: int) -> int:
+    """Lava steps layer ``layer`` runs before its first window begins (Lava time starts at 1). A
+    windowed (CUBA) layer is reset at its window's start, so they leave no trace; a free-running
+    sigma-delta layer's biases act in them from Lava's first step (its activation ReLU(bias)
+    travels down the net ahead of the inputs)."""
+    return window_start(net, layer) - 1
+
+
 def windows_of(series: np.ndarray, net: NetxFile, layer: int, samples: int, steps: int) -> np.ndarray:
     """Layer ``layer``'s Lava-time recording (Lava steps from 1, neurons) cut into its sample windows:
     (samples, neurons, steps)."""
-    begin = window_start(net, layer) - 1
+    begin = steps_before_window(net, layer)  # the row of its window's first step
     return series[begin: begin + samples * steps].reshape(samples, steps, -1).transpose(0, 2, 1)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from ppf_neuro import choices
 from ppf_neuro.analysis.profiles import shipped as shipped_profiles
 from ppf_neuro.atomic import output_locks
 from ppf_neuro.errors import PPFError
+from ppf_neuro.interrupts import interruptible
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
 
@@ -272,10 +272,6 @@ def _check_inputs_spared(args, outputs: list) -> None:
                                f"({name.replace('_', ' ')}): write it elsewhere")
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt(signal.Signals(signum).name)
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -283,13 +279,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.code or 0)
     args.debug = getattr(args, "debug", False)
     args.quiet = getattr(args, "quiet", False)
-    # SIGTERM unwinds like Ctrl-C, so every ``finally`` runs: Lava runs are stopped, temp files removed.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        outputs = _outputs(args)
-        _check_inputs_spared(args, outputs)
-        with output_locks(outputs):
-            code = _command(args.target)(args) or 0
+        with interruptible():
+            outputs = _outputs(args)
+            _check_inputs_spared(args, outputs)
+            with output_locks(outputs):
+                code = _command(args.target)(args) or 0
     except PPFError as e:
         if args.debug:
             raise
@@ -298,8 +293,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ppf-neuro: interrupted", file=sys.stderr)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     return code
 
 

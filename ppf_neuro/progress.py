@@ -3,6 +3,8 @@
 On a terminal (or in a notebook) they are tqdm's bars. Written to a log file or a pipe, a bar's
 carriage-return updates would be one line per batch (megabytes over a training run): there each
 bar is a plain line at most every ``LOG_INTERVAL_S`` seconds and a last one when its phase ends.
+Every step of a bar is also where a Ctrl-C that a library swallowed is raised again
+(:func:`ppf_neuro.interrupts.check`): the long loops of every command run through one.
 """
 
 from __future__ import annotations
@@ -12,11 +14,30 @@ import sys
 from tqdm import tqdm as plain_tqdm
 from tqdm.auto import tqdm
 
+from ppf_neuro.interrupts import check
+
 #: Seconds between two progress lines in a log file.
 LOG_INTERVAL_S = 30.0
 
 
-class LogLines(plain_tqdm):
+class _Checked:
+    """A bar whose every step raises a swallowed interrupt again."""
+
+    def __iter__(self):
+        for item in super().__iter__():
+            check()
+            yield item
+
+    def update(self, n=1):
+        check()
+        return super().update(n)
+
+
+class TerminalBar(_Checked, tqdm):
+    """tqdm's bar for a terminal or notebook."""
+
+
+class LogLines(_Checked, plain_tqdm):
     """tqdm that writes whole lines, never carriage returns (for files and pipes)."""
 
     def display(self, msg=None, pos=None):
@@ -42,7 +63,7 @@ class LogLines(plain_tqdm):
 def progress_bar(iterable=None, **kwargs):
     """``tqdm(iterable, **kwargs)`` on a terminal; :class:`LogLines` where stderr is not one."""
     if sys.stderr.isatty() or kwargs.get("disable"):
-        return tqdm(iterable, **kwargs)
+        return TerminalBar(iterable, **kwargs)
     kwargs["mininterval"] = max(kwargs.get("mininterval", 0.0), LOG_INTERVAL_S)
     kwargs.pop("leave", None)
     return LogLines(iterable, file=sys.stderr, ascii=True, **kwargs)

@@ -119,3 +119,23 @@ def test_ctrl_c_in_a_bias_fed_run_that_saves_rasters(tmp_path):
     time.sleep(1.0)
     assert _alive(family | _descendants(proc.pid)) == []
     assert sorted(p.name for p in out.iterdir()) == [], "no npz, no kept rasters, no lock left"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_a_library_swallowed_is_raised_at_the_next_progress_step(sig):
+    """autograd's import (run by PennyLane's) catches BaseException around hundreds of small steps;
+    a Ctrl-C landing there was lost and the training ran to the end (CI, exit 0)."""
+    from ppf_neuro.interrupts import interruptible
+    from ppf_neuro.progress import progress_bar
+
+    with interruptible():
+        try:
+            os.kill(os.getpid(), sig)
+        except BaseException:  # noqa: BLE001 - what the library does
+            pass
+        with pytest.raises(KeyboardInterrupt):
+            for _ in progress_bar(range(3), disable=True):
+                pass
+        with pytest.raises(KeyboardInterrupt):
+            progress_bar(total=3, disable=True).update()
+    assert list(progress_bar(range(2), disable=True)) == [0, 1], "outside a command nothing is pending"

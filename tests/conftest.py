@@ -116,7 +116,8 @@ MODULE_MARKS = {
     "lava": {"test_analysis", "test_api", "test_cli", "test_fuser", "test_input_dependence", "test_input_modes",
              "test_inputs", "test_lava", "test_lava_fast", "test_netx_files", "test_nir", "test_report_doc",
              "test_progress", "test_shipped_model", "test_sigma_delta"},
-    "slow": {"test_disk_full", "test_interrupt", "test_locks", "test_resume", "test_safety", "test_scale_out"},
+    "slow": {"test_disk_full", "test_interrupt", "test_locks", "test_readme_commands", "test_resume", "test_safety",
+             "test_scale_out"},
     "interop": {"test_nir_interop"},
 }
 

@@ -57,7 +57,7 @@ def test_dense_net_by_hand(tmp_path):
     # layer 1: n0 gets input at t0, t1, t2 and spikes then; n1 never (zero weights). Synops: 3 + 1.
     assert (l1["spikes_per_sample"], l1["synops_per_sample"], l1["active_neuron_updates_per_sample"]) == (3, 4, 3)
     assert (l0["neuron_updates_per_sample"], l0["connections"], l0["parameters"]) == (8, 6, 6)
-    e = {k: (p["low_pj"], p["high_pj"]) for k, p in s["energy"]["per_inference"].items()}
+    e = {k: (1e3 * p["low_nJ"], 1e3 * p["high_nJ"]) for k, p in s["energy"]["per_inference"].items()}  # in pJ
     loihi = (5 + 4) * 23.6 + (4 + 3) * 81 + (16 - 7) * 52
     assert e["snn_on_loihi"] == pytest.approx((loihi + 7 * 1.7, loihi + 7 * 3.5))
     # CMOS: every layer fits the 8 KB SRAM: a weight read is 10 pJ x bits/64.
@@ -95,8 +95,8 @@ def test_conv_net_by_hand(tmp_path):
     assert (conv["connections"], conv["parameters"], dense["connections"]) == (16, 4, 4)
     e = s["energy"]["per_inference"]["snn_on_loihi"]
     base = 17 * 23.6 + 10 * 81 + 0 * 52
-    assert (e["low_pj"], e["high_pj"]) == pytest.approx((base + 10 * 1.7, base + 10 * 3.5))
-    assert s["energy"]["per_inference"]["dense_fp32_on_cmos45"]["low_pj"] == pytest.approx(20 * 4.6)
+    assert (e["low_nJ"], e["high_nJ"]) == pytest.approx(((base + 10 * 1.7) / 1e3, (base + 10 * 3.5) / 1e3))
+    assert s["energy"]["per_inference"]["dense_fp32_on_cmos45"]["low_nJ"] == pytest.approx(20 * 4.6 / 1e3)
 
 
 def test_shipped_profiles_are_complete_and_cited():
@@ -218,8 +218,8 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     assert r["classical_macs"] == 64 * 3 + 6 * 10 and r["classical_parameters"] == 64 * 3 + 3 + 6 * 10 + 10
     cmos = load_profile("cmos45", "cmos")
     c = q["classical_energy"]["classical_int8_on_cmos45"]
-    assert c["low_pj"] == pytest.approx(252 * (cmos["int8_mult"] + cmos["int8_add"]))
-    assert c["high_pj"] == pytest.approx(c["low_pj"] + 252 * cmos["sram_8kb"] * 8 / 64)
+    assert c["low_nJ"] == pytest.approx(252 * (cmos["int8_mult"] + cmos["int8_add"]) / 1e3)
+    assert c["high_nJ"] == pytest.approx(c["low_nJ"] + 252 * cmos["sram_8kb"] * 8 / 64 / 1e3)
     assert 0 < summary["latency"]["per_inference_us"]["low"] < summary["latency"]["per_inference_us"]["high"]
     out = capsys.readouterr().out
     assert "| layer |" in out and "SNN on Intel Loihi" in out and "QPU time on Google Sycamore" in out

@@ -18,6 +18,9 @@ Platforms (names follow the profiles, ``ppf_neuro/analysis/profiles.py``):
 
 A weight read costs the 64-bit read energy of the smallest SRAM in the profile
 that holds the layer's weights at that precision, times bits / 64.
+
+The profiles' constants are in pJ; every energy this module returns is in nJ, the unit in
+each key's name (``low_nJ``, ``high_nJ``, ``parts_nJ``), as in every file ``analyze`` writes.
 """
 
 from __future__ import annotations
@@ -28,13 +31,17 @@ from ppf_neuro.analysis.profiles import Profile
 SRAMS = (("sram_8kb", 8 * 1024), ("sram_32kb", 32 * 1024), ("sram_1mb", 1024 * 1024))
 
 
+def _in_nj(low_pj: float, high_pj: float, parts_pj: dict[str, float]) -> dict:
+    return {"low_nJ": low_pj / 1e3, "high_nJ": high_pj / 1e3, "parts_nJ": {k: v / 1e3 for k, v in parts_pj.items()}}
+
+
 def weight_read_pj(cmos: Profile, weight_bytes: float, bits: int) -> float:
     """One weight read from the smallest SRAM holding ``weight_bytes`` (the largest if none does)."""
     name = next((n for n, size in SRAMS if weight_bytes <= size), SRAMS[-1][0])
     return cmos[name] * bits / 64
 
 
-def neuromorphic_pj(layer: dict, chip: Profile) -> dict:
+def neuromorphic_nj(layer: dict, chip: Profile) -> dict:
     """Energy of one layer's inference on a neuromorphic chip, by cause, with the placement range."""
     active = layer.get("active_neuron_updates_per_sample", layer["neuron_updates_per_sample"])
     parts = {
@@ -44,17 +51,16 @@ def neuromorphic_pj(layer: dict, chip: Profile) -> dict:
     }
     base = sum(parts.values())
     spikes = layer["spikes_per_sample"]
-    return {"low_pj": base + spikes * chip["spike_within_tile"], "high_pj": base + spikes * chip["spike_across_tiles"],
-            "parts": {**parts, "spikes_within_tile": spikes * chip["spike_within_tile"],
-                      "spikes_across_tiles": spikes * chip["spike_across_tiles"]}}
+    return _in_nj(base + spikes * chip["spike_within_tile"], base + spikes * chip["spike_across_tiles"],
+                  {**parts, "spikes_within_tile": spikes * chip["spike_within_tile"],
+                   "spikes_across_tiles": spikes * chip["spike_across_tiles"]})
 
 
-def cmos_pj(ops: float, weights: int, bits: int, arithmetic_pj: float, cmos: Profile) -> dict:
+def cmos_nj(ops: float, weights: int, bits: int, arithmetic_pj: float, cmos: Profile) -> dict:
     """``ops`` operations of ``arithmetic_pj`` each: arithmetic only, and with one weight read per op."""
     arithmetic = ops * arithmetic_pj
     memory = ops * weight_read_pj(cmos, weights * bits / 8, bits)
-    return {"low_pj": arithmetic, "high_pj": arithmetic + memory,
-            "parts": {"arithmetic": arithmetic, "weight_reads": memory}}
+    return _in_nj(arithmetic, arithmetic + memory, {"arithmetic": arithmetic, "weight_reads": memory})
 
 
 def platforms(chip: Profile, cmos: Profile) -> dict[str, dict]:
@@ -77,11 +83,11 @@ def layer_energy(layer: dict, chip: Profile, cmos: Profile) -> dict[str, dict]:
     synops, macs, weights = layer["synops_per_sample"], layer["connections"], layer["parameters"]
     keys = list(platforms(chip, cmos))
     return dict(zip(keys, (
-        neuromorphic_pj(layer, chip),
-        cmos_pj(synops, weights, 8, cmos["int8_add"], cmos),
-        cmos_pj(synops, weights, 32, cmos["fp32_add"], cmos),
-        cmos_pj(macs, weights, 8, cmos["int8_mult"] + cmos["int8_add"], cmos),
-        cmos_pj(macs, weights, 32, cmos["fp32_mult"] + cmos["fp32_add"], cmos),
+        neuromorphic_nj(layer, chip),
+        cmos_nj(synops, weights, 8, cmos["int8_add"], cmos),
+        cmos_nj(synops, weights, 32, cmos["fp32_add"], cmos),
+        cmos_nj(macs, weights, 8, cmos["int8_mult"] + cmos["int8_add"], cmos),
+        cmos_nj(macs, weights, 32, cmos["fp32_mult"] + cmos["fp32_add"], cmos),
     )))
 
 
@@ -92,10 +98,10 @@ def energy_report(activity: dict, chip: Profile, cmos: Profile) -> dict:
     for key, about in platforms(chip, cmos).items():
         parts: dict[str, float] = {}
         for layer in layers:
-            for name, value in layer["platforms"][key]["parts"].items():
+            for name, value in layer["platforms"][key]["parts_nJ"].items():
                 parts[name] = parts.get(name, 0.0) + value
-        total[key] = {**about, "low_pj": sum(l["platforms"][key]["low_pj"] for l in layers),
-                      "high_pj": sum(l["platforms"][key]["high_pj"] for l in layers), "parts": parts}
+        total[key] = {**about, "low_nJ": sum(l["platforms"][key]["low_nJ"] for l in layers),
+                      "high_nJ": sum(l["platforms"][key]["high_nJ"] for l in layers), "parts_nJ": parts}
     return {"profiles": {"neuromorphic": chip.as_dict(), "cmos": cmos.as_dict()}, "per_inference": total,
             "layers": layers}
 
@@ -105,5 +111,5 @@ def classical_energy(macs: int, parameters: int, cmos: Profile) -> dict[str, dic
     return {f"classical_{name}_on_{cmos.name}": {
         "label": f"quantum branch's classical layers, {name} MACs on {cmos.label}", "low": "arithmetic only",
         "high": f"with one {name} weight read per MAC",
-        **cmos_pj(macs, parameters, bits, cmos[f"{name}_mult"] + cmos[f"{name}_add"], cmos)}
+        **cmos_nj(macs, parameters, bits, cmos[f"{name}_mult"] + cmos[f"{name}_add"], cmos)}
         for name, bits in (("int8", 8), ("fp32", 32))}

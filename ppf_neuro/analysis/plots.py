@@ -62,7 +62,7 @@ def energy_breakdown(summary: dict, path: Path) -> None:
     platforms = list(summary["energy"]["per_inference"].values())
     fig, ax = plt.subplots(figsize=(10, 0.8 * len(platforms) + 1.8))
     for i, p in enumerate(platforms):
-        low, high = p["low_pj"] / 1e3, p["high_pj"] / 1e3
+        low, high = p["low_nJ"], p["high_nJ"]
         color = "#4c72b0" if p["label"].startswith("SNN on") else "#55a868" if p["label"].startswith("SNN") \
             else "#c44e52"
         ax.barh(i, low, color=color)
@@ -71,7 +71,7 @@ def energy_breakdown(summary: dict, path: Path) -> None:
     ax.set_yticks(range(len(platforms)), [p["label"] for p in platforms], fontsize=8)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    lows, highs = [p["low_pj"] / 1e3 for p in platforms], [p["high_pj"] / 1e3 for p in platforms]
+    lows, highs = [p["low_nJ"] for p in platforms], [p["high_nJ"] for p in platforms]
     ax.set_xlim(min(lows) / 2, max(highs) * 8)  # room for the labels right of the longest bar
     ax.set(xlabel="energy per inference (nJ, log scale)",
            title=f"{summary['model']}: energy per inference, low end solid, high end hatched")
@@ -88,7 +88,7 @@ def accuracy_vs_energy(summaries: list[dict], path: Path) -> list[tuple[str, flo
         if "energy" not in s or s["accuracy"] is None:
             continue
         snn = next(iter(s["energy"]["per_inference"].values()))
-        low, high = snn["low_pj"] / 1e3, snn["high_pj"] / 1e3
+        low, high = snn["low_nJ"], snn["high_nJ"]
         x, y = (low + high) / 2, 100 * s["accuracy"]
         ax.errorbar(x, y, xerr=[[x - low], [high - x]], fmt="o", capsize=4)
         ax.annotate(f"{s['model']} ({Path(s['report']).stem})", (x, y), textcoords="offset points", xytext=(5, 5),

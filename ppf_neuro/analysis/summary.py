@@ -64,7 +64,7 @@ def layer_rows(summary: dict) -> list[dict]:
         }
         for key in platforms:
             e = energy["platforms"][key]
-            row[f"{key}_low_nJ"], row[f"{key}_high_nJ"] = round(e["low_pj"] / 1e3, 3), round(e["high_pj"] / 1e3, 3)
+            row[f"{key}_low_nJ"], row[f"{key}_high_nJ"] = round(e["low_nJ"], 3), round(e["high_nJ"], 3)
         rows.append(row)
     return rows
 
@@ -74,7 +74,7 @@ def energy_rows(summary: dict) -> list[dict]:
     platforms, then the quantum branch's classical layers where the report has them)."""
     platforms = list(summary.get("energy", {}).get("per_inference", {}).values())
     platforms += list(summary.get("quantum", {}).get("classical_energy", {}).values())
-    return [{"platform": p["label"], "low_nJ": round(p["low_pj"] / 1e3, 3), "high_nJ": round(p["high_pj"] / 1e3, 3),
+    return [{"platform": p["label"], "low_nJ": round(p["low_nJ"], 3), "high_nJ": round(p["high_nJ"], 3),
              "low end": p["low"], "high end": p["high"]} for p in platforms]
 
 

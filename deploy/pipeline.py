@@ -18,7 +18,7 @@ from deploy.models import load_model, plan_for
 from deploy.plan import DeployOptions, Plan
 from deploy.report import Report, build_report
 from ppf_neuro.data.datasets import check_spec
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.phases import PhaseClock
 
@@ -26,9 +26,9 @@ from ppf_neuro.phases import PhaseClock
 def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: dict | None = None) -> Plan:
     """Load the model file and build its plan: everything that can fail fast, fails here."""
     if options.samples is not None and options.samples < 1:
-        raise PPFError(f"--samples must be at least 1, got {options.samples}")
+        raise PPFError(f"{argument('samples')} must be at least 1, got {options.samples}")
     if options.workers < 1:
-        raise PPFError(f"--workers must be at least 1, got {options.workers}")
+        raise PPFError(f"{argument('workers')} must be at least 1, got {options.workers}")
     return plan_for(load_model(model_path), options, encoding_overrides or {})
 
 

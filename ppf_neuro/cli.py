@@ -17,7 +17,7 @@ from pathlib import Path
 from ppf_neuro import choices
 from ppf_neuro.analysis.profiles import shipped as shipped_profiles
 from ppf_neuro.atomic import output_locks
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, on_command_line
 from ppf_neuro.interrupts import interruptible
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     args.debug = getattr(args, "debug", False)
     args.quiet = getattr(args, "quiet", False)
     try:
-        with interruptible():
+        with interruptible(), on_command_line():
             outputs = _outputs(args)
             _check_inputs_spared(args, outputs)
             with output_locks(outputs):

@@ -6,9 +6,32 @@ The CLI turns it into one line and exit status 2; everything else is a bug and
 keeps its traceback.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 
 class PPFError(Exception):
     """A problem with the user's input: files, configs, flags or data."""
+
+
+#: True while a command-line command runs: errors then name its flags, else the Python arguments.
+_ON_COMMAND_LINE: ContextVar[bool] = ContextVar("ppf_neuro_on_command_line", default=False)
+
+
+@contextmanager
+def on_command_line():
+    """Within: :func:`argument` names command-line flags (the CLI wraps every command in it)."""
+    token = _ON_COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _ON_COMMAND_LINE.reset(token)
+
+
+def argument(name: str) -> str:
+    """How an error names a setting the caller gave: ``--samples`` to a command-line user,
+    ``samples`` to a caller of ``ppf.deploy(samples=...)``, who never saw the flag."""
+    return "--" + name.replace("_", "-") if _ON_COMMAND_LINE.get() else name
 
 
 #: How a git-lfs pointer file begins (a clone without ``git lfs pull`` holds these instead of the files).

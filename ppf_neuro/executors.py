@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.progress import progress_bar
 
 
@@ -65,7 +65,7 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
               desc: str = "tasks", progress: bool = True) -> list:
     """``[fn(*a) for a in args]``, computed in parallel, results in the order of ``args``."""
     if workers < 1:
-        raise PPFError(f"--workers must be at least 1, got {workers}")
+        raise PPFError(f"{argument('workers')} must be at least 1, got {workers}")
     if ray_address:
         return _run_on_ray(fn, args, ray_address, desc, progress)
     pool = ProcessPoolExecutor(workers, initializer=_worker_init)

@@ -53,3 +53,10 @@ def test_arrays_tensors_and_loaders_deploy_like_the_dataset(bundle):
 def test_bad_arrays_are_one_clear_error(bundle, data, message):
     with pytest.raises(PPFError, match=message):
         ppf.deploy(bundle, data, progress=False)
+
+
+@pytest.mark.parametrize("argument", ["samples", "workers", "replicas"])
+def test_errors_name_the_python_argument_not_the_flag(bundle, argument):
+    """A Python caller never saw ``--samples``; the command line's user sees the flag (test_bad_inputs)."""
+    with pytest.raises(PPFError, match=rf"^{argument} must be at least 1, got 0$"):
+        ppf.deploy(bundle, "digits", progress=False, **{argument: 0})

@@ -11,6 +11,7 @@ from conftest import tiny_config, train_tiny
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.training.run_dir import load_run, save_run
+from ppf_neuro.training.trainer import train_model
 
 
 def test_same_seed_same_weights():
@@ -83,3 +84,23 @@ def test_run_directory_round_trip(tiny_run, tmp_path):
 def test_load_run_errors(tmp_path):
     with pytest.raises(PPFError, match="missing config.json"):
         load_run(tmp_path)
+
+
+def test_training_loss_is_the_fused_outputs_like_the_validation_loss():
+    """The learning curve sets training against validation loss: both must be the fused output's
+    cross-entropy. The branches' auxiliary term (minimised with it) is reported apart. With steps
+    too small to move the weights, the epoch's mean loss is the training set's loss as evaluated
+    (train mode and eval mode differ slightly, hence the tolerance; the auxiliary term is ~4.7)."""
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.training.trainer import evaluate
+
+    cfg = RunConfig.from_dict({"model": "ppf", "data": {"spec": "digits", "train_limit": 300, "test_limit": 50},
+                               "snn": {"hidden": [16]}, "quantum": {"qubits": 3, "layers": 1},
+                               "train": {"epochs": 1, "batch_size": 50, "lr": 1e-12, "quantum_lr": 1e-12, "shift": 0}})
+    data = load_dataset(cfg.data)
+    model, metrics = train_model(cfg, data, progress=False)
+    row = metrics["history"][0]
+    assert row["train_loss"] == pytest.approx(evaluate(model, data.train, cfg)["loss"], rel=0.02)
+    assert row["train_aux_loss"] > 1.0
+    snn = train_model(RunConfig.from_dict({**cfg.to_dict(), "model": "snn"}), data, progress=False)[1]
+    assert "train_aux_loss" not in snn["history"][0], "a single network has no auxiliary loss"

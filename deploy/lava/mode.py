@@ -13,7 +13,7 @@ from ppf_neuro.choices import (
     OUTPUT_READOUTS,
     RECORD_TIMES,
 )
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, argument
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class LavaMode:
 
     def __post_init__(self):
         if self.replicas is not None and self.replicas < 1:
-            raise PPFError(f"--replicas must be at least 1, got {self.replicas}")
+            raise PPFError(f"{argument('replicas')} must be at least 1, got {self.replicas}")
         if self.synapse not in LAVA_SYNAPSES:
             raise PPFError(f"Lava synapse must be one of {list(LAVA_SYNAPSES)}, got {self.synapse!r}")
         if self.recorder not in LAVA_RECORDERS:

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ppf_neuro.formats.report import Report  # noqa: E402
-from ppf_neuro.plots import save_figure  # noqa: E402
+from ppf_neuro.plots import integer_ticks, save_figure  # noqa: E402
 
 
 def layer_activity(summary: dict, path: Path) -> None:
@@ -51,6 +51,7 @@ def raster(report: Report, path: Path) -> bool:
         ax.scatter(step, neuron, s=4, marker="|", color="k")
         ax.set(xlim=(-0.5, events.shape[1] - 0.5), ylim=(-0.5, events.shape[0] - 0.5), xlabel="time step",
                ylabel="neuron", title=f"{name}: {len(step)} events")
+        integer_ticks(ax)
     fig.suptitle(f"sample 0 (predicted {report.outputs['output'].predictions[0]}), as recorded from the Lava run")
     save_figure(fig, path)
     return True

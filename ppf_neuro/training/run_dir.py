@@ -78,7 +78,8 @@ def save_run(run_dir: str | Path, run: TrainedRun) -> None:
     write_config(run_dir, run.config, run.dataset, run.image_shape, run.num_classes)
     save_checked({"state_dict": run.model.state_dict()}, run_dir / "checkpoint.pt")
     write_csv(run_dir / "metrics.csv", run.metrics["history"])
-    learning_curve(run.metrics, run_dir / "learning_curve.png", title=f"{run.config.model} on {run.dataset}")
+    dataset = Path(run.dataset.split(":", 1)[-1]).name  # the data's name, not where it lies ('idx:DIR')
+    learning_curve(run.metrics, run_dir / "learning_curve.png", title=f"{run.config.model} on {dataset}")
     write_json(run_dir / "metrics.json", run.metrics)
     (run_dir / TRAINING_STATE).unlink(missing_ok=True)
 

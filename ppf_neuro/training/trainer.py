@@ -119,11 +119,14 @@ def _load_state(path: Path, model, opt, sched, gen) -> _Progress:
 
 def _train_epoch(model: Classifier, images: torch.Tensor, labels: torch.Tensor, cfg: RunConfig, opt, gen,
                  desc: str, progress: bool) -> dict:
-    """One pass over the training images in an order drawn from ``gen``; returns loss and accuracy."""
-    tc, aux = cfg.train, cfg.fusion.aux_weight
+    """One pass over the training images in an order drawn from ``gen``. Returns the fused output's
+    loss and accuracy (comparable with the validation figures) and, when the branches have
+    auxiliary losses, their weighted sum apart (``train_aux_loss``): what was minimised is the sum."""
+    tc = cfg.train
+    aux = cfg.fusion.aux_weight if model.branches else 0.0
     model.train()
     order = torch.randperm(len(labels), generator=gen)
-    loss_sum, correct = 0.0, 0
+    loss_sum, aux_sum, correct = 0.0, 0.0, 0
     bar = progress_bar(range(0, len(order), tc.batch_size), desc=desc, disable=not progress, leave=False)
     for b in bar:
         idx = order[b:b + tc.batch_size]
@@ -132,15 +135,18 @@ def _train_epoch(model: Classifier, images: torch.Tensor, labels: torch.Tensor, 
             x = random_shift(x, tc.shift, gen)
         out = _forward(model, x, cfg, gen)
         loss = nll(out["output"], y)
-        if aux:
-            loss = loss + aux * sum(nll(out[name], y) for name in model.branches)
+        branches = aux * sum(nll(out[name], y) for name in model.branches) if aux else torch.zeros(())
         opt.zero_grad()
-        loss.backward()
+        (loss + branches).backward()
         opt.step()
         loss_sum += loss.item() * len(idx)
+        aux_sum += branches.item() * len(idx)
         correct += (out["output"].argmax(-1) == y).sum().item()
         bar.set_postfix(loss=f"{loss.item():.3f}")
-    return {"train_loss": loss_sum / len(labels), "train_acc": correct / len(labels)}
+    row = {"train_loss": loss_sum / len(labels), "train_acc": correct / len(labels)}
+    if aux:
+        row["train_aux_loss"] = aux_sum / len(labels)
+    return row
 
 
 def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,

@@ -11,7 +11,7 @@ import pennylane as qml
 import torch
 
 from deploy.branch import BranchResult, softmax
-from ppf_neuro.progress import progress_bar
+from ppf_neuro.progress import announce_estimate, progress_bar
 from ppf_neuro.quantum import QuantumNet
 
 #: Seconds one broadcast call should take at most, once the device's speed is known.
@@ -47,6 +47,8 @@ class PennyLaneBackend:
                 bar.update(len(out[-1]))
                 done += len(out[-1])
                 per_sample = (time.perf_counter() - tick) / len(out[-1])
+                if done == 1 and self.progress:  # the first sample, timed alone: the rest's estimate
+                    announce_estimate(f"quantum ({device.name})", per_sample, len(features) - 1)
                 size = max(1, min(self.batch_size, 8 * size, int(BATCH_SECONDS / max(per_sample, 1e-9))))
         bar.close()
         seconds = time.perf_counter() - start

@@ -72,3 +72,18 @@ def progress_bar(iterable=None, **kwargs):
 def write_line(line: str) -> None:
     """A line printed without breaking an open bar."""
     tqdm.write(line)
+
+
+#: A phase projected to take longer than this is announced with its estimate.
+ANNOUNCE_AFTER_S = 30.0
+
+
+def announce_estimate(what: str, seconds_each: float, count: int, unit: str = "sample") -> None:
+    """One line saying how long ``count`` more items of ``seconds_each`` will take, when that is
+    long enough to matter (a noisy device: ~20 s per sample), so nobody waits blind for an hour."""
+    total = seconds_each * count
+    if total < ANNOUNCE_AFTER_S:
+        return
+    span = f"{total / 3600:.1f} h" if total >= 5400 else f"{total / 60:.0f} min" if total >= 90 else f"{total:.0f} s"
+    write_line(f"{what}: {seconds_each:.1f} s per {unit}, about {span} for the {count:,} {unit}s to go "
+               "(fewer with --samples)")

@@ -9,6 +9,7 @@ with the trained weights; the spiking-only model is unaffected by it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import torch
 from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
 from ppf_neuro.data import Split
 from ppf_neuro.noise import corrupt
-from ppf_neuro.progress import progress_bar
+from ppf_neuro.progress import announce_estimate, progress_bar
 from ppf_neuro.quantum import QuantumNet
 from ppf_neuro.training.run_dir import TrainedRun
 from ppf_neuro.training.trainer import evaluate
@@ -53,8 +54,22 @@ def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0
     return evaluate(model, split, run.config)["acc"]
 
 
+def _announce_device_noise(runs: dict[str, TrainedRun], split: Split, conditions: list[Condition]) -> None:
+    """Device noise on ``default.mixed`` costs seconds per sample: one sample is timed first and
+    the whole phase's estimate printed before it starts."""
+    noisy = [c for c in conditions if c.kind == "depolarizing"]
+    hybrids = [run for run in runs.values() if hasattr(run.model, "qnn")]
+    if noisy and hybrids:
+        tick = time.perf_counter()
+        accuracy_under(hybrids[0], split.head(1), noisy[0])
+        announce_estimate("device noise (default.mixed)", time.perf_counter() - tick,
+                          len(split) * len(noisy) * len(hybrids))
+
+
 def robustness_table(runs: dict[str, TrainedRun], split: Split, conditions: list[Condition],
                      progress: bool = True) -> list[dict]:
+    if progress:
+        _announce_device_noise(runs, split, conditions)
     rows = []
     for cond in progress_bar(conditions, desc="robustness", disable=not progress):
         rows.append({"noise": cond.kind, "level": cond.level,

@@ -1,6 +1,7 @@
 """Counting and energy arithmetic against hand-computed cases, the profiles' rules, and analyze."""
 
 import json
+import re
 
 import h5py
 import numpy as np
@@ -69,6 +70,7 @@ def test_dense_net_by_hand(tmp_path):
     assert nb["SynapticOperations"] == {"Effective_MACs": 0.0, "Effective_ACs": 9.0, "Dense": 40.0}
     assert nb["MembraneUpdates"] == 16 and nb["ActivationSparsity"] == pytest.approx(1 - 7 / 16)
     assert nb["ConnectionSparsity"] == pytest.approx(5 / 10) and nb["Footprint"] == 10 + 2 * 8  # 3 + 2 zeros
+    assert nb["ParameterCount"] == 10  # no biases
     # Latency on Loihi (SANA-FE's times, ns): per sample, layer 0 does 5 synops, 4 active and 4 inactive
     # updates, sends 4 spikes; layer 1: 4 synops, 3 active, 5 inactive, 3 spikes; over 4 steps, + the barrier.
     t = s["latency"]
@@ -224,6 +226,7 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| layer |" in out and "SNN on Intel Loihi" in out and "QPU time on Google Sycamore" in out
     assert "classical layers 252 MACs" in out and "latency per inference on Intel Loihi" in out
+    assert re.search(r"\| ParameterCount \| [\d,]+ \|", out) and re.search(r"\| ActivationSparsity \| 0\.\d{4} \|", out)
     assert "quantum branch's classical layers, int8 MACs" in (tmp_path / "plots" / "energy.csv").read_text()
 
 

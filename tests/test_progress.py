@@ -20,3 +20,15 @@ def test_training_and_deployment_logs_are_a_few_lines_per_phase(tmp_path, tiny_b
     assert 2 <= len(epochs) <= 2 * 4, lines  # ~80 batches per epoch, at most a start, a few updates and an end
     lines = _stderr_lines("deploy", str(tiny_bundle), "--samples", "60", cwd=tmp_path)
     assert 1 <= len([line for line in lines if line.startswith("Lava")]) <= 4, lines
+
+
+def test_a_long_phase_is_announced_with_its_estimate(capsys):
+    """default.mixed takes seconds per sample: the line says how long the rest will take; short
+    phases say nothing."""
+    from ppf_neuro.progress import announce_estimate
+
+    announce_estimate("quantum (default.mixed)", 7.0, 400)
+    announce_estimate("quantum (default.qubit)", 0.01, 400)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["quantum (default.mixed): 7.0 s per sample, about 47 min for the 400 samples to go "
+                     "(fewer with --samples)"]

@@ -3,6 +3,7 @@ benchmarking neuromorphic computing algorithms and systems", Nature Communicatio
 
 * ``Footprint``: bytes of the deployed SNN: 8-bit weights (1 byte each), 13-bit bias mantissas
   (2 bytes each) and per layer the neuron parameters (12-bit decays, 17-bit threshold: 8 bytes).
+* ``ParameterCount``: weights and biases of the deployed SNN.
 * ``ConnectionSparsity``: zero weights / all weights.
 * ``ActivationSparsity``: 1 - spikes / (neurons x time steps), over all layers.
 * ``SynapticOperations``: ``Effective_ACs`` are synaptic operations driven by binary spikes
@@ -25,6 +26,7 @@ def neurobench_metrics(activity: dict) -> dict:
     spikes = sum(layer["spikes_per_sample"] for layer in layers)
     return {
         "Footprint": int(weights + 2 * sum(layer["biases"] for layer in layers) + 8 * len(layers)),
+        "ParameterCount": int(weights + sum(layer["biases"] for layer in layers)),
         "ConnectionSparsity": float(1 - nonzero / weights) if weights else 0.0,
         "ActivationSparsity": float(1 - spikes / (neurons * steps)),
         "SynapticOperations": {"Effective_MACs": float(sum(layer["synops_per_sample"] for layer in layers
@@ -34,3 +36,15 @@ def neurobench_metrics(activity: dict) -> dict:
                                "Dense": float(sum(layer["connections"] for layer in layers) * steps)},
         "MembraneUpdates": int(sum(layer["neuron_updates_per_sample"] for layer in layers)),
     }
+
+
+def neurobench_rows(metrics: dict) -> list[dict]:
+    """The metrics as a table a person reads: one row each, nested ones flattened, rounded."""
+    flat = {}
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            flat.update({f"{name}.{k}": v for k, v in value.items()})
+        else:
+            flat[name] = value
+    return [{"NeuroBench metric": name, "value": f"{v:.4f}" if "Sparsity" in name else f"{v:,.0f}"}
+            for name, v in flat.items()]

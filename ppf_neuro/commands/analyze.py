@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from ppf_neuro.analysis.neurobench import neurobench_rows
 from ppf_neuro.analysis.plots import (
     accuracy_vs_energy,
     energy_breakdown,
@@ -25,7 +24,7 @@ from ppf_neuro.formats.report import Report
 
 def _print_spiking(summary: dict) -> None:
     print(markdown_table(layer_rows(summary)))
-    print(f"NeuroBench: {json.dumps(summary['neurobench'])}")
+    print(markdown_table(neurobench_rows(summary["neurobench"])))
     t = summary["latency"]
     if t is not None:
         print(f"latency per inference on {t['label']} (estimate): {t['per_inference_us']['low']:.1f} ... "

@@ -1,14 +1,21 @@
 """The Python API: objects in, objects out, one import.
 
-::
+A whole round trip, small enough to run as a doctest (``tests/test_api.py`` runs it)::
 
-    import ppf_neuro as ppf
-
-    run = ppf.train("examples/mnist_full.json")        # or a RunConfig, a dict; a TrainedRun comes back
-    run.model                                           # the trained torch nn.Module (both branches)
-    ppf.export(run, "model.h5")                         # netx SNN + circuit + fusion, one file
-    report = ppf.deploy("model.h5", (images, labels))   # arrays, tensors, a DataLoader or "idx:DIR"
-    report.outputs["output"].accuracy_deployed
+    >>> import tempfile, pathlib
+    >>> import ppf_neuro as ppf
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> run = ppf.train({"model": "ppf", "data": {"spec": "digits", "train_limit": 300, "test_limit": 40},
+    ...                  "snn": {"hidden": [16]}, "quantum": {"qubits": 3, "layers": 1},
+    ...                  "train": {"epochs": 2}}, progress=False)   # or a RunConfig, or a JSON file
+    >>> type(run.model).__name__, run.config.model                  # a torch nn.Module, both branches
+    ('PPFClassifier', 'ppf')
+    >>> bundle = ppf.export(run, out / "model.h5")                  # netx SNN + circuit + fusion, one file
+    >>> report = ppf.deploy(bundle, "digits", samples=20, progress=False)  # or (images, labels), a DataLoader
+    >>> report.samples, report.outputs["output"].agreement          # Lava + PennyLane, checked
+    (20, 1.0)
+    >>> sorted(report.to_dict())[:3]                                # what deploy --report writes
+    ['activity', 'config', 'data']
 
 The command line calls the same functions (``ppf_neuro.commands``); nothing here parses flags.
 Heavy packages (torch, Lava, PennyLane) load on the first call, not on ``import ppf_neuro``.

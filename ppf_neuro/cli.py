@@ -134,8 +134,8 @@ def _export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=choices.EXPORT_FORMATS, default="bundle",
                    help="bundle: netx SNN + quantum branch + fusion, what deploy runs; nir: the SNN as a NIR graph")
     p.add_argument("--dt", type=float, default=DEFAULT_DT,
-                   help=f"NIR only: seconds per time step, the unit of the graph's time constants (default "
-                        f"{DEFAULT_DT:g}, what snnTorch reads; written into the graph's metadata)")
+                   help="NIR only: seconds per time step, the unit of the graph's time constants (snnTorch reads "
+                        "0.0001; written into the graph's metadata)")
 
 
 def _import_nir(p: argparse.ArgumentParser) -> None:

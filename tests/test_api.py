@@ -60,3 +60,13 @@ def test_errors_name_the_python_argument_not_the_flag(bundle, argument):
     """A Python caller never saw ``--samples``; the command line's user sees the flag (test_bad_inputs)."""
     with pytest.raises(PPFError, match=rf"^{argument} must be at least 1, got 0$"):
         ppf.deploy(bundle, "digits", progress=False, **{argument: 0})
+
+
+def test_the_api_docstring_examples_run():
+    """The module docstring's round trip (train, export, deploy) is a doctest: it cannot rot."""
+    import doctest
+
+    import ppf_neuro.api
+
+    result = doctest.testmod(ppf_neuro.api, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 8 and result.failed == 0

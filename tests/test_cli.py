@@ -78,3 +78,20 @@ def test_deploy_exits_3_when_the_deployment_does_not_reproduce_its_reference(ppf
     capsys.readouterr()
     assert main(["--quiet", "deploy", str(edited), "--samples", "4"]) == 3
     assert "does not reproduce its reference" in capsys.readouterr().err
+
+
+def test_every_option_of_every_command_has_help_and_shows_its_default(capsys):
+    """Help that teaches: no bare option, and the default printed where there is one."""
+    import argparse
+
+    from ppf_neuro.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    assert {"train", "export", "deploy", "diff", "analyze", "robustness", "sweep", "import-nir"} <= set(commands)
+    for name, parser in commands.items():
+        bare = [a.option_strings for a in parser._actions if a.option_strings and not a.help]
+        assert not bare, (name, bare)
+        text = parser.format_help()
+        for action in parser._actions:
+            if action.option_strings and action.default not in (None, False, [], argparse.SUPPRESS):
+                assert f"(default: {action.default}" in " ".join(text.split()), (name, action.option_strings)

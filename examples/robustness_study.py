@@ -33,7 +33,7 @@ def _table(per_seed: dict[int, list[dict]], models: list[str]) -> str:
     for rows in zip(*per_seed.values()):
         cells = []
         for m in models:
-            acc = 100 * np.array([r[m] for r in rows if m in r])
+            acc = 100 * np.array([r[m] for r in rows if r.get(m) is not None])  # None: no quantum branch to noise
             std = acc.std(ddof=1) if len(acc) > 1 else 0.0
             cells.append(f"{acc.mean():.2f} ± {std:.2f} ({len(acc)})" if len(acc) else "-")
         lines.append(f"| {rows[0]['noise']} | {rows[0]['level']:g} | " + " | ".join(cells) + " |")
@@ -43,8 +43,12 @@ def _table(per_seed: dict[int, list[dict]], models: list[str]) -> str:
 def _means(per_seed: dict[int, list[dict]], models: list[str]) -> list[dict]:
     """One row per condition with each model's mean accuracy over its seeds."""
     return [{"noise": rows[0]["noise"], "level": rows[0]["level"],
-             **{m: float(np.mean([r[m] for r in rows if m in r])) for m in models}}
+             **{m: _mean([r[m] for r in rows if r.get(m) is not None]) for m in models}}
             for rows in zip(*per_seed.values())]
+
+
+def _mean(values: list[float]) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
 def _evaluate(runs_dir: Path, seeds: list[int], models: list[str], samples: int, conditions: list[Condition],

@@ -131,6 +131,8 @@ def robustness_plot(rows: Sequence[dict], names: Sequence[str], path: str | Path
         sub = [r for r in rows if r["noise"] == kind]
         levels = [r["level"] for r in sub]
         for name in names:
+            if any(r[name] is None for r in sub):
+                continue  # device noise on a model without a quantum branch
             ax.plot(levels, [100 * r[name] for r in sub], "o-", color=colors[name], label=name)
             if clean is not None:
                 ax.axhline(100 * clean[name], ls=":", lw=0.9, color=colors[name])

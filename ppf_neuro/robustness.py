@@ -45,13 +45,18 @@ def _with_noisy_device(run: TrainedRun, cond: Condition) -> torch.nn.Module:
     return clone.eval()
 
 
-def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0) -> float:
+def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0) -> float | None:
+    """The run's test accuracy (a fraction) under ``cond``; None for device noise on a model
+    without a quantum branch (there is nothing for it to act on)."""
     images = torch.from_numpy(split.images)
     if cond.kind in ("gaussian", "uniform", "salt_pepper"):
         images = corrupt(images, cond.kind, cond.level, torch.Generator().manual_seed(seed))
         return evaluate(run.model, Split(images.numpy(), split.labels), run.config)["acc"]
-    model = _with_noisy_device(run, cond) if cond.kind in ("depolarizing", "shots") else run.model
-    return evaluate(model, split, run.config)["acc"]
+    if cond.kind in ("depolarizing", "shots"):
+        if not hasattr(run.model, "qnn"):
+            return None
+        return evaluate(_with_noisy_device(run, cond), split, run.config)["acc"]
+    return evaluate(run.model, split, run.config)["acc"]
 
 
 def _announce_device_noise(runs: dict[str, TrainedRun], split: Split, conditions: list[Condition]) -> None:
@@ -78,10 +83,19 @@ def robustness_table(runs: dict[str, TrainedRun], split: Split, conditions: list
 
 
 def markdown(rows: list[dict], names: list[str]) -> str:
-    lines = ["| noise | level | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    """The table in percent (the unit in each header); n/a where device noise has no quantum branch."""
+    lines = ["| noise | level | " + " | ".join(f"{n} accuracy (%)" for n in names) + " |",
+             "|---|---|" + "---|" * len(names)]
     for r in rows:
-        lines.append(f"| {r['noise']} | {r['level']:g} | " + " | ".join(f"{100 * r[n]:.2f}" for n in names) + " |")
+        cells = ("n/a" if r[n] is None else f"{100 * r[n]:.2f}" for n in names)
+        lines.append(f"| {r['noise']} | {r['level']:g} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def file_rows(rows: list[dict], names: list[str]) -> list[dict]:
+    """Rows for the JSON and CSV files: accuracies as fractions in ``accuracy_<model>`` columns
+    (empty where not applicable)."""
+    return [{"noise": r["noise"], "level": r["level"], **{f"accuracy_{n}": r[n] for n in names}} for r in rows]
 
 
 #: The files of one robustness result set, replaced together.
@@ -93,8 +107,8 @@ def write_robustness(rows: list[dict], names: list[str], out: Path) -> None:
     from ppf_neuro.plots import robustness_plot
 
     with result_set(out, ROBUSTNESS_FILES) as stage:
-        write_json(stage / "robustness.json", rows)
-        write_csv(stage / "robustness.csv", rows)  # columns: noise, level, then one per model
+        write_json(stage / "robustness.json", file_rows(rows, names))
+        write_csv(stage / "robustness.csv", file_rows(rows, names))
         write_text(stage / "robustness.md", markdown(rows, names) + "\n")
         robustness_plot(rows, names, stage / "robustness.png")
 

@@ -37,7 +37,7 @@ def test_sharded_lava_runs_equal_one_run(ppf_bundle, replicas):
 
 
 def test_bad_worker_count():
-    with pytest.raises(PPFError, match="--workers"):
+    with pytest.raises(PPFError, match="^workers must be at least 1"):
         run_tasks(print, [()], workers=0)
 
 

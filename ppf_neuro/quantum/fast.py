@@ -7,9 +7,14 @@ computed directly for the whole batch (amplitude encoding: the normalised
 features are the state). The rest of the circuit is then applied to the batch
 gate by gate: the circuit template is recorded once as a PennyLane tape, its
 ansatz decomposed by PennyLane into single-qubit gates (their ``matrix()``,
-differentiable in torch) and CNOTs; each single-qubit gate is one small matrix
-product on its wire's axis, and each run of CNOTs, a permutation of basis
-states, is fused into one precomputed gather. With data re-uploading, every
+differentiable in torch) and CNOTs. A run of single-qubit gates (one layer's
+rotations) is applied as a few dense blocks: the gates of each wire are
+multiplied into one 2x2 matrix, the wires are split into blocks of at most
+:data:`BLOCK_WIRES`, and each block's Kronecker product (at most 32 x 32) is one
+matrix product on the state (two products for a 10-qubit layer instead of ten
+2x2 ones: the per-operation overhead of small tensors, not arithmetic, set the
+pace). Each run of CNOTs, a permutation of basis states, is fused into one
+precomputed gather. With data re-uploading, every
 later encoding layer is one per-sample :math:`R_Y(x_i)` on each wire. The
 readout is linear in the probabilities :math:`p_k = |\psi_k|^2`: ``z`` and ``zz``
 are one matrix product with the eigenvalues of :math:`Z_i` and :math:`Z_iZ_j` on
@@ -41,6 +46,9 @@ import torch
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.quantum.circuit import circuit_template, weight_shape
 
+#: Wires per dense block of a layer of single-qubit gates (a 2^5 = 32-square Kronecker product).
+BLOCK_WIRES = 5
+
 
 def fast_path_applies(cfg: QuantumConfig, device: str | None, shots: int | None, noise: float) -> bool:
     return (cfg.qubits >= 2 and shots is None and noise == 0 and cfg.diff_method == "backprop"
@@ -51,6 +59,26 @@ def _cnot_permutation(n: int, control: int, target: int) -> torch.Tensor:
     k = torch.arange(2 ** n)
     flip = ((k >> (n - 1 - control)) & 1).bool()
     return torch.where(flip, k ^ (1 << (n - 1 - target)), k)
+
+
+class _Permute(torch.autograd.Function):
+    """``psi[:, perm]`` whose backward is the inverse gather, not the scatter-add that indexing's
+    backward is (a permutation moves each amplitude once; a gather is several times faster)."""
+
+    @staticmethod
+    def forward(ctx, psi, perm, inverse):
+        ctx.save_for_backward(inverse)
+        return psi.gather(1, perm.expand(len(psi), -1))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (inverse,) = ctx.saved_tensors
+        return grad.gather(1, inverse.expand(len(grad), -1)), None, None
+
+
+def _perm_step(perm: torch.Tensor) -> tuple:
+    """A fused run of CNOTs: the permutation and its inverse."""
+    return "perm", perm, torch.argsort(perm)
 
 
 def readout_matrix(cfg: QuantumConfig) -> torch.Tensor | None:
@@ -92,30 +120,64 @@ class FastCircuit:
         return out
 
     def _compile(self):
-        """Steps ``("gate", type, k, wire)`` (k-th gate of that type), ``("perm", index)`` and
-        ``("encode",)``; per gate type, the (gates, params) weight indices it reads."""
+        """Steps ``("rotations", [(type, k, wire), ...])`` (a run of single-qubit gates, the k-th of
+        its type each), ``("perm", index, inverse)`` and ``("encode",)``; per gate type, the (gates, params)
+        weight indices it reads."""
         size = math.prod(weight_shape(self.cfg))
         ops = self._tape_ops(torch.arange(size, dtype=torch.float64).reshape(weight_shape(self.cfg)))
-        program, params, perm = [], {}, None
+        program, params, perm, run = [], {}, None, []
         for op in ops:
+            if op.name != "CNOT" and not isinstance(op, qml.AngleEmbedding):
+                if perm is not None:
+                    program.append(_perm_step(perm))
+                    perm = None
+                idx = [float(x) for x in op.parameters]
+                if any(i != round(i) or not 0 <= i < size for i in idx):
+                    raise RuntimeError(f"{op.name} does not read weights directly; the fast path cannot compile it")
+                params.setdefault(type(op), []).append([int(i) for i in idx])
+                run.append((type(op), len(params[type(op)]) - 1, op.wires[0]))
+                continue
+            if run:
+                program.append(("rotations", run))
+                run = []
             if op.name == "CNOT":
                 p = _cnot_permutation(self.n, *op.wires)
                 perm = p if perm is None else perm[p]
-                continue
-            if perm is not None:
-                program.append(("perm", perm))
-                perm = None
-            if isinstance(op, qml.AngleEmbedding):
+            else:
+                if perm is not None:
+                    program.append(_perm_step(perm))
+                    perm = None
                 program.append(("encode",))
-                continue
-            idx = [float(x) for x in op.parameters]
-            if any(i != round(i) or not 0 <= i < size for i in idx):
-                raise RuntimeError(f"{op.name} does not read weights directly; the fast path cannot compile it")
-            params.setdefault(type(op), []).append([int(i) for i in idx])
-            program.append(("gate", type(op), len(params[type(op)]) - 1, op.wires[0]))
+        if run:
+            program.append(("rotations", run))
         if perm is not None:
-            program.append(("perm", perm))
+            program.append(_perm_step(perm))
         return program, {t: torch.tensor(v) for t, v in params.items()}
+
+    def _blocks(self) -> list[tuple[int, int]]:
+        """(first wire, wires) of each dense block: the wires split as evenly as the block size allows."""
+        count = -(-self.n // BLOCK_WIRES)
+        sizes = [self.n // count + (i < self.n % count) for i in range(count)]
+        return [(sum(sizes[:i]), s) for i, s in enumerate(sizes)]
+
+    def _rotations(self, psi: torch.Tensor, run: list, matrices: dict) -> torch.Tensor:
+        """A run of single-qubit gates: per wire their product, per block of wires the Kronecker
+        product of those, one matrix product each (wire 0 is the most significant bit)."""
+        per_wire: dict[int, torch.Tensor] = {}
+        for kind, k, wire in run:
+            m = matrices[kind][k]
+            per_wire[wire] = m if wire not in per_wire else m @ per_wire[wire]
+        b = psi.shape[0]
+        eye = torch.eye(2, dtype=psi.dtype)
+        for first, count in self._blocks():
+            wires = range(first, first + count)
+            if not any(w in per_wire for w in wires):
+                continue
+            block = per_wire.get(first, eye)
+            for w in wires[1:]:
+                block = torch.kron(block, per_wire.get(w, eye))
+            psi = (block @ psi.reshape(b << first, 1 << count, -1)).reshape(b, -1)
+        return psi
 
     def _initial_state(self, features: torch.Tensor) -> torch.Tensor:
         b = features.shape[0]
@@ -149,12 +211,11 @@ class FastCircuit:
         psi = self._initial_state(features)
         for step in self.program:
             if step[0] == "perm":
-                psi = psi[:, step[1]]
+                psi = _Permute.apply(psi, step[1], step[2])
             elif step[0] == "encode":
                 psi = self._encode(psi, features)
-            else:  # a gate on wire w: view the state as (B * 2^w, 2, 2^(n-w-1)), one matmul, no copies
-                _, kind, k, wire = step
-                psi = (matrices[kind][k] @ psi.reshape(b << wire, 2, -1)).reshape(b, -1)
+            else:
+                psi = self._rotations(psi, step[1], matrices)
         probs = psi.real ** 2 + psi.imag ** 2
         if self.readout is None:
             k = self.cfg.readout_wires or self.n

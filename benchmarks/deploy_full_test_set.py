@@ -62,8 +62,9 @@ def main() -> None:
           f"{args.data.name}), --workers {args.workers}")
     print("| phase | seconds |\n|---|---|")
     print(f"| start-up, imports, writing (the command's wall time less the phases) | {wall - r.timing['seconds']:.2f} |")
+    threads = r.timing.get("torch_threads", {})
     for name, seconds in phases.items():
-        print(f"| {name} | {seconds:.2f} |")
+        print(f"| {name}{f' ({threads[name]} torch threads)' if name in threads else ''} | {seconds:.2f} |")
     print(f"| **whole command** | **{wall:.2f}** ({r.samples / wall:,.0f} samples/s) |")
     if r.lava is not None:
         print(f"Lava stage: {lava_stage:.2f} s with building the processes ({r.samples / lava_stage:,.0f} samples/s), "

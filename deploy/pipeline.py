@@ -21,6 +21,7 @@ from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.phases import PhaseClock
+from ppf_neuro.threads import fit_threads
 
 
 def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: dict | None = None) -> Plan:
@@ -93,6 +94,7 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, spikes, layout
                        f"0..{plan.classes - 1})")
     if inputs.spikes is None and plan.encoding is not None:
         with clock.phase("encode"):
+            clock.threads["encode"] = fit_threads()
             inputs = encoded(inputs, plan.encoding)
     return inputs
 
@@ -125,6 +127,7 @@ def deploy(model_path: str | Path, data=None, options: DeployOptions = DeployOpt
     with clock.phase("fuse" if KINDS[plan.model].decided_by == "fuser" else "decide"):
         decision = plan.decide(deployed)
     with clock.phase("reference"):
+        clock.threads["reference"] = fit_threads()
         reference = plan.reference(inputs)
     divergence = None
     if "snn" in deployed:
@@ -133,4 +136,4 @@ def deploy(model_path: str | Path, data=None, options: DeployOptions = DeployOpt
                                          plan.stepper, options.divergence_plot,
                                          options.lava.input_as == "spikes" and not plan.netx.sigma_delta)
     return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options, divergence,
-                        clock.seconds)
+                        clock)

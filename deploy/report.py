@@ -25,7 +25,7 @@ from deploy.fan_outs import fan_outs
 from deploy.input_dependence import input_dependence
 from deploy.inputs import DeployInputs
 from ppf_neuro.formats.report import LavaSection, OutputComparison, Report
-from ppf_neuro.phases import format_rate
+from ppf_neuro.phases import PhaseClock, format_rate
 
 #: Deployed and reference class scores agree when every entry is within this (probabilities,
 #: or spike counts) of its twin: float32 arithmetic on the two sides differs by ~1e-7.
@@ -120,7 +120,7 @@ def _input_events(inputs: DeployInputs, options) -> np.ndarray:
 
 
 def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
-                 reference: ReferenceResult, options, divergence: dict | None, phases: dict[str, float]) -> Report:
+                 reference: ReferenceResult, options, divergence: dict | None, clock: PhaseClock) -> Report:
     """The one place a report is written."""
     scores = {"output": decision}
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
@@ -141,8 +141,8 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
             options.lava.readout, snn.extra["readout"], reference.readout, scores["output"],
             reference.scores["output"], inputs.targets),
         quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence,
-        timing={"phases": dict(phases), "seconds": sum(phases.values()),
-                "samples_per_second": len(inputs) / max(sum(phases.values()), 1e-9)})
+        timing={"phases": dict(clock.seconds), "seconds": clock.total, "torch_threads": dict(clock.threads),
+                "samples_per_second": len(inputs) / max(clock.total, 1e-9)})
 
 
 def _outputs_table(report: Report) -> list[str]:
@@ -205,7 +205,9 @@ def summary_table(report: Report) -> str:
         lines.append(f"quantum: {q['evaluated_by']} ({shots}{noise}): {q['device_executions']} device executions, "
                      f"{q['seconds']:.2f} s")
     if report.timing is not None:
-        phases = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.timing["phases"].items())
+        threads = report.timing.get("torch_threads", {})  # an added key: version-3 reports written earlier lack it
+        phases = ", ".join(f"{name} {seconds:.2f} s" + (f" ({threads[name]} torch threads)" if name in threads else "")
+                           for name, seconds in report.timing["phases"].items())
         lines.append(f"time: {phases}; {report.timing['seconds']:.2f} s in all "
                      f"({format_rate(report.timing['samples_per_second'])})")
     return "\n".join(lines)

@@ -17,14 +17,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
-import torch
-
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.progress import progress_bar
+from ppf_neuro.threads import pin
 
 
 def _single_threaded(fn: Callable, *args):
-    torch.set_num_threads(1)
+    pin(1)
     return fn(*args)
 
 
@@ -37,7 +36,7 @@ _in_task = False
 def _worker_init() -> None:
     """A local worker: one torch thread; Ctrl-C is the command's to handle (a terminal signals the
     whole process group), and the command's SIGTERM ends the worker (module ``_on_sigterm``)."""
-    torch.set_num_threads(1)
+    pin(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
 

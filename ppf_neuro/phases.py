@@ -22,6 +22,7 @@ class PhaseClock:
 
     def __init__(self, announce: bool = False):
         self.seconds: dict[str, float] = {}
+        self.threads: dict[str, int] = {}  # torch threads a phase ran with, where it chose them (ppf_neuro.threads)
         self.announce = announce  # name a phase that runs longer than ANNOUNCE_AFTER_S (a slow load is not silence)
 
     @contextmanager

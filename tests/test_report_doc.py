@@ -17,7 +17,7 @@ from ppf_neuro.formats.report import REPORT_VERSION, Report
 DOC = Path(__file__).resolve().parents[1] / "docs" / "report.md"
 #: Sections whose inner keys are data, not fields (a config, package names, gate names, traces).
 OPAQUE = ("config", "versions", "quantum.resources_per_sample.gate_types", "divergence.traces", "divergence.spiked",
-          "timing.phases")
+          "timing.phases", "timing.torch_threads")
 
 
 def _paths(value, prefix=""):
@@ -55,6 +55,12 @@ def test_every_written_field_is_documented(reports):
     # a section counts as documented through its fields (`lava.timing.seconds` documents `lava.timing`)
     missing = sorted({p for d in dicts for p in _paths(d) if not any(f"`{p}{end}" in doc for end in ("`", ".", "[]"))})
     assert not missing, f"fields missing from docs/report.md: {missing}"
+
+
+def test_the_heavy_phases_say_how_many_torch_threads_they_chose(reports):
+    threads = reports[1].timing["torch_threads"]
+    assert set(threads) == {"encode", "reference"} and all(n >= 1 for n in threads.values())
+    assert set(threads) <= set(reports[1].timing["phases"])
 
 
 def test_a_report_reads_back_through_its_record(reports, tmp_path):

@@ -27,6 +27,7 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.integrity import load_checked, save_checked
 from ppf_neuro.models import Classifier, SerialClassifier, SNNClassifier, build_model
 from ppf_neuro.progress import progress_bar, write_line
+from ppf_neuro.threads import fit_threads
 
 nll = torch.nn.functional.nll_loss
 
@@ -172,6 +173,7 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
         print(f"resuming after epoch {len(state.history)} of {tc.epochs} from {state_path}", flush=True)
     for epoch in range(len(state.history) + 1, tc.epochs + 1):
         start = time.perf_counter()
+        threads = fit_threads()  # another job may have started or ended since the last epoch
         row = {"epoch": epoch, **_train_epoch(model, images, labels, cfg, opt, gen, f"epoch {epoch}/{tc.epochs}",
                                               progress)}
         sched.step()
@@ -180,6 +182,7 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
         if hasattr(model, "ratio"):
             row["ratio"] = float(model.ratio)
         row["seconds"] = time.perf_counter() - start
+        row["torch_threads"] = threads
         state.history.append(row)
         if keep_best and _better(row, state.best_row):
             state.best_row, state.best_state = row, copy.deepcopy(model.state_dict())

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.lava import LavaMode, run_on_lava, run_on_lava_sharded
-from deploy.models import load_model, plan_for
+from deploy.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
+from deploy.model_files.open import load_model, plan_for
 from deploy.pipeline import read_inputs
-from deploy.plan import DeployOptions
-from deploy.reference import run_classifier
+from deploy.model_files.plan import DeployOptions
+from deploy.references.trained_model import run_classifier
 
 
 def _tree_pss_kb(root: int) -> int:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.fixed_point import FixedPointSNN
-from deploy.lava import LavaMode, run_on_lava
+from deploy.references.netx_fixed_point import FixedPointSNN
+from deploy.backends.lava import LavaMode, run_on_lava
 from ppf_neuro.formats.netx import load_netx_file
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.bundle import load_bundle
-from deploy.quantum_backend import PennyLaneBackend
+from deploy.model_files.bundle_models import load_bundle
+from deploy.backends.pennylane_backend import PennyLaneBackend
 from ppf_neuro.data.datasets import load_test_split
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.divergence import find_divergence
-from deploy.inputs import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
-from deploy.models import load_model, plan_for
-from deploy.plan import DeployOptions, Plan
-from deploy.report import Report, build_report
+from deploy.references.divergence import find_divergence
+from deploy.inputs.read import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
+from deploy.model_files.open import load_model, plan_for
+from deploy.model_files.plan import DeployOptions, Plan
+from deploy.report.build import Report, build_report
 from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import KINDS
@@ -38,7 +38,7 @@ def read_inputs(plan: Plan, data=None, spikes: Path | None = None, labels: Path 
                 input_as: str = "spikes", steps: int | None = None, regression: bool = False) -> DeployInputs:
     """The deployment's inputs: a dataset's test images (``data`` a spec), images in memory (``data``
     an array or tensor, an ``(images, labels)`` pair, or an iterable of such batches: see
-    :func:`deploy.inputs.from_arrays`), encoded as the plan says, or recorded spikes. Without
+    :func:`deploy.inputs.read.from_arrays`), encoded as the plan says, or recorded spikes. Without
     either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
     clock = clock or PhaseClock()

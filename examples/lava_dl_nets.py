@@ -98,9 +98,9 @@ def slayer_outputs(blocks, values: np.ndarray, stream: bool) -> tuple[list[np.nd
 
 
 def deploy_one(net: Path, values: Path, input_as: str, readout: str, rasters: Path, held_for: int | None) -> dict:
-    from deploy.lava import LavaMode
+    from deploy.backends.lava import LavaMode
     from deploy.pipeline import deploy
-    from deploy.plan import DeployOptions
+    from deploy.model_files.plan import DeployOptions
 
     options = DeployOptions(progress=False, save_spikes=rasters,
                             lava=LavaMode(input_as=input_as, readout=readout, keep_rasters=True))

@@ -137,7 +137,7 @@ def plot(theirs: list[np.ndarray], ours: list[np.ndarray], path: Path) -> None:
     """Per layer: every (sample, neuron) count, snnTorch against Lava's, with how often each pair occurs."""
     import matplotlib.pyplot as plt
 
-    from ppf_neuro.plots import save_figure
+    from ppf_neuro.figures import save_figure
 
     fig, axes = plt.subplots(1, len(theirs), figsize=(4.5 * len(theirs), 4))
     for i, (ax, a, b) in enumerate(zip(np.atleast_1d(axes), theirs, ours)):
@@ -165,7 +165,7 @@ def main() -> None:
     args = ap.parse_args()
     setup = Setup(**{k: getattr(args, k) for k in asdict(Setup())})
 
-    from deploy.fixed_point import FixedPointSNN
+    from deploy.references.netx_fixed_point import FixedPointSNN
     from ppf_neuro.data.datasets import load_idx
     from ppf_neuro.formats.netx import load_netx_file
 

@@ -70,7 +70,7 @@ def save(run, run_dir: str | Path) -> Path:
 
 def export(run, path: str | Path) -> Path:
     """Write a ``TrainedRun`` (or a run directory) as one deployable HDF5 bundle at ``path``."""
-    from exporters.bundle import export_bundle
+    from exporters.run_to_bundle import export_bundle
 
     return export_bundle(load(run) if isinstance(run, (str, Path)) else run, path)
 
@@ -85,9 +85,9 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     8-bit grey, or an ``(images, labels)`` pair), or an iterable of ``(images, labels)`` batches
     such as a ``DataLoader``; by default a bundle's own test split. Returns a ``Report``
     (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md)."""
-    from deploy.lava import LavaMode
+    from deploy.backends.lava import LavaMode
     from deploy.pipeline import deploy as run_deployment
-    from deploy.plan import DeployOptions
+    from deploy.model_files.plan import DeployOptions
 
     options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise,
                             lava=LavaMode(replicas=replicas), workers=workers, progress=progress)

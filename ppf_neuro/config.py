@@ -363,55 +363,21 @@ def set_value(cfg_dict: dict, key: str, value) -> None:
     cfg_dict[parts[0]][parts[1]] = value
 
 
-def apply_assignment(cfg_dict: dict, assignment: str) -> None:
-    """Apply ``SECTION.KEY=JSON`` (e.g. ``snn.hidden=[256]``) to a config dict; a value that is not
-    JSON is taken as a string (e.g. ``idx:/data/mnist``)."""
-    key, sep, value = assignment.partition("=")
-    if not sep:
-        raise PPFError(f"--set '{assignment}': expected SECTION.KEY=VALUE, e.g. snn.hidden=[256]")
-    try:
-        value = json.loads(value)
-    except json.JSONDecodeError:
-        pass
-    set_value(cfg_dict, key, value)
-
-
-def build_config(config_file: Path | None = None, assignments: list[str] = (), **fields) -> RunConfig:
-    """A run's config: the file's (or the defaults), then ``fields`` given on the command line
-    (``model``, ``data.spec``-style keys as ``SECTION.KEY``; None means not given), then the
-    ``--set`` assignments."""
+def build_config(config_file: Path | None = None, overrides: dict | None = None) -> RunConfig:
+    """A run's config: the file's (or the defaults), then ``overrides`` by key (``model`` or
+    ``SECTION.FIELD``, e.g. ``{"quantum.qubits": 8}``), every value checked by field name."""
     d = (RunConfig.from_file(config_file) if config_file else RunConfig()).to_dict()
-    given = {key.replace("__", "."): value for key, value in fields.items() if value is not None}
-    for key, value in given.items():
+    for key, value in (overrides or {}).items():
         set_value(d, key, value)
-    for assignment in assignments:
-        _refuse_twice(assignment, given)
-        apply_assignment(d, assignment)
     return RunConfig.from_dict(d)
 
 
-def _refuse_twice(assignment: str, given: dict) -> None:
-    """A key set both by its own option and by ``--set``: one of them would be dropped silently."""
-    key = assignment.partition("=")[0].strip()
-    if key in given:
-        raise PPFError(f"--set '{assignment}': {key} is also given by its own option ({given[key]!r}); give one")
-
-
-def encoding_overrides(kind: str | None, steps: int | None, assignments: list[str] = ()) -> dict:
-    """``--encoding``, ``--steps`` and ``--set encoding.KEY=VALUE`` for a netx file's spike encoder,
-    checked now (by field name) so that a bad value fails before any work."""
-    d = {k: v for k, v in (("kind", kind), ("steps", steps)) if v is not None}
-    for assignment in assignments:
-        key, sep, _ = assignment.partition("=")
-        if not sep or not key.startswith("encoding."):
-            raise PPFError(f"--set '{assignment}': deploy takes only encoding.KEY=VALUE")
-        _refuse_twice(assignment, {f"encoding.{k}": v for k, v in d.items()})
-        wrapper = {"encoding": {}}
-        apply_assignment(wrapper, assignment)
-        d.update(wrapper["encoding"])
-    if d:
-        section_from_dict(EncodingConfig, d, "encoding")
-    return d
+def check_encoding(fields: dict) -> dict:
+    """Encoder fields (``kind``, ``steps``, ...) checked now, by field name, so that a bad value fails
+    before any work; returns them."""
+    if fields:
+        section_from_dict(EncodingConfig, fields, "encoding")
+    return fields
 
 
 def section_from_dict(cls, d, where: str):

@@ -74,7 +74,7 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
         # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
-        # Each worker unwinds its task first (a Lava run stops: deploy.lava.isolated), so wait for it.
+        # Each worker unwinds its task first (a Lava run stops: deploy.backends.lava.isolated), so wait for it.
         pool.shutdown(wait=False, cancel_futures=True)  # no further task starts
         _end_workers(pool)
         raise

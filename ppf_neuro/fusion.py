@@ -1,7 +1,7 @@
 r"""Proportional fusion of the two branches: the rule, defined once.
 
 Training (:class:`~ppf_neuro.models.classifiers.PPFClassifier`) and the
-deployment fuser (``deploy/fuser.py``) both call :func:`fuse`, so the deployed
+deployment fuser (``deploy/backends/fuser.py``) both call :func:`fuse`, so the deployed
 decision is the trained one.
 
 ``prob`` (default): :math:`p = a\,\mathrm{softmax}(z_\mathrm{snn}) + (1-a)\,\mathrm{softmax}(z_\mathrm{qnn})`.

@@ -104,7 +104,7 @@ ROBUSTNESS_FILES = ("robustness.json", "robustness.csv", "robustness.md", "robus
 
 def write_robustness(rows: list[dict], names: list[str], out: Path) -> None:
     """The table (JSON, CSV, Markdown) and its plot in ``out``, as one set (``atomic.result_set``)."""
-    from ppf_neuro.plots import robustness_plot
+    from ppf_neuro.figures import robustness_plot
 
     with result_set(out, ROBUSTNESS_FILES) as stage:
         write_json(stage / "robustness.json", file_rows(rows, names))

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.fan_outs import fan_outs
+from deploy.report.fan_outs import fan_outs
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.analysis.profiles import load_profile, shipped
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError

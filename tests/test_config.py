@@ -57,3 +57,18 @@ def test_a_runs_config_json_is_a_config_file(tmp_path, tiny_run):
 
     save_run(tmp_path / "run", tiny_run)
     assert build_config(tmp_path / "run" / "config.json") == tiny_run.config
+
+
+def test_set_values_are_json_or_strings_and_a_key_given_twice_is_refused():
+    from ppf_neuro.commands.assignments import overrides
+    from ppf_neuro.config import build_config
+
+    values = overrides(["snn.hidden=[64]", "data.spec=idx:/data/mnist", "snn.hidden=[32]"], {"model": "snn",
+                                                                                             "train.seed": None})
+    assert values == {"model": "snn", "snn.hidden": [32], "data.spec": "idx:/data/mnist"}
+    cfg = build_config(None, values)
+    assert cfg.snn.hidden == (32,) or list(cfg.snn.hidden) == [32]
+    with pytest.raises(PPFError, match="also given by its own option"):
+        overrides(["model=qnn"], {"model": "snn"})
+    with pytest.raises(PPFError, match="expected SECTION.KEY=VALUE"):
+        overrides(["snn.hidden"], {})

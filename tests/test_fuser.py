@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.fuser import Fuser
+from deploy.backends.fuser import Fuser
 from ppf_neuro.errors import PPFError
 from ppf_neuro.fusion import fuse
 
@@ -58,9 +58,9 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     from conftest import tiny_config, train_tiny
 
     from deploy.pipeline import deploy
-    from deploy.plan import DeployOptions
-    from deploy.reference import run_classifier
-    from exporters.bundle import export_bundle
+    from deploy.model_files.plan import DeployOptions
+    from deploy.references.trained_model import run_classifier
+    from exporters.run_to_bundle import export_bundle
     from ppf_neuro.config import FusionConfig
     from ppf_neuro.data import load_dataset
     from ppf_neuro.encoding import encode, seeded_generator

@@ -9,10 +9,10 @@ import pytest
 import torch
 from test_netx_files import _neuron
 
-from deploy.fixed_point import FixedPointSNN
-from deploy.lava import LavaMode
+from deploy.references.netx_fixed_point import FixedPointSNN
+from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import export_blocks as _export

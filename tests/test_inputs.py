@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 
 

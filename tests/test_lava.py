@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import tiny_config, train_tiny
 
-from deploy.lava import run_on_lava
+from deploy.backends.lava import run_on_lava
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
-from exporters.bundle import export_bundle
+from deploy.model_files.plan import DeployOptions
+from exporters.run_to_bundle import export_bundle
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
 
@@ -86,7 +86,7 @@ def test_the_integer_reference_is_checked_against_slayer(tiny_bundle, monkeypatc
     reference for every sample and the report says so."""
     import dataclasses
 
-    import deploy.reference as reference
+    import deploy.references.trained_model as reference
 
     report = deploy(tiny_bundle, "digits", _options(samples=6)).to_dict()
     check = report["reference"]["slayer_check"]

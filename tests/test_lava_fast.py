@@ -12,14 +12,14 @@ import pytest
 import torch
 from conftest import conv_config, tiny_config, train_tiny
 
-from deploy.bundle import load_bundle
-from deploy.fixed_point import FixedPointSNN
-from deploy.lava import LavaMode, run_on_lava
-from deploy.lava.network import read_layers
-from deploy.lava.replicas import auto_replicas
-from deploy.lava.timing import build_netx
-from deploy.reference import run_classifier, spike_counts
-from exporters.bundle import export_bundle
+from deploy.model_files.bundle_models import load_bundle
+from deploy.references.netx_fixed_point import FixedPointSNN
+from deploy.backends.lava import LavaMode, run_on_lava
+from deploy.backends.lava.network import read_layers
+from deploy.backends.lava.replicas import auto_replicas
+from deploy.backends.lava.timing import build_netx
+from deploy.references.trained_model import run_classifier, spike_counts
+from exporters.run_to_bundle import export_bundle
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data import load_dataset
 from ppf_neuro.encoding import encode, seeded_generator
@@ -103,7 +103,7 @@ def test_replicated_run_of_one_replica_and_of_all_samples(nets):
 
 
 def test_auto_replicas_follow_the_network_size(nets):
-    from deploy.lava.network import LavaConv, LavaDense, LavaLayer
+    from deploy.backends.lava.network import LavaConv, LavaDense, LavaLayer
 
     def dense_layer(shape, weights):
         return LavaLayer(LavaDense(weights, 0, 8), shape, None)
@@ -141,7 +141,7 @@ def _record(source_data: np.ndarray, build) -> np.ndarray:
 def test_replica_dense_equals_lavas_dense(sign, exp, bits):
     from lava.proc.dense.process import Dense
 
-    from deploy.processes.replica_synapses import ReplicaDense
+    from deploy.backends.lava.processes.replica_synapses import ReplicaDense
 
     rng = np.random.default_rng(0)
     w = rng.integers(-200, 200, (6, 9))
@@ -160,7 +160,7 @@ def test_replica_dense_equals_lavas_dense(sign, exp, bits):
 def test_replica_conv_equals_lavas_conv(stride, padding, dilation, groups):
     from lava.proc.conv.process import Conv
 
-    from deploy.processes.replica_synapses import ReplicaConv
+    from deploy.backends.lava.processes.replica_synapses import ReplicaConv
 
     rng = np.random.default_rng(1)
     in_whc = (7, 6, 4)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.lava import LavaMode
+from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
@@ -122,8 +122,8 @@ def test_a_bundle_whose_netx_layer_was_edited_parts_from_slayer_there(ppf_bundle
 def test_slayer_traces_in_lava_units_equal_lavas(tiny_bundle, tiny_run, layer):
     """The traces the divergence report shows are the same quantity on both sides: SLAYER's current and
     voltage, scaled to Lava's integers, equal Lava's own u and v step by step."""
-    from deploy.divergence import lava_steps
-    from deploy.reference import slayer_stepper
+    from deploy.references.divergence import lava_steps
+    from deploy.references.trained_model import slayer_stepper
     from ppf_neuro.data import load_dataset
     from ppf_neuro.encoding import encode
 

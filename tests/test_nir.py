@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file

@@ -14,9 +14,9 @@ import pytest
 import snntorch as snn
 import torch
 
-from deploy.fixed_point import FixedPointSNN
+from deploy.references.netx_fixed_point import FixedPointSNN
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.data.datasets import load_digits
 from ppf_neuro.formats.netx import load_netx_file

@@ -10,7 +10,7 @@ import pytest
 from conftest import edited_copy
 
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.report import REPORT_VERSION, Report
 

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from deploy.lava import LavaMode
+from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.executors import run_tasks
 from ppf_neuro.training.sweep import make_trials, run_sweep

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from deploy.bundle import load_bundle
+from deploy.model_files.bundle_models import load_bundle
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
+from deploy.model_files.plan import DeployOptions
 from ppf_neuro.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]

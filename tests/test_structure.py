@@ -1,7 +1,9 @@
-"""The layering of docs/architecture.md, checked on the source: formats import no runtime code,
+"""The layering of docs/architecture.md, checked on the source: every module in one documented
+layer, every import one its layer may make, formats import no runtime code, file names unique,
 and no function in the packages grows past 60 lines."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -21,13 +23,76 @@ def _sources(*packages):
 
 
 def _imports(path: Path) -> set[str]:
+    """Every absolute import, at the top or inside a function; ``from a import b`` also as ``a.b``
+    (``b`` may be a module)."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
     return names
+
+
+def _documented_layers() -> list[tuple[int, list[str], set[int], list[str]]]:
+    """docs/architecture.md's layer table: (layer, paths, layers it may import, single modules it may import)."""
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    table = doc[doc.index("| layer | packages |"):].split("\n\n", 1)[0]
+    layers = []
+    for row in table.splitlines()[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        number = int(cells[0].split(".")[0])
+        paths = re.findall(r"`((?:ppf_neuro|deploy|exporters)[\w/.]*)`", cells[1])
+        may = set()
+        for low, high, more in re.findall(r"layers? (\d+)(?:-(\d+))?(?: and (\d+))?", cells[2]):
+            may.update(range(int(low), int(high or low) + 1))
+            if more:
+                may.add(int(more))
+        extra = re.findall(r"`((?:ppf_neuro|deploy)/[\w/]+\.py)`", cells[2])
+        layers.append((number, paths, may, extra))
+    return layers
+
+
+def _module(path: str) -> str:
+    return path.removesuffix(".py").rstrip("/").replace("/", ".")  # a package's own file: pkg.__init__
+
+
+def _layer_of(module: str, owners: dict[str, int]) -> int | None:
+    """The layer of the longest documented path that contains ``module``."""
+    best = None
+    for owner, layer in owners.items():
+        if (module == owner or module.startswith(owner + ".")) and (best is None or len(owner) > len(best[0])):
+            best = (owner, layer)
+    return None if best is None else best[1]
+
+
+def test_every_import_is_one_its_documented_layer_may_make():
+    layers = _documented_layers()
+    assert [n for n, *_ in layers] == list(range(10)), "docs/architecture.md: layers 0-9, in order"
+    owners = {_module(p): n for n, paths, _, _ in layers for p in paths}
+    allowed = {n: (may, {_module(p) for p in extra}) for n, _, may, extra in layers}
+    wrong = []
+    for path in _sources(*PACKAGES):
+        module = _module(str(path.relative_to(ROOT)))
+        layer = _layer_of(module, owners)
+        if layer is None:
+            wrong.append(f"{module}: in no layer of docs/architecture.md")
+            continue
+        may, extra = allowed[layer]
+        for name in _imports(path):
+            target = _layer_of(name, owners) if name.split(".")[0] in PACKAGES else None
+            if target is not None and target not in may and not any(name.startswith(e) for e in extra):
+                wrong.append(f"{module} (layer {layer}) imports {name} (layer {target})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_two_modules_share_a_file_name():
+    seen = {}
+    for path in _sources(*PACKAGES):
+        if path.name != "__init__.py" and path.parent.name != "commands":
+            seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert not {name: paths for name, paths in seen.items() if len(paths) > 1}
 
 
 def test_formats_import_no_runtime_code():
@@ -85,7 +150,7 @@ def test_a_netx_file_deploys_without_pennylane_or_training_code(tiny_bundle, tmp
         src.copy("layer", dst)
     loaded = _modules_after(f"from ppf_neuro.cli import main\nassert main(['--quiet', 'deploy', "
                             f"{str(tmp_path / 'net.h5')!r}, '--data', 'digits', '--samples', '3']) == 0")
-    assert "deploy.lava_backend" in loaded  # it deployed
+    assert "deploy.backends.lava_backend" in loaded  # it deployed
     heavy = {m for m in loaded if m.split(".")[0] == "pennylane"
              or m.startswith(("ppf_neuro.training", "ppf_neuro.models", "ppf_neuro.quantum"))}
     assert not heavy, sorted(heavy)

@@ -121,12 +121,12 @@ def test_a_stopped_run_of_another_config_is_refused(tmp_path):
 def test_a_summary_that_fails_half_way_leaves_the_previous_one_whole(tmp_path, monkeypatch):
     """results.json/.csv and table.md are written before the plot: a plot that fails (a full disk)
     must not leave new tables beside the old plot."""
-    import ppf_neuro.plots
+    import ppf_neuro.figures
     from ppf_neuro.errors import PPFError
     from ppf_neuro.training.sweep import write_summary
 
     rows = [{"snn.hidden": [8], "train.seed": 0, "val_acc": 0.5, "test_acc": 0.5}]
-    monkeypatch.setattr(ppf_neuro.plots, "sweep_plot", lambda rows, keys, path: path.write_bytes(b"png"))
+    monkeypatch.setattr(ppf_neuro.figures, "sweep_plot", lambda rows, keys, path: path.write_bytes(b"png"))
     write_summary(rows, ["snn.hidden", "train.seed"], tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert set(before) == {"results.json", "results.csv", "table.md", "accuracy.png"}
@@ -134,7 +134,7 @@ def test_a_summary_that_fails_half_way_leaves_the_previous_one_whole(tmp_path, m
     def full(rows, keys, path):
         raise PPFError("cannot write accuracy.png: No space left on device")
 
-    monkeypatch.setattr(ppf_neuro.plots, "sweep_plot", full)
+    monkeypatch.setattr(ppf_neuro.figures, "sweep_plot", full)
     with pytest.raises(PPFError):
         write_summary([{**rows[0], "val_acc": 0.9, "test_acc": 0.9}], ["snn.hidden", "train.seed"], tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ppf_neuro.formats.report import Report  # noqa: E402
-from ppf_neuro.plots import integer_ticks, save_figure  # noqa: E402
+from ppf_neuro.figures import integer_ticks, save_figure  # noqa: E402
 
 
 def layer_activity(summary: dict, path: Path) -> None:

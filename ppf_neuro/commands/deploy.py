@@ -6,13 +6,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploy.divergence import describe
-from deploy.lava import LavaMode
+from deploy.references.divergence import describe
+from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
-from deploy.plan import DeployOptions
-from deploy.report import summary_table
+from deploy.model_files.plan import DeployOptions
+from deploy.report.build import summary_table
 from ppf_neuro.atomic import check_writable, write_json
-from ppf_neuro.config import encoding_overrides
+from ppf_neuro.commands.assignments import encoding_overrides
+from ppf_neuro.config import check_encoding
 from ppf_neuro.errors import PPFError
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.executors import check_ray_address
@@ -36,7 +37,8 @@ def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
     if args.layout != "chw" and args.spikes is None:
         raise PPFError("--layout orders recorded --inputs; images from --data are (C, H, W) already")
     return deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,
-                  encoding_overrides=encoding_overrides(args.encoding, args.steps, args.set or []), clock=clock,
+                  encoding_overrides=check_encoding(encoding_overrides(args.encoding, args.steps, args.set or [])),
+                  clock=clock,
                   layout=args.layout)
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ppf_neuro.atomic import check_writable, replace_directory
+from ppf_neuro.commands.assignments import overrides
 from ppf_neuro.config import RunConfig, build_config
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
@@ -35,8 +36,8 @@ def staging(out: Path) -> Path:
 
 def _config(args) -> RunConfig:
     if not args.resume:
-        return build_config(args.config, args.set or [], model=args.model, data__spec=args.data,
-                            train__epochs=args.epochs, train__seed=args.seed)
+        given = {"model": args.model, "data.spec": args.data, "train.epochs": args.epochs, "train.seed": args.seed}
+        return build_config(args.config, overrides(args.set or [], given))
     partial = staging(args.out)
     if not (partial / TRAINING_STATE).is_file():
         raise PPFError(f"--resume: '{partial}' has no {TRAINING_STATE} (nothing interrupted to resume for "

@@ -1,6 +1,6 @@
 """File formats, each in one place: read, written and checked here, imported by everything else.
 
-* :mod:`~ppf_neuro.formats.fixed_point`: Loihi's integer units (weight exponent, decays, state);
+* :mod:`~ppf_neuro.formats.loihi_units`: Loihi's integer units (weight exponent, decays, state);
 * :mod:`~ppf_neuro.formats.netx`: lava-dl's netx HDF5 networks as typed records;
 * :mod:`~ppf_neuro.formats.bundle`: the ppf-neuro bundle (netx SNN + quantum branch + fusion);
 * :mod:`~ppf_neuro.formats.nir_export` / :mod:`~ppf_neuro.formats.nir_import`: NIR graphs, with

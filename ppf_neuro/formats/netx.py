@@ -19,7 +19,7 @@ neurons), is refused before anything runs, naming the layer.
 File conventions (lava-dl's exporters; netx's ``hdf5.py`` reads them the same way): shapes are
 (C, H, W); dense weights (out, in); conv weights (out, in/groups, kh, kw) as a PyTorch
 cross-correlation kernel, geometry in (H, W) order; integers in the units of
-:mod:`ppf_neuro.formats.fixed_point`; a layer's ``bias`` is its neurons' ``bias_mant``, stored as
+:mod:`ppf_neuro.formats.loihi_units`; a layer's ``bias`` is its neurons' ``bias_mant``, stored as
 a scalar, one per channel, or one per neuron in netx's (W, H, C) order.
 
 This module reads and writes files only (h5py and numpy): nothing here runs a network.
@@ -37,7 +37,7 @@ import numpy as np
 from ppf_neuro.atomic import atomic_path, hdf5_bytes
 from ppf_neuro.choices import MAX_STEPS, MAX_WIDTH
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import DECAY_SCALE, WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
+from ppf_neuro.formats.loihi_units import DECAY_SCALE, WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
 
 #: The group that holds the layers, in a netx file and in a bundle.
 LAYER_GROUP = "layer"

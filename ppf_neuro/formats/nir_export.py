@@ -33,7 +33,7 @@ import numpy as np
 
 from ppf_neuro.atomic import atomic_path
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import DECAY_SCALE, WEIGHT_SCALE
+from ppf_neuro.formats.loihi_units import DECAY_SCALE, WEIGHT_SCALE
 from ppf_neuro.formats.netx import (
     ConvLayer,
     CubaNeuron,

@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import (
+from ppf_neuro.formats.loihi_units import (
     DECAY_SCALE,
     THRESHOLD_MAX,
     WEIGHT_MAX,

@@ -27,7 +27,7 @@ import torch
 
 from ppf_neuro.config import SNNConfig
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.fixed_point import conv_output_shape, conv_output_size
+from ppf_neuro.formats.loihi_units import conv_output_shape, conv_output_size
 from ppf_neuro.formats.netx import (
     ConvLayer,
     CubaNeuron,

@@ -26,7 +26,7 @@ from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.integrity import load_checked, save_checked
 from ppf_neuro.models import Classifier, build_model
-from ppf_neuro.plots import learning_curve
+from ppf_neuro.figures import learning_curve
 
 
 @dataclass

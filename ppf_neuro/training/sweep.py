@@ -218,7 +218,7 @@ SUMMARY_FILES = ("results.json", "results.csv", "table.md", "accuracy.png")
 
 def write_summary(rows: list[dict], keys: list[str], out: Path) -> None:
     """The sweep's tables and plot in ``out``, as one set (``atomic.result_set``)."""
-    from ppf_neuro.plots import sweep_plot
+    from ppf_neuro.figures import sweep_plot
 
     params = [k for k in keys if k != SEED_KEY]
     with result_set(out, SUMMARY_FILES) as stage:

@@ -1,0 +1,10 @@
+"""The SNN on Lava, split by job: layout and timing conventions (``timing``), the replica-count
+policy (``replicas``), the replicated network built from netx's layers (``network``), the counted
+graphs and their run loop (``graphs``), the RingBuffer readout (``ringbuffer``), one run
+(``runner``) and shards of runs (``shards``)."""
+
+from deploy.backends.lava.mode import LavaMode, LavaResult, LavaSetup
+from deploy.backends.lava.runner import run_on_lava
+from deploy.backends.lava.shards import run_on_lava_sharded
+
+__all__ = ["LavaMode", "LavaResult", "LavaSetup", "run_on_lava", "run_on_lava_sharded"]

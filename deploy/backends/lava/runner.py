@@ -1,0 +1,72 @@
+"""Run a parsed netx network on Lava (Loihi 2 fixed-point simulation on the CPU) in the mode asked.
+
+Three ways, all giving per-neuron counts of every layer (:class:`~deploy.backends.lava.mode.LavaMode`):
+``replicas=1`` is netx's own ``Network`` (the reference mode), ``replicas=B`` > 1 lays B copies
+side by side (``deploy.backends.lava.network``) so that a step advances B samples (B is at most the number
+of samples: a larger ``--replicas`` is clamped, and the report's ``setup.replicas`` says so), and
+``recorder="ringbuffer"`` reads every raster back with ``Var.get`` (slow; the independent
+check). Timing: ``deploy.backends.lava.timing``. A run is always stopped, also on error, and happens in a
+process group of its own (``deploy.backends.lava.isolated``), out of reach of a terminal's Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from deploy.backends.lava.graphs import Keep, NetxGraph, ReplicaGraph, run_counted
+from deploy.backends.lava.isolated import in_own_process_group
+from deploy.backends.lava.mode import LavaMode, LavaResult
+from deploy.backends.lava.replicas import auto_replicas
+from deploy.backends.lava.ringbuffer import run_ringbuffer
+from deploy.backends.lava.timing import build_netx, first_step
+from deploy.report.rasters import entry_name
+from deploy.inputs.stimulus import lava_stimulus
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import NetxFile
+
+
+def kept(net: NetxFile, mode: LavaMode) -> Keep:
+    """What a run in ``mode`` keeps beyond the counts: every layer's raster (``keep_rasters``), the
+    output layer's payloads (``readout`` graded) or voltage (``readout`` voltage)."""
+    last = len(net.layers) - 1
+    rasters = {i: (entry_name(net, i), np.int32 if layer.neuron.graded else np.int8)
+               for i, layer in enumerate(net.layers)
+               if mode.keep_rasters or (i == last and mode.readout == "graded")}
+    return Keep(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {},
+                lava_time=mode.record == "lava")
+
+
+def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,
+                keep_dir: Path | None = None) -> LavaResult:
+    """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``
+    (entering as ``mode.input_as`` says: ``deploy.inputs.stimulus``; any values, not only spikes); what
+    ``mode`` asks to keep (:func:`kept`) is written to ``keep_dir``."""
+    inputs = int(np.prod(net.input_shape))
+    if inputs != int(np.prod(spikes.shape[1:-1])):
+        raise PPFError(f"{net.path}: network input has {inputs} neurons, "
+                       f"the data has {int(np.prod(spikes.shape[1:-1]))} per sample")
+    return in_own_process_group(_run, net, spikes, mode, progress, keep_dir)
+
+
+def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, keep_dir: Path | None) -> LavaResult:
+    from deploy.backends.lava.network import read_layers
+
+    n, steps = spikes.shape[0], spikes.shape[-1]
+    if mode.recorder == "ringbuffer":
+        return run_ringbuffer(net, spikes, progress)
+    network = build_netx(net, steps)
+    stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
+    # one stream (SDNN), or one run recorded from its first step: replicas would cut it (deploy.model_files.plan)
+    replicas = 1 if net.sigma_delta or mode.record == "lava" else mode.replicas
+    if replicas != 1:
+        layers = read_layers(network)
+        replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples
+    with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
+        keep = kept(net, mode)
+        if replicas == 1:
+            return run_counted(NetxGraph(network, stim, first, Path(tmp), keep), progress, keep_dir)
+        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp), keep), progress,
+                           keep_dir)

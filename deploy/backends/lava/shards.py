@@ -1,0 +1,84 @@
+"""The samples split into contiguous shards, one Lava run each (processes or Ray tasks), merged in order."""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import sys
+import tempfile
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from deploy.backends.counts import SpikeCounts
+from deploy.backends.lava.mode import LavaMode, LavaResult
+from deploy.backends.lava.runner import run_on_lava
+from ppf_neuro.formats.netx import NetxFile, load_netx_file
+
+
+def run_shard(net: bytes, spikes: np.ndarray, mode: dict, keep_dir: str | None = None) -> LavaResult:
+    """One worker's share: its own Lava run on ``spikes``, from the network file's bytes.
+
+    Workers get the file's content, not its path, so they need no shared filesystem; each parses
+    its copy once. What the run keeps goes to ``keep_dir`` (a local directory).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "net.h5"
+        path.write_bytes(net)
+        return run_on_lava(load_netx_file(path), spikes, LavaMode(**mode), progress=False,
+                           keep_dir=None if keep_dir is None else Path(keep_dir))
+
+
+def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
+    """Shard results in order, as one run over all samples."""
+    def joined(counts: list[SpikeCounts]) -> SpikeCounts:
+        return SpikeCounts([np.concatenate([c.layers[i] for c in counts]) for i in range(len(counts[0].layers))])
+
+    inputs = joined([p.input_steps for p in parts]) if all(p.input_steps for p in parts) else None
+    setup = replace(parts[0].setup, shards=len(parts))
+    kept = {name: [f for p in parts for f in p.kept[name]] for name in parts[0].kept}
+    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, setup, inputs, kept)
+
+
+#: Lava's message infrastructure: importing it calls ``multiprocessing.set_start_method('fork')``.
+LAVA_MESSAGING = "lava.magma.runtime.message_infrastructure.multiprocessing"
+
+
+def import_lava_messaging() -> None:
+    """Import Lava's message infrastructure here, before a pool forks its workers.
+
+    Imported first inside a forked worker, its ``set_start_method('fork')`` raises "context has
+    already been set" (the pool set it); imported here, the workers inherit the module. Where this
+    process has already fixed the start method (to the same 'fork'), that choice is cleared first
+    so that Lava's own call sets it again: the start method stays 'fork' either way.
+    """
+    if LAVA_MESSAGING in sys.modules:
+        return
+    if multiprocessing.get_start_method(allow_none=True) == "fork":
+        multiprocessing.set_start_method(None, force=True)
+    importlib.import_module(LAVA_MESSAGING)
+
+
+def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: LavaMode = LavaMode(),
+                        ray_address: str | None = None, progress: bool = True,
+                        keep_dir: Path | None = None) -> LavaResult:
+    """Split the samples into ``workers`` contiguous shards, one Lava run each, merged in order;
+    shard k keeps its files in ``keep_dir/shardK``."""
+    from ppf_neuro.executors import run_tasks
+
+    start = time.perf_counter()
+    content = Path(net.path).read_bytes()
+    shards = [s for s in np.array_split(spikes, workers) if len(s)]
+    if ray_address is None:
+        import_lava_messaging()
+    dirs = [None] * len(shards)
+    if keep_dir is not None:
+        dirs = [keep_dir / f"shard{k}" for k in range(len(shards))]
+        for d in dirs:
+            d.mkdir()
+    parts = run_tasks(run_shard, [(content, s, asdict(mode), None if d is None else str(d))
+                                  for s, d in zip(shards, dirs)], workers, ray_address,
+                      desc="Lava shards", progress=progress)
+    return merge(parts, time.perf_counter() - start)

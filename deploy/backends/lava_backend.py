@@ -1,0 +1,86 @@
+"""The SNN of a parsed netx network as Lava processes: inputs in, per-layer counts (and, when asked,
+the output layer's voltages or graded payloads, and every layer's raster) out."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from deploy.backends.branch import BranchResult
+from deploy.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
+from deploy.backends.lava.timing import window_start, windows_of
+from deploy.report.rasters import entry_name, load_kept, write_rasters
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import NetxFile
+
+
+@dataclass
+class LavaBackend:
+    """The parsed netx network ``net`` on Lava; ``logits`` turns the output (counts (N, neurons), or
+    the readout's states (N, neurons, T)) into class logits and ``scores`` logits into the compared
+    scores. With ``save_spikes`` every layer's raster is written there (``deploy.report.rasters``)."""
+
+    net: NetxFile
+    mode: LavaMode
+    logits: Callable[[np.ndarray], np.ndarray]
+    scores: Callable[[np.ndarray], np.ndarray]
+    workers: int = 1
+    ray_address: str | None = None
+    progress: bool = True
+    save_spikes: Path | None = None
+    phase = "Lava"
+
+    def _keep_dir(self) -> Path | None:
+        """Where the run keeps its rasters and states, if it keeps any: beside the npz (the same
+        disk), else in the system's temporary directory."""
+        if not self.mode.keep_rasters and self.mode.readout == "counts":
+            return None
+        place = None if self.save_spikes is None else self.save_spikes.parent
+        try:
+            if place is not None:
+                place.mkdir(parents=True, exist_ok=True)
+            return Path(tempfile.mkdtemp(prefix=".ppf-rasters-", dir=place))
+        except OSError as e:
+            raise PPFError(f"cannot keep the run's rasters in '{place or tempfile.gettempdir()}': "
+                           f"{e.strerror or e}") from None
+
+    def _time_axis(self) -> dict:
+        """How the saved arrays' time axis maps to Lava steps: per layer entry, the Lava step of
+        window step 0 of sample 0 (``--record windows``: sample k's window starts k*T later), or
+        with ``--record lava`` row r is Lava step r + 1 and the same steps say where windows start."""
+        starts = {entry_name(self.net, i): window_start(self.net, i) for i in range(len(self.net.layers))}
+        return {"time": self.mode.record, "window_start_lava_step": starts}
+
+    def run(self, spikes: np.ndarray) -> BranchResult:
+        keep_dir = self._keep_dir()
+        try:
+            if self.workers > 1 or self.ray_address:
+                lava = run_on_lava_sharded(self.net, spikes, self.workers, self.mode, self.ray_address, self.progress,
+                                           keep_dir)
+            else:
+                lava = run_on_lava(self.net, spikes, self.mode, self.progress, keep_dir)
+            extra = {"input_steps": lava.input_steps}
+            output = lava.counts.output
+            if self.mode.readout != "counts":
+                last = len(self.net.layers) - 1
+                output = load_kept(lava.kept[entry_name(self.net, last, voltage=self.mode.readout == "voltage")])
+                if self.mode.record == "lava":  # compared with the reference window by window
+                    output = windows_of(output, self.net, last, len(spikes), spikes.shape[-1])
+                extra["readout"] = output
+            if self.save_spikes is not None:
+                extra["rasters"] = {"file": str(self.save_spikes), "arrays": write_rasters(self.save_spikes, lava.kept),
+                                    **self._time_axis()}
+        finally:
+            if keep_dir is not None:
+                shutil.rmtree(keep_dir, ignore_errors=True)
+        logits = self.logits(output)
+        setup = {k: v for k, v in asdict(lava.setup).items() if v is not None}
+        info = {"backend": "lava", **setup, "mode": asdict(self.mode), "seconds": lava.seconds,
+                "time_steps": lava.steps, "steps_per_second": lava.steps / lava.seconds,
+                "samples_per_second": len(spikes) / lava.seconds}
+        return BranchResult(logits, self.scores(logits), info, lava.counts, extra)

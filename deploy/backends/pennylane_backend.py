@@ -1,0 +1,62 @@
+"""The trained quantum branch executed on its PennyLane device: features in, circuit readout through
+the trained head out, device executions counted by ``qml.Tracker``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pennylane as qml
+import torch
+
+from deploy.backends.branch import BranchResult, softmax
+from ppf_neuro.progress import announce_estimate, progress_bar
+from ppf_neuro.quantum import QuantumNet
+
+#: Seconds one broadcast call should take at most, once the device's speed is known.
+BATCH_SECONDS = 2.0
+
+
+@dataclass
+class PennyLaneBackend:
+    """The trained quantum branch executed on its PennyLane device, up to ``batch_size`` samples per
+    broadcast call; device executions counted by ``qml.Tracker``. Batches start at one sample and
+    grow (at most 8x per call) towards :data:`BATCH_SECONDS` each, so that the progress bar moves
+    every few seconds also on a slow device (``default.mixed`` takes ~20 s per sample here)."""
+
+    qnet: QuantumNet
+    shots: int | None = None
+    noise: float = 0.0
+    batch_size: int = 256
+    progress: bool = True
+    phase = "quantum"
+
+    @torch.no_grad()
+    def run(self, features: np.ndarray) -> BranchResult:
+        device = self.qnet.qnode.device
+        start = time.perf_counter()
+        out = []
+        bar = progress_bar(total=len(features), desc=f"quantum ({device.name})", unit="sample", disable=not self.progress,
+                   leave=False)
+        with qml.Tracker(device) as tracker:
+            done, size = 0, 1
+            while done < len(features):
+                tick = time.perf_counter()
+                out.append(self.qnet(torch.from_numpy(features[done:done + size]).float()).numpy())
+                bar.update(len(out[-1]))
+                done += len(out[-1])
+                per_sample = (time.perf_counter() - tick) / len(out[-1])
+                if done == 1 and self.progress:  # the first sample, timed alone: the rest's estimate
+                    announce_estimate(f"quantum ({device.name})", per_sample, len(features) - 1)
+                size = max(1, min(self.batch_size, 8 * size, int(BATCH_SECONDS / max(per_sample, 1e-9))))
+        bar.close()
+        seconds = time.perf_counter() - start
+        logits = np.concatenate(out)
+        info = {"backend": "pennylane" if self.qnet.fast is None else "ppf-neuro fast path",
+                "device": device.name, "evaluated_by": self.qnet.backend, "shots": self.shots,
+                "noise": self.noise, "device_executions": int(tracker.totals.get("executions", 0)),
+                "device_batches": int(tracker.totals.get("batches", 0)), "seconds": seconds,
+                "samples_per_second": len(features) / seconds,
+                "resources_per_sample": self.qnet.resources(torch.from_numpy(features[:1]).float())}
+        return BranchResult(logits, softmax(logits), info)

@@ -1,0 +1,65 @@
+"""The plan of a ppf-neuro bundle: the SNN on Lava and the VQC on a PennyLane device, combined as
+the bundle's model kind says, checked against the trained PyTorch model."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from deploy.backends.branch import ReferenceResult, softmax
+from deploy.model_files.bundle_models import Bundle
+from deploy.backends.fuser import Fuser
+from deploy.inputs.read import DeployInputs
+from deploy.backends.lava_backend import LavaBackend
+from deploy.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
+from deploy.references.trained_model import run_classifier, slayer_stepper
+from ppf_neuro.formats.netx import load_netx_file
+from ppf_neuro.kinds import KINDS
+from ppf_neuro.readout import spike_logits
+
+def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
+    """SNN on Lava and VQC on a PennyLane device, as the bundle's model kind combines them."""
+    cfg, kind = bundle.config, KINDS[bundle.model]
+    steps = cfg.encoding.steps
+    branches = []
+    if kind.has_snn:
+        classifies = kind.snn_classifies
+
+        def logits(counts: np.ndarray) -> np.ndarray:
+            if not classifies:  # the serial model's SNN ends at its hidden layer: its rates feed the VQC
+                return counts / steps
+            return spike_logits(torch.from_numpy(counts).float(), steps, cfg.snn.readout_scale).double().numpy()
+
+        netx = load_netx_file(bundle.path)
+        lava = LavaBackend(netx, options.lava, logits, softmax if classifies else (lambda x: x),
+                           options.workers, options.ray_address, options.progress, options.save_spikes)
+        branches.append(Branch("snn", lava, spikes_in, classifies))
+    if kind.has_circuit:
+        qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise)
+        # imported here: only models with a circuit need PennyLane
+        from deploy.backends.pennylane_backend import PennyLaneBackend
+
+        vqc = PennyLaneBackend(qnet, options.shots, options.noise, progress=options.progress)
+        source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if kind.circuit_reads == "rates" \
+            else (lambda inputs, done: pixels_in(inputs, done).astype(np.float32))
+        branches.append(Branch("qnn", vqc, source, True))
+    details = {"config": cfg.to_dict(), "versions": bundle.file.versions, "trained_on": bundle.file.dataset}
+    if kind.decided_by == "fuser":
+        fuser = Fuser(**bundle.fusion)
+        details["fusion"] = bundle.fusion
+
+        def decide(done: dict) -> np.ndarray:
+            return fuser(done["snn"].logits, done["qnn"].logits)
+    else:
+        def decide(done: dict) -> np.ndarray:
+            return done[branches[-1].name].scores
+
+    def reference(inputs: DeployInputs) -> ReferenceResult:
+        result = run_classifier(bundle.reference_model(), inputs.images, inputs.spikes)
+        result.info["independent"] = kind.branch_independence()
+        return result
+
+    snn = {"netx": netx, "stepper": slayer_stepper(bundle.reference_model().snn)} if bundle.has_snn else {}
+    return Plan(bundle.model, branches, decide, reference, cfg.encoding if bundle.has_snn else None,
+                needs_images=True, input_shape=bundle.image_shape, classes=bundle.num_classes,
+                default_data=cfg.data.spec, details=details, **snn)

@@ -1,0 +1,35 @@
+"""What ``deploy`` accepts: a ppf-neuro bundle, or any netx HDF5 network (lava-dl's ``export_hdf5``).
+
+A plain netx file deploys without PennyLane and without ppf-neuro's models: the bundle's modules
+are imported only for a bundle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deploy.model_files.plan import DeployOptions, Plan, netx_plan
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.bundle import file_kind
+from ppf_neuro.formats.netx import NetxFile, load_netx_file
+
+
+def load_model(path: str | Path):
+    """A ``deploy.model_files.bundle_models.Bundle`` when the file has ppf-neuro's metadata group, else a plain netx network."""
+    if file_kind(path) == "netx":
+        return load_netx_file(path)
+    from deploy.model_files.bundle_models import load_bundle
+
+    return load_bundle(path)
+
+
+def plan_for(model, options: DeployOptions, encoding: dict) -> Plan:
+    """The deployment plan of a loaded model file; ``encoding`` sets the spike encoder of a netx file."""
+    if isinstance(model, NetxFile):
+        return netx_plan(model, options, encoding)
+    from deploy.model_files.bundle_plan import bundle_plan
+
+    if encoding:
+        raise PPFError(f"{model.path}: a bundle carries its own encoding (trained with it); "
+                       "--encoding/--steps/--set encoding.* are for plain netx files")
+    return bundle_plan(model, options)

@@ -1,0 +1,134 @@
+"""How a model file deploys: its branches (each a backend and where its inputs come from),
+how their outputs become the decision, and the reference that checks them; the plan of a plain
+netx network (a bundle's is ``deploy.model_files.bundle_plan``, which alone needs PennyLane and the models).
+
+Building a plan builds every backend, so a bad quantum device, shot count or
+noise level fails here, before any data is read or Lava starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from deploy.backends.branch import Backend, BranchResult, ReferenceResult
+from deploy.backends.counts import SpikeCounts
+from deploy.references.divergence import Stepper
+from deploy.references.netx_fixed_point import FixedPointSNN, fixed_point_stepper
+from deploy.inputs.read import DeployInputs
+from deploy.backends.lava import LavaMode
+from deploy.backends.lava.timing import window_start
+from deploy.backends.lava_backend import LavaBackend
+from deploy.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
+from ppf_neuro.config import EncodingConfig
+from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.netx import NetxFile
+from ppf_neuro.kinds import KINDS
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """Everything about where and how a deployment runs (not what it runs on)."""
+
+    samples: int | None = None
+    qdevice: str | None = None
+    shots: int | None = None
+    noise: float = 0.0
+    lava: LavaMode = LavaMode()
+    workers: int = 1
+    ray_address: str | None = None
+    progress: bool = True
+    divergence_plot: Path | None = None  # where to plot the first divergence, if Lava and the reference part
+    save_spikes: Path | None = None  # where to write every layer's raster (deploy.report.rasters)
+
+    def __post_init__(self):
+        if self.lava.record == "lava" and (self.workers > 1 or self.ray_address):
+            raise PPFError("--record lava records one Lava run from its first step; shards (--workers, --ray) are "
+                           "several runs")
+
+
+@dataclass(frozen=True)
+class Branch:
+    """``name`` (``snn`` or ``qnn``) runs on ``backend``; ``inputs`` picks its input from the deployment's
+    inputs and the branches already run. ``classifies``: its scores are a class output of the model."""
+
+    name: str
+    backend: Backend
+    inputs: Callable[[DeployInputs, dict[str, BranchResult]], np.ndarray]
+    classifies: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    model: str
+    branches: list[Branch]
+    decide: Callable[[dict[str, BranchResult]], np.ndarray]
+    reference: Callable[[DeployInputs], ReferenceResult]
+    encoding: EncodingConfig | None
+    needs_images: bool
+    input_shape: tuple[int, ...]  # (C, H, W) of an image, or the SNN's input neurons
+    classes: int  # class outputs (a bundle's classes, or a netx file's output neurons): labels must be below
+    default_data: str | None = None  # dataset spec when none is given (a bundle's training data)
+    netx: NetxFile | None = None  # the spiking branch's network, parsed once
+    stepper: Stepper | None = None  # the reference step by step, for deploy.references.divergence
+    details: dict = field(default_factory=dict)  # e.g. the fusion ratio and rule, for the report
+
+
+def spikes_in(inputs: DeployInputs, done: dict) -> np.ndarray:
+    return inputs.spikes
+
+
+def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
+    return inputs.images.reshape(len(inputs.images), -1)
+
+
+WINDOWED = ("every sample in a fresh window of T steps (--steps, else the file's tSample): netx's Network is built "
+            "with reset_interval=T, so states reset at each window's first step (a netx recording made with another "
+            "reset_interval R is reproduced with --steps R)")
+FREE_RUNNING = ("sigma-delta, free-running: no resets (netx ignores them), so the samples are one stream in their "
+                "order and each window starts from the state the previous sample left; the reference runs the same "
+                "stream")
+
+
+def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
+    """A plain netx network: its SNN on Lava, checked against the fixed-point reference rebuilt from
+    the file (``deploy.references.netx_fixed_point``); the class scores are the output layer's spike counts. Images
+    are encoded over the file's own ``/simulation/tSample`` steps unless ``encoding`` says otherwise."""
+    check_mode(net, options.lava.input_as)
+    if net.sigma_delta and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
+        raise PPFError(f"{net.path}: a sigma-delta network runs free (no resets): its samples are one stream, which "
+                       "replicas and shards would cut (run it with --replicas 1 --workers 1, the defaults for SDNN)")
+    readout = options.lava.readout
+    check_readout(net, readout)
+    if net.steps is not None:
+        encoding = {"steps": net.steps, **encoding}
+    unit = net.layers[-1].neuron.output_unit(readout)
+
+    def as_scores(output: np.ndarray) -> np.ndarray:
+        """Counts as they are; a readout's states (N, neurons, T) as their mean over the window, in
+        the network's units (1.0 = ``unit``)."""
+        return output.astype(np.float64) if output.ndim == 2 else output.mean(-1) / unit
+
+    lava = LavaBackend(net, options.lava, as_scores, as_scores, options.workers, options.ray_address,
+                       options.progress, options.save_spikes)
+    reference_model = FixedPointSNN(net, options.lava.input_as)
+
+    def reference(inputs: DeployInputs) -> ReferenceResult:
+        counts, _, states = reference_model.counts_and_states(inputs.spikes, readout)
+        counts = SpikeCounts(counts)
+        return ReferenceResult({"output": as_scores(counts.output if states is None else states)}, counts,
+                               {"backend": "ppf-neuro fixed-point reference rebuilt from the netx file "
+                                           "(PyTorch integer arithmetic, no Lava)",
+                                "independent": KINDS["netx"].branch_independence()}, states)
+
+    details = {"network": {"input_shape": list(net.input_shape), "inputs": INPUT_MEANING[options.lava.input_as],
+                           "dynamics": FREE_RUNNING if net.sigma_delta else WINDOWED, "t_sample": net.steps,
+                           "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),
+                                       "neuron": layer.neuron.type, "window_start_lava_step": window_start(net, i)}
+                                      for i, layer in enumerate(net.layers)]}}
+    return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
+                EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
+                classes=net.layers[-1].neurons, netx=net, stepper=fixed_point_stepper(net), details=details)

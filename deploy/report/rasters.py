@@ -1,0 +1,51 @@
+"""``--save-spikes OUT.npz``: every step of every layer of every sample, written in chunks.
+
+The Lava run keeps each layer's outputs in memory-mapped files (``deploy.backends.lava.graphs.Keep``),
+one per shard, already in (N, neurons, T) CHW order; here they become the entries of one
+``.npz`` (uncompressed, readable with ``numpy.load``), streamed a chunk of samples at a time so
+that no array has to fit in memory. Entry names use the layer's index in the network file:
+``layer{i}`` for its outputs (0/1 spikes as int8, graded payloads as int32) and ``v{i}`` for a
+recorded voltage. The file appears whole or not at all (``ppf_neuro.atomic``).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ppf_neuro.atomic import atomic_path
+from ppf_neuro.formats.netx import NetxFile
+
+#: Samples written at a time.
+CHUNK = 512
+
+
+def entry_name(net: NetxFile, position: int, voltage: bool = False) -> str:
+    """The npz entry of the layer at ``position`` among those with neurons: ``layer{i}``, or ``v{i}``
+    for its voltage (i = the layer's index in the file)."""
+    return f"{'v' if voltage else 'layer'}{net.layers[position].index}"
+
+
+def load_kept(parts: list[str]) -> np.ndarray:
+    """One kept array, its shards joined (in memory: for the output layer's readout)."""
+    return np.concatenate([np.load(p) for p in parts])
+
+
+def write_rasters(path: Path, kept: dict[str, list[str]]) -> dict:
+    """The npz at ``path`` from the kept files (entry name -> shard files); returns what it holds
+    (entry -> shape and dtype)."""
+    contents = {}
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, parts in kept.items():
+            arrays = [np.load(p, mmap_mode="r") for p in parts]
+            shape, dtype = (sum(len(a) for a in arrays), *arrays[0].shape[1:]), arrays[0].dtype
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
+                np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                        "fortran_order": False, "shape": shape})
+                for a in arrays:
+                    for b in range(0, len(a), CHUNK):
+                        f.write(np.ascontiguousarray(a[b: b + CHUNK]).tobytes())
+            contents[name] = {"shape": list(shape), "dtype": str(dtype)}
+    return contents

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ppf_neuro.companions import check_companions
+
 
 def _config(config):
     from ppf_neuro.config import RunConfig
@@ -70,6 +72,7 @@ def save(run, run_dir: str | Path) -> Path:
 
 def export(run, path: str | Path) -> Path:
     """Write a ``TrainedRun`` (or a run directory) as one deployable HDF5 bundle at ``path``."""
+    check_companions()
     from exporters.run_to_bundle import export_bundle
 
     return export_bundle(load(run) if isinstance(run, (str, Path)) else run, path)
@@ -85,6 +88,7 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     8-bit grey, or an ``(images, labels)`` pair), or an iterable of ``(images, labels)`` batches
     such as a ``DataLoader``; by default a bundle's own test split. Returns a ``Report``
     (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md)."""
+    check_companions()
     from deploy.backends.lava import LavaMode
     from deploy.pipeline import deploy as run_deployment
     from deploy.model_files.plan import DeployOptions

@@ -27,6 +27,8 @@ def _single_threaded(fn: Callable, *args):
     return fn(*args)
 
 
+#: The signals that interrupt a command (a terminal's Ctrl-C, kill).
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 #: How long an interrupted worker may take to end its task (a Lava run gets 10 s to stop).
 WORKER_STOP_S = 15.0
 #: In a local worker: whether a task is running (SIGTERM then unwinds it before the worker exits).
@@ -36,9 +38,10 @@ _in_task = False
 def _worker_init() -> None:
     """A local worker: one torch thread; Ctrl-C is the command's to handle (a terminal signals the
     whole process group), and the command's SIGTERM ends the worker (module ``_on_sigterm``)."""
-    pin(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)  # blocked since the fork (``run_tasks``)
+    pin(1)
 
 
 def _on_sigterm(signum, frame):
@@ -69,13 +72,28 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
         return _run_on_ray(fn, args, ray_address, desc, progress)
     pool = ProcessPoolExecutor(workers, initializer=_worker_init)
     try:
-        futures = [pool.submit(_task, fn, *a) for a in args]
+        # The workers fork here with the command's handlers: until their initializer replaces them, a
+        # Ctrl-C would kill one mid-start and break the pool. Forked with the signals blocked, they
+        # take none before ``_worker_init`` (the command's own wait a moment).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            futures = [pool.submit(_task, fn, *a) for a in args]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         results = [f.result() for f in progress_bar(futures, desc=desc, disable=not progress)]
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
         # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
         # Each worker unwinds its task first (a Lava run stops: deploy.backends.lava.isolated), so wait for it.
+        # Tasks already handed to the pipe for workers about to end (a shard carries the model file's
+        # bytes) block its feeder thread once the readers are gone, and the pool's manager thread,
+        # then the interpreter's exit, would join that thread forever (seen: one interrupted
+        # deployment in two hung). Nothing will read them: let both drop them, before any worker
+        # ends (``shutdown`` lets go of the queue, so take it first).
+        queue = pool._call_queue
         pool.shutdown(wait=False, cancel_futures=True)  # no further task starts
+        if queue is not None:
+            queue.cancel_join_thread()
         _end_workers(pool)
         raise
     pool.shutdown()

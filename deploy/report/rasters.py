@@ -1,6 +1,6 @@
 """``--save-spikes OUT.npz``: every step of every layer of every sample, written in chunks.
 
-The Lava run keeps each layer's outputs in memory-mapped files (``deploy.backends.lava.graphs.Keep``),
+The Lava run keeps each layer's outputs in memory-mapped files (``deploy.backends.lava.recorder.Keep``),
 one per shard, already in (N, neurons, T) CHW order; here they become the entries of one
 ``.npz`` (uncompressed, readable with ``numpy.load``), streamed a chunk of samples at a time so
 that no array has to fit in memory. Entry names use the layer's index in the network file:

@@ -1,6 +1,6 @@
 """The SNN on Lava, split by job: layout and timing conventions (``timing``), the replica-count
-policy (``replicas``), the replicated network built from netx's layers (``network``), the counted
-graphs and their run loop (``graphs``), the RingBuffer readout (``ringbuffer``), one run
+policy (``replicas``), the replicated network built from netx's layers (``network``), what a run records
+(``recorder``), the counted graphs (``graphs``) and their one run loop (``run_loop``), the RingBuffer readout (``ringbuffer``), one run
 (``runner``) and shards of runs (``shards``)."""
 
 from deploy.backends.lava.mode import LavaMode, LavaResult, LavaSetup

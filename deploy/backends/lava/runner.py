@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.backends.lava.graphs import Keep, NetxGraph, ReplicaGraph, run_counted
+from deploy.backends.lava.graphs import NetxGraph, ReplicaGraph
+from deploy.backends.lava.recorder import Keep
+from deploy.backends.lava.run_loop import run_counted
 from deploy.backends.lava.isolated import in_own_process_group
 from deploy.backends.lava.mode import LavaMode, LavaResult
 from deploy.backends.lava.replicas import auto_replicas

@@ -13,6 +13,7 @@ from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data.datasets import load_test_split
 from ppf_neuro.encoding import encode, seeded_generator
 from ppf_neuro.errors import PPFError, check_input_file
+from ppf_neuro.formats.axes import reversed_axes
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
                            "(--steps T, or the file's /simulation/tSample)")
         values = np.broadcast_to(values[..., None], (*values.shape, steps))
     if layout == "whc" and values.ndim == 5:
-        values = values.transpose(0, 3, 2, 1, 4)
+        values = reversed_axes(values, 1)  # (N, W, H, C, T) -> (N, C, H, W, T)
     elif layout == "whc":
         raise PPFError(f"--layout whc orders (N, W, H, C[, T]) inputs; '{spikes_path}' is {values.shape}")
     if len(values) == 0 or values.shape[-1] == 0:

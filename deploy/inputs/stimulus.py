@@ -25,12 +25,9 @@ import numpy as np
 
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.loihi_units import DECAY_SCALE, WEIGHT_SCALE
+from ppf_neuro.formats.loihi_units import BIAS_RANGE, PAYLOAD_RANGE
 from ppf_neuro.formats.netx import NetxFile
 
-#: Lava's ``bias_mant`` is a signed 13-bit register.
-BIAS_RANGE = (-(1 << 12), (1 << 12) - 1)
-#: Lava's neuron input ports carry 24-bit signed integers.
-PAYLOAD_RANGE = (-(1 << 23), (1 << 23) - 1)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,11 @@ THRESHOLD_MAX = (1 << 17) - 1
 #: Loihi's compartment state (current u, voltage v) is a 24-bit signed integer.
 STATE_BITS = 24
 STATE_MAX = 1 << (STATE_BITS - 1)
+#: Lava's ``bias_mant`` is a signed 13-bit register.
+BIAS_BITS = 13
+BIAS_RANGE = (-(1 << (BIAS_BITS - 1)), (1 << (BIAS_BITS - 1)) - 1)
+#: Lava's neuron input ports carry signed integers of the state's width.
+PAYLOAD_RANGE = (-STATE_MAX, STATE_MAX - 1)
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:

@@ -37,6 +37,7 @@ import numpy as np
 from ppf_neuro.atomic import atomic_path, hdf5_bytes
 from ppf_neuro.choices import MAX_STEPS, MAX_WIDTH
 from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.axes import reversed_axes
 from ppf_neuro.formats.loihi_units import DECAY_SCALE, WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
 
 #: The group that holds the layers, in a netx file and in a bundle.
@@ -288,7 +289,7 @@ def _bias_from_file(bias: np.ndarray, shape: tuple[int, ...], where: str) -> np.
     if bias.size == shape[0] and len(shape) == 3:
         return np.repeat(bias.reshape(-1), shape[1] * shape[2])
     if bias.size == int(np.prod(shape)):
-        return (bias.reshape(shape[::-1]).transpose(*range(len(shape))[::-1]) if len(shape) == 3 else bias).reshape(-1)
+        return (reversed_axes(bias.reshape(shape[::-1]), 0) if len(shape) == 3 else bias).reshape(-1)
     raise PPFError(f"{where}: bias of {bias.size} values fits neither the {shape[0]} channels nor the "
                    f"{int(np.prod(shape))} neurons")
 
@@ -457,7 +458,7 @@ def _bias_to_file(bias: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         per_channel = chw.reshape(shape[0], -1)
         if np.all(per_channel == per_channel[:, :1]):
             return per_channel[:, 0]
-        return chw.transpose(2, 1, 0)
+        return reversed_axes(chw, 0)
     return np.asarray(bias)
 
 

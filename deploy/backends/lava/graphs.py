@@ -25,8 +25,9 @@ from deploy.backends.lava.network import (
     replicated_synapse,
 )
 from deploy.backends.lava.recorder import IN_RUN_COUNTER, Keep, Recorder
-from deploy.backends.lava.timing import chw_from_lava, input_port, lava_from_chw
+from deploy.backends.lava.timing import input_port
 from deploy.inputs.stimulus import Stimulus
+from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
 
 
 @dataclass

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse
 
 from ppf_neuro.errors import PPFError
+from ppf_neuro.formats.axes import chw_order, reversed_axes
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _chw(shape_whc: tuple[int, ...]) -> tuple[int, ...]:
 def _whc_to_chw_flat(values, shape_whc: tuple[int, ...]) -> np.ndarray:
     """A per-neuron array in netx's (W, H, C) layout, flattened in (C, H, W) order."""
     arr = np.broadcast_to(np.asarray(values), shape_whc)
-    return np.ascontiguousarray(arr.transpose(*range(arr.ndim)[::-1])).reshape(-1)
+    return np.ascontiguousarray(reversed_axes(arr, 0, arr.ndim)).reshape(-1)
 
 
 def _scalar(var) -> int:
@@ -178,12 +179,7 @@ def conv_matrix_chw(layer: LavaLayer) -> scipy.sparse.csr_matrix:
     out_whc = output_shape(in_whc, s.weight.shape[0], s.weight.shape[1:3], s.stride, s.padding, s.dilation)
     dst, src, w = conv_to_sparse(in_whc, out_whc, s.weight, s.stride, s.padding, s.dilation, s.groups)
     whc = scipy.sparse.csr_matrix((w, (dst, src)), shape=(int(np.prod(out_whc)), int(np.prod(in_whc))))
-    return whc[_chw_order(out_whc)][:, _chw_order(in_whc)]
-
-
-def _chw_order(shape_whc) -> np.ndarray:
-    """Indices into a WHC-flattened vector that list its entries in CHW order."""
-    return np.arange(int(np.prod(shape_whc))).reshape(shape_whc).transpose(2, 1, 0).reshape(-1)
+    return whc[chw_order(out_whc)][:, chw_order(in_whc)]
 
 
 def replicated_neurons(layer: LavaLayer, replicas: int, steps: int, bias: np.ndarray | None = None):

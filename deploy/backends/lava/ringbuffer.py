@@ -14,14 +14,9 @@ import numpy as np
 
 from deploy.backends.counts import SpikeCounts
 from deploy.backends.lava.mode import LavaResult, LavaSetup, compiled
-from deploy.backends.lava.timing import (
-    build_netx,
-    chw_from_lava,
-    input_port,
-    lava_from_chw,
-    windows_of,
-)
+from deploy.backends.lava.timing import build_netx, input_port, windows_of
 from deploy.inputs.stimulus import stimulus
+from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
 from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.progress import progress_bar
 

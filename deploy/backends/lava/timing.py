@@ -62,19 +62,3 @@ def input_port(network):
     from lava.lib.dl.netx.blocks.process import Input
 
     return network.layers[0].neuron.a_in if isinstance(network.layers[0], Input) else network.inp
-
-
-def chw_from_lava(counts: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """(rows, prod(lava shape)) in netx's (W, H, C) order -> (rows, neurons) in CHW order."""
-    if len(shape) < 2:
-        return counts
-    n = counts.shape[0]
-    return counts.reshape(n, *shape).transpose(0, *range(len(shape), 0, -1)).reshape(n, -1)
-
-
-def lava_from_chw(spikes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """(N, C, H, W, T) -> (N, *lava shape, T): WHC for a 3-D netx input, flat CHW otherwise."""
-    n, t = spikes.shape[0], spikes.shape[-1]
-    if len(shape) == 3:
-        return spikes.reshape(n, *shape[::-1], t).transpose(0, 3, 2, 1, 4)
-    return spikes.reshape(n, *shape, t)

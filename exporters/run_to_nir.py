@@ -1,6 +1,6 @@
 """NIR in and out from the command line's point of view: which network a source names, and an
 imported graph checked by building it with netx. The mappings themselves are
-``ppf_neuro.formats.nir_export`` and ``ppf_neuro.formats.nir_import``."""
+``ppf_neuro.conversion.netx_to_nir`` and ``ppf_neuro.conversion.nir_to_netx``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from ppf_neuro.formats.netx import (
     load_netx_file,
     parse_netx_group,
 )
-from ppf_neuro.formats.nir_export import write_nir
-from ppf_neuro.formats.nir_import import NirImport, nir_to_netx
+from ppf_neuro.conversion.netx_to_nir import write_nir
+from ppf_neuro.conversion.nir_to_netx import NirImport, nir_to_netx
 from ppf_neuro.formats.nir_time import DEFAULT_DT, check_dt
 
 

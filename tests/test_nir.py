@@ -14,8 +14,8 @@ from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
-from ppf_neuro.formats.nir_export import netx_to_nir
-from ppf_neuro.formats.nir_import import nir_to_netx
+from ppf_neuro.conversion.netx_to_nir import netx_to_nir
+from ppf_neuro.conversion.nir_to_netx import nir_to_netx
 
 
 def _lava_counts(path, **kw):

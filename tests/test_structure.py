@@ -14,7 +14,7 @@ MAX_FUNCTION_LINES = 60
 #: What the format layer may import: the standard library, array and file libraries, NIR, and
 #: ppf-neuro's own error and atomic-write helpers and its table of allowed values.
 FORMAT_IMPORTS = {"numpy", "h5py", "nir", "ppf_neuro.errors", "ppf_neuro.atomic", "ppf_neuro.choices",
-                  "ppf_neuro.kinds", "ppf_neuro.formats"}
+                  "ppf_neuro.kinds", "ppf_neuro.formats", "ppf_neuro.conversion"}
 
 
 def _sources(*packages):
@@ -99,7 +99,7 @@ def test_formats_import_no_runtime_code():
     import sys
 
     stdlib = set(sys.stdlib_module_names)
-    for path in _sources("ppf_neuro/formats"):
+    for path in _sources("ppf_neuro/formats", "ppf_neuro/conversion"):
         for name in _imports(path):
             allowed = name.split(".")[0] in stdlib or any(name == a or name.startswith(a + ".") for a in FORMAT_IMPORTS)
             assert allowed, f"{path.relative_to(ROOT)} imports {name}"

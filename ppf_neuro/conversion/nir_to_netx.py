@@ -12,7 +12,7 @@ state otherwise (with ``approximate``).
 
 Quantisation (8-bit weights as lava-dl writes them: even integers up to 254 in magnitude, 12-bit
 decays, integer threshold and bias mantissas): at netx's own scale 64 when that represents every
-weight, the threshold and the biases exactly (a graph :mod:`~ppf_neuro.formats.nir_export`
+weight, the threshold and the biases exactly (a graph :mod:`~ppf_neuro.conversion.netx_to_nir`
 wrote); otherwise each layer gets the largest scale that keeps its weights in 8 bits and its
 threshold in 17, which is free because spikes are binary (a layer's weights, bias and threshold
 scaled together give the same spikes). Each layer's scale and errors are a

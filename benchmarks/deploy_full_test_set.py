@@ -62,7 +62,7 @@ def main() -> None:
           f"{args.data.name}), --workers {args.workers}")
     print("| phase | seconds |\n|---|---|")
     print(f"| start-up, imports, writing (the command's wall time less the phases) | {wall - r.timing['seconds']:.2f} |")
-    threads = r.timing.get("torch_threads", {})
+    threads = r.timing["torch_threads"]
     for name, seconds in phases.items():
         print(f"| {name}{f' ({threads[name]} torch threads)' if name in threads else ''} | {seconds:.2f} |")
     print(f"| **whole command** | **{wall:.2f}** ({r.samples / wall:,.0f} samples/s) |")

@@ -27,7 +27,7 @@ def test_deploy_report(tiny_bundle):
     out = report["outputs"]["output"]
     assert report["samples"] == 10 and report["model"] == "snn"
     assert out["agreement"] == 1.0 and out["allclose"] and out["max_abs_diff"] < 1e-5
-    assert out["accuracy_deployed"] == out["accuracy_pytorch"]
+    assert out["accuracy_deployed"] == out["accuracy_reference"]
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     assert report["lava"]["setup"]["replicas"] == 10  # a tiny net: every sample in one window
     assert len(report["lava"]["layer_spikes_per_sample"]) == 10

@@ -72,7 +72,7 @@ def test_a_report_reads_back_through_its_record(reports, tmp_path):
 
 def test_an_older_or_damaged_report_is_refused_by_name(reports):
     d = reports[1].to_dict()
-    with pytest.raises(PPFError, match="report version 0, this ppf-neuro reads version 3"):
+    with pytest.raises(PPFError, match=f"report version 0, this ppf-neuro reads version {REPORT_VERSION}"):
         Report.from_dict({**d, "report_version": 0}, "old.json")
     with pytest.raises(PPFError, match="report version None"):
         Report.from_dict({k: v for k, v in d.items() if k != "report_version"}, "unversioned.json")

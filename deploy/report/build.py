@@ -77,7 +77,7 @@ def outputs_section(deployed: dict[str, np.ndarray], reference: dict[str, np.nda
         diff = float(np.abs(scores - ref).max(initial=0.0))
         out[name] = OutputComparison(
             accuracy_deployed=None if labels is None else float((pred == labels).mean()),
-            accuracy_pytorch=None if labels is None else float((ref_pred == labels).mean()),
+            accuracy_reference=None if labels is None else float((ref_pred == labels).mean()),
             agreement=float((pred == ref_pred).mean()), max_abs_diff=diff, allclose=bool(diff <= SCORE_ATOL),
             predictions=pred.tolist())
     return out
@@ -149,7 +149,7 @@ def _outputs_table(report: Report) -> list[str]:
     names = {"output": f"{report.model} (decision)", "snn": "SNN branch (Lava)", "qnn": "quantum branch"}
     rows = [("output", "deployed", "reference", "agreement", "max |diff|")]
     for key, o in report.outputs.items():
-        acc = [("-" if v is None else f"{100 * v:.2f} %") for v in (o.accuracy_deployed, o.accuracy_pytorch)]
+        acc = [("-" if v is None else f"{100 * v:.2f} %") for v in (o.accuracy_deployed, o.accuracy_reference)]
         rows.append((names[key], *acc, f"{100 * o.agreement:.2f} %", f"{o.max_abs_diff:.1e}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
@@ -205,7 +205,7 @@ def summary_table(report: Report) -> str:
         lines.append(f"quantum: {q['evaluated_by']} ({shots}{noise}): {q['device_executions']} device executions, "
                      f"{q['seconds']:.2f} s")
     if report.timing is not None:
-        threads = report.timing.get("torch_threads", {})  # an added key: version-3 reports written earlier lack it
+        threads = report.timing["torch_threads"]
         phases = ", ".join(f"{name} {seconds:.2f} s" + (f" ({threads[name]} torch threads)" if name in threads else "")
                            for name, seconds in report.timing["phases"].items())
         lines.append(f"time: {phases}; {report.timing['seconds']:.2f} s in all "

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from ppf_neuro.errors import PPFError
 
 #: Bumped on any change a reader of the previous version would misread (docs/report.md).
-REPORT_VERSION = 3
+REPORT_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class OutputComparison:
     """One class output, deployed against its reference twin."""
 
     accuracy_deployed: float | None
-    accuracy_pytorch: float | None
+    accuracy_reference: float | None
     agreement: float
     max_abs_diff: float
     allclose: bool

@@ -84,7 +84,12 @@ class Bundle:
 
 def load_bundle(path: str | Path) -> Bundle:
     """Read and validate a bundle; anything wrong with the file is a :class:`PPFError`."""
-    contents = read_bundle_file(path)
+    return bundle_from(read_bundle_file(path))
+
+
+def bundle_from(contents: BundleFile) -> Bundle:
+    """A bundle's file contents, with its config typed and its trained model rebuilt (the weights
+    must fit the config, names and shapes, before anything runs)."""
     bundle = Bundle(contents, RunConfig.from_dict(contents.config))
-    bundle.reference_model()  # weights must fit the config (shapes, names) before anything runs
+    bundle.reference_model()
     return bundle

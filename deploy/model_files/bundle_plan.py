@@ -13,7 +13,6 @@ from deploy.inputs.read import DeployInputs
 from deploy.backends.lava_backend import LavaBackend
 from deploy.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
 from deploy.references.trained_model import run_classifier, slayer_stepper
-from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.readout import spike_logits
 
@@ -30,7 +29,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
                 return counts / steps
             return spike_logits(torch.from_numpy(counts).float(), steps, cfg.snn.readout_scale).double().numpy()
 
-        netx = load_netx_file(bundle.path)
+        netx = bundle.file.netx  # parsed when the file was read
         lava = LavaBackend(netx, options.lava, logits, softmax if classifies else (lambda x: x),
                            options.workers, options.ray_address, options.progress, options.save_spikes)
         branches.append(Branch("snn", lava, spikes_in, classifies))

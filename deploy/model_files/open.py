@@ -10,17 +10,19 @@ from pathlib import Path
 
 from deploy.model_files.plan import DeployOptions, Plan, netx_plan
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.bundle import file_kind
-from ppf_neuro.formats.netx import NetxFile, load_netx_file
+from ppf_neuro.formats.bundle import open_model_file
+from ppf_neuro.formats.netx import NetxFile
 
 
 def load_model(path: str | Path):
-    """A ``deploy.model_files.bundle_models.Bundle`` when the file has ppf-neuro's metadata group, else a plain netx network."""
-    if file_kind(path) == "netx":
-        return load_netx_file(path)
-    from deploy.model_files.bundle_models import load_bundle
+    """The model file read once (``open_model_file``): a ``deploy.model_files.bundle_models.Bundle``
+    when it has ppf-neuro's metadata group, else the plain netx network."""
+    model = open_model_file(path)
+    if isinstance(model, NetxFile):
+        return model
+    from deploy.model_files.bundle_models import bundle_from
 
-    return load_bundle(path)
+    return bundle_from(model)
 
 
 def plan_for(model, options: DeployOptions, encoding: dict) -> Plan:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -30,7 +30,7 @@ import h5py
 import numpy as np
 
 from ppf_neuro.errors import PPFError, check_input_file
-from ppf_neuro.formats.netx import LAYER_GROUP
+from ppf_neuro.formats.netx import LAYER_GROUP, NetxFile, read_netx
 from ppf_neuro.kinds import KINDS, TRAINABLE
 
 FORMAT = "ppf-neuro-bundle"
@@ -59,6 +59,7 @@ class BundleFile:
     state: dict[str, np.ndarray]
     has_snn: bool
     quantum_circuit: str | None = None
+    netx: NetxFile | None = None  # the SNN, parsed in the same read (``open_model_file``)
 
 
 def content_digest(f: h5py.File) -> str:
@@ -110,18 +111,27 @@ def write_bundle(f: h5py.File, contents: BundleFile, write_snn: Callable[[h5py.G
 # -------------------------------------------------------------------------------------------- reader
 
 
-def file_kind(path: str | Path) -> str:
+def _kind(f: h5py.File, path: Path) -> str:
     """``"bundle"`` for a file with ppf-neuro's metadata group, ``"netx"`` for a plain netx network."""
-    path = check_input_file(path, "model file")
-    try:
-        with h5py.File(path, "r") as f:
-            kind = "bundle" if META_GROUP in f else "netx" if NETX_GROUP in f else None
-    except (OSError, RuntimeError) as e:  # RuntimeError: h5py on damaged internals (a flipped byte)
-        raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
+    kind = "bundle" if META_GROUP in f else "netx" if NETX_GROUP in f else None
     if kind is None:
         raise PPFError(f"{path}: HDF5 file is neither a ppf-neuro bundle (no '/{META_GROUP}' group) "
                        f"nor a netx network (no '/{NETX_GROUP}' group)")
     return kind
+
+
+def open_model_file(path: str | Path) -> BundleFile | NetxFile:
+    """What ``deploy`` accepts, read in one pass of one open file: a bundle (checked, its SNN parsed
+    into ``netx``) or a plain netx network; anything wrong is a PPFError."""
+    path = check_input_file(path, "model file")
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, RuntimeError) as e:  # RuntimeError: h5py on damaged internals (a flipped byte)
+        raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
+    with f:
+        if _kind(f, path) == "netx":
+            return read_netx(f, path)
+        return _read_checked(f, path)
 
 
 def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
@@ -140,20 +150,26 @@ def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
 
 
 def read_bundle_file(path: str | Path) -> BundleFile:
-    """Read and check a bundle's format, version and checksum; anything wrong is a PPFError."""
+    """Read and check a bundle's format, version and checksum, its SNN parsed; anything wrong is a PPFError."""
     path = check_input_file(path, "bundle")
     try:
         f = h5py.File(path, "r")
     except OSError as e:
         raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
+    with f:
+        return _read_checked(f, path)
+
+
+def _read_checked(f: h5py.File, path: Path) -> BundleFile:
+    """The bundle in an open file, its SNN (if any) parsed from the same handle."""
     try:
-        with f:
-            return _read(f, path)
+        contents = _read(f, path)
     except PPFError:
         raise
     except (KeyError, ValueError, TypeError, OSError, RuntimeError, AttributeError, json.JSONDecodeError) as e:
         # damaged HDF5 internals or metadata of the wrong type or shape
         raise PPFError(f"{path}: bundle is damaged or incomplete: {type(e).__name__}: {e}") from None
+    return replace(contents, netx=read_netx(f, path)) if contents.has_snn else contents
 
 
 def _check_header(f: h5py.File, path: Path) -> None:

@@ -427,19 +427,27 @@ def load_netx_file(path: str | Path) -> NetxFile:
     path = Path(path)
     try:
         with h5py.File(path, "r") as f:
-            if not isinstance(f.get(LAYER_GROUP), h5py.Group):
-                raise PPFError(f"{path}: no '/{LAYER_GROUP}' group of layers: not a netx network")
-            net = parse_netx_group(f[LAYER_GROUP], path)
-            steps = f.get("simulation/tSample")
-            if not isinstance(steps, h5py.Dataset):
-                return net
-            value = _scalar(steps)
-            steps = int(value)
-            if steps != value:
-                raise PPFError(f"{path}: /simulation/tSample is {value}; time steps per sample are a whole number")
-            if not 1 <= steps <= MAX_STEPS:
-                raise PPFError(f"{path}: /simulation/tSample is {steps}; a sample takes 1 to {MAX_STEPS} steps")
-            return replace(net, steps=steps)
+            return read_netx(f, path)
+    except (OSError, RuntimeError) as e:
+        raise PPFError(f"{path}: netx layer description is damaged or incomplete: {type(e).__name__}: {e}") from None
+
+
+def read_netx(f: h5py.File, path: Path) -> NetxFile:
+    """The netx network of an open file (a netx file, or the SNN of a bundle, read in the same pass)."""
+    try:
+        if not isinstance(f.get(LAYER_GROUP), h5py.Group):
+            raise PPFError(f"{path}: no '/{LAYER_GROUP}' group of layers: not a netx network")
+        net = parse_netx_group(f[LAYER_GROUP], path)
+        steps = f.get("simulation/tSample")
+        if not isinstance(steps, h5py.Dataset):
+            return net
+        value = _scalar(steps)
+        steps = int(value)
+        if steps != value:
+            raise PPFError(f"{path}: /simulation/tSample is {value}; time steps per sample are a whole number")
+        if not 1 <= steps <= MAX_STEPS:
+            raise PPFError(f"{path}: /simulation/tSample is {steps}; a sample takes 1 to {MAX_STEPS} steps")
+        return replace(net, steps=steps)
     except PPFError:
         raise
     except (KeyError, ValueError, TypeError, OSError, IndexError, RuntimeError, AttributeError) as e:

@@ -25,6 +25,7 @@ import numpy as np
 from deploy.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
 from deploy.model_files.open import load_model, plan_for
 from deploy.pipeline import read_inputs
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from deploy.references.trained_model import run_classifier
 
@@ -83,8 +84,9 @@ def main() -> None:
     args = p.parse_args()
 
     model = load_model(args.model)
-    plan = plan_for(model, DeployOptions(samples=args.samples, progress=False), {})
-    inputs = read_inputs(plan, args.data, samples=args.samples)
+    request = DeployRequest(args.model, args.data, DeployOptions(samples=args.samples, progress=False))
+    plan = plan_for(model, request.options, {})
+    inputs = read_inputs(plan, request)
     spikes, n, steps = inputs.spikes, len(inputs), inputs.spikes.shape[-1]
 
     start = time.perf_counter()

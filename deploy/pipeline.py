@@ -15,8 +15,9 @@ import numpy as np
 from deploy.references.divergence import find_divergence
 from deploy.inputs.read import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
 from deploy.model_files.open import load_model, plan_for
-from deploy.model_files.plan import DeployOptions, Plan
+from deploy.model_files.plan import Plan
 from deploy.report.build import Report, build_report
+from deploy.request import DeployRequest
 from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import KINDS
@@ -24,42 +25,34 @@ from ppf_neuro.phases import PhaseClock
 from ppf_neuro.threads import fit_threads
 
 
-def prepare(model_path: str | Path, options: DeployOptions, encoding_overrides: dict | None = None) -> Plan:
+def prepare(request: DeployRequest) -> Plan:
     """Load the model file and build its plan: everything that can fail fast, fails here."""
-    if options.samples is not None and options.samples < 1:
-        raise PPFError(f"{argument('samples')} must be at least 1, got {options.samples}")
-    if options.workers < 1:
-        raise PPFError(f"{argument('workers')} must be at least 1, got {options.workers}")
-    return plan_for(load_model(model_path), options, encoding_overrides or {})
+    return plan_for(load_model(request.model), request.options, request.encoder)
 
 
-def read_inputs(plan: Plan, data=None, spikes: Path | None = None, labels: Path | None = None,
-                samples: int | None = None, clock: PhaseClock | None = None, layout: str = "chw",
-                input_as: str = "spikes", steps: int | None = None, regression: bool = False) -> DeployInputs:
+def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = None) -> DeployInputs:
     """The deployment's inputs: a dataset's test images (``data`` a spec), images in memory (``data``
     an array or tensor, an ``(images, labels)`` pair, or an iterable of such batches: see
-    :func:`deploy.inputs.read.from_arrays`), encoded as the plan says, or recorded spikes. Without
+    :func:`deploy.inputs.read.from_arrays`), encoded as the plan says, or recorded inputs. Without
     either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
     clock = clock or PhaseClock()
-    if data is not None and spikes is not None:
-        raise PPFError("give the inputs either as --data SPEC or as --spikes FILE.npy, not both")
-    if labels is not None and spikes is None:
-        raise PPFError("--labels go with --inputs; a dataset given with --data (or a bundle's own) has its labels")
+    data, spikes, samples, lava = request.data, request.inputs, request.options.samples, request.options.lava
     if data is None and spikes is None:
         data = plan.default_data
         if data is None:
-            raise PPFError("a netx file needs its inputs: --data SPEC (with --encoding/--steps) or --spikes FILE.npy")
+            raise PPFError(f"a netx file needs its inputs: {argument('data')} (a dataset, encoded as {argument('encoding')} "
+                           f"says) or recorded {argument('inputs')}")
     if spikes is not None:
         if plan.needs_images:
             why = ("its quantum branch reads pixels" if KINDS[plan.model].has_circuit else
                    "a bundle encodes them with the encoder it was trained with, and checks Lava against its SLAYER "
                    "model on them")
-            raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use --data")
+            raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use {argument('data')}")
         with clock.phase("read"):
-            inputs = from_spike_files(Path(spikes), None if labels is None else Path(labels), samples, layout,
-                                      input_as, steps, plan.netx.steps if plan.netx is not None else None,
-                                      regression)
+            inputs = from_spike_files(Path(spikes), None if request.labels is None else Path(request.labels), samples,
+                                      request.layout, lava.input_as, request.held_steps,
+                                      plan.netx.steps if plan.netx is not None else None, lava.readout != "counts")
     elif isinstance(data, str):
         check_spec(data)
         with clock.phase("read"):
@@ -67,7 +60,7 @@ def read_inputs(plan: Plan, data=None, spikes: Path | None = None, labels: Path 
     else:
         with clock.phase("read"):
             inputs = from_arrays(*(data if isinstance(data, tuple) else (data,)), samples=samples)
-    return _checked(plan, inputs, clock, spikes, layout)
+    return _checked(plan, inputs, clock, spikes, request.layout)
 
 
 def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, spikes, layout: str) -> DeployInputs:
@@ -99,27 +92,14 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, spikes, layout
     return inputs
 
 
-def deploy(model_path: str | Path, data=None, options: DeployOptions = DeployOptions(),
-           spikes: Path | None = None, labels: Path | None = None, encoding_overrides: dict | None = None,
-           clock: PhaseClock | None = None, layout: str = "chw") -> Report:
-    """Run the model at ``model_path`` on the first ``options.samples`` inputs and report; each phase
-    is timed on ``clock``. With recorded inputs (``spikes``), ``encoding_overrides`` may only give
-    the steps for which inputs without a time axis are held."""
+def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
+    """Run the request's model on the first ``options.samples`` of its inputs and report; each phase
+    is timed on ``clock``."""
     clock = clock or PhaseClock()
-    encoding_overrides = dict(encoding_overrides or {})
-    steps = None
-    if spikes is not None:
-        steps = encoding_overrides.pop("steps", None)
-        if encoding_overrides:
-            raise PPFError("--encoding/--set encoding.* encode the images of --data; recorded --inputs are used as "
-                           "they are")
-    if options.lava.input_as != "spikes" and spikes is None:
-        raise PPFError(f"--input-as {options.lava.input_as} feeds recorded --inputs; --data images are encoded "
-                       "as spikes")
+    options = request.options
     with clock.phase("load"):
-        plan = prepare(model_path, options, encoding_overrides)
-    inputs = read_inputs(plan, data, spikes, labels, options.samples, clock, layout, options.lava.input_as, steps,
-                         options.lava.readout != "counts")
+        plan = prepare(request)
+    inputs = read_inputs(plan, request, clock)
     deployed = {}
     for branch in plan.branches:
         with clock.phase(branch.backend.phase):
@@ -135,5 +115,4 @@ def deploy(model_path: str | Path, data=None, options: DeployOptions = DeployOpt
             divergence = find_divergence(plan.netx, inputs.spikes, deployed["snn"].counts, reference.counts,
                                          plan.stepper, options.divergence_plot,
                                          options.lava.input_as == "spikes" and not plan.netx.sigma_delta)
-    return build_report(Path(model_path), plan, inputs, deployed, decision, reference, options, divergence,
-                        clock)
+    return build_report(request.model, plan, inputs, deployed, decision, reference, options, divergence, clock)

@@ -100,12 +100,12 @@ def slayer_outputs(blocks, values: np.ndarray, stream: bool) -> tuple[list[np.nd
 def deploy_one(net: Path, values: Path, input_as: str, readout: str, rasters: Path, held_for: int | None) -> dict:
     from deploy.backends.lava import LavaMode
     from deploy.pipeline import deploy
+    from deploy.request import DeployRequest
     from deploy.model_files.plan import DeployOptions
 
     options = DeployOptions(progress=False, save_spikes=rasters,
                             lava=LavaMode(input_as=input_as, readout=readout, keep_rasters=True))
-    return deploy(net, None, options, spikes=values, encoding_overrides={"steps": held_for} if held_for else None
-                  ).to_dict()
+    return deploy(DeployRequest(net, None, options, inputs=values, encoding={"steps": held_for} if held_for else None)).to_dict()
 
 
 def compare(report: dict, rasters: Path, theirs: list[np.ndarray], units: list[int], voltage: np.ndarray | None

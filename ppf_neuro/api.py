@@ -92,7 +92,8 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     from deploy.backends.lava import LavaMode
     from deploy.pipeline import deploy as run_deployment
     from deploy.model_files.plan import DeployOptions
+    from deploy.request import DeployRequest
 
     options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise,
                             lava=LavaMode(replicas=replicas), workers=workers, progress=progress)
-    return run_deployment(model, data, options)
+    return run_deployment(DeployRequest(model, data, options))

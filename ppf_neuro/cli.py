@@ -57,7 +57,7 @@ def _deployment_flags() -> argparse.ArgumentParser:
     inputs = p.add_argument_group("inputs")
     inputs.add_argument("--data", help="dataset spec, its test split is used: digits or idx:PATH (default: a "
                                        "bundle's training dataset)")
-    inputs.add_argument("--inputs", "--spikes", dest="spikes", type=Path, metavar="FILE.npy",
+    inputs.add_argument("--inputs", "--spikes", dest="inputs", type=Path, metavar="FILE.npy",
                         help="recorded inputs instead of --data: .npy, (N, inputs[, T]) or (N, C, H, W[, T]); "
                              "without T each sample is held for --steps (or the file's tSample) steps")
     inputs.add_argument("--input-as", choices=choices.INPUT_MODES, default="spikes",
@@ -247,7 +247,7 @@ def _outputs(args) -> list:
 
 
 #: The options that name what a command reads (files, or run directories it reads from).
-INPUT_ARGS = ("model", "spikes", "labels", "run_dir", "graph", "reports", "runs", "sweep_file", "config")
+INPUT_ARGS = ("model", "inputs", "labels", "run_dir", "graph", "reports", "runs", "sweep_file", "config")
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -10,6 +10,7 @@ import torch
 
 from deploy.report.fan_outs import fan_outs
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.analysis.profiles import load_profile, shipped
 from ppf_neuro.cli import main
@@ -170,7 +171,7 @@ def test_conv_fan_out_counted_by_hand(conv_bundle):
 
 def test_synops_equal_a_direct_count(tiny_bundle, tiny_run):
 
-    report = deploy(tiny_bundle, "digits", DeployOptions(samples=6, progress=False)).to_dict()
+    report = deploy(DeployRequest(tiny_bundle, "digits", DeployOptions(samples=6, progress=False))).to_dict()
     act = report["activity"]
     snn = tiny_run.model.snn
     w0 = snn.blocks[0].synapse.pre_hook_fx(snn.blocks[0].synapse.weight, descale=True).reshape(32, 64).detach()

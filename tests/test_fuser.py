@@ -58,6 +58,7 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     from conftest import tiny_config, train_tiny
 
     from deploy.pipeline import deploy
+    from deploy.request import DeployRequest
     from deploy.model_files.plan import DeployOptions
     from deploy.references.trained_model import run_classifier
     from exporters.run_to_bundle import export_bundle
@@ -66,7 +67,7 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     from ppf_neuro.encoding import encode, seeded_generator
 
     run = train_tiny(tiny_config(model="ppf", epochs=1, fusion=FusionConfig(ratio=0.2)))
-    report = deploy(export_bundle(run, tmp_path / "ppf.h5"), "digits", DeployOptions(samples=12, progress=False)).to_dict()
+    report = deploy(DeployRequest(export_bundle(run, tmp_path / "ppf.h5"), "digits", DeployOptions(samples=12, progress=False))).to_dict()
     assert report["fusion"] == {"ratio": pytest.approx(0.2), "rule": "prob"}
     out = report["outputs"]["output"]
     assert out["allclose"] and out["max_abs_diff"] < 1e-5 and out["agreement"] == 1.0

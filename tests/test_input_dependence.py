@@ -5,6 +5,7 @@ Lava and on the reference, and "100 % agreement" alone would read as success."""
 import numpy as np
 
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import CubaNeuron, DenseLayer, InputLayer, write_netx_file
@@ -25,7 +26,7 @@ def _report(tmp_path, bias):
     _net(tmp_path / "net.h5", bias)
     spikes = (np.random.default_rng(1).random((12, 16, 10)) < 0.3).astype(np.uint8)
     np.save(tmp_path / "s.npy", spikes)
-    return deploy(tmp_path / "net.h5", None, DeployOptions(progress=False), spikes=tmp_path / "s.npy").to_dict()
+    return deploy(DeployRequest(tmp_path / "net.h5", None, DeployOptions(progress=False), inputs=tmp_path / "s.npy")).to_dict()
 
 
 def test_an_input_layer_that_fires_whatever_the_input_is_named(tmp_path, capsys):

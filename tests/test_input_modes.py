@@ -12,6 +12,7 @@ from test_netx_files import _neuron
 from deploy.references.netx_fixed_point import FixedPointSNN
 from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import load_netx_file
@@ -114,8 +115,7 @@ def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, decay, la
     lava = dict(lava)  # with the output voltage read at every step, and every raster saved
     options = DeployOptions(progress=False, lava=LavaMode(input_as=mode, readout="voltage", keep_rasters=True,
                                                           **lava.pop("lava")), save_spikes=tmp_path / "r.npz", **lava)
-    report = deploy(path, None, options, spikes=tmp_path / "x.npy", labels=tmp_path / "y.npy",
-                    encoding_overrides={"steps": STEPS}, layout="whc").to_dict()
+    report = deploy(DeployRequest(path, None, options, inputs=tmp_path / "x.npy", labels=tmp_path / "y.npy", encoding={"steps": STEPS}, layout="whc")).to_dict()
     agree = report["lava"]["spike_agreement"]
     assert agree["samples_with_identical_counts_in_every_layer"] == 1.0, agree
     assert report["outputs"]["output"]["max_abs_diff"] == 0 and report["divergence"] is None

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 
@@ -20,7 +21,7 @@ def conv_netx(tmp_path, conv_bundle):
 
 
 def _counts(net, spikes_path, layout="chw"):
-    report = deploy(net, None, DeployOptions(progress=False), spikes=spikes_path, layout=layout).to_dict()
+    report = deploy(DeployRequest(net, None, DeployOptions(progress=False), inputs=spikes_path, layout=layout)).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     return report["lava"]["layer_spikes_per_sample"], report["outputs"]["output"]["predictions"]
 

@@ -12,6 +12,7 @@ from conftest import tiny_config, train_tiny
 
 from deploy.backends.lava import run_on_lava
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from exporters.run_to_bundle import export_bundle
 from ppf_neuro.errors import PPFError
@@ -23,7 +24,7 @@ def _options(**kw):
 
 
 def test_deploy_report(tiny_bundle):
-    report = deploy(tiny_bundle, "digits", _options(samples=10)).to_dict()
+    report = deploy(DeployRequest(tiny_bundle, "digits", _options(samples=10))).to_dict()
     out = report["outputs"]["output"]
     assert report["samples"] == 10 and report["model"] == "snn"
     assert out["agreement"] == 1.0 and out["allclose"] and out["max_abs_diff"] < 1e-5
@@ -44,12 +45,12 @@ def test_deploy_on_data_of_other_shape(tiny_bundle, tmp_path):
 
     d = write_idx_dataset(tmp_path / "ds", size=5)
     with pytest.raises(PPFError, match=r"expects images \(1, 8, 8\)"):
-        deploy(tiny_bundle, f"idx:{d}", _options(samples=2))
+        deploy(DeployRequest(tiny_bundle, f"idx:{d}", _options(samples=2)))
 
 
 @pytest.mark.parametrize("qdevice", [None, "lightning.qubit"])
 def test_ppf_end_to_end_through_lava_pennylane_and_fuser(ppf_bundle, qdevice):
-    report = deploy(ppf_bundle, "digits", _options(samples=8, qdevice=qdevice)).to_dict()
+    report = deploy(DeployRequest(ppf_bundle, "digits", _options(samples=8, qdevice=qdevice))).to_dict()
     assert set(report["outputs"]) == {"output", "snn", "qnn"}
     for name, out in report["outputs"].items():
         assert out["agreement"] == 1.0 and out["allclose"], name
@@ -61,12 +62,12 @@ def test_ppf_end_to_end_through_lava_pennylane_and_fuser(ppf_bundle, qdevice):
 
 
 def test_fast_path_only_when_asked_for_by_name(ppf_bundle):
-    report = deploy(ppf_bundle, "digits", _options(samples=4, qdevice="ppf-neuro.fast")).to_dict()
+    report = deploy(DeployRequest(ppf_bundle, "digits", _options(samples=4, qdevice="ppf-neuro.fast"))).to_dict()
     assert report["quantum"]["backend"] == "ppf-neuro fast path" and report["quantum"]["device_executions"] == 0
 
 
 def test_ppf_with_noise_and_shots_deploys(ppf_bundle):
-    report = deploy(ppf_bundle, "digits", _options(samples=4, qdevice="default.mixed", shots=200, noise=0.02)).to_dict()
+    report = deploy(DeployRequest(ppf_bundle, "digits", _options(samples=4, qdevice="default.mixed", shots=200, noise=0.02))).to_dict()
     q = report["quantum"]
     assert (q["device"], q["shots"], q["noise"], q["device_executions"]) == ("default.mixed", 200, 0.02, 4)
     assert report["outputs"]["snn"]["agreement"] == 1.0  # the spiking half is untouched by quantum noise
@@ -75,7 +76,7 @@ def test_ppf_with_noise_and_shots_deploys(ppf_bundle):
 
 def test_serial_end_to_end(tmp_path):
     run = train_tiny(tiny_config(model="serial", epochs=1))
-    report = deploy(export_bundle(run, tmp_path / "serial.h5"), "digits", _options(samples=6)).to_dict()
+    report = deploy(DeployRequest(export_bundle(run, tmp_path / "serial.h5"), "digits", _options(samples=6))).to_dict()
     assert report["outputs"]["output"]["agreement"] == 1.0 and report["outputs"]["output"]["allclose"]
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
 
@@ -88,7 +89,7 @@ def test_the_integer_reference_is_checked_against_slayer(tiny_bundle, monkeypatc
 
     import deploy.references.trained_model as reference
 
-    report = deploy(tiny_bundle, "digits", _options(samples=6)).to_dict()
+    report = deploy(DeployRequest(tiny_bundle, "digits", _options(samples=6))).to_dict()
     check = report["reference"]["slayer_check"]
     assert check == {"samples": 6, "identical_counts_in_every_layer": True,
                      "used_for_all_samples": "integer arithmetic (SLAYER agreed)"}
@@ -104,7 +105,7 @@ def test_the_integer_reference_is_checked_against_slayer(tiny_bundle, monkeypatc
         return fast
 
     monkeypatch.setattr(reference, "integer_snn", tampered)
-    again = deploy(tiny_bundle, "digits", _options(samples=6)).to_dict()
+    again = deploy(DeployRequest(tiny_bundle, "digits", _options(samples=6))).to_dict()
     assert again["reference"]["slayer_check"]["identical_counts_in_every_layer"] is False
     assert again["reference"]["slayer_check"]["used_for_all_samples"].startswith("SLAYER")
     assert again["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0  # SLAYER = Lava

@@ -10,6 +10,7 @@ import torch
 
 from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
@@ -42,8 +43,7 @@ def lava_dl_nets(tmp_path_factory):
 
 def _run(path, **kw):
     options = DeployOptions(samples=kw.pop("samples", 24), progress=False, **kw.pop("options", {}))
-    return deploy(path, kw.pop("data", "digits"), options, encoding_overrides=kw.pop("encoding", {"kind": "rate", "steps": 8}),
-                  **kw).to_dict()
+    return deploy(DeployRequest(path, kw.pop("data", "digits"), options, encoding=kw.pop("encoding", {"kind": "rate", "steps": 8}), **kw)).to_dict()
 
 
 @pytest.mark.parametrize("net", ["dense", "conv"])
@@ -75,9 +75,9 @@ def test_recorded_spikes_with_and_without_labels(lava_dl_nets, tmp_path):
     spikes = (rng.random((7, 64, 6)) < 0.3).astype(np.int8)
     np.save(tmp_path / "s.npy", spikes)
     np.save(tmp_path / "l.npy", np.arange(7) % 10)
-    with_labels = _run(lava_dl_nets["dense"], data=None, spikes=tmp_path / "s.npy", labels=tmp_path / "l.npy",
+    with_labels = _run(lava_dl_nets["dense"], data=None, inputs=tmp_path / "s.npy", labels=tmp_path / "l.npy",
                        encoding={})
-    without = _run(lava_dl_nets["dense"], data=None, spikes=tmp_path / "s.npy", encoding={})
+    without = _run(lava_dl_nets["dense"], data=None, inputs=tmp_path / "s.npy", encoding={})
     assert with_labels["samples"] == 7 and with_labels["outputs"]["output"]["accuracy_deployed"] is not None
     assert without["outputs"]["output"]["accuracy_deployed"] is None and not without["labelled"]
     assert without["lava"]["layer_spikes_per_sample"] == with_labels["lava"]["layer_spikes_per_sample"]
@@ -110,7 +110,7 @@ def test_a_bundle_whose_netx_layer_was_edited_parts_from_slayer_there(ppf_bundle
         f["layer/1/weight"][...] = -f["layer/1/weight"][()]
 
     path = edited_copy(ppf_bundle, tmp_path / "edited.h5", invert_output_layer)
-    report = deploy(path, "digits", DeployOptions(samples=10, progress=False)).to_dict()
+    report = deploy(DeployRequest(path, "digits", DeployOptions(samples=10, progress=False))).to_dict()
     d = report["divergence"]
     assert d["layer"] == 1 and report["lava"]["spike_agreement"]["layers"][0]["exact_neuron_counts"] == 1.0
     lava, ref = d["traces"]["lava"], d["traces"]["reference"]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
@@ -19,7 +20,7 @@ from ppf_neuro.conversion.nir_to_netx import nir_to_netx
 
 
 def _lava_counts(path, **kw):
-    report = deploy(path, kw.pop("data", "digits"), DeployOptions(samples=12, progress=False), **kw).to_dict()
+    report = deploy(DeployRequest(path, kw.pop("data", "digits"), DeployOptions(samples=12, progress=False), **kw)).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     return report
 
@@ -44,7 +45,7 @@ def test_export_import_deploy_gives_the_bundles_counts(tmp_path, request, net):
         assert json.loads(f["nir_import"].attrs["approximations"]) == [] and f["simulation/tSample"][()] == 8
         assert f["nir_import"].attrs["dt"] == 1e-4 and json.loads(f["nir_import"].attrs["scales"]) == [64.0] * len(lifs)
     original = _lava_counts(bundle)
-    back = _lava_counts(tmp_path / "back.h5", encoding_overrides={"steps": run.config.encoding.steps})
+    back = _lava_counts(tmp_path / "back.h5", encoding={"steps": run.config.encoding.steps})
     assert back["lava"]["layer_spikes_per_sample"] == original["lava"]["layer_spikes_per_sample"]
     assert back["activity"]["per_sample"] == original["activity"]["per_sample"]
 
@@ -73,7 +74,7 @@ def test_a_graph_built_with_nirs_own_api_imports_and_runs(tmp_path):
     assert [layer.kind for layer in net.layers] == ["conv", "dense", "dense"]
     assert [layer.neuron.current_decay for layer in net.layers] == [1024, 4096, 4096]  # LIF and IF carry no current
     assert net.layers[2].neuron.voltage_decay == 0  # IF: no leak
-    report = _lava_counts(tmp_path / "own.h5", encoding_overrides={"kind": "rate", "steps": 8})
+    report = _lava_counts(tmp_path / "own.h5", encoding={"kind": "rate", "steps": 8})
     assert all(layer["spikes_per_sample_lava"] > 0 for layer in report["lava"]["spike_agreement"]["layers"])
 
 
@@ -140,8 +141,7 @@ def test_deploy_encodes_over_the_files_own_time_steps(tmp_path, tiny_bundle):
     assert main(["export", str(tiny_bundle), "--format", "nir", "-o", str(tmp_path / "net.nir")]) == 0
     assert main(["import-nir", str(tmp_path / "net.nir"), "-o", str(tmp_path / "net.h5"), "--steps", "5"]) == 0
     assert load_netx_file(tmp_path / "net.h5").steps == 5
-    report = deploy(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False)).to_dict()
+    report = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False))).to_dict()
     assert report["activity"]["steps"] == 5
-    overridden = deploy(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False),
-                        encoding_overrides={"steps": 7}).to_dict()
+    overridden = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False), encoding={"steps": 7})).to_dict()
     assert overridden["activity"]["steps"] == 7

@@ -10,6 +10,7 @@ import pytest
 from conftest import edited_copy
 
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.report import REPORT_VERSION, Report
@@ -44,8 +45,8 @@ def reports(ppf_bundle, tmp_path_factory):
     with h5py.File(ppf_bundle) as src, h5py.File(netx, "w") as dst:
         src.copy("layer", dst)
     options = DeployOptions(samples=6, progress=False)
-    return [deploy(edited, "digits", options),
-            deploy(netx, "digits", options, encoding_overrides={"kind": "rate", "steps": 8})]
+    return [deploy(DeployRequest(edited, "digits", options)),
+            deploy(DeployRequest(netx, "digits", options, encoding={"kind": "rate", "steps": 8}))]
 
 
 def test_every_written_field_is_documented(reports):

@@ -7,6 +7,7 @@ import pytest
 
 from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.executors import run_tasks
@@ -24,7 +25,7 @@ def _same_deployment(a: dict, b: dict) -> None:
 
 
 def _deploy(bundle, samples, **kw):
-    return deploy(bundle, "digits", DeployOptions(samples=samples, progress=False, **kw)).to_dict()
+    return deploy(DeployRequest(bundle, "digits", DeployOptions(samples=samples, progress=False, **kw))).to_dict()
 
 
 @pytest.mark.parametrize("replicas", [1, 2])

@@ -13,6 +13,7 @@ import pytest
 
 from deploy.model_files.bundle_models import load_bundle
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.config import RunConfig
 
@@ -36,7 +37,7 @@ def test_the_model_is_the_comparison_config_selected_on_validation():
 
 @pytest.mark.skipif(not MNIST.is_dir(), reason="full MNIST is not beside the checkout (../shared/datasets/mnist)")
 def test_it_deploys_on_mnist_with_every_output_agreeing():
-    report = deploy(MODEL, f"idx:{MNIST}", DeployOptions(samples=100, progress=False))
+    report = deploy(DeployRequest(MODEL, f"idx:{MNIST}", DeployOptions(samples=100, progress=False)))
     assert report.samples == 100 and report.model == "ppf"
     assert report.lava.spike_agreement["samples_with_identical_counts_in_every_layer"] == 1.0
     for name, out in report.outputs.items():

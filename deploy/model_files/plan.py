@@ -45,6 +45,9 @@ class DeployOptions:
     save_spikes: Path | None = None  # where to write every layer's raster (deploy.report.rasters)
 
     def __post_init__(self):
+        if self.ray_address and (self.save_spikes is not None or self.lava.readout != "counts"):
+            raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
+                           "elsewhere (use --workers)")
         if self.lava.record == "lava" and (self.workers > 1 or self.ray_address):
             raise PPFError("--record lava records one Lava run from its first step; shards (--workers, --ray) are "
                            "several runs")

@@ -9,6 +9,7 @@ from pathlib import Path
 from deploy.references.divergence import describe
 from deploy.backends.lava import LavaMode
 from deploy.pipeline import deploy
+from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from deploy.report.build import summary_table
 from ppf_neuro.atomic import check_writable, write_json
@@ -26,20 +27,15 @@ def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
     if args.save_spikes is not None:
         check_writable(args.save_spikes, "--save-spikes")
     check_ray_address(args.ray)
-    if args.ray and (args.save_spikes is not None or args.readout != "counts"):
-        raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
-                       "elsewhere (use --workers)")
     lava = LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as, readout=args.readout,
                     keep_rasters=args.save_spikes is not None, record=args.record)
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise, lava=lava,
                             workers=args.workers, ray_address=args.ray, progress=not args.quiet,
                             divergence_plot=plot, save_spikes=args.save_spikes)
-    if args.layout != "chw" and args.spikes is None:
-        raise PPFError("--layout orders recorded --inputs; images from --data are (C, H, W) already")
-    return deploy(args.model, args.data, options, spikes=args.spikes, labels=args.labels,
-                  encoding_overrides=check_encoding(encoding_overrides(args.encoding, args.steps, args.set or [])),
-                  clock=clock,
-                  layout=args.layout)
+    encoding = check_encoding(encoding_overrides(args.encoding, args.steps, args.set or []))
+    request = DeployRequest(args.model, args.data, options, inputs=args.inputs, labels=args.labels,
+                            layout=args.layout, encoding=encoding)
+    return deploy(request, clock)
 
 
 def _whole_command(report, clock: PhaseClock) -> str:

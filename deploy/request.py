@@ -1,0 +1,64 @@
+"""One deployment, as asked: the model file, what it runs on, and how (:class:`DeployRequest`).
+
+Every rule that relates its fields is checked where the request is built, before anything is read,
+and an error names the field as the caller knows it (``inputs`` to a Python caller, ``--inputs`` on
+the command line: ``ppf_neuro.errors.argument``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploy.model_files.plan import DeployOptions
+from ppf_neuro.errors import PPFError, argument
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """``model``: a bundle or netx file. What it runs on: ``data`` (a dataset spec, images in memory,
+    or batches; default: a bundle's own test split) or recorded ``inputs`` (an ``.npy`` of spikes,
+    graded or bias values, entering as ``options.lava.input_as`` says) with optional ``labels``, in
+    ``layout`` (``chw``, or lava-dl's ``whc``). ``encoding``: a netx file's spike encoder fields for
+    ``data`` (with ``inputs``, only ``steps``: for how long values without a time axis are held)."""
+
+    model: Path
+    data: object = None
+    options: DeployOptions = DeployOptions()
+    inputs: Path | None = None
+    labels: Path | None = None
+    layout: str = "chw"
+    encoding: dict | None = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "model", Path(self.model))
+        object.__setattr__(self, "encoding", dict(self.encoding or {}))
+        o = self.options
+        for name, value in (("samples", o.samples), ("workers", o.workers)):
+            if value is not None and value < 1:
+                raise PPFError(f"{argument(name)} must be at least 1, got {value}")
+        recorded = self.inputs is not None
+        if recorded and self.data is not None:
+            raise PPFError(f"give the inputs either as {argument('data')} or as {argument('inputs')}, not both")
+        if self.labels is not None and not recorded:
+            raise PPFError(f"{argument('labels')} go with {argument('inputs')}; a dataset given with "
+                           f"{argument('data')} (or a bundle's own) has its labels")
+        if self.layout != "chw" and not recorded:
+            raise PPFError(f"{argument('layout')} orders recorded {argument('inputs')}; images from "
+                           f"{argument('data')} are (C, H, W) already")
+        if recorded and set(self.encoding) - {"steps"}:
+            raise PPFError(f"{argument('encoding')} encodes the images of {argument('data')}; recorded "
+                           f"{argument('inputs')} are used as they are")
+        if o.lava.input_as != "spikes" and not recorded:
+            raise PPFError(f"{argument('input_as')} {o.lava.input_as} feeds recorded {argument('inputs')}; "
+                           f"{argument('data')} images are encoded as spikes")
+
+    @property
+    def held_steps(self) -> int | None:
+        """With recorded inputs: the steps each value without a time axis is held."""
+        return self.encoding.get("steps") if self.inputs is not None else None
+
+    @property
+    def encoder(self) -> dict:
+        """The spike encoder's fields for images (none with recorded inputs)."""
+        return {} if self.inputs is not None else dict(self.encoding)

@@ -87,7 +87,7 @@ def main() -> None:
     request = DeployRequest(args.model, args.data, DeployOptions(samples=args.samples, progress=False))
     plan = plan_for(model, request.options, {})
     inputs = read_inputs(plan, request)
-    spikes, n, steps = inputs.spikes, len(inputs), inputs.spikes.shape[-1]
+    spikes, n, steps = inputs.values, len(inputs), inputs.values.shape[-1]
 
     start = time.perf_counter()
     with PeakMemory() as mem:

@@ -65,7 +65,7 @@ def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = N
 
 def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, spikes, layout: str) -> DeployInputs:
     """The inputs checked against what the network takes, then encoded (images) as the plan says."""
-    per_sample = inputs.spikes.shape[1:-1] if inputs.spikes is not None else inputs.images.shape[1:]
+    per_sample = inputs.values.shape[1:-1] if inputs.values is not None else inputs.images.shape[1:]
     if spikes is not None and len(per_sample) == 3 == len(plan.input_shape) and tuple(per_sample) != tuple(
             plan.input_shape):
         raise PPFError(f"{inputs.source}: inputs shaped {tuple(per_sample)} per sample (as {layout.upper()}, "
@@ -85,7 +85,7 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, spikes, layout
         bad = np.unique(inputs.labels[(inputs.labels < 0) | (inputs.labels >= plan.classes)]).tolist()
         raise PPFError(f"{inputs.source}: labels out of range: {bad[:10]} (the model has {plan.classes} classes, "
                        f"0..{plan.classes - 1})")
-    if inputs.spikes is None and plan.encoding is not None:
+    if inputs.values is None and plan.encoding is not None:
         with clock.phase("encode"):
             clock.threads["encode"] = fit_threads()
             inputs = encoded(inputs, plan.encoding)
@@ -112,7 +112,7 @@ def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
     divergence = None
     if "snn" in deployed:
         with clock.phase("divergence check"):
-            divergence = find_divergence(plan.netx, inputs.spikes, deployed["snn"].counts, reference.counts,
+            divergence = find_divergence(plan.netx, inputs.values, deployed["snn"].counts, reference.counts,
                                          plan.stepper, options.divergence_plot,
                                          options.lava.input_as == "spikes" and not plan.netx.sigma_delta)
     return build_report(request.model, plan, inputs, deployed, decision, reference, options, divergence, clock)

@@ -56,6 +56,6 @@ def test_deployment_encodes_in_chunks_as_one_call(kind):
     images = np.random.default_rng(0).random((10, 1, 5, 5)).astype(np.float32)
     cfg = EncodingConfig(kind=kind, steps=6, seed=3)
     whole = encode(torch.from_numpy(images), cfg, seeded_generator(cfg)).to(torch.int8).numpy()
-    chunked = encoded(DeployInputs("x", None, images, None), cfg, chunk=3).spikes
+    chunked = encoded(DeployInputs("x", None, images, None), cfg, chunk=3).values
     assert chunked.dtype == np.int8 and chunked.sum() > 0
     np.testing.assert_array_equal(chunked, whole)

@@ -1,4 +1,5 @@
-"""What a deployment runs on: images from a dataset (encoded once), or recorded spikes from a file."""
+"""What a deployment runs on: images from a dataset (encoded once), or recorded inputs (spikes, graded or
+bias values) from a file."""
 
 from __future__ import annotations
 
@@ -20,20 +21,20 @@ from ppf_neuro.formats.axes import reversed_axes
 class DeployInputs:
     """The same inputs for every backend and the reference.
 
-    ``spikes`` (N, C, H, W, T) or (N, inputs, T): the values the SNN is fed (int8 spikes; int32
-    for graded or bias inputs, ``deploy.inputs.stimulus``); ``images`` (N, C, H, W) in [0, 1] (None when
+    ``values`` (N, C, H, W, T) or (N, inputs, T): what the SNN's first layer is fed (int8 spikes;
+    int32 for graded or bias inputs, ``deploy.inputs.stimulus``); ``images`` (N, C, H, W) in [0, 1] (None when
     the inputs came from a file); ``labels`` (N,) or None.
     """
 
     source: str
-    spikes: np.ndarray | None
+    values: np.ndarray | None
     images: np.ndarray | None
     labels: np.ndarray | None
     #: float regression targets (N,) or (N, outputs) instead of class labels (with a state readout)
     targets: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self.spikes if self.spikes is not None else self.images)
+        return len(self.values if self.values is not None else self.images)
 
 
 def from_dataset(spec: str, samples: int | None) -> DeployInputs:
@@ -84,7 +85,7 @@ def encoded(inputs: DeployInputs, encoding: EncodingConfig, chunk: int = 512) ->
     spikes = np.empty((*images.shape, encoding.steps), dtype=np.int8)
     for b in range(0, len(images), chunk):
         spikes[b:b + chunk] = encode(images[b:b + chunk], encoding, generator).to(torch.int8).numpy()
-    return replace(inputs, spikes=spikes)
+    return replace(inputs, values=spikes)
 
 
 def _load_npy(path: Path, what: str) -> np.ndarray:

@@ -54,7 +54,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
             return done[branches[-1].name].scores
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
-        result = run_classifier(bundle.reference_model(), inputs.images, inputs.spikes)
+        result = run_classifier(bundle.reference_model(), inputs.images, inputs.values)
         result.info["independent"] = kind.branch_independence()
         return result
 

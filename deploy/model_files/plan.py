@@ -81,7 +81,7 @@ class Plan:
 
 
 def spikes_in(inputs: DeployInputs, done: dict) -> np.ndarray:
-    return inputs.spikes
+    return inputs.values
 
 
 def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
@@ -120,7 +120,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     reference_model = FixedPointSNN(net, options.lava.input_as)
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
-        counts, _, states = reference_model.counts_and_states(inputs.spikes, readout)
+        counts, _, states = reference_model.counts_and_states(inputs.values, readout)
         counts = SpikeCounts(counts)
         return ReferenceResult({"output": as_scores(counts.output if states is None else states)}, counts,
                                {"backend": "ppf-neuro fixed-point reference rebuilt from the netx file "

@@ -115,8 +115,8 @@ def _input_events(inputs: DeployInputs, options) -> np.ndarray:
     """What reaches the first layer as messages: the inputs, or nothing where they are the input
     neurons' bias (``--input-as bias``: no synaptic events, no synaptic operations)."""
     if options.lava.input_as == "bias":
-        return np.broadcast_to(np.zeros(1, dtype=np.int8), inputs.spikes.shape)
-    return inputs.spikes
+        return np.broadcast_to(np.zeros(1, dtype=np.int8), inputs.values.shape)
+    return inputs.values
 
 
 def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
@@ -135,7 +135,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         activity=None if snn is None else activity_section(fan_outs(plan.netx), _input_events(inputs, options),
                                                            snn.counts, snn.extra.get("input_steps"),
                                                            snn.extra.get("rasters"), _graded_inputs(plan.netx, options)),
-        input_dependence=None if snn is None else input_dependence(plan.netx, inputs.spikes, snn.counts,
+        input_dependence=None if snn is None else input_dependence(plan.netx, inputs.values, snn.counts,
                                                                    snn.extra.get("readout"), inputs.labels),
         readout=None if reference.readout is None else readout_section(
             options.lava.readout, snn.extra["readout"], reference.readout, scores["output"],

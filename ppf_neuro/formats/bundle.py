@@ -129,9 +129,11 @@ def open_model_file(path: str | Path) -> BundleFile | NetxFile:
     except (OSError, RuntimeError) as e:  # RuntimeError: h5py on damaged internals (a flipped byte)
         raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
     with f:
-        if _kind(f, path) == "netx":
-            return read_netx(f, path)
-        return _read_checked(f, path)
+        try:
+            kind = _kind(f, path)
+        except (OSError, RuntimeError) as e:  # a damaged root group (the fuzz tests flip bytes)
+            raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
+        return read_netx(f, path) if kind == "netx" else _read_checked(f, path)
 
 
 def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:

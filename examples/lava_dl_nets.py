@@ -105,7 +105,8 @@ def deploy_one(net: Path, values: Path, input_as: str, readout: str, rasters: Pa
 
     options = DeployOptions(progress=False, save_spikes=rasters,
                             lava=LavaMode(input_as=input_as, readout=readout, keep_rasters=True))
-    return deploy(DeployRequest(net, None, options, inputs=values, encoding={"steps": held_for} if held_for else None)).to_dict()
+    return deploy(DeployRequest(net, None, options, inputs=values,
+                                encoding={"steps": held_for} if held_for else None)).to_dict()
 
 
 def compare(report: dict, rasters: Path, theirs: list[np.ndarray], units: list[int], voltage: np.ndarray | None

@@ -327,7 +327,8 @@ EXPECTED = {
     'netx: CUBA and SDNN layers mixed': "the network mixes spiking (CUBA/LOIHI) and sigma-delta (SDNN) layers",
     "netx: a resonate-and-fire layer": "layer 1: type 'dense_comp' is not supported: complex-weight layers of resonate-and-fire neurons are not deployed",
     'netx: synaptic delays': 'layer 0: synaptic delays are not supported',
-    'netx: no inputs given': 'a netx file needs its inputs: --data (a dataset, encoded as --encoding says) or recorded --inputs',
+    'netx: no inputs given': ('a netx file needs its inputs: --data (a dataset, encoded as --encoding says) or '
+                              'recorded --inputs'),
     'netx: encoder value out of range': "config field 'encoding.blank': expected an integer in [0, steps=16),",
     'netx: spikes of the wrong size': 'the network takes 64 inputs (64,)',
     'netx: spikes that are not 0/1': 'spikes must be 0 or 1, got values in [2, 2]',

@@ -18,7 +18,8 @@ def test_a_users_deploy_module_is_named_in_one_line(tmp_path):
     assert cli.returncode == 2, cli.stderr
     lines = cli.stderr.strip().splitlines()
     assert len(lines) == 1 and str(tmp_path / "deploy.py") in lines[0] and "rename your own 'deploy'" in lines[0]
-    api = _run("import ppf_neuro as ppf\ntry:\n    ppf.deploy('model.h5')\nexcept Exception as e:\n    print(e)", tmp_path)
+    api = _run("import ppf_neuro as ppf\ntry:\n    ppf.deploy('model.h5')\nexcept Exception as e:\n    print(e)",
+               tmp_path)
     assert "rename your own 'deploy'" in api.stdout and "the user module ran" not in api.stdout + api.stderr
 
 

@@ -67,7 +67,8 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     from ppf_neuro.encoding import encode, seeded_generator
 
     run = train_tiny(tiny_config(model="ppf", epochs=1, fusion=FusionConfig(ratio=0.2)))
-    report = deploy(DeployRequest(export_bundle(run, tmp_path / "ppf.h5"), "digits", DeployOptions(samples=12, progress=False))).to_dict()
+    report = deploy(DeployRequest(export_bundle(run, tmp_path / "ppf.h5"), "digits",
+                                  DeployOptions(samples=12, progress=False))).to_dict()
     assert report["fusion"] == {"ratio": pytest.approx(0.2), "rule": "prob"}
     out = report["outputs"]["output"]
     assert out["allclose"] and out["max_abs_diff"] < 1e-5 and out["agreement"] == 1.0

@@ -26,7 +26,8 @@ def _report(tmp_path, bias):
     _net(tmp_path / "net.h5", bias)
     spikes = (np.random.default_rng(1).random((12, 16, 10)) < 0.3).astype(np.uint8)
     np.save(tmp_path / "s.npy", spikes)
-    return deploy(DeployRequest(tmp_path / "net.h5", None, DeployOptions(progress=False), inputs=tmp_path / "s.npy")).to_dict()
+    return deploy(DeployRequest(tmp_path / "net.h5", None, DeployOptions(progress=False),
+                                inputs=tmp_path / "s.npy")).to_dict()
 
 
 def test_an_input_layer_that_fires_whatever_the_input_is_named(tmp_path, capsys):

@@ -115,7 +115,8 @@ def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, decay, la
     lava = dict(lava)  # with the output voltage read at every step, and every raster saved
     options = DeployOptions(progress=False, lava=LavaMode(input_as=mode, readout="voltage", keep_rasters=True,
                                                           **lava.pop("lava")), save_spikes=tmp_path / "r.npz", **lava)
-    report = deploy(DeployRequest(path, None, options, inputs=tmp_path / "x.npy", labels=tmp_path / "y.npy", encoding={"steps": STEPS}, layout="whc")).to_dict()
+    report = deploy(DeployRequest(path, None, options, inputs=tmp_path / "x.npy", labels=tmp_path / "y.npy",
+                                  encoding={"steps": STEPS}, layout="whc")).to_dict()
     agree = report["lava"]["spike_agreement"]
     assert agree["samples_with_identical_counts_in_every_layer"] == 1.0, agree
     assert report["outputs"]["output"]["max_abs_diff"] == 0 and report["divergence"] is None

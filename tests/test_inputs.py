@@ -21,7 +21,8 @@ def conv_netx(tmp_path, conv_bundle):
 
 
 def _counts(net, spikes_path, layout="chw"):
-    report = deploy(DeployRequest(net, None, DeployOptions(progress=False), inputs=spikes_path, layout=layout)).to_dict()
+    report = deploy(DeployRequest(net, None, DeployOptions(progress=False), inputs=spikes_path,
+                                  layout=layout)).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     return report["lava"]["layer_spikes_per_sample"], report["outputs"]["output"]["predictions"]
 

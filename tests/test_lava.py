@@ -67,7 +67,8 @@ def test_fast_path_only_when_asked_for_by_name(ppf_bundle):
 
 
 def test_ppf_with_noise_and_shots_deploys(ppf_bundle):
-    report = deploy(DeployRequest(ppf_bundle, "digits", _options(samples=4, qdevice="default.mixed", shots=200, noise=0.02))).to_dict()
+    report = deploy(DeployRequest(ppf_bundle, "digits",
+                                  _options(samples=4, qdevice="default.mixed", shots=200, noise=0.02))).to_dict()
     q = report["quantum"]
     assert (q["device"], q["shots"], q["noise"], q["device_executions"]) == ("default.mixed", 200, 0.02, 4)
     assert report["outputs"]["snn"]["agreement"] == 1.0  # the spiking half is untouched by quantum noise

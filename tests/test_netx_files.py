@@ -43,7 +43,8 @@ def lava_dl_nets(tmp_path_factory):
 
 def _run(path, **kw):
     options = DeployOptions(samples=kw.pop("samples", 24), progress=False, **kw.pop("options", {}))
-    return deploy(DeployRequest(path, kw.pop("data", "digits"), options, encoding=kw.pop("encoding", {"kind": "rate", "steps": 8}), **kw)).to_dict()
+    return deploy(DeployRequest(path, kw.pop("data", "digits"), options,
+                                encoding=kw.pop("encoding", {"kind": "rate", "steps": 8}), **kw)).to_dict()
 
 
 @pytest.mark.parametrize("net", ["dense", "conv"])

@@ -20,7 +20,8 @@ from ppf_neuro.conversion.nir_to_netx import nir_to_netx
 
 
 def _lava_counts(path, **kw):
-    report = deploy(DeployRequest(path, kw.pop("data", "digits"), DeployOptions(samples=12, progress=False), **kw)).to_dict()
+    report = deploy(DeployRequest(path, kw.pop("data", "digits"), DeployOptions(samples=12, progress=False),
+                                  **kw)).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     return report
 
@@ -143,5 +144,6 @@ def test_deploy_encodes_over_the_files_own_time_steps(tmp_path, tiny_bundle):
     assert load_netx_file(tmp_path / "net.h5").steps == 5
     report = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False))).to_dict()
     assert report["activity"]["steps"] == 5
-    overridden = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False), encoding={"steps": 7})).to_dict()
+    overridden = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(samples=3, progress=False),
+                                      encoding={"steps": 7})).to_dict()
     assert overridden["activity"]["steps"] == 7

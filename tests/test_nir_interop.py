@@ -96,7 +96,8 @@ def test_a_net_trained_in_snntorch_deploys_on_lava_as_snntorch_runs_it(tmp_path)
     ex.export(net, x.shape[1], tmp_path / "snntorch.nir")
     assert main(["import-nir", str(tmp_path / "snntorch.nir"), "-o", str(tmp_path / "net.h5")]) == 0
 
-    report = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(progress=False), encoding={"kind": ex.ENCODING, "steps": setup.steps})).to_dict()
+    report = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(progress=False),
+                                  encoding={"kind": ex.ENCODING, "steps": setup.steps})).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     test = ex.spikes_of(data.test.images, setup.steps)
     theirs = ex.counts(net, test)
@@ -189,7 +190,8 @@ def test_norses_own_export_imports_with_the_norse_convention(tmp_path):
     x = _random_spikes(100, 64, 20)
     ours = FixedPointSNN(imported).counts(x.to(torch.int8).numpy())[0][-1]
     _close(_norse_counts(net, x), ours, identical=0.95, argmax=0.9)
-    report = deploy(DeployRequest(tmp_path / "n.h5", None, DeployOptions(progress=False), inputs=_spikes_file(tmp_path, x))).to_dict()
+    report = deploy(DeployRequest(tmp_path / "n.h5", None, DeployOptions(progress=False),
+                                  inputs=_spikes_file(tmp_path, x))).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
 
 

@@ -1,7 +1,7 @@
 """The SNN on Lava, split by job: layout and timing conventions (``timing``), the replica-count
-policy (``replicas``), the replicated network built from netx's layers (``network``), what a run records
-(``recorder``), the counted graphs (``graphs``) and their one run loop (``run_loop``), the RingBuffer readout (``ringbuffer``), one run
-(``runner``) and shards of runs (``shards``)."""
+policy (``replicas``), the replicated network built from netx's layers (``network``), what a run
+records (``recorder``), the counted graphs (``graphs``) and their one run loop (``run_loop``), the
+RingBuffer readout (``ringbuffer``), one run (``runner``) and shards of runs (``shards``)."""
 
 from deploy.backends.lava.mode import LavaMode, LavaResult, LavaSetup
 from deploy.backends.lava.runner import run_on_lava

@@ -37,20 +37,20 @@ def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = N
     either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
     clock = clock or PhaseClock()
-    data, spikes, samples, lava = request.data, request.inputs, request.options.samples, request.options.lava
-    if data is None and spikes is None:
+    data, recorded, samples, lava = request.data, request.inputs, request.options.samples, request.options.lava
+    if data is None and recorded is None:
         data = plan.default_data
         if data is None:
             raise PPFError(f"a netx file needs its inputs: {argument('data')} (a dataset, encoded as {argument('encoding')} "
                            f"says) or recorded {argument('inputs')}")
-    if spikes is not None:
+    if recorded is not None:
         if plan.needs_images:
             why = ("its quantum branch reads pixels" if KINDS[plan.model].has_circuit else
                    "a bundle encodes them with the encoder it was trained with, and checks Lava against its SLAYER "
                    "model on them")
             raise PPFError(f"a '{plan.model}' bundle is deployed on images ({why}): use {argument('data')}")
         with clock.phase("read"):
-            inputs = from_spike_files(Path(spikes), None if request.labels is None else Path(request.labels), samples,
+            inputs = from_spike_files(Path(recorded), None if request.labels is None else Path(request.labels), samples,
                                       request.layout, lava.input_as, request.held_steps,
                                       plan.netx.steps if plan.netx is not None else None, lava.readout != "counts")
     elif isinstance(data, str):
@@ -60,13 +60,13 @@ def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = N
     else:
         with clock.phase("read"):
             inputs = from_arrays(*(data if isinstance(data, tuple) else (data,)), samples=samples)
-    return _checked(plan, inputs, clock, spikes, request.layout)
+    return _checked(plan, inputs, clock, recorded is not None, request.layout)
 
 
-def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, spikes, layout: str) -> DeployInputs:
+def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, recorded: bool, layout: str) -> DeployInputs:
     """The inputs checked against what the network takes, then encoded (images) as the plan says."""
     per_sample = inputs.values.shape[1:-1] if inputs.values is not None else inputs.images.shape[1:]
-    if spikes is not None and len(per_sample) == 3 == len(plan.input_shape) and tuple(per_sample) != tuple(
+    if recorded and len(per_sample) == 3 == len(plan.input_shape) and tuple(per_sample) != tuple(
             plan.input_shape):
         raise PPFError(f"{inputs.source}: inputs shaped {tuple(per_sample)} per sample (as {layout.upper()}, "
                        f"read as C, H, W), the network takes {tuple(plan.input_shape)} (C, H, W)"

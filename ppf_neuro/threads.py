@@ -6,7 +6,8 @@ product waits: the deploy reference of 10,000 MNIST images took 1.3 s with two t
 2-core machine, 3.2-3.6 s with two threads beside one CPU-bound job, and 2.2 s with one
 (docs/measurements.md). So each heavy phase (a training epoch, a deployment's encode and reference)
 asks :func:`fit_threads` first: it looks at how busy the machine's cores were over a short window,
-less this process's own share, and gives torch the cores left (at least one), fewer for small work.
+less this process's own share, and gives torch the cores left (at least one). Small operations need
+no rule here: torch's own grain size already keeps them on one thread.
 
 A thread count the user chose is kept: ``OMP_NUM_THREADS`` or ``PPF_NEURO_THREADS`` in the
 environment, and a worker process that :func:`pin` ned its count (executors run one thread each).
@@ -19,12 +20,10 @@ import time
 
 import torch
 
+from ppf_neuro.errors import PPFError
+
 #: Seconds over which the machine's load is sampled (short against any phase it is used for).
 WINDOW_S = 0.05
-#: Multiply-adds below which a second thread costs more (start-up, barrier) than it saves.
-MIN_WORK_PER_THREAD = 2_000_000
-#: Environment variables that fix the thread count (the user's choice is never overridden).
-FIXED_BY = ("PPF_NEURO_THREADS", "OMP_NUM_THREADS")
 
 _pinned = False
 
@@ -76,27 +75,21 @@ def free_cores(window_s: float = WINDOW_S) -> int:
     return max(1, usable - int(busy + 0.5))
 
 
-def fitted_count(free: int, work: float | None = None) -> int:
-    """Threads for a phase: the free cores, fewer when ``work`` (multiply-adds per parallel
-    operation) is too small to share."""
-    if work is not None:
-        free = min(free, max(1, int(work // MIN_WORK_PER_THREAD)))
-    return max(1, free)
-
-
-def user_fixed() -> bool:
-    """Whether the thread count is the user's (environment) or a worker's (:func:`pin`) to keep."""
-    return _pinned or any(os.environ.get(name) for name in FIXED_BY)
-
-
-def fit_threads(work: float | None = None) -> int:
-    """Set torch's thread count for the phase about to start; returns the count in force."""
-    if user_fixed():
-        fixed = os.environ.get("PPF_NEURO_THREADS")
-        if fixed and not _pinned and fixed.isdigit() and int(fixed) > 0:
-            torch.set_num_threads(int(fixed))
+def fit_threads() -> int:
+    """Set torch's thread count for the phase about to start; returns the count in force:
+    ``PPF_NEURO_THREADS`` if set, torch's own if ``OMP_NUM_THREADS`` is or this process is
+    :func:`pin` ned, else the free cores."""
+    if _pinned:
         return torch.get_num_threads()
-    threads = fitted_count(free_cores(), work)
+    fixed = os.environ.get("PPF_NEURO_THREADS")
+    if fixed:
+        if not fixed.isdigit() or int(fixed) < 1:
+            raise PPFError(f"PPF_NEURO_THREADS={fixed!r}: expected a whole number of threads, at least 1")
+        threads = int(fixed)
+    elif os.environ.get("OMP_NUM_THREADS"):
+        return torch.get_num_threads()
+    else:
+        threads = free_cores()
     if threads != torch.get_num_threads():
         torch.set_num_threads(threads)
     return threads

@@ -9,11 +9,12 @@ import pytest
 import torch
 
 from ppf_neuro import threads
+from ppf_neuro.errors import PPFError
 
 
 @pytest.fixture
 def restore_threads(monkeypatch):
-    for name in threads.FIXED_BY:
+    for name in ("PPF_NEURO_THREADS", "OMP_NUM_THREADS"):
         monkeypatch.delenv(name, raising=False)
     before = torch.get_num_threads()
     yield
@@ -52,21 +53,19 @@ def test_this_process_does_not_count_against_itself():
     assert own_load_seen < baseline + 0.5
 
 
-def test_small_work_gets_fewer_threads():
-    assert threads.fitted_count(4) == 4
-    assert threads.fitted_count(4, work=threads.MIN_WORK_PER_THREAD * 2) == 2
-    assert threads.fitted_count(4, work=10) == 1
-    assert threads.fitted_count(0) == 1
-
-
 def test_the_users_choice_is_kept(monkeypatch, restore_threads):
     monkeypatch.setenv("PPF_NEURO_THREADS", "1")
     torch.set_num_threads(2)
     assert threads.fit_threads() == 1 == torch.get_num_threads()
     monkeypatch.delenv("PPF_NEURO_THREADS")
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setattr(threads, "free_cores", lambda: 1)
     torch.set_num_threads(2)
-    assert threads.fit_threads(work=10) == 2  # small work, but the user said 2
+    assert threads.fit_threads() == 2  # one core free, but the user said 2
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setenv("PPF_NEURO_THREADS", "two")
+    with pytest.raises(PPFError, match="PPF_NEURO_THREADS='two'"):
+        threads.fit_threads()
 
 
 def test_fitting_sets_torch(monkeypatch, restore_threads):

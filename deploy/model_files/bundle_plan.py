@@ -16,6 +16,7 @@ from deploy.references.trained_model import run_classifier, slayer_stepper
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.readout import spike_logits
 
+
 def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     """SNN on Lava and VQC on a PennyLane device, as the bundle's model kind combines them."""
     cfg, kind = bundle.config, KINDS[bundle.model]

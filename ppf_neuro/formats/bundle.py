@@ -111,9 +111,21 @@ def write_bundle(f: h5py.File, contents: BundleFile, write_snn: Callable[[h5py.G
 # -------------------------------------------------------------------------------------------- reader
 
 
+def _open(path: str | Path, what: str) -> tuple[h5py.File, Path]:
+    """The HDF5 file at ``path``, opened for reading; anything that is not one is a PPFError."""
+    path = check_input_file(path, what)
+    try:
+        return h5py.File(path, "r"), path
+    except (OSError, RuntimeError) as e:  # RuntimeError: h5py on damaged internals (a flipped byte)
+        raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
+
+
 def _kind(f: h5py.File, path: Path) -> str:
     """``"bundle"`` for a file with ppf-neuro's metadata group, ``"netx"`` for a plain netx network."""
-    kind = "bundle" if META_GROUP in f else "netx" if NETX_GROUP in f else None
+    try:
+        kind = "bundle" if META_GROUP in f else "netx" if NETX_GROUP in f else None
+    except (OSError, RuntimeError) as e:  # a damaged root group (the fuzz tests flip bytes)
+        raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
     if kind is None:
         raise PPFError(f"{path}: HDF5 file is neither a ppf-neuro bundle (no '/{META_GROUP}' group) "
                        f"nor a netx network (no '/{NETX_GROUP}' group)")
@@ -123,17 +135,9 @@ def _kind(f: h5py.File, path: Path) -> str:
 def open_model_file(path: str | Path) -> BundleFile | NetxFile:
     """What ``deploy`` accepts, read in one pass of one open file: a bundle (checked, its SNN parsed
     into ``netx``) or a plain netx network; anything wrong is a PPFError."""
-    path = check_input_file(path, "model file")
-    try:
-        f = h5py.File(path, "r")
-    except (OSError, RuntimeError) as e:  # RuntimeError: h5py on damaged internals (a flipped byte)
-        raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
+    f, path = _open(path, "model file")
     with f:
-        try:
-            kind = _kind(f, path)
-        except (OSError, RuntimeError) as e:  # a damaged root group (the fuzz tests flip bytes)
-            raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
-        return read_netx(f, path) if kind == "netx" else _read_checked(f, path)
+        return read_netx(f, path) if _kind(f, path) == "netx" else _read_checked(f, path)
 
 
 def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
@@ -153,11 +157,7 @@ def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:
 
 def read_bundle_file(path: str | Path) -> BundleFile:
     """Read and check a bundle's format, version and checksum, its SNN parsed; anything wrong is a PPFError."""
-    path = check_input_file(path, "bundle")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise PPFError(f"{path}: not a readable HDF5 file ({e})") from None
+    f, path = _open(path, "bundle")
     with f:
         return _read_checked(f, path)
 

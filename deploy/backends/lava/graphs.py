@@ -160,5 +160,3 @@ class ReplicaGraph:
         return LavaSetup("replicated from netx's layers (ppf-neuro deploy.backends.lava.network)", self.replicas,
                          compiled(self.synapses), compiled(self.neurons),
                          f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}", inputs=self.delivery)
-
-

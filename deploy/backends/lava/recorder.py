@@ -94,5 +94,3 @@ class Recorder:
         """(spike counts, synaptic-input step counts) (windows, size)."""
         load = lambda name: np.load(self.tmp / f"{name}.npy")  # noqa: E731
         return load(f"counts{i}").astype(np.int64), load(f"inputs{i}").astype(np.int64)
-
-

@@ -26,6 +26,7 @@ from ppf_neuro.encoding import encode, seeded_generator
 from ppf_neuro.errors import PPFError
 from ppf_neuro.integrity import load_checked, save_checked
 from ppf_neuro.models import Classifier, SerialClassifier, SNNClassifier, build_model
+from ppf_neuro.models.cuba_kernel import compiled_dynamics
 from ppf_neuro.progress import progress_bar, write_line
 from ppf_neuro.threads import fit_threads
 
@@ -174,15 +175,18 @@ def fit(model: Classifier, data: Dataset, cfg: RunConfig, progress: bool = True,
     for epoch in range(len(state.history) + 1, tc.epochs + 1):
         start = time.perf_counter()
         threads = fit_threads()  # another job may have started or ended since the last epoch
-        row = {"epoch": epoch, **_train_epoch(model, images, labels, cfg, opt, gen, f"epoch {epoch}/{tc.epochs}",
-                                              progress)}
-        sched.step()
-        if has_val:
-            row.update({f"val_{k}": v for k, v in evaluate(model, data.val, cfg).items()})
+        with compiled_dynamics(model) as calls:
+            row = {"epoch": epoch, **_train_epoch(model, images, labels, cfg, opt, gen,
+                                                  f"epoch {epoch}/{tc.epochs}", progress)}
+            sched.step()
+            if has_val:
+                row.update({f"val_{k}": v for k, v in evaluate(model, data.val, cfg).items()})
         if hasattr(model, "ratio"):
             row["ratio"] = float(model.ratio)
         row["seconds"] = time.perf_counter() - start
         row["torch_threads"] = threads
+        if calls:
+            row["compiled_neuron_share"] = calls["compiled"] / sum(calls.values())
         state.history.append(row)
         if keep_best and _better(row, state.best_row):
             state.best_row, state.best_state = row, copy.deepcopy(model.state_dict())

@@ -122,8 +122,14 @@ MODULE_MARKS = {
 }
 
 
+#: Modules whose tests take minutes: collected first, so that with ``pytest -n`` (``make test``) one
+#: worker starts them while the others share the rest, instead of one worker finishing them alone.
+LONGEST_FIRST = ("test_readme_commands",)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         for mark, modules in MODULE_MARKS.items():
             if item.path.stem in modules:
                 item.add_marker(getattr(pytest.mark, mark))
+    items.sort(key=lambda item: item.path.stem not in LONGEST_FIRST)

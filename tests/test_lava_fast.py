@@ -71,11 +71,11 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps, tmp_path
             "B=3": LavaMode(replicas=3), "B=7": LavaMode(replicas=7), "B=3 sparse": LavaMode(replicas=3, synapse="sparse")}
     for name, mode in runs.items():
         net = load_netx_file(path)
-        keep = None if mode.recorder == "ringbuffer" else tmp_path / name.replace(" ", "_").replace("=", "")
-        if keep is not None:  # every step of every layer kept (--save-spikes)
-            keep.mkdir()
+        recordings = None if mode.recorder == "ringbuffer" else tmp_path / name.replace(" ", "_").replace("=", "")
+        if recordings is not None:  # every step of every layer recorded (--save-spikes)
+            recordings.mkdir()
             mode = dataclasses.replace(mode, keep_rasters=True)
-        lava = run_on_lava(net, spikes, mode, progress=False, keep_dir=keep)
+        lava = run_on_lava(net, spikes, mode, progress=False, recordings_dir=recordings)
         assert lava.setup.replicas == (mode.replicas or 1)
         if mode.replicas == 1:  # every sample in its own window, plus the pipeline's fill and one step
             assert lava.steps == 10 * steps + len(net.layers) + 1
@@ -86,9 +86,9 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps, tmp_path
             for i, (got, want) in enumerate(zip(lava.input_steps.layers, rebuilt_inputs)):
                 np.testing.assert_array_equal(got, want, err_msg=f"{name}, input steps of layer {i}")
         # Kept rasters: every step of every sample and layer, SLAYER's spikes exactly.
-        for i, want in enumerate(slayer_steps if keep is not None else []):
-            kept = lava.kept[f"layer{net.layers[i].index}"][0]
-            np.testing.assert_array_equal(np.load(kept), want, err_msg=f"{name}, steps of {i}")
+        for i, want in enumerate(slayer_steps if recordings is not None else []):
+            recorded = lava.recordings[f"layer{net.layers[i].index}"][0]
+            np.testing.assert_array_equal(np.load(recorded), want, err_msg=f"{name}, steps of {i}")
 
 
 def test_replicated_run_of_one_replica_and_of_all_samples(nets):

@@ -14,7 +14,7 @@ import numpy as np
 from deploy.backends.branch import BranchResult
 from deploy.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
 from deploy.backends.lava.timing import window_start, windows_of
-from deploy.report.rasters import entry_name, load_kept, write_rasters
+from deploy.report.rasters import entry_name, load_recording, write_rasters
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
@@ -35,7 +35,7 @@ class LavaBackend:
     save_spikes: Path | None = None
     phase = "Lava"
 
-    def _keep_dir(self) -> Path | None:
+    def _recordings_dir(self) -> Path | None:
         """Where the run keeps its rasters and states, if it keeps any: beside the npz (the same
         disk), else in the system's temporary directory."""
         if not self.mode.keep_rasters and self.mode.readout == "counts":
@@ -57,27 +57,27 @@ class LavaBackend:
         return {"time": self.mode.record, "window_start_lava_step": starts}
 
     def run(self, spikes: np.ndarray) -> BranchResult:
-        keep_dir = self._keep_dir()
+        recordings_dir = self._recordings_dir()
         try:
             if self.workers > 1 or self.ray_address:
                 lava = run_on_lava_sharded(self.net, spikes, self.workers, self.mode, self.ray_address, self.progress,
-                                           keep_dir)
+                                           recordings_dir)
             else:
-                lava = run_on_lava(self.net, spikes, self.mode, self.progress, keep_dir)
+                lava = run_on_lava(self.net, spikes, self.mode, self.progress, recordings_dir)
             extra = {"input_steps": lava.input_steps}
             output = lava.counts.output
             if self.mode.readout != "counts":
                 last = len(self.net.layers) - 1
-                output = load_kept(lava.kept[entry_name(self.net, last, voltage=self.mode.readout == "voltage")])
+                output = load_recording(lava.recordings[entry_name(self.net, last, voltage=self.mode.readout == "voltage")])
                 if self.mode.record == "lava":  # compared with the reference window by window
                     output = windows_of(output, self.net, last, len(spikes), spikes.shape[-1])
                 extra["readout"] = output
             if self.save_spikes is not None:
-                extra["rasters"] = {"file": str(self.save_spikes), "arrays": write_rasters(self.save_spikes, lava.kept),
+                extra["rasters"] = {"file": str(self.save_spikes), "arrays": write_rasters(self.save_spikes, lava.recordings),
                                     **self._time_axis()}
         finally:
-            if keep_dir is not None:
-                shutil.rmtree(keep_dir, ignore_errors=True)
+            if recordings_dir is not None:
+                shutil.rmtree(recordings_dir, ignore_errors=True)
         logits = self.logits(output)
         setup = {k: v for k, v in asdict(lava.setup).items() if v is not None}
         info = {"backend": "lava", **setup, "mode": asdict(self.mode), "seconds": lava.seconds,

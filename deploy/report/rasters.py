@@ -1,6 +1,6 @@
 """``--save-spikes OUT.npz``: every step of every layer of every sample, written in chunks.
 
-The Lava run keeps each layer's outputs in memory-mapped files (``deploy.backends.lava.recorder.Keep``),
+The Lava run keeps each layer's outputs in memory-mapped files (``deploy.backends.lava.recorder.RecordingPlan``),
 one per shard, already in (N, neurons, T) CHW order; here they become the entries of one
 ``.npz`` (uncompressed, readable with ``numpy.load``), streamed a chunk of samples at a time so
 that no array has to fit in memory. Entry names use the layer's index in the network file:
@@ -28,17 +28,17 @@ def entry_name(net: NetxFile, position: int, voltage: bool = False) -> str:
     return f"{'v' if voltage else 'layer'}{net.layers[position].index}"
 
 
-def load_kept(parts: list[str]) -> np.ndarray:
-    """One kept array, its shards joined (in memory: for the output layer's readout)."""
+def load_recording(parts: list[str]) -> np.ndarray:
+    """One recorded array, its shards joined (in memory: for the output layer's readout)."""
     return np.concatenate([np.load(p) for p in parts])
 
 
-def write_rasters(path: Path, kept: dict[str, list[str]]) -> dict:
-    """The npz at ``path`` from the kept files (entry name -> shard files); returns what it holds
+def write_rasters(path: Path, recordings: dict[str, list[str]]) -> dict:
+    """The npz at ``path`` from the recorded files (entry name -> shard files); returns what it holds
     (entry -> shape and dtype)."""
     contents = {}
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, parts in kept.items():
+        for name, parts in recordings.items():
             arrays = [np.load(p, mmap_mode="r") for p in parts]
             shape, dtype = (sum(len(a) for a in arrays), *arrays[0].shape[1:]), arrays[0].dtype
             with zf.open(f"{name}.npy", "w", force_zip64=True) as f:

@@ -24,7 +24,7 @@ from deploy.backends.lava.network import (
     replicated_neurons,
     replicated_synapse,
 )
-from deploy.backends.lava.recorder import IN_RUN_COUNTER, Keep, Recorder
+from deploy.backends.lava.recorder import IN_RUN_COUNTER, RecordingPlan, Recorder
 from deploy.backends.lava.timing import input_port
 from deploy.inputs.stimulus import Stimulus
 from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
@@ -67,7 +67,7 @@ def _varying(rounds: np.ndarray) -> np.ndarray | None:
 class NetxGraph:
     """netx's own network, one sample per window (replicas = 1)."""
 
-    def __init__(self, net, stim: Stimulus, first: int, tmp: Path, keep: Keep = Keep()):
+    def __init__(self, net, stim: Stimulus, first: int, tmp: Path, plan: RecordingPlan = RecordingPlan()):
         from deploy.backends.lava.processes.spike_io import SpikeSource
 
         frames = stim.frames
@@ -85,7 +85,7 @@ class NetxGraph:
         self.total = self.samples * self.steps + len(net.layers) + 1
         stream = np.zeros((self.total, *in_shape), dtype=frames.dtype)
         stream[: self.samples * self.steps] = np.moveaxis(lava_from_chw(frames, in_shape), -1, 1).reshape(-1, *in_shape)
-        self.rec = Recorder(tmp, stream, self.layer_sizes, self.samples, self.steps, first, keep)
+        self.rec = Recorder(tmp, stream, self.layer_sizes, self.samples, self.steps, first, plan)
         source = SpikeSource(shape=in_shape, path=str(self.rec.frames))
         source.s_out.connect(port)
         for i, (layer, shape) in enumerate(zip(net.layers, self.shapes)):
@@ -93,7 +93,7 @@ class NetxGraph:
             # What the neurons receive: the synapse's output, or for an input layer the source's frames.
             received = layer.synapse.a_out if hasattr(layer, "synapse") else source.s_out
             received.connect(self.rec.counter(i, tuple(received.shape), inputs=True).a_in)
-            if i in keep.voltages:
+            if i in plan.voltages:
                 self.rec.record_state(i, layer.neuron.v)
         self.root = net
         self.synapses = [layer.synapse for layer in net.layers if hasattr(layer, "synapse")]
@@ -111,7 +111,7 @@ class ReplicaGraph:
     """B replicas side by side (``deploy.backends.lava.network``); sample k*B + b runs in window k of replica b."""
 
     def __init__(self, layers: list[LavaLayer], stim: Stimulus, first: int, replicas: int, synapse: str,
-                 tmp: Path, keep: Keep = Keep()):
+                 tmp: Path, plan: RecordingPlan = RecordingPlan()):
         from deploy.backends.lava.processes.spike_io import SpikeSource
 
         frames = stim.frames
@@ -131,7 +131,7 @@ class ReplicaGraph:
         # frame k*T + s holds step s of samples k*B ... k*B + B - 1, replica-major.
         stream[: rounds * steps] = flat.reshape(rounds, replicas, -1, steps).transpose(0, 3, 1, 2).reshape(
             rounds * steps, -1)
-        self.rec = Recorder(tmp, stream, [replicas * s for s in self.layer_sizes], rounds, steps, first, keep)
+        self.rec = Recorder(tmp, stream, [replicas * s for s in self.layer_sizes], rounds, steps, first, plan)
         source = SpikeSource(shape=(stream.shape[1],), path=str(self.rec.frames))
         self.synapses, self.neurons = [], []
         prev = source.s_out
@@ -146,7 +146,7 @@ class ReplicaGraph:
             received.connect(self.neurons[-1].a_in)
             received.connect(self.rec.counter(i, (replicas * layer.neurons,), inputs=True).a_in)
             self.neurons[-1].s_out.connect(self.rec.counter(i, (replicas * layer.neurons,)).a_in)
-            if i in keep.voltages:
+            if i in plan.voltages:
                 self.rec.record_state(i, self.neurons[-1].v)
             prev = self.neurons[-1].s_out
         self.root = source

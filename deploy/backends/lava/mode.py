@@ -29,7 +29,7 @@ class LavaMode:
     (Lava's RingBuffer sinks read with ``Var.get``, the slow independent check). ``input_as``:
     how the inputs enter the first layer (``deploy.inputs.stimulus``); ``readout``: what is read from the
     output layer besides the counts (``voltage``: the output neurons' voltage at every step;
-    ``graded``: an SDNN output's payloads at every step). ``record``: how kept steps are laid out
+    ``graded``: an SDNN output's payloads at every step). ``record``: how recorded steps are laid out
     in time (``ppf_neuro.choices.RECORD_TIMES``); ``lava`` runs netx's own network (one replica).
     """
 
@@ -89,9 +89,9 @@ class LavaResult:
     setup: LavaSetup
     #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
     input_steps: SpikeCounts | None = None
-    #: what the run kept beyond the counts: npz entry name (``deploy.report.rasters.entry_name``) -> .npy
+    #: what the run recorded beyond the counts: npz entry name (``deploy.report.rasters.entry_name``) -> .npy
     #: files (N, neurons, T), CHW order, one per shard in sample order
-    kept: dict[str, list[str]] = field(default_factory=dict)
+    recordings: dict[str, list[str]] = field(default_factory=dict)
 
 
 def compiled(processes) -> str:

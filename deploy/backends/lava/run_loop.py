@@ -1,5 +1,5 @@
 """The one run loop of every counted graph: chunks of Lava steps with a progress bar, per-round
-input biases, a stop between chunks when the command is interrupted, then the counts and the kept
+input biases, a stop between chunks when the command is interrupted, then the counts and the recorded
 files read out."""
 
 from __future__ import annotations
@@ -28,29 +28,29 @@ def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts]:
     return SpikeCounts(layers), SpikeCounts(inputs)
 
 
-#: Windows converted at a time when kept rasters are written out (bounds the memory it takes).
-KEEP_CHUNK = 256
+#: Windows converted at a time when recorded rasters are written out (bounds the memory it takes).
+RECORDING_CHUNK = 256
 
 
-def _write_kept(graph: CountedGraph, directory: Path) -> dict[str, str]:
-    """Every kept file as ``directory/NAME.npy`` (N, neurons, T) in CHW order, converted from the
+def _write_recordings(graph: CountedGraph, directory: Path) -> dict[str, str]:
+    """Every recorded file as ``directory/NAME.npy`` (N, neurons, T) in CHW order, converted from the
     run's (windows, T, Lava neurons) layout a chunk of windows at a time; a Lava-time file as
     (Lava steps, neurons), a chunk of steps at a time."""
     written = {}
-    for name, i, _ in graph.rec.keep.files():
-        kept = np.load(graph.rec.tmp / f"{name}.npy", mmap_mode="r")
-        windows, steps, size = kept.shape
+    for name, i, _ in graph.rec.plan.files():
+        recorded = np.load(graph.rec.tmp / f"{name}.npy", mmap_mode="r")
+        windows, steps, size = recorded.shape
         path = directory / f"{name}.npy"
         try:
-            if graph.rec.keep.lava_time:
-                out = np.lib.format.open_memmap(path, "w+", kept.dtype, (steps, graph.layer_sizes[i]))
-                for s in range(0, steps, KEEP_CHUNK):
-                    part = np.asarray(kept[0, s: s + KEEP_CHUNK])
+            if graph.rec.plan.lava_time:
+                out = np.lib.format.open_memmap(path, "w+", recorded.dtype, (steps, graph.layer_sizes[i]))
+                for s in range(0, steps, RECORDING_CHUNK):
+                    part = np.asarray(recorded[0, s: s + RECORDING_CHUNK])
                     out[s: s + len(part)] = graph.split(i, part).reshape(len(part), -1)
             else:
-                out = np.lib.format.open_memmap(path, "w+", kept.dtype, (graph.samples, graph.layer_sizes[i], steps))
-                for w in range(0, windows, KEEP_CHUNK):
-                    part = kept[w: w + KEEP_CHUNK]
+                out = np.lib.format.open_memmap(path, "w+", recorded.dtype, (graph.samples, graph.layer_sizes[i], steps))
+                for w in range(0, windows, RECORDING_CHUNK):
+                    part = recorded[w: w + RECORDING_CHUNK]
                     c = len(part)
                     per_sample = graph.split(i, np.asarray(part).reshape(c * steps, size)).reshape(c, steps, -1,
                                                                                                  graph.layer_sizes[i])
@@ -69,10 +69,10 @@ def _write_kept(graph: CountedGraph, directory: Path) -> dict[str, str]:
 CHUNK_STEPS = 1000
 
 
-def run_counted(graph: CountedGraph, progress: bool, keep_dir: Path | None = None) -> LavaResult:
+def run_counted(graph: CountedGraph, progress: bool, recordings_dir: Path | None = None) -> LavaResult:
     """Run ``graph`` to its end in chunks (for the progress bar, and so that an interrupted run ends
-    between two of them: ``deploy.backends.lava.isolated``), always stopping it; what it kept goes to
-    ``keep_dir``."""
+    between two of them: ``deploy.backends.lava.isolated``), always stopping it; what it recorded goes to
+    ``recordings_dir``."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
@@ -102,5 +102,5 @@ def run_counted(graph: CountedGraph, progress: bool, keep_dir: Path | None = Non
         graph.root.stop()
     seconds = time.perf_counter() - start
     counts, inputs = _results(graph)
-    kept = _write_kept(graph, keep_dir) if keep_dir is not None else {}
-    return LavaResult(counts, graph.total, seconds, graph.describe(), inputs, {k: [v] for k, v in kept.items()})
+    written = _write_recordings(graph, recordings_dir) if recordings_dir is not None else {}
+    return LavaResult(counts, graph.total, seconds, graph.describe(), inputs, {k: [v] for k, v in written.items()})

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from deploy.backends.lava.graphs import NetxGraph, ReplicaGraph
-from deploy.backends.lava.recorder import Keep
+from deploy.backends.lava.recorder import RecordingPlan
 from deploy.backends.lava.run_loop import run_counted
 from deploy.backends.lava.isolated import in_own_process_group
 from deploy.backends.lava.mode import LavaMode, LavaResult
@@ -30,30 +30,30 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
-def kept(net: NetxFile, mode: LavaMode) -> Keep:
+def recording_plan(net: NetxFile, mode: LavaMode) -> RecordingPlan:
     """What a run in ``mode`` keeps beyond the counts: every layer's raster (``keep_rasters``), the
     output layer's payloads (``readout`` graded) or voltage (``readout`` voltage)."""
     last = len(net.layers) - 1
     rasters = {i: (entry_name(net, i), np.int32 if layer.neuron.graded else np.int8)
                for i, layer in enumerate(net.layers)
                if mode.keep_rasters or (i == last and mode.readout == "graded")}
-    return Keep(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {},
-                lava_time=mode.record == "lava")
+    return RecordingPlan(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {},
+                         lava_time=mode.record == "lava")
 
 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,
-                keep_dir: Path | None = None) -> LavaResult:
+                recordings_dir: Path | None = None) -> LavaResult:
     """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``
     (entering as ``mode.input_as`` says: ``deploy.inputs.stimulus``; any values, not only spikes); what
-    ``mode`` asks to keep (:func:`kept`) is written to ``keep_dir``."""
+    ``mode`` asks to keep (:func:`recording_plan`) is written to ``recordings_dir``."""
     inputs = int(np.prod(net.input_shape))
     if inputs != int(np.prod(spikes.shape[1:-1])):
         raise PPFError(f"{net.path}: network input has {inputs} neurons, "
                        f"the data has {int(np.prod(spikes.shape[1:-1]))} per sample")
-    return in_own_process_group(_run, net, spikes, mode, progress, keep_dir)
+    return in_own_process_group(_run, net, spikes, mode, progress, recordings_dir)
 
 
-def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, keep_dir: Path | None) -> LavaResult:
+def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, recordings_dir: Path | None) -> LavaResult:
     from deploy.backends.lava.network import read_layers
 
     n, steps = spikes.shape[0], spikes.shape[-1]
@@ -67,8 +67,8 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, keep
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples
     with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
-        keep = kept(net, mode)
+        plan = recording_plan(net, mode)
         if replicas == 1:
-            return run_counted(NetxGraph(network, stim, first, Path(tmp), keep), progress, keep_dir)
-        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp), keep), progress,
-                           keep_dir)
+            return run_counted(NetxGraph(network, stim, first, Path(tmp), plan), progress, recordings_dir)
+        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp), plan), progress,
+                           recordings_dir)

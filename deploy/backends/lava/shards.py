@@ -18,17 +18,17 @@ from deploy.backends.lava.runner import run_on_lava
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
 
 
-def run_shard(net: bytes, spikes: np.ndarray, mode: dict, keep_dir: str | None = None) -> LavaResult:
+def run_shard(net: bytes, spikes: np.ndarray, mode: dict, recordings_dir: str | None = None) -> LavaResult:
     """One worker's share: its own Lava run on ``spikes``, from the network file's bytes.
 
     Workers get the file's content, not its path, so they need no shared filesystem; each parses
-    its copy once. What the run keeps goes to ``keep_dir`` (a local directory).
+    its copy once. What the run keeps goes to ``recordings_dir`` (a local directory).
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "net.h5"
         path.write_bytes(net)
         return run_on_lava(load_netx_file(path), spikes, LavaMode(**mode), progress=False,
-                           keep_dir=None if keep_dir is None else Path(keep_dir))
+                           recordings_dir=None if recordings_dir is None else Path(recordings_dir))
 
 
 def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
@@ -38,8 +38,8 @@ def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
 
     inputs = joined([p.input_steps for p in parts]) if all(p.input_steps for p in parts) else None
     setup = replace(parts[0].setup, shards=len(parts))
-    kept = {name: [f for p in parts for f in p.kept[name]] for name in parts[0].kept}
-    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, setup, inputs, kept)
+    recordings = {name: [f for p in parts for f in p.recordings[name]] for name in parts[0].recordings}
+    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, setup, inputs, recordings)
 
 
 #: Lava's message infrastructure: importing it calls ``multiprocessing.set_start_method('fork')``.
@@ -63,9 +63,9 @@ def import_lava_messaging() -> None:
 
 def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: LavaMode = LavaMode(),
                         ray_address: str | None = None, progress: bool = True,
-                        keep_dir: Path | None = None) -> LavaResult:
+                        recordings_dir: Path | None = None) -> LavaResult:
     """Split the samples into ``workers`` contiguous shards, one Lava run each, merged in order;
-    shard k keeps its files in ``keep_dir/shardK``."""
+    shard k keeps its files in ``recordings_dir/shardK``."""
     from ppf_neuro.executors import run_tasks
 
     start = time.perf_counter()
@@ -74,8 +74,8 @@ def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: L
     if ray_address is None:
         import_lava_messaging()
     dirs = [None] * len(shards)
-    if keep_dir is not None:
-        dirs = [keep_dir / f"shard{k}" for k in range(len(shards))]
+    if recordings_dir is not None:
+        dirs = [recordings_dir / f"shard{k}" for k in range(len(shards))]
         for d in dirs:
             d.mkdir()
     parts = run_tasks(run_shard, [(content, s, asdict(mode), None if d is None else str(d))

@@ -112,9 +112,9 @@ class PySpikeCounterModel(_WindowedModel):
         at = self.window()
         if at is not None:
             self.file[at[0]] += values != 0  # the counts
-        kept = self.window(self.raster_where) if self.raster is not None else None
-        if kept is not None:
-            self.raster[kept] = (values != 0) if self.events_only else values
+        where = self.window(self.raster_where) if self.raster is not None else None
+        if where is not None:
+            self.raster[where] = (values != 0) if self.events_only else values
 
 
 class StateRecorder(AbstractProcess):

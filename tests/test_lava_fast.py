@@ -88,7 +88,7 @@ def test_every_lava_path_gives_identical_counts(nets, net, kind, steps, tmp_path
         # Kept rasters: every step of every sample and layer, SLAYER's spikes exactly.
         for i, want in enumerate(slayer_steps if recordings is not None else []):
             recorded = lava.recordings[f"layer{net.layers[i].index}"][0]
-            np.testing.assert_array_equal(np.load(recorded), want, err_msg=f"{name}, steps of {i}")
+            np.testing.assert_array_equal(recorded.array(), want, err_msg=f"{name}, steps of {i}")
 
 
 def test_replicated_run_of_one_replica_and_of_all_samples(nets):

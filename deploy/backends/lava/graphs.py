@@ -27,7 +27,7 @@ from deploy.backends.lava.network import (
 from deploy.backends.lava.recorder import IN_RUN_COUNTER, RecordingPlan, Recorder
 from deploy.backends.lava.timing import input_port
 from deploy.inputs.stimulus import Stimulus
-from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
+from ppf_neuro.formats.axes import lava_from_chw
 
 
 @dataclass
@@ -46,14 +46,13 @@ class CountedGraph(Protocol):
     steps: int  # T, per sample
     total: int  # Lava steps to run
     layer_sizes: list[int]  # neurons per layer, one replica
+    replicas: int  # copies of the network side by side (sample k * replicas + b: window k of replica b)
+    lava_shapes: list[tuple[int, ...]] | None  # per layer, netx's (W, H, C) order of its Lava neurons; None: CHW
     root: object  # the process that run() and stop() are called on
     rec: Recorder
     synapses: list  # synapse processes, for the setup read after the run
     neurons: list  # neuron processes
     bias: InputBias | None  # ``--input-as bias`` only
-
-    def split(self, layer: int, values: np.ndarray) -> np.ndarray:
-        """(rows, Lava neurons) of layer ``layer`` -> (rows, replicas, neurons) in CHW order."""
 
     def describe(self) -> LavaSetup:
         """What ran (after the run: the process models Lava compiled)."""
@@ -75,6 +74,7 @@ class NetxGraph:
         port = input_port(net)
         in_shape = tuple(port.shape)
         self.shapes = [tuple(layer.out.shape) for layer in net.layers]
+        self.replicas, self.lava_shapes = 1, self.shapes
         self.bias = None
         if stim.bias is not None:  # one sample per round: its values in netx's (W, H, C) layout
             rounds = lava_from_chw(stim.bias[..., None], self.shapes[0])[..., 0]
@@ -99,9 +99,6 @@ class NetxGraph:
         self.synapses = [layer.synapse for layer in net.layers if hasattr(layer, "synapse")]
         self.neurons = [layer.neuron for layer in net.layers]
 
-    def split(self, layer: int, values: np.ndarray) -> np.ndarray:
-        return chw_from_lava(values, self.shapes[layer])[:, None, :]
-
     def describe(self) -> LavaSetup:
         return LavaSetup("lava.lib.dl.netx.hdf5.Network", 1, compiled(self.synapses), compiled(self.neurons),
                          f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}", inputs=self.delivery)
@@ -116,7 +113,7 @@ class ReplicaGraph:
 
         frames = stim.frames
         n, steps = frames.shape[0], frames.shape[-1]
-        self.samples, self.steps, self.replicas = n, steps, replicas
+        self.samples, self.steps, self.replicas, self.lava_shapes = n, steps, replicas, None
         self.layer_sizes = [layer.neurons for layer in layers]
         rounds = math.ceil(n / replicas)
         bias_rounds = None
@@ -152,9 +149,6 @@ class ReplicaGraph:
         self.root = source
         self.bias = None if bias_rounds is None else InputBias(self.neurons[0].bias_mant, _varying(bias_rounds))
         self.delivery = stim.delivery
-
-    def split(self, layer: int, values: np.ndarray) -> np.ndarray:
-        return values.reshape(values.shape[0], self.replicas, self.layer_sizes[layer])
 
     def describe(self) -> LavaSetup:
         return LavaSetup("replicated from netx's layers (ppf-neuro deploy.backends.lava.network)", self.replicas,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from deploy.backends.counts import SpikeCounts
+from deploy.backends.lava.recorder import RecordedFile
 from ppf_neuro.choices import (
     INPUT_MODES,
     LAVA_RECORDERS,
@@ -89,9 +90,9 @@ class LavaResult:
     setup: LavaSetup
     #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
     input_steps: SpikeCounts | None = None
-    #: what the run recorded beyond the counts: npz entry name (``deploy.report.rasters.entry_name``) -> .npy
-    #: files (N, neurons, T), CHW order, one per shard in sample order
-    recordings: dict[str, list[str]] = field(default_factory=dict)
+    #: what the run recorded beyond the counts: npz entry name (``deploy.report.rasters.entry_name``) -> the
+    #: files as Lava wrote them, one per shard in sample order, read per sample by ``RecordedFile.chunks``
+    recordings: dict[str, list[RecordedFile]] = field(default_factory=dict)
 
 
 def compiled(processes) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -14,65 +13,39 @@ from deploy.backends.counts import SpikeCounts
 from deploy.backends.lava.graphs import CountedGraph
 from deploy.backends.lava.isolated import stop_requested
 from deploy.backends.lava.mode import LavaResult
-from ppf_neuro.errors import PPFError
+from deploy.backends.lava.recorder import RecordedFile, per_replica
 from ppf_neuro.progress import progress_bar
+
+
+def _lava_shape(graph: CountedGraph, i: int) -> tuple[int, ...] | None:
+    return None if graph.lava_shapes is None else graph.lava_shapes[i]
 
 
 def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts]:
     """Per layer: counts and synaptic-input steps (N, neurons)."""
     layers, inputs = [], []
     for i, size in enumerate(graph.layer_sizes):
-        counts, received = graph.rec.read(i)
-        layers.append(graph.split(i, counts).reshape(-1, size)[: graph.samples])
-        inputs.append(graph.split(i, received).reshape(-1, size)[: graph.samples])
+        for values, out in zip(graph.rec.read(i), (layers, inputs)):
+            out.append(per_replica(values, graph.replicas, size, _lava_shape(graph, i)).reshape(-1, size)[: graph.samples])
     return SpikeCounts(layers), SpikeCounts(inputs)
 
 
-#: Windows converted at a time when recorded rasters are written out (bounds the memory it takes).
-RECORDING_CHUNK = 256
-
-
-def _write_recordings(graph: CountedGraph, directory: Path) -> dict[str, str]:
-    """Every recorded file as ``directory/NAME.npy`` (N, neurons, T) in CHW order, converted from the
-    run's (windows, T, Lava neurons) layout a chunk of windows at a time; a Lava-time file as
-    (Lava steps, neurons), a chunk of steps at a time."""
-    written = {}
-    for name, i, _ in graph.rec.plan.files():
-        recorded = np.load(graph.rec.tmp / f"{name}.npy", mmap_mode="r")
-        windows, steps, size = recorded.shape
-        path = directory / f"{name}.npy"
-        try:
-            if graph.rec.plan.lava_time:
-                out = np.lib.format.open_memmap(path, "w+", recorded.dtype, (steps, graph.layer_sizes[i]))
-                for s in range(0, steps, RECORDING_CHUNK):
-                    part = np.asarray(recorded[0, s: s + RECORDING_CHUNK])
-                    out[s: s + len(part)] = graph.split(i, part).reshape(len(part), -1)
-            else:
-                out = np.lib.format.open_memmap(path, "w+", recorded.dtype, (graph.samples, graph.layer_sizes[i], steps))
-                for w in range(0, windows, RECORDING_CHUNK):
-                    part = recorded[w: w + RECORDING_CHUNK]
-                    c = len(part)
-                    per_sample = graph.split(i, np.asarray(part).reshape(c * steps, size)).reshape(c, steps, -1,
-                                                                                                 graph.layer_sizes[i])
-                    per_sample = per_sample.transpose(0, 2, 3, 1).reshape(-1, graph.layer_sizes[i], steps)
-                    first = w * (per_sample.shape[0] // c)
-                    out[first: first + len(per_sample)] = per_sample[: max(0, graph.samples - first)]
-            out.flush()
-            del out
-        except OSError as e:
-            raise PPFError(f"cannot write the run's rasters in '{directory}': {e.strerror or e}") from None
-        written[name] = str(path)
-    return written
+def _recorded(graph: CountedGraph) -> dict[str, RecordedFile]:
+    """The files the run recorded where they outlive it (``plan.directory``), as it wrote them."""
+    plan = graph.rec.plan
+    if plan.directory is None:
+        return {}
+    return {name: RecordedFile(str(graph.rec.recorded_path(name)), graph.samples, graph.replicas, graph.layer_sizes[i],
+                               _lava_shape(graph, i), plan.lava_time) for name, i, _ in plan.files()}
 
 
 #: The most time steps one ``run`` call takes (~1 ms each): an interrupted run ends within about that.
 CHUNK_STEPS = 1000
 
 
-def run_counted(graph: CountedGraph, progress: bool, recordings_dir: Path | None = None) -> LavaResult:
+def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
     """Run ``graph`` to its end in chunks (for the progress bar, and so that an interrupted run ends
-    between two of them: ``deploy.backends.lava.isolated``), always stopping it; what it recorded goes to
-    ``recordings_dir``."""
+    between two of them: ``deploy.backends.lava.isolated``), always stopping it; what it recorded stays where its plan put it."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 
@@ -102,5 +75,5 @@ def run_counted(graph: CountedGraph, progress: bool, recordings_dir: Path | None
         graph.root.stop()
     seconds = time.perf_counter() - start
     counts, inputs = _results(graph)
-    written = _write_recordings(graph, recordings_dir) if recordings_dir is not None else {}
-    return LavaResult(counts, graph.total, seconds, graph.describe(), inputs, {k: [v] for k, v in written.items()})
+    return LavaResult(counts, graph.total, seconds, graph.describe(), inputs,
+                      {name: [f] for name, f in _recorded(graph).items()})

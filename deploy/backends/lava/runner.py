@@ -30,22 +30,22 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
-def recording_plan(net: NetxFile, mode: LavaMode) -> RecordingPlan:
-    """What a run in ``mode`` keeps beyond the counts: every layer's raster (``keep_rasters``), the
-    output layer's payloads (``readout`` graded) or voltage (``readout`` voltage)."""
+def recording_plan(net: NetxFile, mode: LavaMode, directory: Path | None = None) -> RecordingPlan:
+    """What a run in ``mode`` records beyond the counts, into ``directory``: every layer's raster
+    (``keep_rasters``), the output layer's payloads (``readout`` graded) or voltage (``readout`` voltage)."""
     last = len(net.layers) - 1
     rasters = {i: (entry_name(net, i), np.int32 if layer.neuron.graded else np.int8)
                for i, layer in enumerate(net.layers)
                if mode.keep_rasters or (i == last and mode.readout == "graded")}
     return RecordingPlan(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {},
-                         lava_time=mode.record == "lava")
+                         lava_time=mode.record == "lava", directory=directory)
 
 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,
                 recordings_dir: Path | None = None) -> LavaResult:
     """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``
     (entering as ``mode.input_as`` says: ``deploy.inputs.stimulus``; any values, not only spikes); what
-    ``mode`` asks to keep (:func:`recording_plan`) is written to ``recordings_dir``."""
+    ``mode`` asks to record (:func:`recording_plan`) is written to ``recordings_dir`` by the run itself."""
     inputs = int(np.prod(net.input_shape))
     if inputs != int(np.prod(spikes.shape[1:-1])):
         raise PPFError(f"{net.path}: network input has {inputs} neurons, "
@@ -67,8 +67,7 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, reco
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples
     with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
-        plan = recording_plan(net, mode)
+        plan = recording_plan(net, mode, recordings_dir)
         if replicas == 1:
-            return run_counted(NetxGraph(network, stim, first, Path(tmp), plan), progress, recordings_dir)
-        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp), plan), progress,
-                           recordings_dir)
+            return run_counted(NetxGraph(network, stim, first, Path(tmp), plan), progress)
+        return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp), plan), progress)

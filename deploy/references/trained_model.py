@@ -13,8 +13,6 @@ fuser: not independent, see ``ppf_neuro.kinds``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -37,7 +35,7 @@ def spike_counts(layers: list[torch.Tensor]) -> list[np.ndarray]:
 def integer_snn(snn: SpikingNet) -> FixedPointSNN:
     """The trained SNN in Loihi's integer arithmetic, from the PyTorch modules' own quantised weights
     (what SLAYER trains with) and neuron parameters (``SpikingNet.netx_layers``)."""
-    return FixedPointSNN(NetxFile(Path("<trained model>"), tuple(snn.input_shape), snn.netx_layers()))
+    return FixedPointSNN(NetxFile(None, tuple(snn.input_shape), snn.netx_layers()))
 
 
 def _slayer_counts(snn: SpikingNet, spikes: np.ndarray, batch_size: int = 256) -> list[np.ndarray]:

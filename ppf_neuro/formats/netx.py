@@ -221,9 +221,11 @@ Entry = Union[InputShape, Flatten, InputLayer, DenseLayer, ConvLayer]
 
 @dataclass(frozen=True)
 class NetxFile:
-    """A parsed network: its input shape and its layers with neurons, in order."""
+    """A parsed network: its input shape and its layers with neurons, in order. ``path``: the file it
+    was read from; None for layers taken from a model in memory (the trained model's integer
+    reference), which no file holds."""
 
-    path: Path
+    path: Path | None
     input_shape: tuple[int, ...]
     layers: list[NetxLayer]
     #: Time steps per sample the file names (netx's ``/simulation/tSample``), if any.

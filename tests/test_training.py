@@ -24,6 +24,13 @@ def test_learns_beyond_chance(tiny_run):
     assert tiny_run.metrics["test"]["acc"] > 0.5  # 10 classes: chance is 0.1
 
 
+def test_training_runs_the_compiled_neuron_dynamics_and_says_so(tiny_run):
+    """Every epoch's neuron calls ran ppf-neuro's compiled dynamics (tests/test_cuba_kernel.py: lava-dl's
+    arithmetic bit for bit), but for each neuron's first call, which learns its shape with lava-dl's."""
+    shares = [row["compiled_neuron_share"] for row in tiny_run.metrics["history"]]
+    assert 0.9 < shares[0] < 1 and all(share == 1 for share in shares[1:]), shares
+
+
 def test_validation_split_is_stratified_seeded_and_disjoint():
     from ppf_neuro.config import DataConfig
     from ppf_neuro.data import load_dataset

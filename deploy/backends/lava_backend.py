@@ -68,13 +68,14 @@ class LavaBackend:
             output = lava.counts.output
             if self.mode.readout != "counts":
                 last = len(self.net.layers) - 1
-                output = load_recording(lava.recordings[entry_name(self.net, last, voltage=self.mode.readout == "voltage")])
+                readout = entry_name(self.net, last, voltage=self.mode.readout == "voltage")
+                output = load_recording(lava.recordings[readout])
                 if self.mode.record == "lava":  # compared with the reference window by window
                     output = windows_of(output, self.net, last, len(spikes), spikes.shape[-1])
                 extra["readout"] = output
             if self.save_spikes is not None:
-                extra["rasters"] = {"file": str(self.save_spikes), "arrays": write_rasters(self.save_spikes, lava.recordings),
-                                    **self._time_axis()}
+                arrays = write_rasters(self.save_spikes, lava.recordings)
+                extra["rasters"] = {"file": str(self.save_spikes), "arrays": arrays, **self._time_axis()}
         finally:
             if recordings_dir is not None:
                 shutil.rmtree(recordings_dir, ignore_errors=True)

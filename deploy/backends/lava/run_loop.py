@@ -26,7 +26,8 @@ def _results(graph: CountedGraph) -> tuple[SpikeCounts, SpikeCounts]:
     layers, inputs = [], []
     for i, size in enumerate(graph.layer_sizes):
         for values, out in zip(graph.rec.read(i), (layers, inputs)):
-            out.append(per_replica(values, graph.replicas, size, _lava_shape(graph, i)).reshape(-1, size)[: graph.samples])
+            per_sample = per_replica(values, graph.replicas, size, _lava_shape(graph, i)).reshape(-1, size)
+            out.append(per_sample[: graph.samples])
     return SpikeCounts(layers), SpikeCounts(inputs)
 
 
@@ -45,7 +46,8 @@ CHUNK_STEPS = 1000
 
 def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
     """Run ``graph`` to its end in chunks (for the progress bar, and so that an interrupted run ends
-    between two of them: ``deploy.backends.lava.isolated``), always stopping it; what it recorded stays where its plan put it."""
+    between two of them: ``deploy.backends.lava.isolated``), always stopping it; what it recorded
+    stays where its plan put it."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
 

@@ -39,7 +39,8 @@ def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
     inputs = joined([p.input_steps for p in parts]) if all(p.input_steps for p in parts) else None
     setup = replace(parts[0].setup, shards=len(parts))
     recordings = {name: [f for p in parts for f in p.recordings[name]] for name in parts[0].recordings}
-    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, setup, inputs, recordings)
+    return LavaResult(joined([p.counts for p in parts]), sum(p.steps for p in parts), seconds, setup, inputs,
+                      recordings)
 
 
 #: Lava's message infrastructure: importing it calls ``multiprocessing.set_start_method('fork')``.

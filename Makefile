@@ -43,13 +43,13 @@ mnist: $(VENV)/.installed
 		--seed $(MNIST_SEED) -o out/mnist/run
 	$(VENV)/bin/ppf-neuro export out/mnist/run -o out/mnist/mnist_ppf.h5
 
-# One pytest worker per core (pytest-xdist); the suite's fixtures are built once per worker.
+# One pytest worker per core, at most 4 (pytest-xdist; each worker builds the shared fixtures and runs Lava).
 test: $(VENV)/.installed
-	$(PY) -m pytest -q -n auto --dist worksteal
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 
 # The modules that need neither Lava, subprocesses nor other frameworks (tests/conftest.py MODULE_MARKS).
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -q -n auto -m "not lava and not slow and not interop"
+	$(PY) -m pytest -q -n auto --maxprocesses 4 -m "not lava and not slow and not interop"
 
 clean:
 	rm -rf out runs .pytest_cache

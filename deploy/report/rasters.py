@@ -20,9 +20,6 @@ from deploy.backends.lava.recorder import RecordedFile
 from ppf_neuro.atomic import atomic_path
 from ppf_neuro.formats.netx import NetxFile
 
-#: Samples written at a time.
-CHUNK = 512
-
 
 def entry_name(net: NetxFile, position: int, voltage: bool = False) -> str:
     """The npz entry of the layer at ``position`` among those with neurons: ``layer{i}``, or ``v{i}``

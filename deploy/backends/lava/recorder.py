@@ -78,9 +78,6 @@ class RecordedFile:
         windows, steps, _ = np.load(self.path, mmap_mode="r").shape
         return (steps, self.replicas * self.neurons) if self.lava_time else (self.samples, self.neurons, steps)
 
-    def _per_replica(self, rows: np.ndarray) -> np.ndarray:
-        return per_replica(rows, self.replicas, self.neurons, self.lava_shape)
-
     def chunks(self) -> Iterator[np.ndarray]:
         """The file in :attr:`shape`'s layout, a chunk of windows (or steps) at a time; sample
         k * replicas + b is replica b's window k."""
@@ -89,12 +86,13 @@ class RecordedFile:
         if self.lava_time:
             for s in range(0, steps, RECORDING_CHUNK):
                 part = np.asarray(recorded[0, s: s + RECORDING_CHUNK])
-                yield self._per_replica(part).reshape(len(part), -1)
+                yield per_replica(part, self.replicas, self.neurons, self.lava_shape).reshape(len(part), -1)
             return
         for w in range(0, windows, RECORDING_CHUNK):
             part = np.asarray(recorded[w: w + RECORDING_CHUNK])
             c = len(part)
-            per_sample = self._per_replica(part.reshape(c * steps, size)).reshape(c, steps, self.replicas, self.neurons)
+            per_sample = per_replica(part.reshape(c * steps, size), self.replicas, self.neurons, self.lava_shape)
+            per_sample = per_sample.reshape(c, steps, self.replicas, self.neurons)
             per_sample = per_sample.transpose(0, 2, 3, 1).reshape(-1, self.neurons, steps)
             first = w * self.replicas
             yield per_sample[: max(0, self.samples - first)]
@@ -130,12 +128,16 @@ class Recorder:
                 np.lib.format.open_memmap(self.recorded_path(name), "w+", dtype,
                                           (windows_, window_, layer_sizes[i])).flush()
         except OSError as e:
-            raise PPFError(f"cannot record the run's rasters in '{self.recorded_path('').parent}': "
+            raise PPFError(f"cannot record the run's rasters in '{self.recordings_dir}': "
                            f"{e.strerror or e}") from None
 
+    @property
+    def recordings_dir(self) -> Path:
+        """Where the recorded files are written: ``plan.directory``, else the run's own directory."""
+        return self.plan.directory or self.tmp
+
     def recorded_path(self, name: str) -> Path:
-        """Where the recorded file ``name`` is written (``plan.directory``, else the run's own directory)."""
-        return (self.plan.directory or self.tmp) / f"{name}.npy"
+        return self.recordings_dir / f"{name}.npy"
 
     def recorded_where(self, i: int) -> tuple[int, int, int]:
         """(first Lava step, window, windows) of layer i's recorded files: its sample windows, or with

@@ -96,3 +96,21 @@ def test_interrupted_in_the_first_epoch_says_there_is_nothing_to_resume(tmp_path
     err = proc.stderr.read().decode()
     assert "nothing to resume" in err and "--resume" not in err, err
     assert not (tmp_path / "early.partial").exists() and not out.exists()
+
+
+def test_a_ctrl_c_just_after_config_json_is_written_leaves_nothing(tmp_path, monkeypatch, capsys):
+    """The race the test above can hit (CI did once): the signal lands the moment config.json exists,
+    before training starts. It must still say there is nothing to resume and leave no .partial."""
+    from ppf_neuro.cli import main
+    from ppf_neuro.commands import train
+    from ppf_neuro.training.run_dir import write_config
+
+    def write_then_interrupt(*a, **k):
+        write_config(*a, **k)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "write_config", write_then_interrupt)
+    out = tmp_path / "early"
+    assert main([*ARGS, "-o", str(out)]) == 130
+    assert "nothing to resume" in capsys.readouterr().err
+    assert not (tmp_path / "early.partial").exists() and not out.exists()

@@ -83,8 +83,9 @@ def run(args) -> None:
           f"{len(data.test)} test samples")
     if not args.resume:
         shutil.rmtree(partial, ignore_errors=True)  # an earlier attempt, replaced by this one
-        write_config(partial, cfg, data.name, data.image_shape, data.num_classes)
-    try:
+    try:  # from config.json on: a Ctrl-C while it is written must leave nothing behind either
+        if not args.resume:
+            write_config(partial, cfg, data.name, data.image_shape, data.num_classes)
         model, metrics = train_model(cfg, data, progress=not args.quiet, state_path=partial / TRAINING_STATE)
     except BaseException as e:
         resumable = (partial / TRAINING_STATE).is_file()

@@ -117,14 +117,17 @@ MODULE_MARKS = {
              "test_inputs", "test_lava", "test_lava_fast", "test_netx_files", "test_nir", "test_report_doc",
              "test_progress", "test_shipped_model", "test_sigma_delta"},
     "slow": {"test_disk_full", "test_interrupt", "test_locks", "test_readme_commands", "test_resume", "test_safety",
-             "test_scale_out"},
+             "test_scale_out", "test_warm_cli"},
     "interop": {"test_nir_interop"},
 }
 
 
-#: Modules whose tests take minutes: collected first, so that with ``pytest -n`` (``make test``) one
-#: worker starts them while the others share the rest, instead of one worker finishing them alone.
-LONGEST_FIRST = ("test_readme_commands",)
+#: The longest tests (10-50 s each here), slowest first: collected first, so that with ``pytest -n``
+#: (``make test``) they start early while the other workers share the rest, instead of one worker
+#: finishing one of them alone at the end.
+LONGEST_FIRST = ("test_every_readme_command_runs_as_written", "test_ray_deployment_equals_local",
+                 "test_a_plain_netx_file_shards_in_a_fresh_process", "test_the_readme_python_snippet_runs_as_written",
+                 "test_the_lava_dl_example_runs_and_agrees", "test_ray_sweep_equals_local")
 
 
 def pytest_collection_modifyitems(items):
@@ -132,4 +135,5 @@ def pytest_collection_modifyitems(items):
         for mark, modules in MODULE_MARKS.items():
             if item.path.stem in modules:
                 item.add_marker(getattr(pytest.mark, mark))
-    items.sort(key=lambda item: item.path.stem not in LONGEST_FIRST)
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.originalname, len(rank)))  # stable: the rest in collection order

@@ -2,11 +2,8 @@
 full disk fails with ENOSPC): one line naming the path and the OS error, exit status 2, nothing
 partial left. ``export`` used to die with SIGSEGV inside the HDF5 library (issue 21)."""
 
-import resource
-import subprocess
-import sys
-
 import pytest
+import warm_cli
 
 from ppf_neuro.training.run_dir import save_run
 
@@ -14,11 +11,7 @@ LIMIT = 4096  # bytes: more than config.json, less than any checkpoint, bundle o
 
 
 def _cli_limited(*argv, cwd):
-    def limit():
-        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
-
-    return subprocess.run([sys.executable, "-m", "ppf_neuro.cli", *argv], capture_output=True, text=True,
-                          preexec_fn=limit, cwd=cwd, timeout=300)
+    return warm_cli.run(list(argv), fsize_limit=LIMIT, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +34,8 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, run_dir, tiny_bund
         "import-nir": ["import-nir", str(tmp_path / "g.nir"), "-o", str(out / "g.h5")],
     }[what]
     if what == "import-nir":  # a graph written without the limit
-        assert subprocess.run([sys.executable, "-m", "ppf_neuro.cli", "export", str(tiny_bundle), "--format", "nir",
-                               "-o", str(tmp_path / "g.nir")], capture_output=True).returncode == 0
+        assert warm_cli.run(["export", str(tiny_bundle), "--format", "nir", "-o", str(tmp_path / "g.nir")]) \
+            .returncode == 0
     done = _cli_limited(*argv, cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
     lines = done.stderr.strip().splitlines()
@@ -63,13 +56,11 @@ def test_a_result_set_is_replaced_whole_or_not_at_all(tmp_path, run_dir, tiny_bu
         first, second = [*argv, "--levels", "0.5"], [*argv, "--levels", "0.2", "0.4"]
     else:
         for samples in (10, 12):  # two reports: two different result sets
-            assert subprocess.run([sys.executable, "-m", "ppf_neuro.cli", "--quiet", "deploy", str(tiny_bundle),
-                                   "--samples", str(samples), "--report", str(tmp_path / f"r{samples}.json")],
-                                  capture_output=True).returncode == 0
+            assert warm_cli.run(["--quiet", "deploy", str(tiny_bundle), "--samples", str(samples), "--report",
+                                 str(tmp_path / f"r{samples}.json")]).returncode == 0
         first = ["analyze", str(tmp_path / "r10.json"), "--plots", str(out)]
         second = ["analyze", str(tmp_path / "r12.json"), "--plots", str(out)]
-    done = subprocess.run([sys.executable, "-m", "ppf_neuro.cli", "--quiet", *first], capture_output=True, text=True,
-                          cwd=tmp_path)
+    done = warm_cli.run(["--quiet", *first], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert any(name.endswith(".png") for name in before) and any(name.endswith(".json") for name in before)

@@ -4,10 +4,10 @@ signal reaches the command alone or, as a terminal's Ctrl-C does, its whole proc
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
+import warm_cli
 
 
 def _processes() -> dict[int, tuple[int, str]]:
@@ -40,9 +40,8 @@ def _alive(pids: set[int]) -> list[int]:
 ])
 def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_group, workers, delay):
     # netx's own network (one sample per window) keeps Lava busy long enough to be interrupted.
-    cmd = [sys.executable, "-m", "ppf_neuro.cli", "deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1",
-           "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    cmd = ["deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1", "--workers", str(workers)]
+    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)  # its own process group, as a terminal's job
     deadline = time.time() + 120
     while time.time() < deadline:  # wait until the Lava stage is under way (its progress bar appears)
@@ -72,8 +71,8 @@ def test_ctrl_c_stops_a_sweep_and_its_queued_trials(tmp_path):
     sweep = tmp_path / "sweep.json"
     sweep.write_text(json.dumps({"base": {"model": "snn", "data": {"spec": "digits"}, "train": {"epochs": 40}},
                                  "grid": {"train.seed": [0, 1, 2, 3, 4, 5]}}))
-    cmd = [sys.executable, "-m", "ppf_neuro.cli", "sweep", str(sweep), "-o", str(tmp_path / "out"), "--workers", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    cmd = ["sweep", str(sweep), "-o", str(tmp_path / "out"), "--workers", "2"]
+    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and len(_descendants(proc.pid)) < 2:  # both workers training
         time.sleep(0.2)
@@ -103,9 +102,9 @@ def test_ctrl_c_in_a_bias_fed_run_that_saves_rasters(tmp_path):
                         torch.rand(2, 16, 4), tmp_path / "net.h5")
     np.save(tmp_path / "x.npy", np.random.default_rng(0).integers(0, 200, (3000, 16)))
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "ppf_neuro.cli", "deploy", str(net), "--inputs", str(tmp_path / "x.npy"),
-           "--input-as", "bias", "--steps", "10", "--replicas", "1", "--save-spikes", str(out / "r.npz")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    cmd = ["deploy", str(net), "--inputs", str(tmp_path / "x.npy"), "--input-as", "bias", "--steps", "10",
+           "--replicas", "1", "--save-spikes", str(out / "r.npz")]
+    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.stderr.read(1) == "L":

@@ -6,13 +6,14 @@ import subprocess
 import sys
 import time
 
+import warm_cli
+
 from ppf_neuro.cli import main
 
 
 def test_a_second_writer_of_one_path_is_refused(tmp_path, capsys):
-    first = subprocess.Popen([sys.executable, "-m", "ppf_neuro.cli", "--quiet", "train", "--model", "snn", "--data",
-                              "digits", "--epochs", "50", "-o", str(tmp_path / "run")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = warm_cli.Command(["--quiet", "train", "--model", "snn", "--data", "digits", "--epochs", "50", "-o",
+                              str(tmp_path / "run")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     lock = tmp_path / ".run.lock"
     try:
         deadline = time.time() + 60

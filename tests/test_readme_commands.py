@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import warm_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -51,11 +52,10 @@ def test_the_readme_uses_the_cli_only_through_runnable_lines():
 
 
 def test_every_readme_command_runs_as_written(checkout):
-    cli = [sys.executable, "-m", "ppf_neuro.cli", "--quiet"]
     for words in _commands():
         if any(w.startswith("../shared/") for w in words) and not SHARED.is_dir():
             continue  # the data beside the checkout is missing here
-        done = subprocess.run(cli + _sized(words)[1:], cwd=checkout, capture_output=True, text=True, timeout=600)
+        done = warm_cli.run(["--quiet", *_sized(words)[1:]], cwd=checkout)  # what the console script ppf-neuro runs
         assert done.returncode == 0, f"{' '.join(words)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     for written in ("ppf.h5", "report.json", "ppf.nir", "from_nir.h5", "out/analysis", "out/robustness/robustness.csv",
                     "out/sweep/results.csv"):

@@ -29,11 +29,16 @@ def _deploy(bundle, samples, **kw):
     return deploy(DeployRequest(bundle, "digits", DeployOptions(samples=samples, progress=False, **kw))).to_dict()
 
 
+@pytest.fixture(scope="module")
+def one_run(ppf_bundle):
+    """The local, single run that every way of scaling out must equal."""
+    return _deploy(ppf_bundle, 9, lava=LavaMode(replicas=1))
+
+
 @pytest.mark.parametrize("replicas", [1, 2])
-def test_sharded_lava_runs_equal_one_run(ppf_bundle, replicas):
-    one = _deploy(ppf_bundle, 9, lava=LavaMode(replicas=1))
+def test_sharded_lava_runs_equal_one_run(ppf_bundle, one_run, replicas):
     sharded = _deploy(ppf_bundle, 9, workers=2, lava=LavaMode(replicas=replicas))
-    _same_deployment(one, sharded)
+    _same_deployment(one_run, sharded)
     assert sharded["outputs"]["output"]["agreement"] == 1.0
     assert sharded["lava"]["setup"]["shards"] == 2 and sharded["lava"]["setup"]["replicas"] == replicas
 
@@ -50,10 +55,9 @@ def local_ray():
     ray.shutdown()
 
 
-def test_ray_deployment_equals_local(ppf_bundle, local_ray):
-    local = _deploy(ppf_bundle, 6)
-    on_ray = _deploy(ppf_bundle, 6, workers=2, ray_address=local_ray)
-    _same_deployment(local, on_ray)
+def test_ray_deployment_equals_local(ppf_bundle, one_run, local_ray):
+    on_ray = _deploy(ppf_bundle, 9, workers=2, ray_address=local_ray)
+    _same_deployment(one_run, on_ray)
 
 
 def test_ray_sweep_equals_local(tmp_path, local_ray):

@@ -1,6 +1,8 @@
 """Every command of the README's "Use" section and its Python snippet run as written, from a
 checkout's root, in order (later lines use what earlier ones wrote); only sizes are cut
-(epochs, samples), by flags appended to the line, so that the suite stays in minutes."""
+(epochs, samples), by flags appended to the line, so that the suite stays in minutes. Each
+command is what the console script ``ppf-neuro`` runs (``ppf_neuro.cli:run``), in a process forked
+from a warm one (``warm_cli``: the imports paid once); the snippet runs in a fresh interpreter."""
 
 import re
 import subprocess

@@ -100,3 +100,35 @@ def test_ppf_ratio_fixed_or_learned_has_one_source():
     assert float(learned.ratio) == pytest.approx(1 / (1 + np.exp(2.0)))
     fixed = build_model(cfg.replace(fusion=dataclasses.replace(cfg.fusion, ratio=0.2)), (1, 8, 8), 10)
     assert float(fixed.ratio) == pytest.approx(0.2) and "ratio_logit" not in fixed.state_dict()
+
+
+def test_a_density_matrix_runs_with_its_temporaries_reused_and_the_same_outputs(monkeypatch):
+    """default.mixed's large temporaries come from the heap while it runs (ppf_neuro.quantum.heap):
+    the outputs are the same bits as with glibc's defaults, and only a mixed-state device asks for it."""
+    import contextlib
+
+    from ppf_neuro.quantum import circuit
+    from ppf_neuro.quantum.heap import heap_reuse
+
+    _, mixed = _twin(QuantumConfig(qubits=6, layers=2), "default.mixed", noise=0.02)
+    _, pure = _twin(QuantumConfig(qubits=6, layers=2), "default.qubit", simulator="qnode")
+    with torch.no_grad():
+        with monkeypatch.context() as m:  # glibc's defaults throughout
+            m.setattr(circuit, "heap_reuse", contextlib.nullcontext)
+            default = mixed.expectations(X)
+        reused = mixed.expectations(X)
+        with heap_reuse():  # nested: the inner block leaves the outer's settings alone
+            nested = mixed.expectations(X)
+    assert torch.equal(default, reused) and torch.equal(default, nested)
+    calls = []
+
+    @contextlib.contextmanager
+    def spy():
+        calls.append(1)
+        yield
+
+    monkeypatch.setattr(circuit, "heap_reuse", spy)
+    with torch.no_grad():
+        mixed.expectations(X)
+        pure.expectations(X)
+    assert calls == [1], "the density matrix, not the state vector"

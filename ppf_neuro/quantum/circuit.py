@@ -23,12 +23,15 @@ Inputs broadcast: ``x`` of shape (B, k) runs B circuits in one call.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import pennylane as qml
 import torch
 from pennylane.exceptions import DeviceError, QuantumFunctionError
 
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.errors import PPFError
+from ppf_neuro.quantum.heap import heap_reuse
 
 
 def weight_shape(cfg: QuantumConfig) -> tuple[int, ...]:
@@ -119,7 +122,9 @@ def run_circuit(qnode, features: torch.Tensor, weights: torch.Tensor) -> torch.T
 
     The circuit itself runs in float64: in float32 a density matrix's
     probabilities can miss 1 by more than samplers accept (default.mixed with shots).
+    A density matrix's large temporaries are reused from the heap (``heap_reuse``).
     """
-    out = qnode(features.double(), weights.double())
+    with heap_reuse() if supports_noise(qnode.device) else nullcontext():
+        out = qnode(features.double(), weights.double())
     parts = out if isinstance(out, (list, tuple)) else [out]
     return torch.cat([torch.as_tensor(o).reshape(len(features), -1) for o in parts], dim=-1).float()

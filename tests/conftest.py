@@ -125,9 +125,10 @@ MODULE_MARKS = {
 #: The longest tests (10-50 s each here), slowest first: collected first, so that with ``pytest -n``
 #: (``make test``) they start early while the other workers share the rest, instead of one worker
 #: finishing one of them alone at the end.
+#: The two Ray tests stay together: they share one local Ray instance (a second worker would start its own).
 LONGEST_FIRST = ("test_every_readme_command_runs_as_written", "test_ray_deployment_equals_local",
-                 "test_a_plain_netx_file_shards_in_a_fresh_process", "test_the_readme_python_snippet_runs_as_written",
-                 "test_the_lava_dl_example_runs_and_agrees", "test_ray_sweep_equals_local")
+                 "test_ray_sweep_equals_local", "test_a_plain_netx_file_shards_in_a_fresh_process",
+                 "test_the_readme_python_snippet_runs_as_written", "test_the_lava_dl_example_runs_and_agrees")
 
 
 def pytest_collection_modifyitems(items):

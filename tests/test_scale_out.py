@@ -71,14 +71,6 @@ def test_ray_sweep_equals_local(tmp_path, local_ray):
     assert np.all([(tmp_path / "ray" / "runs" / r["run"] / "checkpoint.pt").is_file() for r in saved])
 
 
-def _fresh_cli(argv: list[str]):
-    """A new interpreter, as from the shell (``warm_cli`` forks one that has imported Lava already)."""
-    import subprocess
-    import sys
-
-    return subprocess.run([sys.executable, "-m", "ppf_neuro.cli", *argv], capture_output=True, text=True, timeout=300)
-
-
 def test_a_plain_netx_file_shards_in_a_fresh_process(tiny_bundle, tmp_path):
     """Issue 29: in a command that had not imported Lava before its pool forked, every shard of a
     plain netx file died with "context has already been set" (Lava sets the start method on import).
@@ -89,7 +81,7 @@ def test_a_plain_netx_file_shards_in_a_fresh_process(tiny_bundle, tmp_path):
     with h5py.File(tiny_bundle) as src, h5py.File(net, "w") as dst:
         src.copy("layer", dst)
     reports = {}
-    for workers, run in ((1, warm_cli.run), (2, _fresh_cli)):  # the one-run reference may come from a warm process
+    for workers, run in ((1, warm_cli.run), (2, warm_cli.fresh_run)):  # the one-run reference may come from a warm process
         report = tmp_path / f"w{workers}.json"
         done = run(["--quiet", "deploy", str(net), "--data", "digits", "--samples", "40", "--steps", "8", "--workers",
                     str(workers), "--report", str(report)])

@@ -3,20 +3,14 @@ the same output and exit status as a fresh interpreter, signals and exit statuse
 
 import signal
 import subprocess
-import sys
 
 import warm_cli
-
-
-def _fresh(argv, cwd):
-    return subprocess.run([sys.executable, "-m", "ppf_neuro.cli", *argv], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
 
 
 def test_a_warm_command_prints_and_exits_as_a_fresh_one(tmp_path):
     warm = {}
     for argv in (["--help"], ["deploy", "missing.h5", "--samples", "3"], ["train", "--epochs", "0"]):
-        fresh, warm[argv[0]] = _fresh(argv, tmp_path), warm_cli.run(argv, cwd=tmp_path)
+        fresh, warm[argv[0]] = warm_cli.fresh_run(argv, cwd=tmp_path), warm_cli.run(argv, cwd=tmp_path)
         assert (warm[argv[0]].returncode, warm[argv[0]].stdout, warm[argv[0]].stderr) == \
             (fresh.returncode, fresh.stdout, fresh.stderr), argv
     assert warm["--help"].returncode == 0 and "usage: ppf-neuro" in warm["--help"].stdout

@@ -223,6 +223,12 @@ def run(argv: list, *, cwd=None, capture_output: bool = True, text: bool = True,
     return done
 
 
+def fresh_run(argv: list, *, cwd=None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The same command in a new interpreter, as from the shell (for tests about the start itself)."""
+    return subprocess.run([sys.executable, "-m", "ppf_neuro.cli", *map(str, argv)], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     _serve(sys.argv[1])

@@ -31,6 +31,15 @@ def _alive(pids: set[int]) -> list[int]:
     return [pid for pid in pids if pid in table and table[pid][1][0] != "Z"]
 
 
+def _left_running(pids: set[int], within: float = 1.0) -> list[int]:
+    """Those of ``pids`` still running ``within`` seconds after the command ended (a killed process
+    takes a moment to go): polled, so that a clean stop is seen as soon as it is complete."""
+    deadline = time.monotonic() + within
+    while (left := _alive(pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
 @pytest.mark.parametrize("sig, to_group, workers, delay", [
     (signal.SIGINT, True, 1, 1.0),   # a terminal's Ctrl-C in the Lava stage of one run
     (signal.SIGINT, True, 2, 1.0),   # ... and of shards
@@ -54,8 +63,7 @@ def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_grou
     (os.killpg if to_group else os.kill)(proc.pid, sig)
     proc.wait(timeout=60)
     assert proc.returncode == 130, proc.stderr.read()
-    time.sleep(1.0)
-    left = _alive(family | _descendants(proc.pid))
+    left = _left_running(family | _descendants(proc.pid))
     assert left == [], _describe(left)
 
 
@@ -82,8 +90,7 @@ def test_ctrl_c_stops_a_sweep_and_its_queued_trials(tmp_path):
     proc.wait(timeout=30)
     assert proc.returncode == 130
     assert "Traceback" not in proc.stderr.read()
-    time.sleep(1.0)
-    assert _alive(family | _descendants(proc.pid)) == []
+    assert _left_running(family | _descendants(proc.pid)) == []
 
 
 def test_ctrl_c_in_a_bias_fed_run_that_saves_rasters(tmp_path):
@@ -115,9 +122,60 @@ def test_ctrl_c_in_a_bias_fed_run_that_saves_rasters(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=60)
     assert proc.returncode == 130, proc.stderr.read()
-    time.sleep(1.0)
-    assert _alive(family | _descendants(proc.pid)) == []
+    assert _left_running(family | _descendants(proc.pid)) == []
     assert sorted(p.name for p in out.iterdir()) == [], "no npz, no kept rasters, no lock left"
+
+
+def _runs_until_killed(pid_file: str) -> None:
+    """A run that does not stop when asked (as Lava's may not, under load): only the kill ends it."""
+    from pathlib import Path
+
+    Path(pid_file).write_text(str(os.getpid()))
+    while True:
+        time.sleep(0.01)
+
+
+def test_a_second_signal_during_the_stop_does_not_cut_it_short(tmp_path, monkeypatch):
+    """A shard worker gets its group's SIGTERM and then the command's. Here the second one arrives as
+    the run's stop begins: it used to interrupt the stop and leave the run going."""
+    import threading
+
+    from deploy.backends.lava import isolated
+
+    pid_file = tmp_path / "pid"
+    handled: list[int] = []
+
+    def on_sigterm(signum, frame):
+        handled.append(signum)
+        raise KeyboardInterrupt("SIGTERM")
+
+    def first_signal():
+        while not pid_file.is_file() or not pid_file.read_text():
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stop = isolated._stop
+
+    def stop_meeting_a_second_signal(child):
+        os.kill(os.getpid(), signal.SIGTERM)
+        stop(child)
+
+    monkeypatch.setattr(isolated, "_stop", stop_meeting_a_second_signal)
+    monkeypatch.setattr(isolated, "STOP_TIMEOUT_S", 0.5)  # the wait before the kill
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    sender = threading.Thread(target=first_signal)
+    sender.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            isolated.in_own_process_group(_runs_until_killed, str(pid_file))
+    finally:
+        sender.join()
+        signal.signal(signal.SIGTERM, previous)
+    left = _left_running({int(pid_file.read_text())})
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "the run outlived the interrupt"
+    assert handled, "the command's own handler saw the signal"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -9,20 +9,30 @@ and the terminal's signal reaches only the command. The command then asks the ch
 its ``finally`` stops Lava the normal way, between two ``run`` calls and with its processes intact)
 and, if that takes longer than :data:`STOP_TIMEOUT_S`, kills the child's whole group, so that
 nothing is left either way. (An exception raised at an arbitrary point inside Lava's ``run`` could
-leave its runtime unable to stop: measured, 10 s timeouts under load.)
+leave its runtime unable to stop: measured, 10 s timeouts under load.) From the fork to the stop the
+command's own signals are noted, not raised (:func:`_signals_held`), so that none can cut in: a second
+signal arriving while the first unwound the command (a shard worker gets its group's SIGTERM, then
+the command's) used to skip the stop, and a shard's Lava run was seen outliving its command.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
 import multiprocessing
 import os
 import signal
+import threading
 import traceback
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from ppf_neuro.errors import PPFError
 
+#: Lava's message infrastructure: importing it calls ``multiprocessing.set_start_method('fork')``.
+LAVA_MESSAGING = "lava.magma.runtime.message_infrastructure.multiprocessing"
+#: lava-dl's netx (with its import-time noise captured), which builds every run's network.
+NETX = "ppf_neuro.lava_dl"
 #: How long an interrupted run may take to stop Lava before its processes are killed.
 STOP_TIMEOUT_S = 10.0
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -33,38 +43,83 @@ def in_own_process_group(fn: Callable, *args, **kwargs):
     or its exception comes back here. Interrupted here, the child is stopped (module docstring)."""
     # Lava sets multiprocessing's start method when its message infrastructure is first imported,
     # which a forked child can no longer do (its start method is fixed): import it here first.
-    import lava.magma.runtime.message_infrastructure.multiprocessing  # noqa: F401
+    importlib.import_module(LAVA_MESSAGING)
+    # Every run builds netx's network. Imported here once, netx is inherited by every forked run,
+    # which would otherwise import it anew (lava-dl's slayer, torch's extensions, torchvision: ~2.5 s
+    # a run; a plain netx file's deployment does not import it before).
+    importlib.import_module(NETX)
 
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    # An interrupt between the fork and the ``try`` below would leave the child running: hold
-    # signals back until it can be stopped (the child restores the mask once in its own group).
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-    child = context.Process(target=_child, args=(send, mask, fn, args, kwargs), name="ppf-lava-run")
-    try:
-        child.start()
-    finally:
-        send.close()
-    try:
-        os.setpgid(child.pid, child.pid)  # also done in the child: whichever runs first wins the race
-    except (PermissionError, ProcessLookupError):
-        pass  # it already has
-    try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        kind, value = receive.recv()
-    except EOFError:  # the child died without a word: killed (out of memory?) or crashed in Lava
-        _stop(child)
-        raise PPFError(f"the Lava run's process ended without an answer (exit code {child.exitcode}: "
-                       f"{_how_it_ended(child.exitcode)})") from None
-    except BaseException:
-        _stop(child)
-        raise
-    finally:
-        receive.close()
+    with _signals_held() as held:  # from before the fork until the child has stopped
+        # The child starts with the signals blocked; it unblocks them once in its own group.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        child = context.Process(target=_child, args=(send, mask, fn, args, kwargs), name="ppf-lava-run")
+        try:
+            child.start()
+        finally:
+            send.close()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        try:
+            os.setpgid(child.pid, child.pid)  # also done in the child: whichever runs first wins the race
+        except (PermissionError, ProcessLookupError):
+            pass  # it already has
+        try:
+            kind, value = _answer(receive, held)
+        except EOFError:  # the child died without a word: killed (out of memory?) or crashed in Lava
+            _stop(child)
+            raise PPFError(f"the Lava run's process ended without an answer (exit code {child.exitcode}: "
+                           f"{_how_it_ended(child.exitcode)})") from None
+        except BaseException:
+            _stop(child)
+            raise
+        finally:
+            receive.close()
     child.join()
     if kind == "error":
         raise value
     return value
+
+
+@contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM noted in the list yielded, not acted on, while the block runs; at its end each
+    noted one goes to the handler it was meant for (which unwinds the command as usual).
+
+    Why not a signal mask: the kernel hands a process's signal to any thread not blocking it (torch's
+    OpenMP threads, tqdm's monitor), and Python then runs the handler in the main thread all the same.
+    Handlers run in the main thread only, so elsewhere the block is never interrupted and nothing is
+    swapped; an ignored signal stays ignored."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    meant = {s: signal.getsignal(s) for s in sorted(_SIGNALS)}
+    meant = {s: handler for s, handler in meant.items() if handler not in (signal.SIG_IGN, None)}
+    for s in meant:
+        signal.signal(s, lambda signum, frame: held.append(signum))
+    try:
+        yield held
+    finally:
+        for s, handler in meant.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(held):  # each once, in the order they came
+            if callable(handler := meant[s]):
+                handler(s, None)
+            else:  # SIG_DFL: the default action, now that no Lava run is left going
+                os.kill(os.getpid(), s)
+
+
+#: How often the command looks for a held signal while its Lava run works.
+POLL_S = 0.05
+
+
+def _answer(receive, held: list[int]) -> tuple:
+    """The child's message; ``KeyboardInterrupt`` as soon as a signal is ``held``."""
+    while not receive.poll(POLL_S):
+        if held:
+            raise KeyboardInterrupt(signal.Signals(held[0]).name)
+    return receive.recv()
 
 
 #: In the child: whether the command asked it to stop (checked by the run loop between chunks).
@@ -120,17 +175,13 @@ def _child(send, mask: set, fn: Callable, args: tuple, kwargs: dict) -> None:
 
 
 def _stop(child) -> None:
-    """Ask ``child`` to stop, wait up to STOP_TIMEOUT_S, then kill its process group. A second
-    Ctrl-C meanwhile is held back until this is done (then it interrupts the command as usual)."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    """Ask ``child`` to stop, wait up to STOP_TIMEOUT_S, then kill its process group (called while
+    signals are held: a second Ctrl-C meanwhile waits until this is done)."""
+    if child.is_alive():
+        os.kill(child.pid, signal.SIGTERM)
+        child.join(STOP_TIMEOUT_S)
     try:
-        if child.is_alive():
-            os.kill(child.pid, signal.SIGTERM)
-            child.join(STOP_TIMEOUT_S)
-        try:
-            os.killpg(child.pid, signal.SIGKILL)  # Lava's processes too, if any outlived the stop
-        except (ProcessLookupError, PermissionError):
-            pass
-        child.join(1.0)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        os.killpg(child.pid, signal.SIGKILL)  # Lava's processes too, if any outlived the stop
+    except (ProcessLookupError, PermissionError):
+        pass
+    child.join(1.0)

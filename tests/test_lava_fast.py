@@ -56,10 +56,10 @@ CASES = [("dense, low threshold", "regular", 1), ("dense, low threshold", "rate"
 
 
 def _paths(case: int) -> dict[str, LavaMode]:
-    """Three Lava paths for case number ``case``: one replica (Lava's RingBuffer readout in even cases,
-    the in-run counters in odd ones), then three and seven replicas side by side, the two replica
-    synapses taking turns."""
-    one = LavaMode(replicas=1, recorder="ringbuffer") if case % 2 == 0 else LavaMode(replicas=1)
+    """Three Lava paths for case number ``case``: one replica (the in-run counters in even cases, the
+    one-step windows among them; Lava's RingBuffer readout in odd ones), then three and seven replicas
+    side by side, the two replica synapses taking turns."""
+    one = LavaMode(replicas=1) if case % 2 == 0 else LavaMode(replicas=1, recorder="ringbuffer")
     three, seven = ("batched", "sparse") if case % 2 == 0 else ("sparse", "batched")
     return {one.recorder: one, f"B=3 {three}": LavaMode(replicas=3, synapse=three),
             f"B=7 {seven}": LavaMode(replicas=7, synapse=seven)}

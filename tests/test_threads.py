@@ -31,26 +31,42 @@ def test_a_competing_process_takes_a_core():
         busy.kill()
         busy.wait()
     assert elsewhere > 0.6
-    assert free == max(1, threads.usable_cores() - 1)
+    assert 1 <= free <= max(1, threads.usable_cores() - 1)  # other tests' workers may take more
 
 
 def test_this_process_does_not_count_against_itself():
-    """Our own threads are busy during a training epoch: they must not make the cores look taken."""
-    done = threading.Event()
+    """Our own threads are busy during a training epoch: they must not make the cores look taken.
+
+    Windows with a spinning thread of ours and without it alternate. Other processes' load (the
+    other test worker's) moves from one window to the next, so one pair in five has to show no extra
+    core; without the subtraction every pair shows the spinner's core, wherever a core is to spare."""
+    spinning, done = threading.Event(), threading.Event()
 
     def spin():
         while not done.is_set():
-            pass
+            if spinning.wait(0.01):
+                while spinning.is_set():
+                    pass
 
     spinner = threading.Thread(target=spin)
     spinner.start()
+    pairs = []
     try:
-        own_load_seen = threads.cores_busy_elsewhere(0.3)
+        for _ in range(5):
+            spinning.set()
+            own = time.process_time()
+            with_spinner = threads.cores_busy_elsewhere(0.3)
+            own_share = (time.process_time() - own) / 0.3
+            spinning.clear()
+            without = threads.cores_busy_elsewhere(0.3)
+            pairs.append((round(with_spinner, 2), round(without, 2), round(own_share, 2)))
+            if own_share > 0.5 and with_spinner < without + 0.5:
+                return
     finally:
+        spinning.clear()
         done.set()
         spinner.join()
-    baseline = threads.cores_busy_elsewhere(0.3)
-    assert own_load_seen < baseline + 0.5
+    pytest.fail(f"our own thread counted as load elsewhere (with it, without it, its share): {pairs}")
 
 
 def test_the_users_choice_is_kept(monkeypatch, restore_threads):

@@ -22,6 +22,7 @@ import importlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import traceback
 from contextlib import contextmanager
@@ -41,14 +42,7 @@ _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 def in_own_process_group(fn: Callable, *args, **kwargs):
     """``fn(*args, **kwargs)`` computed in a forked child leading its own process group; its result
     or its exception comes back here. Interrupted here, the child is stopped (module docstring)."""
-    # Lava sets multiprocessing's start method when its message infrastructure is first imported,
-    # which a forked child can no longer do (its start method is fixed): import it here first.
-    importlib.import_module(LAVA_MESSAGING)
-    # Every run builds netx's network. Imported here once, netx is inherited by every forked run,
-    # which would otherwise import it anew (lava-dl's slayer, torch's extensions, torchvision: ~2.5 s
-    # a run; a plain netx file's deployment does not import it before).
-    importlib.import_module(NETX)
-
+    import_before_fork()
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     with _signals_held() as held:  # from before the fork until the child has stopped
@@ -79,6 +73,25 @@ def in_own_process_group(fn: Callable, *args, **kwargs):
     if kind == "error":
         raise value
     return value
+
+
+def import_before_fork() -> None:
+    """Import what every Lava run needs here, before this process forks a run or a pool of workers.
+
+    Lava's message infrastructure calls ``multiprocessing.set_start_method('fork')`` when first
+    imported, which a forked process can no longer do (its start method is fixed, "context has
+    already been set"); imported here, forked runs and workers inherit the module. Where this process
+    has already fixed the start method (to the same 'fork'), that choice is cleared first so that
+    Lava's own call sets it again: the start method stays 'fork' either way. netx builds every run's
+    network: imported here once, it is inherited too, where each forked run or worker would import
+    it anew (lava-dl's slayer, torch's extensions, torchvision: ~2.5 s each; a plain netx file's
+    deployment does not import it before).
+    """
+    if LAVA_MESSAGING not in sys.modules:
+        if multiprocessing.get_start_method(allow_none=True) == "fork":
+            multiprocessing.set_start_method(None, force=True)
+        importlib.import_module(LAVA_MESSAGING)
+    importlib.import_module(NETX)
 
 
 @contextmanager

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import multiprocessing
-import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
@@ -13,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from deploy.backends.counts import SpikeCounts
-from deploy.backends.lava.isolated import LAVA_MESSAGING, NETX
+from deploy.backends.lava.isolated import import_before_fork
 from deploy.backends.lava.mode import LavaMode, LavaResult
 from deploy.backends.lava.runner import run_on_lava
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
@@ -44,23 +41,6 @@ def merge(parts: list[LavaResult], seconds: float) -> LavaResult:
                       recordings)
 
 
-def import_lava_before_fork() -> None:
-    """Import Lava's message infrastructure and lava-dl's netx here, before a pool forks its workers.
-
-    Imported first inside a forked worker, the message infrastructure's ``set_start_method('fork')``
-    raises "context has already been set" (the pool set it); imported here, the workers inherit the
-    module. Where this process has already fixed the start method (to the same 'fork'), that choice
-    is cleared first so that Lava's own call sets it again: the start method stays 'fork' either way.
-    netx, which every shard's run builds its network with, is imported once here rather than in
-    every worker (~2.5 s each).
-    """
-    if LAVA_MESSAGING not in sys.modules:
-        if multiprocessing.get_start_method(allow_none=True) == "fork":
-            multiprocessing.set_start_method(None, force=True)
-        importlib.import_module(LAVA_MESSAGING)
-    importlib.import_module(NETX)
-
-
 def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: LavaMode = LavaMode(),
                         ray_address: str | None = None, progress: bool = True,
                         recordings_dir: Path | None = None) -> LavaResult:
@@ -72,7 +52,7 @@ def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: L
     content = Path(net.path).read_bytes()
     shards = [s for s in np.array_split(spikes, workers) if len(s)]
     if ray_address is None:
-        import_lava_before_fork()
+        import_before_fork()  # the pool's workers inherit Lava's modules
     dirs = [None] * len(shards)
     if recordings_dir is not None:
         dirs = [recordings_dir / f"shard{k}" for k in range(len(shards))]

@@ -13,7 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from deploy.references.divergence import find_divergence
+from deploy.backends.lava.timing import check_timing
+from deploy.inputs.trained_outputs import Expected, check_expected, read_expected
 from deploy.inputs.read import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
+from deploy.references.netx_fixed_point import FixedPointSNN
+from deploy.report.expected import expected_section
 from deploy.model_files.open import load_model, plan_for
 from deploy.model_files.plan import Plan
 from deploy.report.build import Report, build_report
@@ -92,6 +96,25 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, recorded: bool
     return inputs
 
 
+def _output_raster(plan: Plan, inputs: DeployInputs, input_as: str, chunk: int = 256) -> np.ndarray:
+    """The reference's output spikes at every step (N, outputs, T), in chunks of samples (only the
+    output layer is kept)."""
+    model = FixedPointSNN(plan.netx, input_as)
+    return np.concatenate([model.run(inputs.values[b:b + chunk])[0][-1] for b in range(0, len(inputs), chunk)])
+
+
+def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: dict, decision: np.ndarray,
+              reference, options) -> dict:
+    """The report's ``expected`` section (``deploy.report.expected``)."""
+    snn = deployed.get("snn")
+    per_step = plan.netx is not None and not plan.netx.sigma_delta and inputs.values is not None
+    return expected_section(
+        expected, None if snn is None else snn.counts.output, decision,
+        None if reference.counts is None else reference.counts.output, inputs.labels, options.lava.timing,
+        0 if plan.netx is None else len(plan.netx.layers), plan.model == "netx",
+        (lambda: _output_raster(plan, inputs, options.lava.input_as)) if per_step else None)
+
+
 def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
     """Run the request's model on the first ``options.samples`` of its inputs and report; each phase
     is timed on ``clock``."""
@@ -99,7 +122,13 @@ def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
     options = request.options
     with clock.phase("load"):
         plan = prepare(request)
+        expected = None if request.expect is None else read_expected(request.expect)
     inputs = read_inputs(plan, request, clock)
+    steps = None if inputs.values is None else inputs.values.shape[-1]
+    if plan.netx is not None and steps is not None:
+        check_timing(plan.netx, steps, options.lava.timing)
+    if expected is not None:
+        expected = check_expected(expected, len(inputs), plan.classes, steps)
     deployed = {}
     for branch in plan.branches:
         with clock.phase(branch.backend.phase):
@@ -115,4 +144,9 @@ def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
             divergence = find_divergence(plan.netx, inputs.values, deployed["snn"].counts, reference.counts,
                                          plan.stepper, options.divergence_plot,
                                          options.lava.input_as == "spikes" and not plan.netx.sigma_delta)
-    return build_report(request.model, plan, inputs, deployed, decision, reference, options, divergence, clock)
+    section = None
+    if expected is not None:
+        with clock.phase("expected"):
+            section = _expected(plan, inputs, expected, deployed, decision, reference, options)
+    return build_report(request.model, plan, inputs, deployed, decision, reference, options, divergence, clock,
+                        expected=section)

@@ -20,7 +20,9 @@ class DeployRequest:
     or batches; default: a bundle's own test split) or recorded ``inputs`` (an ``.npy`` of spikes,
     graded or bias values, entering as ``options.lava.input_as`` says) with optional ``labels``, in
     ``layout`` (``chw``, or lava-dl's ``whc``). ``encoding``: a netx file's spike encoder fields for
-    ``data`` (with ``inputs``, only ``steps``: for how long values without a time axis are held)."""
+    ``data`` (with ``inputs``, only ``steps``: for how long values without a time axis are held).
+    ``expect``: the trained model's own outputs on the same inputs (``deploy.inputs.trained_outputs``), which
+    the report compares with the deployment."""
 
     model: Path
     data: object = None
@@ -29,9 +31,12 @@ class DeployRequest:
     labels: Path | None = None
     layout: str = "chw"
     encoding: dict | None = field(default_factory=dict)
+    expect: Path | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "model", Path(self.model))
+        if self.expect is not None:
+            object.__setattr__(self, "expect", Path(self.expect))
         object.__setattr__(self, "encoding", dict(self.encoding or {}))
         o = self.options
         for name, value in (("samples", o.samples), ("workers", o.workers)):

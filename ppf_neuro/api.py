@@ -15,7 +15,7 @@ A whole round trip, small enough to run as a doctest (``tests/test_api.py`` runs
     >>> report.samples, report.outputs["output"].agreement          # Lava + PennyLane, checked
     (20, 1.0)
     >>> sorted(report.to_dict())[:3]                                # what deploy --report writes
-    ['activity', 'config', 'data']
+    ['activity', 'compared', 'config']
 
 The command line calls the same functions (``ppf_neuro.commands``); nothing here parses flags.
 Heavy packages (torch, Lava, PennyLane) load on the first call, not on ``import ppf_neuro``.
@@ -80,14 +80,17 @@ def export(run, path: str | Path) -> Path:
 
 def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice: str | None = None,
            shots: int | None = None, noise: float = 0.0, replicas: int | None = None, workers: int = 1,
-           progress: bool = True):
+           expect: str | Path | None = None, timing: str = "aligned", progress: bool = True):
     """Run a bundle (or any netx HDF5 network) on ``data``: the SNN on Lava, the circuit on the
     PennyLane device ``qdevice`` (default: the training device), the fusion on the host, and every
     output compared with the trained model. ``data``: a dataset spec (``"digits"``,
     ``"idx:DIR"``), images in memory (an array or tensor (N, C, H, W) or (N, H, W) in [0, 1] or
     8-bit grey, or an ``(images, labels)`` pair), or an iterable of ``(images, labels)`` batches
     such as a ``DataLoader``; by default a bundle's own test split. Returns a ``Report``
-    (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md)."""
+    (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md). ``expect``: an ``.npy``
+    of the trained model's own outputs on the same inputs (``report.expected`` compares them);
+    ``timing``: which window steps count (``ppf_neuro.choices.TIMINGS``; ``delay-shift`` for a
+    lava-dl net trained with SLAYER's default ``delay_shift=True``)."""
     check_companions()
     from deploy.backends.lava import LavaMode
     from deploy.pipeline import deploy as run_deployment
@@ -95,5 +98,5 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     from deploy.request import DeployRequest
 
     options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise,
-                            lava=LavaMode(replicas=replicas), workers=workers, progress=progress)
-    return run_deployment(DeployRequest(model, data, options))
+                            lava=LavaMode(replicas=replicas, timing=timing), workers=workers, progress=progress)
+    return run_deployment(DeployRequest(model, data, options, expect=expect))

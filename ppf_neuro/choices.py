@@ -49,6 +49,11 @@ OUTPUT_READOUTS = ("counts", "voltage", "graded")
 #: layer (window step 0 of layer i is Lava step first + i + k*T), or every Lava step of the run from
 #: the first, unaligned, as netx's RingBuffer sinks and ``Monitor`` record it.
 RECORD_TIMES = ("windows", "lava")
+#: Which steps of each sample's window count, i.e. which trained model a netx file is deployed as
+#: (deploy.backends.lava.timing): every step of every layer's window (SLAYER with
+#: ``delay_shift=False``, ppf-neuro's own bundles), or the steps SLAYER's blocks output with their
+#: default ``delay_shift=True``: layer i's first T - 1 - i (its one-step shifts push the rest out).
+TIMINGS = ("aligned", "delay-shift")
 #: What ``export`` writes: a ppf-neuro bundle, or the SNN as a NIR graph.
 EXPORT_FORMATS = ("bundle", "nir")
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead

@@ -19,7 +19,7 @@ from ppf_neuro import choices
 from ppf_neuro.analysis.profiles import shipped as shipped_profiles
 from ppf_neuro.atomic import output_locks
 from ppf_neuro.companions import check_companions
-from ppf_neuro.errors import PPFError, on_command_line
+from ppf_neuro.errors import EXPECTATION_UNMET, PPFError, on_command_line
 from ppf_neuro.interrupts import interruptible
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
@@ -86,6 +86,10 @@ def _deployment_flags() -> argparse.ArgumentParser:
     lava.add_argument("--replicas", type=int, help="copies of the SNN side by side in one Lava run (default: chosen "
                                                    "from the network's size; 1 = netx's own Network, the reference "
                                                    "mode)")
+    lava.add_argument("--timing", choices=choices.TIMINGS, default="aligned",
+                      help="which steps of each window count: every step (aligned: SLAYER with delay_shift=False, "
+                           "ppf-neuro's bundles), or what SLAYER's blocks output with delay_shift=True, lava-dl's "
+                           "own setting unless changed (layer i: the first T-1-i steps)")
     lava.add_argument("--lava-synapse", choices=choices.LAVA_SYNAPSES, default="batched",
                       help="synapses of a replicated run: batched (ppf-neuro, tested identical to Lava's) or sparse "
                            "(Lava's own Sparse, block-diagonal)")
@@ -100,6 +104,14 @@ def _deploy(p: argparse.ArgumentParser) -> None:
     quantum.add_argument("--noise", type=float, default=0.0,
                          help="depolarising probability after every gate (needs a mixed-state device, e.g. "
                               "default.mixed)")
+    trained = p.add_argument_group("the trained model")
+    trained.add_argument("--expect", type=Path, metavar="FILE.npy",
+                         help="the trained model's own outputs on the same inputs, in order: output spike counts (N, "
+                              "outputs), output spikes (N, outputs, T) or float scores (N, outputs); the report's "
+                              "'expected' section compares the deployment with them")
+    trained.add_argument("--expect-min", type=float, metavar="FRACTION",
+                         help=f"exit with status {EXPECTATION_UNMET} when the deployment's argmax agrees with "
+                              "--expect on less than this fraction of samples (0 to 1)")
     out = p.add_argument_group("outputs and scale-out")
     out.add_argument("--report", type=Path, help="write the JSON report here (fields: docs/report.md)")
     out.add_argument("--save-spikes", type=Path, metavar="OUT.npz",
@@ -112,7 +124,8 @@ def _deploy(p: argparse.ArgumentParser) -> None:
 def _diff(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", type=Path, default=Path("divergence.png"), help="where to plot the neuron's traces")
     # diff compares the spiking branch in one local run: the quantum and output options do not apply
-    p.set_defaults(qdevice=None, shots=None, noise=0.0, report=None, save_spikes=None, workers=1, ray=None)
+    p.set_defaults(qdevice=None, shots=None, noise=0.0, report=None, save_spikes=None, workers=1, ray=None,
+                   expect=None, expect_min=None)
 
 
 def _train(p: argparse.ArgumentParser) -> None:
@@ -247,7 +260,7 @@ def _outputs(args) -> list:
 
 
 #: The options that name what a command reads (files, or run directories it reads from).
-INPUT_ARGS = ("model", "inputs", "labels", "run_dir", "graph", "reports", "runs", "sweep_file", "config")
+INPUT_ARGS = ("model", "inputs", "labels", "expect", "run_dir", "graph", "reports", "runs", "sweep_file", "config")
 
 
 def _same_file(a: str, b: str) -> bool:

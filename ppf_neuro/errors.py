@@ -14,6 +14,13 @@ class PPFError(Exception):
     """A problem with the user's input: files, configs, flags or data."""
 
 
+#: Exit statuses of a command that ran but whose result the user asked to be judged: ``deploy``'s
+#: outputs differ from its reference; its argmax agrees with the trained model's own outputs
+#: (``--expect``) on fewer samples than ``--expect-min``.
+DISAGREES = 3
+EXPECTATION_UNMET = 4
+
+
 #: True while a command-line command runs: errors then name its flags, else the Python arguments.
 _ON_COMMAND_LINE: ContextVar[bool] = ContextVar("ppf_neuro_on_command_line", default=False)
 

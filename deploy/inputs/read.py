@@ -88,7 +88,7 @@ def encoded(inputs: DeployInputs, encoding: EncodingConfig, chunk: int = 512) ->
     return replace(inputs, values=spikes)
 
 
-def _load_npy(path: Path, what: str) -> np.ndarray:
+def load_npy(path: Path, what: str) -> np.ndarray:
     check_input_file(path, what)
     try:
         return np.load(path, allow_pickle=False)
@@ -99,7 +99,7 @@ def _load_npy(path: Path, what: str) -> np.ndarray:
 def _labels(path: Path, n: int, samples: int | None, regression: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(class labels, None) from integers (N,); (None, targets) from floats (N,) or (N, outputs),
     which only a state readout (``regression``) compares with."""
-    labels = _load_npy(path, "--labels")
+    labels = load_npy(path, "--labels")
     if np.issubdtype(labels.dtype, np.floating) and len(labels) == n and labels.ndim in (1, 2):
         if not regression:
             raise PPFError(f"--labels '{path}': float labels are regression targets; they go with --readout voltage "
@@ -123,7 +123,7 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
     what SLAYER's encoders return). ``input_as`` (``deploy.inputs.stimulus``) sets the values' rules.
     """
     what = f"--inputs '{spikes_path}'"
-    values = _load_npy(spikes_path, "--inputs")
+    values = load_npy(spikes_path, "--inputs")
     numeric = np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
     if values.ndim not in (2, 3, 4, 5) or not numeric and values.dtype != np.bool_:
         raise PPFError(f"{what}: expected a numeric array (N, inputs[, T]) or (N, C, H, W[, T]), "

@@ -13,6 +13,7 @@ from deploy.inputs.read import DeployInputs
 from deploy.backends.lava_backend import LavaBackend
 from deploy.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
 from deploy.references.trained_model import run_classifier, slayer_stepper
+from ppf_neuro.errors import PPFError
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.readout import spike_logits
 
@@ -20,6 +21,9 @@ from ppf_neuro.readout import spike_logits
 def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     """SNN on Lava and VQC on a PennyLane device, as the bundle's model kind combines them."""
     cfg, kind = bundle.config, KINDS[bundle.model]
+    if options.lava.timing != "aligned":
+        raise PPFError(f"--timing {options.lava.timing} counts what SLAYER's delay shift leaves of a window; a "
+                       "ppf-neuro bundle's SNN trains without it and deploys with every step (aligned)")
     steps = cfg.encoding.steps
     branches = []
     if kind.has_snn:
@@ -43,7 +47,13 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if kind.circuit_reads == "rates" \
             else (lambda inputs, done: pixels_in(inputs, done).astype(np.float32))
         branches.append(Branch("qnn", vqc, source, True))
-    details = {"config": cfg.to_dict(), "versions": bundle.file.versions, "trained_on": bundle.file.dataset}
+    details = {"config": cfg.to_dict(), "versions": bundle.file.versions, "trained_on": bundle.file.dataset,
+               "compared": {"deployed": "the bundle's branches: the SNN as Lava processes, the circuit on the "
+                                        "PennyLane device, the decision on the host",
+                            "reference": "the trained PyTorch model, independently: its SNN in integer arithmetic "
+                                         "from the model's own quantised parameters (checked against SLAYER), the "
+                                         "circuit on the training simulator",
+                            "trained_model": "the reference"}}
     if kind.decided_by == "fuser":
         fuser = Fuser(**bundle.fusion)
         details["fusion"] = bundle.fusion

@@ -20,7 +20,7 @@ from deploy.references.divergence import Stepper
 from deploy.references.netx_fixed_point import FixedPointSNN, fixed_point_stepper
 from deploy.inputs.read import DeployInputs
 from deploy.backends.lava import LavaMode
-from deploy.backends.lava.timing import window_start
+from deploy.backends.lava.timing import TIMING_MEANING, biased_after_first, check_timing, window_start
 from deploy.backends.lava_backend import LavaBackend
 from deploy.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
@@ -96,11 +96,32 @@ FREE_RUNNING = ("sigma-delta, free-running: no resets (netx ignores them), so th
                 "stream")
 
 
+def netx_compared(net: NetxFile) -> dict:
+    """What a netx file's deployment compares: Lava with ppf-neuro's integer model of the file, which is
+    not the network that was trained (that comparison needs the trained model's outputs, ``--expect``)."""
+    compared = {"deployed": "the file's network as Lava processes",
+                "reference": "ppf-neuro's integer model of the file (netx's semantics: what the file says, not "
+                             "what the training framework computed)",
+                "trained_model": "not compared: give --expect with the trained model's outputs on these inputs"}
+    if net.nir_import is not None:
+        q = net.nir_import.get("quantisation") or []
+        compared["reference"] = ("ppf-neuro's integer model of the file that import-nir wrote: the NIR graph "
+                                 "quantised, not the float graph the framework exported")
+        compared["quantisation"] = q
+        if q:
+            compared["quantisation_summary"] = (
+                f"largest relative errors over {len(q)} layer(s): weight {max(x['weight_error'] for x in q):.2%}, "
+                f"threshold {max(x['threshold_error'] for x in q):.2%}, decay {max(x['decay_error'] for x in q):.2%}")
+    return compared
+
+
 def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     """A plain netx network: its SNN on Lava, checked against the fixed-point reference rebuilt from
     the file (``deploy.references.netx_fixed_point``); the class scores are the output layer's spike counts. Images
     are encoded over the file's own ``/simulation/tSample`` steps unless ``encoding`` says otherwise."""
     check_mode(net, options.lava.input_as)
+    timing = options.lava.timing
+    check_timing(net, None, timing)
     if net.sigma_delta and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
         raise PPFError(f"{net.path}: a sigma-delta network runs free (no resets): its samples are one stream, which "
                        "replicas and shards would cut (run it with --replicas 1 --workers 1, the defaults for SDNN)")
@@ -117,7 +138,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
 
     lava = LavaBackend(net, options.lava, as_scores, as_scores, options.workers, options.ray_address,
                        options.progress, options.save_spikes)
-    reference_model = FixedPointSNN(net, options.lava.input_as)
+    reference_model = FixedPointSNN(net, options.lava.input_as, timing)
 
     def reference(inputs: DeployInputs) -> ReferenceResult:
         counts, _, states = reference_model.counts_and_states(inputs.values, readout)
@@ -129,9 +150,15 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
 
     details = {"network": {"input_shape": list(net.input_shape), "inputs": INPUT_MEANING[options.lava.input_as],
                            "dynamics": FREE_RUNNING if net.sigma_delta else WINDOWED, "t_sample": net.steps,
+                           "timing": {"name": timing, "meaning": TIMING_MEANING[timing],
+                                      **({"not_exact": f"layers {biased} have biases: SLAYER runs a layer's bias "
+                                          "for as many steps as it has layers before it, ahead of its input, which "
+                                          "no Lava schedule gives"} if (biased := biased_after_first(net))
+                                         and timing != "aligned" else {})},
                            "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),
                                        "neuron": layer.neuron.type, "window_start_lava_step": window_start(net, i)}
-                                      for i, layer in enumerate(net.layers)]}}
+                                      for i, layer in enumerate(net.layers)]},
+               "compared": netx_compared(net)}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
                 EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
                 classes=net.layers[-1].neurons, netx=net, stepper=fixed_point_stepper(net), details=details)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from deploy.backends.lava.timing import steps_before_window
+from deploy.backends.lava.timing import counted_steps, steps_before_window
 from deploy.inputs.stimulus import stimulus
 from ppf_neuro.formats.loihi_units import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
 from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer
@@ -137,11 +137,12 @@ class FixedPointSNN:
     """``net`` evaluated in integer arithmetic (module docstring); outputs in CHW order.
 
     Layer by layer over the whole window (each layer's synaptic input for all steps in one
-    matrix product or convolution, then its neurons step by step), in chunks of samples.
+    matrix product or convolution, then its neurons step by step), in chunks of samples. Counts
+    cover the steps ``timing`` counts (``deploy.backends.lava.timing.counted_steps``), as on Lava.
     """
 
-    def __init__(self, net: NetxFile, input_as: str = "spikes"):
-        self.net, self.input_as = net, input_as
+    def __init__(self, net: NetxFile, input_as: str = "spikes", timing: str = "aligned"):
+        self.net, self.input_as, self.timing = net, input_as, timing
 
     @torch.no_grad()
     def simulate(self, spikes: np.ndarray, trace: int | None = None, states: list[dict] | None = None
@@ -201,7 +202,9 @@ class FixedPointSNN:
         for b in range(0, len(spikes), batch_size):
             out, received, traces = self.simulate(spikes[b:b + batch_size], last if readout == "voltage" else None,
                                                   stream)
-            spikes_parts.append([(o != 0).sum(-1, dtype=np.int64) for o in out])
+            steps = spikes.shape[-1]
+            spikes_parts.append([(o[..., :counted_steps(self.net, i, steps, self.timing)] != 0).sum(-1, dtype=np.int64)
+                                 for i, o in enumerate(out)])
             input_parts.append([r.astype(np.int64) for r in received])
             states.append(traces["v"] if readout == "voltage" else out[-1] if readout == "graded" else None)
         return ([np.concatenate(layer) for layer in zip(*spikes_parts)],

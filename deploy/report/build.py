@@ -120,15 +120,21 @@ def _input_events(inputs: DeployInputs, options) -> np.ndarray:
 
 
 def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
-                 reference: ReferenceResult, options, divergence: dict | None, clock: PhaseClock) -> Report:
-    """The one place a report is written."""
+                 reference: ReferenceResult, options, divergence: dict | None, clock: PhaseClock,
+                 expected: dict | None = None) -> Report:
+    """The one place a report is written; ``expected``: the section comparing the trained model's own
+    outputs (``deploy.report.expected``)."""
     scores = {"output": decision}
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
                    if b.classifies and b.name in reference.scores})
     snn = deployed.get("snn")
+    details = dict(plan.details)
+    if expected is not None and "compared" in details:
+        details["compared"] = {**details["compared"], "trained_model": f"its outputs from {expected['file']}, "
+                               f"against {expected['against']}: the 'expected' section"}
     return Report(
         model_file=str(path), model=plan.model, data=inputs.source, samples=len(inputs),
-        labelled=inputs.labels is not None, **plan.details,
+        labelled=inputs.labels is not None, **details,
         options=json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"}, default=str)),
         reference=reference.info, outputs=outputs_section(scores, reference.scores, inputs.labels),
         lava=None if snn is None else lava_section(snn, reference.counts, [layer.index for layer in plan.netx.layers]),
@@ -140,7 +146,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         readout=None if reference.readout is None else readout_section(
             options.lava.readout, snn.extra["readout"], reference.readout, scores["output"],
             reference.scores["output"], inputs.targets),
-        quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence,
+        quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence, expected=expected,
         timing={"phases": dict(clock.seconds), "seconds": clock.total, "torch_threads": dict(clock.threads),
                 "samples_per_second": len(inputs) / max(clock.total, 1e-9)})
 
@@ -148,9 +154,16 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
 def _outputs_table(report: Report) -> list[str]:
     names = {"output": f"{report.model} (decision)", "snn": "SNN branch (Lava)", "qnn": "quantum branch"}
     rows = [("output", "deployed", "reference", "agreement", "max |diff|")]
+    percent = lambda v: "-" if v is None else f"{100 * v:.2f} %"  # noqa: E731
     for key, o in report.outputs.items():
-        acc = [("-" if v is None else f"{100 * v:.2f} %") for v in (o.accuracy_deployed, o.accuracy_reference)]
-        rows.append((names[key], *acc, f"{100 * o.agreement:.2f} %", f"{o.max_abs_diff:.1e}"))
+        rows.append((names[key], percent(o.accuracy_deployed), percent(o.accuracy_reference), percent(o.agreement),
+                     f"{o.max_abs_diff:.1e}"))
+    e = report.expected
+    if e is not None:  # the trained model's own outputs in the reference's column, against the deployment
+        deployed = report.outputs["snn" if "snn" in report.outputs else "output"].accuracy_deployed
+        diff = e.get("max_abs_count_diff", e.get("max_abs_diff"))
+        rows.append(("trained model (--expect)", percent(deployed), percent(e.get("accuracy")),
+                     percent(e["argmax_agreement"]), f"{diff:.1e}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -162,12 +175,37 @@ def _events(report: Report) -> str:
     return "events" if "sigma-delta" in (report.network or {}).get("dynamics", "") else "spikes"
 
 
+def _compared_lines(report: Report) -> list[str]:
+    """What the agreement figures compare, and how the trained model's own outputs compare."""
+    c, e = report.compared or {}, report.expected
+    lines = []
+    if c:
+        lines.append(f"compared: {c['deployed']} against {c['reference']}")
+        if "quantisation_summary" in c:
+            lines.append(f"NIR import quantisation: {c['quantisation_summary']}")
+    if e is not None:
+        what = {"spikes": "output spikes per step", "counts": "output spike counts", "scores": "scores"}[e["kind"]]
+        line = f"trained model ({e['file']}, {what}) against {e['against']}: argmax {100 * e['argmax_agreement']:.2f} %"
+        if e.get("identical_counts") is not None:
+            line += (f", identical counts {100 * e['identical_counts']:.2f} % of samples, "
+                     f"{100 * e['per_neuron_identical']:.2f} % per neuron")
+        if "best_shift" in e:
+            b = e["best_shift"]
+            line += f"; best time shift {b['shift']} step(s) ({100 * b['identical_samples']:.2f} % of samples identical)"
+        lines += [line, f"hint: {e['hint']}"]
+    elif report.model == "netx":
+        lines.append("note: this is the file's network, not necessarily the one that was trained; give --expect "
+                     "FILE.npy (the trained model's outputs on these inputs) to compare with it")
+    return lines
+
+
 def summary_table(report: Report) -> str:
     """The few lines a person reads after a deployment."""
     lines = _outputs_table(report)
     lines += [f"WARNING: {w}" for w in (report.input_dependence or {}).get("warnings", [])]
     targets = "regression targets" if "regression" in (report.readout or {}) else "no labels"
     lines.append(f"samples: {report.samples} of {report.data}" + ("" if report.labelled else f" ({targets})"))
+    lines += _compared_lines(report)
     if report.options.get("shots") is not None or report.options.get("noise"):
         lines.append("note: with --shots or --noise the circuit's outputs differ from the analytic reference by "
                      "design (its agreement above measures that); the exit status judges the other outputs")

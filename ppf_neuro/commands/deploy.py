@@ -15,7 +15,7 @@ from deploy.report.build import summary_table
 from ppf_neuro.atomic import check_writable, write_json
 from ppf_neuro.commands.assignments import encoding_overrides
 from ppf_neuro.config import check_encoding
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import DISAGREES, EXPECTATION_UNMET, PPFError
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.executors import check_ray_address
 from ppf_neuro.phases import PhaseClock, format_rate, process_age
@@ -28,13 +28,13 @@ def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
         check_writable(args.save_spikes, "--save-spikes")
     check_ray_address(args.ray)
     lava = LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as, readout=args.readout,
-                    keep_rasters=args.save_spikes is not None, record=args.record)
+                    keep_rasters=args.save_spikes is not None, record=args.record, timing=args.timing)
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise, lava=lava,
                             workers=args.workers, ray_address=args.ray, progress=not args.quiet,
                             divergence_plot=plot, save_spikes=args.save_spikes)
     encoding = check_encoding(encoding_overrides(args.encoding, args.steps, args.set or []))
     request = DeployRequest(args.model, args.data, options, inputs=args.inputs, labels=args.labels,
-                            layout=args.layout, encoding=encoding)
+                            layout=args.layout, encoding=encoding, expect=args.expect)
     return deploy(request, clock)
 
 
@@ -48,10 +48,6 @@ def _whole_command(report, clock: PhaseClock) -> str:
     if report.lava is not None:
         line += f"; the Lava run alone: {format_rate(report.lava.timing['samples_per_second'])}"
     return line
-
-
-#: deploy's exit status when the deployment ran but does not reproduce its reference.
-DISAGREES = 3
 
 
 def disagreement(report) -> str | None:
@@ -69,6 +65,8 @@ def disagreement(report) -> str | None:
 
 
 def run_deploy(args) -> int:
+    if args.expect_min is not None and (args.expect is None or not 0 <= args.expect_min <= 1):
+        raise PPFError("--expect-min is a fraction of samples from 0 to 1, judged against --expect (give both)")
     if args.report:
         check_writable(args.report, "--report")
     plot = args.report.with_name(args.report.stem + "_divergence.png") if args.report else None
@@ -86,6 +84,11 @@ def run_deploy(args) -> int:
         print(f"ppf-neuro: the deployment does not reproduce its reference: {problem} (exit status {DISAGREES})",
               file=sys.stderr)
         return DISAGREES
+    agreement = None if report.expected is None else report.expected["argmax_agreement"]
+    if args.expect_min is not None and agreement < args.expect_min:
+        print(f"ppf-neuro: the deployment's argmax agrees with --expect on {100 * agreement:.2f} % of samples, below "
+              f"--expect-min {args.expect_min} (exit status {EXPECTATION_UNMET})", file=sys.stderr)
+        return EXPECTATION_UNMET
     return 0
 
 

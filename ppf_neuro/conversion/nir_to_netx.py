@@ -50,6 +50,7 @@ from ppf_neuro.formats.netx import (
     Flatten,
     InputLayer,
     InputShape,
+    NIR_IMPORT_GROUP,
     write_netx_file,
 )
 from ppf_neuro.formats.nir_time import CONVENTIONS, Convention, check_dt
@@ -440,5 +441,5 @@ def nir_to_netx(graph, path: str | Path, approximate: bool = False, steps: int |
                   "scales": json.dumps([q.scale for q in made.quantisation]),
                   "quantisation": json.dumps([q.to_dict() for q in made.quantisation]),
                   "approximations": json.dumps(made.approximations)}
-    write_netx_file(path, made.entries, {"nir_import": provenance}, steps)
+    write_netx_file(path, made.entries, {NIR_IMPORT_GROUP: provenance}, steps)
     return made

@@ -27,6 +27,8 @@ This module reads and writes files only (h5py and numpy): nothing here runs a ne
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, ClassVar, Union
@@ -230,6 +232,9 @@ class NetxFile:
     layers: list[NetxLayer]
     #: Time steps per sample the file names (netx's ``/simulation/tSample``), if any.
     steps: int | None = None
+    #: Where ``import-nir`` wrote the file: its ``/nir_import`` attributes (the per-layer quantisation
+    #: errors under ``quantisation``); None for any other file.
+    nir_import: dict | None = None
 
     @property
     def has_input_neurons(self) -> bool:
@@ -434,12 +439,32 @@ def load_netx_file(path: str | Path) -> NetxFile:
         raise PPFError(f"{path}: netx layer description is damaged or incomplete: {type(e).__name__}: {e}") from None
 
 
+#: The group ``import-nir`` writes its provenance into (``ppf_neuro.conversion.nir_to_netx``).
+NIR_IMPORT_GROUP = "nir_import"
+
+
+def _nir_import(f: h5py.File) -> dict | None:
+    """The ``/nir_import`` attributes, JSON values decoded; None where the file has none (or they are
+    not what ``import-nir`` writes: the deployment then says nothing of an import)."""
+    group = f.get(NIR_IMPORT_GROUP)
+    if not isinstance(group, h5py.Group):
+        return None
+    values = {}
+    for key, value in group.attrs.items():
+        value = value.decode() if isinstance(value, bytes) else value
+        try:
+            values[key] = json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
+        except ValueError:
+            values[key] = value
+    return {k: v.item() if isinstance(v, np.generic) else v for k, v in values.items()}
+
+
 def read_netx(f: h5py.File, path: Path) -> NetxFile:
     """The netx network of an open file (a netx file, or the SNN of a bundle, read in the same pass)."""
     try:
         if not isinstance(f.get(LAYER_GROUP), h5py.Group):
             raise PPFError(f"{path}: no '/{LAYER_GROUP}' group of layers: not a netx network")
-        net = parse_netx_group(f[LAYER_GROUP], path)
+        net = replace(parse_netx_group(f[LAYER_GROUP], path), nir_import=_nir_import(f))
         steps = f.get("simulation/tSample")
         if not isinstance(steps, h5py.Dataset):
             return net

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from ppf_neuro.errors import PPFError
 
 #: Bumped on any change a reader of the previous version would misread (docs/report.md).
-REPORT_VERSION = 4
+REPORT_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ class Report:
     trained_on: str | None = None
     fusion: dict | None = None
     network: dict | None = None
+    #: what the deployment was compared with: the reference, and whether it is the trained model
+    compared: dict | None = None
+    #: the deployment against the trained model's own outputs (``--expect``)
+    expected: dict | None = None
     lava: LavaSection | None = None
     activity: dict | None = None
     input_dependence: dict | None = None

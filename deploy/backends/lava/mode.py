@@ -13,6 +13,7 @@ from ppf_neuro.choices import (
     LAVA_SYNAPSES,
     OUTPUT_READOUTS,
     RECORD_TIMES,
+    TIMINGS,
 )
 from ppf_neuro.errors import PPFError, argument
 
@@ -32,6 +33,7 @@ class LavaMode:
     output layer besides the counts (``voltage``: the output neurons' voltage at every step;
     ``graded``: an SDNN output's payloads at every step). ``record``: how recorded steps are laid out
     in time (``ppf_neuro.choices.RECORD_TIMES``); ``lava`` runs netx's own network (one replica).
+    ``timing``: which steps of each window count (``deploy.backends.lava.timing.counted_steps``).
     """
 
     replicas: int | None = None
@@ -41,6 +43,7 @@ class LavaMode:
     readout: str = "counts"
     keep_rasters: bool = False  # keep every step of every layer (``--save-spikes``)
     record: str = "windows"
+    timing: str = "aligned"
 
     def __post_init__(self):
         if self.replicas is not None and self.replicas < 1:
@@ -57,6 +60,11 @@ class LavaMode:
             raise PPFError(f"--readout must be one of {list(OUTPUT_READOUTS)}, got {self.readout!r}")
         if self.record not in RECORD_TIMES:
             raise PPFError(f"--record must be one of {list(RECORD_TIMES)}, got {self.record!r}")
+        if self.timing not in TIMINGS:
+            raise PPFError(f"--timing must be one of {list(TIMINGS)}, got {self.timing!r}")
+        if self.timing != "aligned" and self.readout != "counts":
+            raise PPFError(f"--timing {self.timing} chooses the steps whose spikes count; --readout {self.readout} "
+                           "reads the output layer at every step")
         if self.record == "lava" and (self.replicas not in (None, 1) or self.recorder == "ringbuffer"):
             raise PPFError("--record lava records one run of netx's own network from its first step: it takes "
                            "--replicas 1 and the counts recorder")

@@ -34,6 +34,9 @@ class RecordingPlan:
     voltages: dict[int, str] = field(default_factory=dict)
     lava_time: bool = False
     directory: Path | None = None
+    #: layer position -> the steps of each window whose spikes count, from its first (absent: all;
+    #: ``deploy.backends.lava.timing.counted_steps``)
+    counted: dict[int, int] = field(default_factory=dict)
 
     def files(self) -> list[tuple[str, int, type]]:
         """(name, layer position, dtype) of every recorded file."""
@@ -153,7 +156,8 @@ class Recorder:
         raster = None if inputs or i not in self.plan.rasters else str(self.recorded_path(self.plan.rasters[i][0]))
         counter = SpikeCounter(shape=shape, counts_path=str(self.tmp / f"{name}.npy"), first_step=self.first + i,
                                window=self.window, windows=self.windows, raster_path=raster,
-                               raster_where=self.recorded_where(i))
+                               raster_where=self.recorded_where(i),
+                               counted=None if inputs else self.plan.counted.get(i))
         self.counters.append(counter)
         return counter
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from deploy.backends.counts import SpikeCounts
 from deploy.backends.lava.mode import LavaResult, LavaSetup, compiled
-from deploy.backends.lava.timing import build_netx, input_port, windows_of
+from deploy.backends.lava.timing import build_netx, counted_steps, input_port, windows_of
 from deploy.inputs.stimulus import stimulus
 from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
 from ppf_neuro.formats.netx import NetxFile
@@ -94,8 +94,10 @@ def ringbuffer_rasters(net: NetxFile, spikes: np.ndarray, trace_layer: int | Non
                    {k: windows(v, trace_layer).astype(np.int64) for k, v in traces.items()}, total, seconds, setup)
 
 
-def run_ringbuffer(net: NetxFile, spikes: np.ndarray, progress: bool) -> LavaResult:
-    """Counts from the full rasters (the slow reference mode)."""
+def run_ringbuffer(net: NetxFile, spikes: np.ndarray, progress: bool, timing: str = "aligned") -> LavaResult:
+    """Counts from the full rasters (the slow reference mode), over the steps ``timing`` counts."""
     r = ringbuffer_rasters(net, spikes, progress=progress)
-    counts = SpikeCounts([s.sum(-1, dtype=np.int64) for s in r.spikes])
+    steps = spikes.shape[-1]
+    counts = SpikeCounts([s[..., :counted_steps(net, i, steps, timing)].sum(-1, dtype=np.int64)
+                          for i, s in enumerate(r.spikes)])
     return LavaResult(counts, r.steps, r.seconds, r.setup)

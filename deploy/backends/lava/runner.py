@@ -23,22 +23,25 @@ from deploy.backends.lava.isolated import in_own_process_group
 from deploy.backends.lava.mode import LavaMode, LavaResult
 from deploy.backends.lava.replicas import auto_replicas
 from deploy.backends.lava.ringbuffer import run_ringbuffer
-from deploy.backends.lava.timing import build_netx, first_step
+from deploy.backends.lava.timing import build_netx, counted_steps, first_step
 from deploy.report.rasters import entry_name
 from deploy.inputs.stimulus import lava_stimulus
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
-def recording_plan(net: NetxFile, mode: LavaMode, directory: Path | None = None) -> RecordingPlan:
-    """What a run in ``mode`` records beyond the counts, into ``directory``: every layer's raster
-    (``keep_rasters``), the output layer's payloads (``readout`` graded) or voltage (``readout`` voltage)."""
+def recording_plan(net: NetxFile, mode: LavaMode, steps: int, directory: Path | None = None) -> RecordingPlan:
+    """What a run in ``mode`` with windows of ``steps`` records beyond the counts, into ``directory``:
+    every layer's raster (``keep_rasters``), the output layer's payloads (``readout`` graded) or voltage
+    (``readout`` voltage); and which steps of each window its counters count (``mode.timing``)."""
     last = len(net.layers) - 1
     rasters = {i: (entry_name(net, i), np.int32 if layer.neuron.graded else np.int8)
                for i, layer in enumerate(net.layers)
                if mode.keep_rasters or (i == last and mode.readout == "graded")}
+    counted = {i: counted_steps(net, i, steps, mode.timing) for i in range(len(net.layers))}
     return RecordingPlan(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {},
-                         lava_time=mode.record == "lava", directory=directory)
+                         lava_time=mode.record == "lava", directory=directory,
+                         counted={i: c for i, c in counted.items() if c != steps})
 
 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,
@@ -58,7 +61,7 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, reco
 
     n, steps = spikes.shape[0], spikes.shape[-1]
     if mode.recorder == "ringbuffer":
-        return run_ringbuffer(net, spikes, progress)
+        return run_ringbuffer(net, spikes, progress, mode.timing)
     network = build_netx(net, steps)
     stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
     # one stream (SDNN), or one run recorded from its first step: replicas would cut it (deploy.model_files.plan)
@@ -67,7 +70,7 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, reco
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples
     with tempfile.TemporaryDirectory(prefix="ppf-lava-") as tmp:
-        plan = recording_plan(net, mode, recordings_dir)
+        plan = recording_plan(net, mode, steps, recordings_dir)
         if replicas == 1:
             return run_counted(NetxGraph(network, stim, first, Path(tmp), plan), progress)
         return run_counted(ReplicaGraph(layers, stim, first, replicas, mode.synapse, Path(tmp), plan), progress)

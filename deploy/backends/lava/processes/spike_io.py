@@ -82,15 +82,16 @@ class SpikeCounter(AbstractProcess):
     ``counts_path`` (shape (windows, prod(shape))). With ``raster_path`` every step is also stored,
     in a file of shape (windows, window, prod(shape)): 0/1 events where it is int8, the payloads
     themselves where it is int32 (graded spikes); ``raster_where`` (first step, window, windows) lays
-    the raster out otherwise than the counts, e.g. (1, steps of the run, 1): every Lava step.
+    the raster out otherwise than the counts, e.g. (1, steps of the run, 1): every Lava step. With
+    ``counted`` only the first ``counted`` steps of each window are counted (the raster keeps all).
     """
 
     def __init__(self, *, shape: tuple[int, ...], counts_path: str, first_step: int, window: int,
-                 windows: int, raster_path: str | None = None, raster_where: tuple[int, int, int] | None = None
-                 ) -> None:
+                 windows: int, raster_path: str | None = None, raster_where: tuple[int, int, int] | None = None,
+                 counted: int | None = None) -> None:
         super().__init__(shape=shape, counts_path=str(counts_path), first_step=first_step, window=window,
                          windows=windows, raster_path=None if raster_path is None else str(raster_path),
-                         raster_where=raster_where)
+                         raster_where=raster_where, counted=window if counted is None else counted)
         self.a_in = InPort(shape=shape)
 
 
@@ -106,11 +107,12 @@ class PySpikeCounterModel(_WindowedModel):
         self.raster = None if raster is None else np.load(raster, mmap_mode="r+")
         self.events_only = self.raster is not None and self.raster.dtype == np.int8
         self.raster_where = proc_params["raster_where"]
+        self.counted = proc_params["counted"]
 
     def run_spk(self) -> None:
         values = self.a_in.recv().reshape(-1)
         at = self.window()
-        if at is not None:
+        if at is not None and at[1] < self.counted:
             self.file[at[0]] += values != 0  # the counts
         where = self.window(self.raster_where) if self.raster is not None else None
         if where is not None:

@@ -103,6 +103,10 @@ def netx_compared(net: NetxFile) -> dict:
                 "reference": "ppf-neuro's integer model of the file (netx's semantics: what the file says, not "
                              "what the training framework computed)",
                 "trained_model": "not compared: give --expect with the trained model's outputs on these inputs"}
+    graded = [layer.index for layer in net.layers if getattr(layer.neuron, "graded_spike", False)]
+    if graded:
+        compared["graded_spike"] = (f"layers {graded} have gradedSpike neurons: netx builds Lava's binary LIF for them "
+                                    "(as deployed and referenced here), while SLAYER trained them with graded spikes")
     if net.nir_import is not None:
         q = net.nir_import.get("quantisation") or []
         compared["reference"] = ("ppf-neuro's integer model of the file that import-nir wrote: the NIR graph "

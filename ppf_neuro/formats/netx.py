@@ -62,6 +62,9 @@ class CubaNeuron:
     current_decay: int
     voltage_decay: int
     ref_delay: int = 1
+    #: The file's ``gradedSpike``: netx 0.6 reads no such key and builds Lava's binary LIF whatever
+    #: it says, so these neurons deploy (and are referenced) as 0/1 spikes; SLAYER trained them with
+    #: graded outputs, which ``compared`` points out.
     graded_spike: bool = False
 
     #: Field name -> the file's key. Required keys first; the last two are optional in a file.
@@ -90,8 +93,6 @@ class CubaNeuron:
             if key not in params:
                 raise PPFError(f"{where}: neuron group lacks '{key}'")
         values = {name: _scalar(params[key]) for name, key in cls.KEYS.items() if key in params}
-        if bool(values.get("graded_spike", False)):
-            raise PPFError(f"{where}: graded-spike neurons are not supported")
         for name, low, high in (("threshold", 1, None), ("current_decay", 0, DECAY_SCALE),
                                 ("voltage_decay", 0, DECAY_SCALE)):
             _check_value(values[name], cls.KEYS[name], low, high, where)
@@ -150,10 +151,19 @@ NEURON_READERS: dict[str, Callable[[str, object, str], Neuron]] = {
     "SDNN": SigmaDeltaNeuron.from_params,
 }
 NEURON_TYPES = tuple(NEURON_READERS)
-#: Neuron types netx builds that ppf-neuro does not deploy, and why (the README's table).
+#: Neuron types lava-dl 0.6 writes that ppf-neuro does not deploy, and why (docs/usage.md's table).
+_RF = ("resonate-and-fire neurons with complex weights (weight/real, weight/imag): netx builds them as ComplexDense "
+       "and Lava's {proc}{extra}, free-running (no resets); ppf-neuro's reference has no resonate-and-fire neuron "
+       "yet, so they are not deployed")
 UNSUPPORTED_NEURONS = {
-    "RF": "resonate-and-fire neurons are not deployed (the reference has no RF neuron)",
-    "RF_PHASE": "resonate-and-fire neurons are not deployed (the reference has no RF neuron)",
+    "RF": _RF.format(proc="RF", extra=""),
+    "RF_PHASE": _RF.format(proc="RF", extra=""),
+    "RF_IZHIKEVICH": _RF.format(proc="RF_IZ", extra=""),
+    "ADRF_PHASE": _RF.format(proc="RF", extra=", dropping the adaptive threshold (vThStep, thDecay, refDecay)"),
+    "ADRF_IZHIKEVICH": _RF.format(proc="RF_IZ",
+                                  extra=", dropping the adaptive threshold (vThStep, thDecay, refDecay)"),
+    "ALIF": "netx 0.6 cannot build adaptive LIF neurons (its get_neuron_params has no case for ALIF: building the "
+            "network fails with AttributeError), so there is no Lava network to deploy",
 }
 
 
@@ -352,8 +362,8 @@ def _weight(g, kind: str, where: str) -> np.ndarray:
 
 
 def _read_dense(g, index: int, where: str, cur: _Cursor) -> None:
-    weight = _weight(g, "dense", where)
     neuron = _neuron(g, where)
+    weight = _weight(g, "dense", where)
     out = int(np.prod(np.asarray(g["shape"][()])))
     weight = weight.reshape(out, -1)
     if cur.shape is None:
@@ -365,8 +375,8 @@ def _read_dense(g, index: int, where: str, cur: _Cursor) -> None:
 
 
 def _read_conv(g, index: int, where: str, cur: _Cursor) -> None:
-    weight = _weight(g, "conv", where)
     neuron = _neuron(g, where)
+    weight = _weight(g, "conv", where)
     if cur.shape is None or len(cur.shape) != 3:
         raise PPFError(f"{where}: a convolution needs a (C, H, W) input; start the file with an 'input' "
                        "layer that gives the shape")
@@ -402,6 +412,25 @@ UNSUPPORTED_LAYERS = {
 }
 
 
+def _check_delays(g, kind: str, where: str) -> None:
+    """Synaptic delays (lava-dl's ``delay=True`` blocks write ``delay``, zeros until trained): all zero,
+    they change nothing (netx's DelayDense then delivers as Dense: measured identical) and deploy;
+    non-zero ones are refused with the reason."""
+    if "delay" not in g:
+        return
+    delay = np.asarray(g["delay"][()])
+    if not np.issubdtype(delay.dtype, np.number) or not np.isfinite(delay).all():
+        raise PPFError(f"{where}: synaptic delays must be finite numbers")
+    if not np.any(delay):
+        return
+    if kind == "conv":
+        raise PPFError(f"{where}: synaptic delays up to {int(np.max(delay))} steps on a conv layer: netx 0.6 builds "
+                       "its Conv without them (the delays are dropped), so Lava would not run the trained network")
+    raise PPFError(f"{where}: synaptic delays up to {int(np.max(delay))} steps: netx builds them (DelayDense), but a "
+                   "delayed spike crosses its window's reset into the next sample's window, which ppf-neuro's "
+                   "per-window reference and replicated graph do not model yet (all-zero delays deploy)")
+
+
 def parse_netx_group(group, path: Path) -> NetxFile:
     """A netx ``/layer`` group (of a file, or of an in-memory HDF5) as a :class:`NetxFile`."""
     names = sorted(group, key=lambda k: int(k) if k.isdigit() else -1)
@@ -415,8 +444,7 @@ def parse_netx_group(group, path: Path) -> NetxFile:
             raise PPFError(f"{where}: type {kind!r} is not supported: "
                            f"{UNSUPPORTED_LAYERS.get(kind, 'not a layer type netx builds')} (deployed: "
                            f"{list(LAYER_READERS)})")
-        if "delay" in g:
-            raise PPFError(f"{where}: synaptic delays are not supported")
+        _check_delays(g, kind, where)
         LAYER_READERS[kind](g, int(name), where, cur)
     if not cur.layers:
         raise PPFError(f"{path}: the network has no layer with neurons")

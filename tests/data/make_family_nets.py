@@ -1,0 +1,83 @@
+"""Writes small lava-dl nets of the netx families beyond plain CUBA dense/conv, and netx's own Lava run of each
+(run once; the outputs are checked in as the tests' ground truth).
+
+    python tests/data/make_family_nets.py
+
+Each net is built from ``slayer.block`` classes and written by lava-dl's own ``export_hdf5``; each is run by
+netx's own ``hdf5.Network`` on Lava, fed from a RingBuffer into its input port, with a RingBuffer sink on
+every layer, for N*T + layers + 1 steps with ``reset_interval=T`` and ``reset_offset=1`` (the schedule a
+deployment uses for a net whose first layer is a synapse). ``family_nets.npz`` holds per net the input
+spikes and every layer's output at every Lava step (steps, neurons), in (C, H, W) neuron order. Nothing of
+ppf-neuro runs here: ``tests/test_families.py`` deploys the files and compares every step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ppf_neuro.lava_dl import export_blocks, slayer
+
+HERE = Path(__file__).resolve().parent
+STEPS = 10
+SAMPLES = 6
+
+
+def _neuron(**kw) -> dict:
+    return dict(dict(threshold=1.0, current_decay=0.25, voltage_decay=0.05, tau_grad=1, scale_grad=1,
+                     requires_grad=False), **kw)
+
+
+def _nets() -> dict[str, list]:
+    """name -> lava-dl blocks, 24 spiking inputs, 5 outputs."""
+    cuba = slayer.block.cuba
+    return {
+        # lava-dl's delay=True blocks start with all-zero (learnable) axonal delays
+        "zero_delay": [cuba.Dense(_neuron(), 24, 16, weight_scale=4, delay=True, delay_shift=False),
+                       cuba.Dense(_neuron(current_decay=0.5), 16, 5, weight_scale=4, delay_shift=False)],
+        "graded_spike": [cuba.Dense(_neuron(graded_spike=True), 24, 16, weight_scale=4, delay_shift=False),
+                         cuba.Dense(_neuron(threshold=0.75), 16, 5, weight_scale=4, delay_shift=False)],
+    }
+
+
+def netx_run(path: Path, spikes: np.ndarray) -> list[np.ndarray]:
+    """``spikes`` (N, inputs, T) through netx's own network: every layer's output at every Lava step."""
+    from lava.lib.dl import netx
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc import io
+
+    n, inputs, steps = spikes.shape
+    network = netx.hdf5.Network(net_config=str(path), reset_interval=steps, reset_offset=1)
+    total = n * steps + len(network.layers) + 1
+    stream = np.zeros((inputs, total), dtype=np.int32)
+    stream[:, : n * steps] = spikes.transpose(1, 0, 2).reshape(inputs, -1)
+    io.source.RingBuffer(data=stream).s_out.connect(network.inp)
+    sinks = []
+    for layer in network.layers:
+        sinks.append(io.sink.RingBuffer(shape=layer.out.shape, buffer=total))
+        layer.out.connect(sinks[-1].a_in)
+    try:
+        network.run(condition=RunSteps(num_steps=total), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
+        return [np.moveaxis(s.data.get(), -1, 0).reshape(total, -1).astype(np.int8) for s in sinks]
+    finally:
+        network.stop()
+
+
+def main() -> None:
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    arrays = {}
+    for name, blocks in _nets().items():
+        spikes = (rng.random((SAMPLES, 24, STEPS)) < 0.4).astype(np.int8)
+        path = export_blocks(blocks, torch.from_numpy(spikes).float(), HERE / f"family_{name}.net")
+        arrays[f"{name}/inputs"] = spikes
+        for i, out in enumerate(netx_run(path, spikes)):
+            arrays[f"{name}/layer{i}"] = out
+    np.savez_compressed(HERE / "family_nets.npz", **arrays)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Each netx family beyond plain CUBA dense/conv (tests/data/make_family_nets.py: lava-dl's blocks, lava-dl's
+export) deploys exactly as netx's own Lava run, stored beside the files: every layer at every Lava step
+(``--record lava --replicas 1``) and every step of every sample window in the replicated mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ppf_neuro.cli import main
+
+pytestmark = pytest.mark.lava
+
+DATA = Path(__file__).resolve().parent / "data"
+FAMILIES = ("zero_delay", "graded_spike")
+
+
+@pytest.fixture(scope="module")
+def stored():
+    with np.load(DATA / "family_nets.npz") as f:
+        return {key: f[key] for key in f.files}
+
+
+def _deploy(name: str, stored: dict, tmp: Path, *flags: str) -> dict[str, np.ndarray]:
+    inputs = tmp / "x.npy"
+    np.save(inputs, stored[f"{name}/inputs"])
+    code = main(["--quiet", "deploy", str(DATA / f"family_{name}.net"), "--inputs", str(inputs), "--save-spikes",
+                 str(tmp / "s.npz"), *flags])
+    assert code == 0
+    with np.load(tmp / "s.npz") as saved:
+        return {k: saved[k] for k in saved.files if k.startswith("layer")}
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_every_lava_step_equals_netx_own_run(name, stored, tmp_path):
+    saved = _deploy(name, stored, tmp_path, "--record", "lava", "--replicas", "1")
+    layers = sorted(saved, key=lambda k: int(k[5:]))
+    assert len(layers) == 2
+    for i, key in enumerate(layers):
+        theirs = stored[f"{name}/layer{i}"]
+        assert saved[key].shape == theirs.shape, key
+        assert np.array_equal(saved[key] != 0, theirs != 0), f"{name} {key}: {int((saved[key] != theirs).sum())} differ"
+    assert stored[f"{name}/layer1"].any(), "the output layer must spike"
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_replicated_windows_equal_netx_own_run(name, stored, tmp_path):
+    saved = _deploy(name, stored, tmp_path, "--replicas", "4")
+    n, _, steps = stored[f"{name}/inputs"].shape
+    for i, key in enumerate(sorted(saved, key=lambda k: int(k[5:]))):
+        first = 2 + i  # layer i's window k starts at Lava step 2 + i + k*T (row 1 + i)
+        theirs = stored[f"{name}/layer{i}"][first - 1: first - 1 + n * steps].reshape(n, steps, -1).transpose(0, 2, 1)
+        assert np.array_equal(saved[key] != 0, theirs != 0), f"{name} {key}"

@@ -31,7 +31,11 @@ from ppf_neuro.threads import fit_threads
 
 def prepare(request: DeployRequest) -> Plan:
     """Load the model file and build its plan: everything that can fail fast, fails here."""
-    return plan_for(load_model(request.model), request.options, request.encoder)
+    model = load_model(request.model, request.model_input_shape)
+    if request.input_shape is not None and getattr(model, "declares_input", True):
+        raise PPFError(f"{request.model}: {argument('input_shape')} is for a netx file that starts with a convolution "
+                       "and states no input shape; this file states its own")
+    return plan_for(model, request.options, request.encoder)
 
 
 def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = None) -> DeployInputs:

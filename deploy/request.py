@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from deploy.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError, argument
 
@@ -22,7 +24,8 @@ class DeployRequest:
     ``layout`` (``chw``, or lava-dl's ``whc``). ``encoding``: a netx file's spike encoder fields for
     ``data`` (with ``inputs``, only ``steps``: for how long values without a time axis are held).
     ``expect``: the trained model's own outputs on the same inputs (``deploy.inputs.trained_outputs``), which
-    the report compares with the deployment."""
+    the report compares with the deployment. ``input_shape`` (C, H, W): for a netx file that starts with a
+    convolution and states no input shape (else taken from 4-D or 5-D recorded ``inputs``)."""
 
     model: Path
     data: object = None
@@ -32,11 +35,14 @@ class DeployRequest:
     layout: str = "chw"
     encoding: dict | None = field(default_factory=dict)
     expect: Path | None = None
+    input_shape: tuple[int, ...] | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "model", Path(self.model))
         if self.expect is not None:
             object.__setattr__(self, "expect", Path(self.expect))
+        if self.input_shape is not None and (len(self.input_shape) != 3 or min(self.input_shape) < 1):
+            raise PPFError(f"{argument('input_shape')} is (C, H, W), three positive sizes; got {self.input_shape}")
         object.__setattr__(self, "encoding", dict(self.encoding or {}))
         o = self.options
         for name, value in (("samples", o.samples), ("workers", o.workers)):
@@ -57,6 +63,22 @@ class DeployRequest:
         if o.lava.input_as != "spikes" and not recorded:
             raise PPFError(f"{argument('input_as')} {o.lava.input_as} feeds recorded {argument('inputs')}; "
                            f"{argument('data')} images are encoded as spikes")
+
+    @property
+    def model_input_shape(self) -> tuple[int, ...] | None:
+        """The (C, H, W) input shape given for a conv-first file: ``input_shape``, else that of 4-D or 5-D
+        recorded ``inputs`` (read from the .npy header; a file that cannot be read is reported where
+        the inputs are read)."""
+        if self.input_shape is not None or self.inputs is None:
+            return self.input_shape
+        try:
+            shape = np.load(self.inputs, mmap_mode="r", allow_pickle=False).shape
+        except (OSError, ValueError, EOFError):
+            return None
+        if len(shape) not in (4, 5):
+            return None
+        per_sample = tuple(int(v) for v in shape[1:4])
+        return per_sample[::-1] if self.layout == "whc" else per_sample
 
     @property
     def held_steps(self) -> int | None:

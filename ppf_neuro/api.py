@@ -80,7 +80,8 @@ def export(run, path: str | Path) -> Path:
 
 def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice: str | None = None,
            shots: int | None = None, noise: float = 0.0, replicas: int | None = None, workers: int = 1,
-           expect: str | Path | None = None, timing: str = "aligned", progress: bool = True):
+           expect: str | Path | None = None, timing: str = "aligned", input_shape: tuple | None = None,
+           progress: bool = True):
     """Run a bundle (or any netx HDF5 network) on ``data``: the SNN on Lava, the circuit on the
     PennyLane device ``qdevice`` (default: the training device), the fusion on the host, and every
     output compared with the trained model. ``data``: a dataset spec (``"digits"``,
@@ -90,7 +91,8 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md). ``expect``: an ``.npy``
     of the trained model's own outputs on the same inputs (``report.expected`` compares them);
     ``timing``: which window steps count (``ppf_neuro.choices.TIMINGS``; ``delay-shift`` for a
-    lava-dl net trained with SLAYER's default ``delay_shift=True``)."""
+    lava-dl net trained with SLAYER's default ``delay_shift=True``); ``input_shape`` (C, H, W): for a
+    netx file that starts with a convolution and states none."""
     check_companions()
     from deploy.backends.lava import LavaMode
     from deploy.pipeline import deploy as run_deployment
@@ -99,4 +101,4 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
 
     options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise,
                             lava=LavaMode(replicas=replicas, timing=timing), workers=workers, progress=progress)
-    return run_deployment(DeployRequest(model, data, options, expect=expect))
+    return run_deployment(DeployRequest(model, data, options, expect=expect, input_shape=input_shape))

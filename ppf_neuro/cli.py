@@ -50,6 +50,14 @@ def _common_flags() -> argparse.ArgumentParser:
     return common
 
 
+def _chw(text: str) -> tuple[int, int, int]:
+    """``C,H,W`` as three positive sizes."""
+    parts = text.split(",")
+    if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected C,H,W (three positive sizes), got '{text}'")
+    return tuple(int(p) for p in parts)
+
+
 def _deployment_flags() -> argparse.ArgumentParser:
     """What ``deploy`` and ``diff`` share: the model, its inputs and how the SNN runs on Lava."""
     p = argparse.ArgumentParser(add_help=False)
@@ -75,6 +83,9 @@ def _deployment_flags() -> argparse.ArgumentParser:
     inputs.add_argument("--set", action="append", metavar="encoding.KEY=VALUE",
                         help="encoder setting for a netx file, e.g. encoding.blank=1; repeatable")
     inputs.add_argument("--samples", type=int, help="first N test samples (default: all)")
+    inputs.add_argument("--input-shape", type=_chw, metavar="C,H,W",
+                        help="input shape of a netx file that starts with a convolution and states none (lava-dl "
+                             "writes none for a conv-first net); 4-D and 5-D --inputs give it themselves")
     lava = p.add_argument_group("the spiking branch on Lava")
     lava.add_argument("--readout", choices=choices.OUTPUT_READOUTS, default="counts",
                       help="what is read of the output layer: spike counts; its voltage at every step (regression "

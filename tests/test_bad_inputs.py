@@ -19,6 +19,7 @@ from ppf_neuro.cli import main
 from ppf_neuro.training.run_dir import save_run
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "bad-inputs.md"
+DATA = Path(__file__).resolve().parent / "data"
 RESULTS: list[tuple[str, str, str, str]] = []
 
 
@@ -220,6 +221,8 @@ CASES = {
     "expect: a 4-D array": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--expect", _npy(t / "e.npy", np.zeros((2, 10, 4, 1), np.int8))]),
     "expect: NaN scores": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--expect", _npy(t / "e.npy", np.full((2, 10), np.nan))]),
     "expect: --expect-min above 1": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--expect", _npy(t / "e.npy", np.zeros((2, 10), np.int64)), "--expect-min", "1.5"]),
+    "netx: conv-first file without an input shape": ("netx", lambda t, b: ["deploy", str(DATA / "family_conv_first.net"), "--data", "digits"]),
+    "netx: --input-shape for a file that states its own": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--input-shape", "1,8,8"]),
     "timing: delay-shift for a bundle": ("bundle", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--timing", "delay-shift"]),
     "timing: delay-shift with windows no longer than the layers": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--steps", "2", "--timing", "delay-shift"]),
     "netx: labels of another length": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--labels", _npy(t / "l.npy", np.zeros(2, np.int64))]),
@@ -421,7 +424,11 @@ EXPECTED = {
     "expect: a 4-D array": "expected the trained model's outputs per sample",
     "expect: NaN scores": "value(s) are NaN or infinite",
     "expect: --expect-min above 1": "--expect-min is a fraction of samples from 0 to 1",
+    "netx: conv-first file without an input shape": ("netx", lambda t, b: ["deploy", str(DATA / "family_conv_first.net"), "--data", "digits"]),
+    "netx: --input-shape for a file that states its own": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--input-shape", "1,8,8"]),
     "timing: delay-shift for a bundle": "a ppf-neuro bundle's SNN trains without it",
+    "netx: conv-first file without an input shape": "the file starts with a convolution and states no input shape",
+    "netx: --input-shape for a file that states its own": "--input-shape is for a netx file that starts with a convolution",
     "timing: delay-shift with windows no longer than the layers": "so T must exceed the 2 layers; the windows have 2 steps",
     "output: -o .. for a run": "/..': name the run directory itself",
     "output: -o a directory of other files": "is a directory of other files, not a ppf-neuro run",

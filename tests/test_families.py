@@ -14,7 +14,7 @@ from ppf_neuro.cli import main
 pytestmark = pytest.mark.lava
 
 DATA = Path(__file__).resolve().parent / "data"
-FAMILIES = ("zero_delay", "graded_spike")
+FAMILIES = ("zero_delay", "graded_spike", "conv_first")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_every_lava_step_equals_netx_own_run(name, stored, tmp_path):
 @pytest.mark.parametrize("name", FAMILIES)
 def test_replicated_windows_equal_netx_own_run(name, stored, tmp_path):
     saved = _deploy(name, stored, tmp_path, "--replicas", "4")
-    n, _, steps = stored[f"{name}/inputs"].shape
+    n, steps = stored[f"{name}/inputs"].shape[0], stored[f"{name}/inputs"].shape[-1]
     for i, key in enumerate(sorted(saved, key=lambda k: int(k[5:]))):
         first = 2 + i  # layer i's window k starts at Lava step 2 + i + k*T (row 1 + i)
         theirs = stored[f"{name}/layer{i}"][first - 1: first - 1 + n * steps].reshape(n, steps, -1).transpose(0, 2, 1)

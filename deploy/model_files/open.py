@@ -14,10 +14,11 @@ from ppf_neuro.formats.bundle import open_model_file
 from ppf_neuro.formats.netx import NetxFile
 
 
-def load_model(path: str | Path):
+def load_model(path: str | Path, input_shape: tuple[int, ...] | None = None):
     """The model file read once (``open_model_file``): a ``deploy.model_files.bundle_models.Bundle``
-    when it has ppf-neuro's metadata group, else the plain netx network."""
-    model = open_model_file(path)
+    when it has ppf-neuro's metadata group, else the plain netx network (``input_shape``: a conv-first
+    file's, which it does not state)."""
+    model = open_model_file(path, input_shape)
     if isinstance(model, NetxFile):
         return model
     from deploy.model_files.bundle_models import bundle_from

@@ -34,7 +34,7 @@ def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
                             divergence_plot=plot, save_spikes=args.save_spikes)
     encoding = check_encoding(encoding_overrides(args.encoding, args.steps, args.set or []))
     request = DeployRequest(args.model, args.data, options, inputs=args.inputs, labels=args.labels,
-                            layout=args.layout, encoding=encoding, expect=args.expect)
+                            layout=args.layout, encoding=encoding, expect=args.expect, input_shape=args.input_shape)
     return deploy(request, clock)
 
 

@@ -132,12 +132,13 @@ def _kind(f: h5py.File, path: Path) -> str:
     return kind
 
 
-def open_model_file(path: str | Path) -> BundleFile | NetxFile:
+def open_model_file(path: str | Path, input_shape: tuple[int, ...] | None = None) -> BundleFile | NetxFile:
     """What ``deploy`` accepts, read in one pass of one open file: a bundle (checked, its SNN parsed
-    into ``netx``) or a plain netx network; anything wrong is a PPFError."""
+    into ``netx``) or a plain netx network (``input_shape`` (C, H, W): for a file that starts with a
+    convolution and states none); anything wrong is a PPFError."""
     f, path = _open(path, "model file")
     with f:
-        return read_netx(f, path) if _kind(f, path) == "netx" else _read_checked(f, path)
+        return read_netx(f, path, input_shape) if _kind(f, path) == "netx" else _read_checked(f, path)
 
 
 def _read_state(group: h5py.Group, path: Path) -> dict[str, np.ndarray]:

@@ -242,6 +242,10 @@ class NetxFile:
     layers: list[NetxLayer]
     #: Time steps per sample the file names (netx's ``/simulation/tSample``), if any.
     steps: int | None = None
+    #: Whether the file states its input shape (an ``input`` entry, or a dense first layer); False for a
+    #: conv-first file (lava-dl's ``export_hdf5`` writes no input entry for one), whose shape was given
+    #: from outside and which netx must be told too (``input_shape=``).
+    declares_input: bool = True
     #: Where ``import-nir`` wrote the file: its ``/nir_import`` attributes (the per-layer quantisation
     #: errors under ``quantisation``); None for any other file.
     nir_import: dict | None = None
@@ -318,6 +322,9 @@ class _Cursor:
     shape: tuple[int, ...] | None = None
     input_shape: tuple[int, ...] | None = None
     layers: list[NetxLayer] = field(default_factory=list)
+    #: the (C, H, W) input shape given from outside, for a file that starts with a convolution
+    given_input: tuple[int, ...] | None = None
+    used_given: bool = False
 
     def add(self, layer: NetxLayer, group, where: str) -> None:
         if "bias" in group and not isinstance(layer, InputLayer):
@@ -377,9 +384,14 @@ def _read_dense(g, index: int, where: str, cur: _Cursor) -> None:
 def _read_conv(g, index: int, where: str, cur: _Cursor) -> None:
     neuron = _neuron(g, where)
     weight = _weight(g, "conv", where)
-    if cur.shape is None or len(cur.shape) != 3:
-        raise PPFError(f"{where}: a convolution needs a (C, H, W) input; start the file with an 'input' "
-                       "layer that gives the shape")
+    if cur.shape is None and cur.given_input is not None:
+        cur.shape = cur.input_shape = cur.given_input
+        cur.used_given = True
+    if cur.shape is None:
+        raise PPFError(f"{where}: the file starts with a convolution and states no input shape (lava-dl's export "
+                       "writes none for a conv-first net): give --input-shape C,H,W, or --inputs shaped (N, C, H, W, T)")
+    if len(cur.shape) != 3:
+        raise PPFError(f"{where}: a convolution needs a (C, H, W) input, the layer before gives {cur.shape}")
     weight = weight.reshape(weight.shape[:4])
     stride, padding, dilation = (_pair(g[k][()]) if k in g else d
                                  for k, d in (("stride", (1, 1)), ("padding", (0, 0)), ("dilation", (1, 1))))
@@ -431,12 +443,13 @@ def _check_delays(g, kind: str, where: str) -> None:
                    "per-window reference and replicated graph do not model yet (all-zero delays deploy)")
 
 
-def parse_netx_group(group, path: Path) -> NetxFile:
-    """A netx ``/layer`` group (of a file, or of an in-memory HDF5) as a :class:`NetxFile`."""
+def parse_netx_group(group, path: Path, input_shape: tuple[int, ...] | None = None) -> NetxFile:
+    """A netx ``/layer`` group (of a file, or of an in-memory HDF5) as a :class:`NetxFile`; ``input_shape``
+    (C, H, W) is used only where the file starts with a convolution and states none."""
     names = sorted(group, key=lambda k: int(k) if k.isdigit() else -1)
     if not names or any(not k.isdigit() for k in names) or [int(k) for k in names] != list(range(len(names))):
         raise PPFError(f"{path}: '/{LAYER_GROUP}' must hold groups 0..L-1, found {names}")
-    cur = _Cursor()
+    cur = _Cursor(given_input=None if input_shape is None else tuple(int(v) for v in input_shape))
     for name in names:
         g, where = group[name], f"{path}: layer {name}"
         kind = str(_scalar(g["type"])) if "type" in g else "?"
@@ -454,15 +467,16 @@ def parse_netx_group(group, path: Path) -> NetxFile:
                        f"({[layer.neuron.type for layer in cur.layers]}); ppf-neuro deploys one kind per network")
     if any(layer.neuron.graded and layer.neuron.sigma_output for layer in cur.layers[:-1]):
         raise PPFError(f"{path}: a sigma_output (Sigma) layer that is not the last one")
-    return NetxFile(path, tuple(cur.input_shape), cur.layers)
+    return NetxFile(path, tuple(cur.input_shape), cur.layers, declares_input=not cur.used_given)
 
 
-def load_netx_file(path: str | Path) -> NetxFile:
-    """Parse and check a netx network; every problem is a one-line PPFError naming the layer."""
+def load_netx_file(path: str | Path, input_shape: tuple[int, ...] | None = None) -> NetxFile:
+    """Parse and check a netx network (``input_shape``: see :func:`parse_netx_group`); every problem is a
+    one-line PPFError naming the layer."""
     path = Path(path)
     try:
         with h5py.File(path, "r") as f:
-            return read_netx(f, path)
+            return read_netx(f, path, input_shape)
     except (OSError, RuntimeError) as e:
         raise PPFError(f"{path}: netx layer description is damaged or incomplete: {type(e).__name__}: {e}") from None
 
@@ -487,12 +501,13 @@ def _nir_import(f: h5py.File) -> dict | None:
     return {k: v.item() if isinstance(v, np.generic) else v for k, v in values.items()}
 
 
-def read_netx(f: h5py.File, path: Path) -> NetxFile:
-    """The netx network of an open file (a netx file, or the SNN of a bundle, read in the same pass)."""
+def read_netx(f: h5py.File, path: Path, input_shape: tuple[int, ...] | None = None) -> NetxFile:
+    """The netx network of an open file (a netx file, or the SNN of a bundle, read in the same pass);
+    ``input_shape``: see :func:`parse_netx_group`."""
     try:
         if not isinstance(f.get(LAYER_GROUP), h5py.Group):
             raise PPFError(f"{path}: no '/{LAYER_GROUP}' group of layers: not a netx network")
-        net = replace(parse_netx_group(f[LAYER_GROUP], path), nir_import=_nir_import(f))
+        net = replace(parse_netx_group(f[LAYER_GROUP], path, input_shape), nir_import=_nir_import(f))
         steps = f.get("simulation/tSample")
         if not isinstance(steps, h5py.Dataset):
             return net

@@ -30,10 +30,17 @@ def _neuron(**kw) -> dict:
                      requires_grad=False), **kw)
 
 
+#: Per net, its input shape (C, H, W) or (inputs,); 24 spiking inputs unless named here.
+SHAPES = {"conv_first": (1, 6, 6)}
+
+
 def _nets() -> dict[str, list]:
-    """name -> lava-dl blocks, 24 spiking inputs, 5 outputs."""
+    """name -> lava-dl blocks, 5 outputs."""
     cuba = slayer.block.cuba
     return {
+        # lava-dl's export writes no input entry for a net that starts with a convolution
+        "conv_first": [cuba.Conv(_neuron(), 1, 3, 3, padding=1, weight_scale=6, delay_shift=False), cuba.Flatten(),
+                       cuba.Dense(_neuron(), 3 * 6 * 6, 5, weight_scale=4, delay_shift=False)],
         # lava-dl's delay=True blocks start with all-zero (learnable) axonal delays
         "zero_delay": [cuba.Dense(_neuron(), 24, 16, weight_scale=4, delay=True, delay_shift=False),
                        cuba.Dense(_neuron(current_decay=0.5), 16, 5, weight_scale=4, delay_shift=False)],
@@ -42,18 +49,25 @@ def _nets() -> dict[str, list]:
     }
 
 
+def _chw_rows(series: np.ndarray) -> np.ndarray:
+    """(steps, *netx's (W, H, C) shape) -> (steps, neurons) in (C, H, W) order."""
+    return (series.transpose(0, 3, 2, 1) if series.ndim == 4 else series).reshape(len(series), -1)
+
+
 def netx_run(path: Path, spikes: np.ndarray) -> list[np.ndarray]:
-    """``spikes`` (N, inputs, T) through netx's own network: every layer's output at every Lava step."""
+    """``spikes`` (N, *input, T) through netx's own network: every layer's output at every Lava step."""
     from lava.lib.dl import netx
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
     from lava.proc import io
 
-    n, inputs, steps = spikes.shape
-    network = netx.hdf5.Network(net_config=str(path), reset_interval=steps, reset_offset=1)
+    n, steps = spikes.shape[0], spikes.shape[-1]
+    shape = {"input_shape": spikes.shape[1:-1][::-1]} if spikes.ndim == 5 else {}  # netx's (W, H, C)
+    network = netx.hdf5.Network(net_config=str(path), reset_interval=steps, reset_offset=1, **shape)
     total = n * steps + len(network.layers) + 1
-    stream = np.zeros((inputs, total), dtype=np.int32)
-    stream[:, : n * steps] = spikes.transpose(1, 0, 2).reshape(inputs, -1)
+    whc = spikes.transpose(0, 3, 2, 1, 4) if spikes.ndim == 5 else spikes  # (N, W, H, C, T)
+    stream = np.zeros((*whc.shape[1:-1], total), dtype=np.int32)
+    stream[..., : n * steps] = np.moveaxis(whc, 0, -2).reshape(*whc.shape[1:-1], n * steps)
     io.source.RingBuffer(data=stream).s_out.connect(network.inp)
     sinks = []
     for layer in network.layers:
@@ -61,7 +75,7 @@ def netx_run(path: Path, spikes: np.ndarray) -> list[np.ndarray]:
         layer.out.connect(sinks[-1].a_in)
     try:
         network.run(condition=RunSteps(num_steps=total), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
-        return [np.moveaxis(s.data.get(), -1, 0).reshape(total, -1).astype(np.int8) for s in sinks]
+        return [_chw_rows(np.moveaxis(s.data.get(), -1, 0)).astype(np.int8) for s in sinks]
     finally:
         network.stop()
 
@@ -71,7 +85,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     arrays = {}
     for name, blocks in _nets().items():
-        spikes = (rng.random((SAMPLES, 24, STEPS)) < 0.4).astype(np.int8)
+        spikes = (rng.random((SAMPLES, *SHAPES.get(name, (24,)), STEPS)) < 0.4).astype(np.int8)
         path = export_blocks(blocks, torch.from_numpy(spikes).float(), HERE / f"family_{name}.net")
         arrays[f"{name}/inputs"] = spikes
         for i, out in enumerate(netx_run(path, spikes)):

@@ -16,16 +16,18 @@ from deploy.backends.lava.runner import run_on_lava
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
 
 
-def run_shard(net: bytes, spikes: np.ndarray, mode: dict, recordings_dir: str | None = None) -> LavaResult:
+def run_shard(net: bytes, spikes: np.ndarray, mode: dict, recordings_dir: str | None = None,
+              input_shape: tuple[int, ...] | None = None) -> LavaResult:
     """One worker's share: its own Lava run on ``spikes``, from the network file's bytes.
 
     Workers get the file's content, not its path, so they need no shared filesystem; each parses
-    its copy once. What the run keeps goes to ``recordings_dir`` (a local directory).
+    its copy once (``input_shape``: a conv-first file's, given from outside). What the run keeps goes
+    to ``recordings_dir`` (a local directory).
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "net.h5"
         path.write_bytes(net)
-        return run_on_lava(load_netx_file(path), spikes, LavaMode(**mode), progress=False,
+        return run_on_lava(load_netx_file(path, input_shape), spikes, LavaMode(**mode), progress=False,
                            recordings_dir=None if recordings_dir is None else Path(recordings_dir))
 
 
@@ -58,7 +60,8 @@ def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: L
         dirs = [recordings_dir / f"shard{k}" for k in range(len(shards))]
         for d in dirs:
             d.mkdir()
-    parts = run_tasks(run_shard, [(content, s, asdict(mode), None if d is None else str(d))
+    given = None if net.declares_input else net.input_shape
+    parts = run_tasks(run_shard, [(content, s, asdict(mode), None if d is None else str(d), given)
                                   for s, d in zip(shards, dirs)], workers, ray_address,
                       desc="Lava shards", progress=progress)
     return merge(parts, time.perf_counter() - start)

@@ -94,9 +94,10 @@ def build_netx(net: NetxFile, steps: int):
     (a sigma-delta network gets none: netx would ignore them, with a warning)."""
     from ppf_neuro.lava_dl import load_netx_network
 
+    shape = {} if net.declares_input else {"input_shape": tuple(net.input_shape[::-1])}  # netx's (W, H, C)
     if net.sigma_delta:
-        return load_netx_network(net.path)
-    return load_netx_network(net.path, reset_interval=steps, reset_offset=first_step(net) - 1)
+        return load_netx_network(net.path, **shape)
+    return load_netx_network(net.path, reset_interval=steps, reset_offset=first_step(net) - 1, **shape)
 
 
 def input_port(network):

@@ -7,8 +7,10 @@ Three modes (``ppf_neuro.choices.INPUT_MODES``), each what lava-dl itself does s
   ``weight * s + bias``, in weight units (64 = 1.0).
 * ``graded``: integer payloads with 6 fractional bits (netx's ``spike_exp`` = 6: 64 = 1.0, what
   SLAYER's 8-bit input quantisation gives times 64), into the input neurons through the same
-  transform, ``weight * x / 64 + bias``, which must come out whole. A network whose first layer is
-  a CUBA synapse is built by netx for binary spikes and takes no graded input.
+  transform, ``weight * x / 64 + bias``, which must come out whole; into the first synapse of a
+  sigma-delta net without input neurons (lava-dl's ``sigma_delta.Dense`` first) as they are. A
+  network whose first layer is a CUBA synapse is built by netx for binary spikes and takes no
+  graded input.
 * ``bias``: each sample's values become the input neurons' ``bias_mant`` for the sample's window
   (replacing the file's input bias; the neurons receive no current), as lava-dl's netx tests feed
   PilotNet LIF and their small CNN. Values are constant in time, 13-bit signed (Lava's
@@ -46,16 +48,23 @@ class Stimulus:
 def check_mode(net: NetxFile, mode: str) -> None:
     """Refuse a mode the network cannot take, before any data is read (``LavaMode`` has refused
     unknown modes)."""
-    if net.sigma_delta and mode != "graded":
+    if net.sigma_delta and net.has_input_neurons and mode != "graded":
         raise PPFError(f"{net.path}: a sigma-delta (SDNN) network takes graded inputs into its Delta input layer "
                        f"(--input-as graded), not {mode}")
     if mode == "bias" and not net.has_input_neurons:
         raise PPFError(f"{net.path}: --input-as bias sets the input neurons' bias, and the network's first layer "
                        f"is a {net.layers[0].kind} synapse, not an input layer with neurons")
-    if mode == "graded" and not net.has_input_neurons:
-        raise PPFError(f"{net.path}: --input-as graded feeds input neurons; the first layer is a "
-                       f"{net.layers[0].neuron.type} {net.layers[0].kind} synapse, which netx builds for binary "
+    if mode == "graded" and not net.has_input_neurons and not net.sigma_delta:
+        raise PPFError(f"{net.path}: --input-as graded feeds input neurons or a sigma-delta network; the first layer "
+                       f"is a {net.layers[0].neuron.type} {net.layers[0].kind} synapse, which netx builds for binary "
                        "spikes (--input-as spikes)")
+
+
+def graded_into_synapse(net: NetxFile, mode: str) -> bool:
+    """Whether graded payloads enter the first layer's synapse (a sigma-delta net without input neurons):
+    netx's Network is then built with ``input_message_bits`` = 16 (its default 0 would read them as
+    binary spikes)."""
+    return mode == "graded" and not net.has_input_neurons
 
 
 #: What each mode did, in the report's words.

@@ -30,6 +30,8 @@ def _neuron(**kw) -> dict:
                      requires_grad=False), **kw)
 
 
+SDNN = dict(threshold=0.05, tau_grad=0.5, scale_grad=1, requires_grad=False, shared_param=True,
+            activation=torch.nn.functional.relu)
 #: Per net, its input shape (C, H, W) or (inputs,); 24 spiking inputs unless named here.
 SHAPES = {"conv_first": (1, 6, 6)}
 
@@ -44,6 +46,9 @@ def _nets() -> dict[str, list]:
         # lava-dl's delay=True blocks start with all-zero (learnable) axonal delays
         "zero_delay": [cuba.Dense(_neuron(), 24, 16, weight_scale=4, delay=True, delay_shift=False),
                        cuba.Dense(_neuron(current_decay=0.5), 16, 5, weight_scale=4, delay_shift=False)],
+        # a sigma-delta net whose first block is a Dense (no Input block): graded payloads into its synapse
+        "sdnn_dense_first": [slayer.block.sigma_delta.Dense(SDNN, 24, 16, weight_scale=2),
+                             slayer.block.sigma_delta.Output(SDNN, 16, 5, weight_scale=2)],
         "graded_spike": [cuba.Dense(_neuron(graded_spike=True), 24, 16, weight_scale=4, delay_shift=False),
                          cuba.Dense(_neuron(threshold=0.75), 16, 5, weight_scale=4, delay_shift=False)],
     }
@@ -54,8 +59,9 @@ def _chw_rows(series: np.ndarray) -> np.ndarray:
     return (series.transpose(0, 3, 2, 1) if series.ndim == 4 else series).reshape(len(series), -1)
 
 
-def netx_run(path: Path, spikes: np.ndarray) -> list[np.ndarray]:
-    """``spikes`` (N, *input, T) through netx's own network: every layer's output at every Lava step."""
+def netx_run(path: Path, spikes: np.ndarray, graded: bool = False) -> list[np.ndarray]:
+    """``spikes`` (N, *input, T) through netx's own network: every layer's output at every Lava step;
+    ``graded``: graded payloads into a sigma-delta net (16 message bits, no resets: netx ignores them)."""
     from lava.lib.dl import netx
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg
@@ -63,7 +69,8 @@ def netx_run(path: Path, spikes: np.ndarray) -> list[np.ndarray]:
 
     n, steps = spikes.shape[0], spikes.shape[-1]
     shape = {"input_shape": spikes.shape[1:-1][::-1]} if spikes.ndim == 5 else {}  # netx's (W, H, C)
-    network = netx.hdf5.Network(net_config=str(path), reset_interval=steps, reset_offset=1, **shape)
+    timing = {"input_message_bits": 16} if graded else {"reset_interval": steps, "reset_offset": 1}
+    network = netx.hdf5.Network(net_config=str(path), **timing, **shape)
     total = n * steps + len(network.layers) + 1
     whc = spikes.transpose(0, 3, 2, 1, 4) if spikes.ndim == 5 else spikes  # (N, W, H, C, T)
     stream = np.zeros((*whc.shape[1:-1], total), dtype=np.int32)
@@ -75,7 +82,7 @@ def netx_run(path: Path, spikes: np.ndarray) -> list[np.ndarray]:
         layer.out.connect(sinks[-1].a_in)
     try:
         network.run(condition=RunSteps(num_steps=total), run_cfg=Loihi2SimCfg(select_tag="fixed_pt"))
-        return [_chw_rows(np.moveaxis(s.data.get(), -1, 0)).astype(np.int8) for s in sinks]
+        return [_chw_rows(np.moveaxis(s.data.get(), -1, 0)).astype(np.int32 if graded else np.int8) for s in sinks]
     finally:
         network.stop()
 
@@ -85,10 +92,13 @@ def main() -> None:
     rng = np.random.default_rng(0)
     arrays = {}
     for name, blocks in _nets().items():
+        graded = name.startswith("sdnn")
         spikes = (rng.random((SAMPLES, *SHAPES.get(name, (24,)), STEPS)) < 0.4).astype(np.int8)
-        path = export_blocks(blocks, torch.from_numpy(spikes).float(), HERE / f"family_{name}.net")
+        if graded:  # payloads, 64 = 1.0, that drift from step to step
+            spikes = np.round(rng.random(spikes.shape) * 64 * np.linspace(0.5, 1.5, STEPS)).astype(np.int32)
+        path = export_blocks(blocks, torch.from_numpy(spikes).float() / (64 if graded else 1), HERE / f"family_{name}.net")
         arrays[f"{name}/inputs"] = spikes
-        for i, out in enumerate(netx_run(path, spikes)):
+        for i, out in enumerate(netx_run(path, spikes, graded)):
             arrays[f"{name}/layer{i}"] = out
     np.savez_compressed(HERE / "family_nets.npz", **arrays)
 

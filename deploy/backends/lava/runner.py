@@ -25,7 +25,7 @@ from deploy.backends.lava.replicas import auto_replicas
 from deploy.backends.lava.ringbuffer import run_ringbuffer
 from deploy.backends.lava.timing import build_netx, counted_steps, first_step
 from deploy.report.rasters import entry_name
-from deploy.inputs.stimulus import lava_stimulus
+from deploy.inputs.stimulus import graded_into_synapse, lava_stimulus
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
@@ -62,7 +62,7 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, reco
     n, steps = spikes.shape[0], spikes.shape[-1]
     if mode.recorder == "ringbuffer":
         return run_ringbuffer(net, spikes, progress, mode.timing)
-    network = build_netx(net, steps)
+    network = build_netx(net, steps, graded_into_synapse(net, mode.input_as))
     stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
     # one stream (SDNN), or one run recorded from its first step: replicas would cut it (deploy.model_files.plan)
     replicas = 1 if net.sigma_delta or mode.record == "lava" else mode.replicas

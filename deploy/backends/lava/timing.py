@@ -32,6 +32,10 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
 
+#: Message bits of graded payloads sent into a first synapse (netx's own default for SDNN neurons).
+GRADED_INPUT_BITS = 16
+
+
 def first_step(net: NetxFile) -> int:
     """The Lava step at which layer 0 sees a run's first input step: 2 after a synapse, 1 for
     an input neuron layer."""
@@ -89,12 +93,15 @@ def windows_of(series: np.ndarray, net: NetxFile, layer: int, samples: int, step
     return series[begin: begin + samples * steps].reshape(samples, steps, -1).transpose(0, 2, 1)
 
 
-def build_netx(net: NetxFile, steps: int):
+def build_netx(net: NetxFile, steps: int, graded_input: bool = False):
     """netx's ``Network`` for the file, with resets every ``steps`` aligned as the module docstring says
-    (a sigma-delta network gets none: netx would ignore them, with a warning)."""
+    (a sigma-delta network gets none: netx would ignore them, with a warning); ``graded_input``: graded
+    payloads enter the first synapse (``deploy.inputs.stimulus.graded_into_synapse``)."""
     from ppf_neuro.lava_dl import load_netx_network
 
     shape = {} if net.declares_input else {"input_shape": tuple(net.input_shape[::-1])}  # netx's (W, H, C)
+    if graded_input:
+        shape["input_message_bits"] = GRADED_INPUT_BITS
     if net.sigma_delta:
         return load_netx_network(net.path, **shape)
     return load_netx_network(net.path, reset_interval=steps, reset_offset=first_step(net) - 1, **shape)

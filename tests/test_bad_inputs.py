@@ -48,6 +48,12 @@ def _netx_conv(tmp, source):
     return _netx(tmp, source, lambda f: None)
 
 
+def _conv_delay(f) -> None:
+    """One-step delays on the first conv layer of a netx file."""
+    conv = next(k for k in sorted(f["layer"], key=int) if f[f"layer/{k}/type"][()][0] == b"conv")
+    f[f"layer/{conv}"].create_dataset("delay", data=np.ones(4))
+
+
 def _nir_pool(tmp) -> list[str]:
     import nir
 
@@ -197,7 +203,8 @@ CASES = {
     "flag: --report and --save-spikes one file": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--report", str(t / "x.out"), "--save-spikes", str(t / "x.out")]),
     "flag: --save-spikes with --ray": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--save-spikes", str(t / "r.npz"), "--ray", "local"]),
     "netx: CUBA and SDNN layers mixed": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/0/neuron"].__delitem__("type"), f["layer/0/neuron"].create_dataset("type", data=b"SDNN")))),
-    "netx: non-zero synaptic delays": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: f["layer/0"].create_dataset("delay", data=np.arange(32) % 3))),
+    "netx: synaptic delays beyond netx's 62 steps": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: f["layer/0"].create_dataset("delay", data=np.full(32, 70)))),
+    "netx: synaptic delays on a conv layer (netx drops them)": ("netx", lambda t, b: _netx(t, b["conv"], _conv_delay)),
     "netx: ALIF neurons (netx cannot build them)": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: _replace(f, "layer/0/neuron/type", np.array([b"ALIF"])))),
     "netx: resonate-and-fire neurons": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: _replace(f, "layer/0/neuron/type", np.array([b"RF_IZHIKEVICH"])))),
     "netx: no inputs given": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: None)[:2]),
@@ -338,7 +345,8 @@ EXPECTED = {
     'flag: --save-spikes with --ray': "--save-spikes and --readout voltage|graded keep files on this machine",
     'netx: CUBA and SDNN layers mixed': "the network mixes spiking (CUBA/LOIHI) and sigma-delta (SDNN) layers",
     "netx: a resonate-and-fire layer": "layer 1: type 'dense_comp' is not supported: complex-weight layers of resonate-and-fire neurons are not deployed",
-    'netx: non-zero synaptic delays': 'layer 0: synaptic delays up to 2 steps: netx builds them (DelayDense), but a delayed spike crosses',
+    "netx: synaptic delays beyond netx's 62 steps": "netx takes 0 to 62 (it clamps longer ones",
+    "netx: synaptic delays on a conv layer (netx drops them)": "netx 0.6 builds its Conv without them",
     "netx: ALIF neurons (netx cannot build them)": "netx 0.6 cannot build adaptive LIF neurons",
     "netx: resonate-and-fire neurons": "netx builds them as ComplexDense and Lava's RF_IZ",
     'netx: no inputs given': ('a netx file needs its inputs: --data (a dataset, encoded as --encoding says) or '
@@ -354,7 +362,7 @@ EXPECTED = {
     'netx: held inputs without a step count': "has no time axis; say for how many steps each sample is held",
     'netx: --input-as bias without input neurons': "--input-as bias sets the input neurons' bias, and the network's first layer is a dense synapse",
     'netx: --input-as graded with images': "--input-as graded feeds recorded --inputs",
-    'netx: graded inputs into a first synapse': "--input-as graded feeds input neurons; the first layer is a CUBA conv synapse, which netx builds for binary spikes",
+    'netx: graded inputs into a first synapse': "--input-as graded feeds input neurons or a sigma-delta network; the first layer is a CUBA conv synapse, which netx builds for binary spikes",
     'netx: NaN weights': "layer 0: dense weights must be finite numbers",
     "netx: '/layer' is a dataset": "no '/layer' group of layers: not a netx network",
     'netx: spikes in (W, H, C) order for a (C, H, W) network': ("inputs shaped (8, 8, 1) per sample", "the network takes (1, 8, 8) (C, H, W); lava-dl's own arrays are (W, H, C): --layout whc"),

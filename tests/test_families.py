@@ -15,6 +15,8 @@ pytestmark = pytest.mark.lava
 
 DATA = Path(__file__).resolve().parent / "data"
 WINDOWED = ("zero_delay", "graded_spike", "conv_first")
+#: nets whose spikes cross each window's reset (one stream on netx's own network: no replicas)
+CARRYING = ("delay", "recurrent")
 #: free-running sigma-delta nets (one stream: no replicas), fed graded payloads
 STREAMS = ("sdnn_dense_first",)
 
@@ -35,7 +37,7 @@ def _deploy(name: str, stored: dict, tmp: Path, *flags: str) -> dict[str, np.nda
         return {k: saved[k] for k in saved.files if k.startswith("layer")}
 
 
-@pytest.mark.parametrize("name", WINDOWED + STREAMS)
+@pytest.mark.parametrize("name", WINDOWED + CARRYING + STREAMS)
 def test_every_lava_step_equals_netx_own_run(name, stored, tmp_path):
     graded = name in STREAMS
     saved = _deploy(name, stored, tmp_path, "--record", "lava", "--replicas", "1",

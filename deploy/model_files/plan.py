@@ -91,6 +91,9 @@ def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
 WINDOWED = ("every sample in a fresh window of T steps (--steps, else the file's tSample): netx's Network is built "
             "with reset_interval=T, so states reset at each window's first step (a netx recording made with another "
             "reset_interval R is reproduced with --steps R)")
+CARRYING = ("every sample in a fresh window of T steps as WINDOWED says, but the samples are one stream on netx's own "
+            "network: spikes in flight (synaptic delays, a recurrent layer's own spikes) cross each window's reset "
+            "into the next sample's window, and the reference runs the same stream")
 FREE_RUNNING = ("sigma-delta, free-running: no resets (netx ignores them), so the samples are one stream in their "
                 "order and each window starts from the state the previous sample left; the reference runs the same "
                 "stream")
@@ -126,9 +129,14 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     check_mode(net, options.lava.input_as)
     timing = options.lava.timing
     check_timing(net, None, timing)
-    if net.sigma_delta and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
-        raise PPFError(f"{net.path}: a sigma-delta network runs free (no resets): its samples are one stream, which "
-                       "replicas and shards would cut (run it with --replicas 1 --workers 1, the defaults for SDNN)")
+    stream = ("a sigma-delta network runs free (no resets)" if net.sigma_delta else
+              "synaptic delays or recurrent weights carry spikes across each window's reset" if net.carries else None)
+    if stream and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
+        raise PPFError(f"{net.path}: {stream}: its samples are one stream, which replicas and shards would cut (run "
+                       "it with --replicas 1 --workers 1, the defaults for such a network)")
+    if net.carries and options.lava.input_as == "bias":
+        raise PPFError(f"{net.path}: --input-as bias sets each window's bias; this network's samples run as one stream "
+                       "(synaptic delays or recurrent weights): give the inputs as --input-as spikes or graded")
     readout = options.lava.readout
     check_readout(net, readout)
     if net.steps is not None:
@@ -153,7 +161,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                                 "independent": KINDS["netx"].branch_independence()}, states)
 
     details = {"network": {"input_shape": list(net.input_shape), "inputs": INPUT_MEANING[options.lava.input_as],
-                           "dynamics": FREE_RUNNING if net.sigma_delta else WINDOWED, "t_sample": net.steps,
+                           "dynamics": FREE_RUNNING if net.sigma_delta else CARRYING if net.carries else WINDOWED, "t_sample": net.steps,
                            "timing": {"name": timing, "meaning": TIMING_MEANING[timing],
                                       **({"not_exact": f"layers {biased} have biases: SLAYER runs a layer's bias "
                                           "for as many steps as it has layers before it, ahead of its input, which "

@@ -63,7 +63,13 @@ def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
     w = torch.from_numpy(layer.weight).to(dtype)
     if isinstance(layer, DenseLayer):
         x = s.reshape(n, -1, steps).permute(2, 0, 1).reshape(steps * n, -1).to(dtype)  # one contiguous matrix
-        a = (x @ w.T).reshape(steps, n, -1)
+        if layer.delay is None:
+            a = (x @ w.T).reshape(steps, n, -1)
+        else:  # the synapses of each delay d deliver d steps later (Lava's DelayDense)
+            a = torch.zeros(steps, n, w.shape[0], dtype=dtype)
+            for d in np.unique(layer.delay).tolist():
+                part = (x @ torch.where(torch.from_numpy(layer.delay == d), w, 0).T).reshape(steps, n, -1)
+                a[d:] += part[:steps - d]
     else:  # steps become batch entries of one convolution
         x = s.reshape(n, *layer.in_shape, steps).permute(4, 0, 1, 2, 3).reshape(steps * n, *layer.in_shape)
         a = torch.nn.functional.conv2d(x.to(dtype), w, stride=layer.stride, padding=layer.padding,
@@ -71,22 +77,31 @@ def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
     return torch.round(a).long().contiguous()
 
 
-def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool, bias: np.ndarray | None = None
-             ) -> tuple[torch.Tensor, dict | None]:
+def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool, bias: np.ndarray | None = None,
+             period: int | None = None) -> tuple[torch.Tensor, dict | None]:
     """The CUBA dynamics of the module docstring over the window, for input ``a`` (T, N, neurons):
     spikes (N, neurons, T) int8, and with ``trace`` the current and voltage after each step's reset
-    (N, neurons, T) int64. ``bias`` (N, neurons) replaces the layer's own per sample. Time-major
+    (N, neurons, T) int64. ``bias`` (N, neurons) replaces the layer's own per sample. A recurrent
+    layer adds its own spikes of the step before through ``weight_rec``; with ``period`` the states
+    reset every ``period`` steps (a stream of windows: what is in flight crosses the reset). Time-major
     inside, so that every step works on contiguous memory."""
     steps, n, neurons = a.shape
     u = torch.zeros(n, neurons, dtype=torch.long)
     v = torch.zeros(n, neurons, dtype=torch.long)
+    rec = getattr(layer, "weight_rec", None)
+    rec = None if rec is None else torch.from_numpy(rec).double()
+    fired = torch.zeros(n, neurons, dtype=torch.bool)
     bias = layer.bias if bias is None else bias
     bias = 0 if bias is None else torch.from_numpy(np.asarray(bias, dtype=np.int64)) << WEIGHT_EXP
     threshold, du, dv = layer.neuron.threshold_state, layer.neuron.current_decay, layer.neuron.voltage_decay
     spikes = torch.zeros(steps, n, neurons, dtype=torch.int8)
     traces = {"u": torch.zeros_like(a), "v": torch.zeros_like(a)} if trace else None
     for t in range(steps):
-        u = _decay(u, du) + (a[t] << WEIGHT_EXP)
+        if period is not None and t % period == 0:
+            u.zero_()
+            v.zero_()
+        a_t = a[t] if rec is None else a[t] + torch.round(fired.double() @ rec.T).long()
+        u = _decay(u, du) + (a_t << WEIGHT_EXP)
         u = torch.where(u > STATE_MAX, u - 2 * STATE_MAX, u)
         u = torch.where(u <= -STATE_MAX, u + 2 * STATE_MAX, u)
         v = (_decay(v, dv) + u + bias).clamp_(-STATE_MAX + 1, STATE_MAX - 1)
@@ -154,17 +169,25 @@ class FixedPointSNN:
         a step), (N, neurons, T) int64.
 
         A sigma-delta network runs the samples as one stream, continuing from ``states`` (one dict
-        per layer, updated; fresh when None), as Lava runs it."""
+        per layer, updated; fresh when None), as Lava runs it. So does a network whose spikes cross a
+        window's reset (``NetxFile.carries``: synaptic delays, recurrent weights), every layer reset at
+        its windows' starts as netx's ``reset_interval`` does."""
         stim = stimulus(self.net, spikes, self.input_as)
         s = torch.from_numpy(np.ascontiguousarray(stim.frames))  # integers, converted per layer as needed
         n, steps = s.shape[0], s.shape[-1]
-        stream = self.net.sigma_delta
+        stream, carry = self.net.sigma_delta, self.net.carries
         lead = 0
-        if stream:  # (N, *in, T) -> one sample of N*T steps, sample k's window after sample k-1's
+        if stream or carry:  # (N, *in, T) -> one sample of N*T steps, sample k's window after sample k-1's
             s = s.movedim(0, -2).reshape(*s.shape[1:-1], n * steps).unsqueeze(0)
+        if stream:
             states = states if states is not None else [{} for _ in self.net.layers]
             lead = 0 if states[0] else steps_before_window(self.net, len(self.net.layers) - 1)
             s = torch.nn.functional.pad(s, (lead, 0))
+
+        def per_sample(x: torch.Tensor) -> torch.Tensor:
+            """One stream (1, neurons, N*T) as (N, neurons, T)."""
+            return x[0].reshape(-1, n, steps).permute(1, 0, 2)
+
         out, received, traces = [], [], None
         for i, layer in enumerate(self.net.layers):
             a = _synaptic_input(layer, s)
@@ -173,6 +196,13 @@ class FixedPointSNN:
                 sent = _sigma_delta(layer, a, states[i], idle=max(0, lead - steps_before_window(self.net, i)))
                 out.append(sent[:, :, lead:].reshape(-1, n, steps).permute(1, 0, 2).numpy().astype(np.int32))
                 s = sent.reshape(1, *layer.shape, lead + n * steps)
+                continue
+            if carry:  # one stream, every layer reset at its windows' starts, what is in flight crossing them
+                received.append((a != 0).reshape(n, steps, -1).sum(1).numpy())
+                fired, layer_traces = _neurons(layer, a, trace == i, period=steps)
+                out.append(per_sample(fired).numpy())
+                traces = traces if layer_traces is None else {k: per_sample(x) for k, x in layer_traces.items()}
+                s = fired.reshape(1, *layer.shape, n * steps)
                 continue
             received.append((a != 0).sum(0).numpy())
             fired, layer_traces = _neurons(layer, a, trace == i, stim.bias if i == 0 else None)
@@ -197,6 +227,7 @@ class FixedPointSNN:
         """:meth:`counts`, and what ``readout`` reads of the output layer at every step (N, neurons, T):
         its voltage (``voltage``), its payloads (``graded``), or nothing (``counts``)."""
         last = len(self.net.layers) - 1
+        batch_size = max(1, len(spikes)) if self.net.carries else batch_size  # one stream: no chunks
         spikes_parts, input_parts, states = [], [], []
         stream = [{} for _ in self.net.layers]  # a sigma-delta network's state, carried from chunk to chunk
         for b in range(0, len(spikes), batch_size):

@@ -194,10 +194,16 @@ class InputLayer(_NeuronLayer):
 
 @dataclass(frozen=True, kw_only=True)
 class DenseLayer(_NeuronLayer):
-    """A fully connected synapse (weights (out, in)) and its neurons."""
+    """A fully connected synapse (weights (out, in)) and its neurons; optionally synaptic delays and
+    recurrent weights, which make a layer's spikes cross its window's reset (:attr:`NetxFile.carries`)."""
 
     kind: ClassVar[str] = "dense"
     weight: np.ndarray
+    #: per-synapse delays (out, in) in steps beyond the synapse's own one, as netx expands the file's
+    #: ``delay`` (one per output neuron, one per input, or a scalar); None where there are none (or all zero)
+    delay: np.ndarray | None = None
+    #: recurrent weights (out, out) of a ``dense_rec`` layer: its own spikes, one step later
+    weight_rec: np.ndarray | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -253,6 +259,13 @@ class NetxFile:
     @property
     def has_input_neurons(self) -> bool:
         return isinstance(self.layers[0], InputLayer)
+
+    @property
+    def carries(self) -> bool:
+        """Whether spikes cross a window's reset into the next sample (synaptic delays, recurrent
+        weights): the samples then run as one stream, as on netx's own network."""
+        return any(getattr(layer, "delay", None) is not None or getattr(layer, "weight_rec", None) is not None
+                   for layer in self.layers)
 
     @property
     def sigma_delta(self) -> bool:
@@ -350,13 +363,13 @@ def _read_input(g, index: int, where: str, cur: _Cursor) -> None:
                            transform=transform), g, where)
 
 
-def _weight(g, kind: str, where: str) -> np.ndarray:
-    if "weight" not in g or not isinstance(g["weight"], h5py.Dataset):
-        raise PPFError(f"{where}: {kind} layer has no (real) weight dataset")
-    if g["weight"].size > MAX_WEIGHTS:  # checked before reading: a compressed file can declare terabytes
-        raise PPFError(f"{where}: {kind} weight declared {g['weight'].shape}, {g['weight'].size:,} values; more than "
+def _weight(g, kind: str, where: str, key: str = "weight") -> np.ndarray:
+    if key not in g or not isinstance(g[key], h5py.Dataset):
+        raise PPFError(f"{where}: {kind} layer has no (real) {key} dataset")
+    if g[key].size > MAX_WEIGHTS:  # checked before reading: a compressed file can declare terabytes
+        raise PPFError(f"{where}: {kind} {key} declared {g[key].shape}, {g[key].size:,} values; more than "
                        f"ppf-neuro reads ({MAX_WEIGHTS:,})")
-    weight = np.asarray(g["weight"][()])
+    weight = np.asarray(g[key][()])
     if not np.issubdtype(weight.dtype, np.number) or not np.isfinite(weight).all():
         raise PPFError(f"{where}: {kind} weights must be finite numbers (found {weight.dtype}"
                        f"{', NaN or infinite values' if np.issubdtype(weight.dtype, np.number) else ''})")
@@ -368,7 +381,7 @@ def _weight(g, kind: str, where: str) -> np.ndarray:
     return weight.astype(np.int64)
 
 
-def _read_dense(g, index: int, where: str, cur: _Cursor) -> None:
+def _read_dense(g, index: int, where: str, cur: _Cursor, recurrent: bool = False) -> None:
     neuron = _neuron(g, where)
     weight = _weight(g, "dense", where)
     out = int(np.prod(np.asarray(g["shape"][()])))
@@ -378,7 +391,20 @@ def _read_dense(g, index: int, where: str, cur: _Cursor) -> None:
     if weight.shape[1] != int(np.prod(cur.shape)):
         raise PPFError(f"{where}: dense weights take {weight.shape[1]} inputs, the layer before has "
                        f"{int(np.prod(cur.shape))}")
-    cur.add(DenseLayer(index=index, shape=(out,), in_shape=cur.shape, neuron=neuron, weight=weight), g, where)
+    weight_rec = None
+    if recurrent:
+        if "weight_rec" not in g:
+            raise PPFError(f"{where}: a dense_rec layer without its recurrent weights (weight_rec)")
+        weight_rec = _weight(g, "dense_rec", where, "weight_rec")
+        if weight_rec.size != out * out:
+            raise PPFError(f"{where}: {weight_rec.size} recurrent weights; {out} neurons take {out * out}")
+        weight_rec = weight_rec.reshape(out, out)
+        if "delay" in g and np.any(g["delay"][()]):
+            raise PPFError(f"{where}: a recurrent layer with synaptic delays: netx 0.6 builds its delayed synapses "
+                           "without the weight exponent and puts the feed-forward delays on the recurrent synapse too, "
+                           "so Lava would not run the trained network")
+    cur.add(DenseLayer(index=index, shape=(out,), in_shape=cur.shape, neuron=neuron, weight=weight,
+                       delay=_delays(g, weight, where), weight_rec=weight_rec), g, where)
 
 
 def _read_conv(g, index: int, where: str, cur: _Cursor) -> None:
@@ -410,13 +436,12 @@ def _read_conv(g, index: int, where: str, cur: _Cursor) -> None:
 #: The file's layer ``type`` -> its reader (each updates the cursor).
 LAYER_READERS: dict[str, Callable[[h5py.Group, int, str, _Cursor], None]] = {
     "input": _read_input, "dense": _read_dense, "conv": _read_conv, "flatten": _read_flatten,
+    "dense_rec": lambda g, index, where, cur: _read_dense(g, index, where, cur, recurrent=True),
 }
 
 
 #: Layer types netx knows that ppf-neuro does not deploy, and why (the README's table).
 UNSUPPORTED_LAYERS = {
-    "dense_rec": "recurrent dense layers are not deployed (the replicated graph and the reference are "
-                 "feed-forward)",
     "dense_comp": "complex-weight layers of resonate-and-fire neurons are not deployed (the reference has no RF "
                   "neuron)",
     **{kind: "netx itself does not build it (NotImplementedError); for pooling use strided convolutions"
@@ -424,10 +449,13 @@ UNSUPPORTED_LAYERS = {
 }
 
 
+#: The longest synaptic delay netx builds (it clamps longer ones, with a warning: Loihi's 6 bits).
+MAX_DELAY = 62
+
+
 def _check_delays(g, kind: str, where: str) -> None:
-    """Synaptic delays (lava-dl's ``delay=True`` blocks write ``delay``, zeros until trained): all zero,
-    they change nothing (netx's DelayDense then delivers as Dense: measured identical) and deploy;
-    non-zero ones are refused with the reason."""
+    """Synaptic delays (lava-dl's ``delay=True`` blocks write ``delay``, zeros until trained): finite whole
+    steps, at most netx's 62; on a conv layer only all zero, since netx 0.6 builds its Conv without them."""
     if "delay" not in g:
         return
     delay = np.asarray(g["delay"][()])
@@ -438,9 +466,27 @@ def _check_delays(g, kind: str, where: str) -> None:
     if kind == "conv":
         raise PPFError(f"{where}: synaptic delays up to {int(np.max(delay))} steps on a conv layer: netx 0.6 builds "
                        "its Conv without them (the delays are dropped), so Lava would not run the trained network")
-    raise PPFError(f"{where}: synaptic delays up to {int(np.max(delay))} steps: netx builds them (DelayDense), but a "
-                   "delayed spike crosses its window's reset into the next sample's window, which ppf-neuro's "
-                   "per-window reference and replicated graph do not model yet (all-zero delays deploy)")
+    if delay.min() < 0 or np.floor(delay).max() > MAX_DELAY:
+        raise PPFError(f"{where}: synaptic delays in [{delay.min()}, {delay.max()}] steps; netx takes 0 to {MAX_DELAY} "
+                       "(it clamps longer ones, which would change the network)")
+
+
+def _delays(g, weight: np.ndarray, where: str) -> np.ndarray | None:
+    """The file's delays expanded to (out, in) as netx expands them (``hdf5.Network.create_dense``):
+    floored to whole steps (lava-dl writes floor(delay)); None where there are none or all are zero."""
+    if "delay" not in g or not np.any(g["delay"][()]):
+        return None
+    delay = np.floor(np.asarray(g["delay"][()], dtype=np.float64)).astype(np.int64)
+    if delay.size == 1:
+        return np.full(weight.shape, int(delay.reshape(-1)[0]))
+    if delay.ndim == 1 and delay.size == weight.shape[0]:  # netx: one per output neuron
+        return np.repeat(delay.reshape(-1, 1), weight.shape[1], axis=1)
+    if delay.ndim == 1 and delay.size == weight.shape[1]:  # netx: one per input
+        return np.repeat(delay.reshape(1, -1), weight.shape[0], axis=0)
+    if delay.shape == weight.shape:
+        return delay
+    raise PPFError(f"{where}: {delay.size} synaptic delays fit neither the layer's {weight.shape[0]} neurons nor "
+                   f"its {weight.shape[1]} inputs")
 
 
 def parse_netx_group(group, path: Path, input_shape: tuple[int, ...] | None = None) -> NetxFile:
@@ -564,9 +610,14 @@ def _write_input(g: h5py.Group, entry: InputShape | InputLayer) -> None:
 
 
 def _write_synapse_layer(g: h5py.Group, layer: DenseLayer | ConvLayer) -> None:
-    _write_type(g, layer.kind)
+    recurrent = getattr(layer, "weight_rec", None) is not None
+    _write_type(g, "dense_rec" if recurrent else layer.kind)
     _write_neurons(g, layer)
     g.create_dataset("weight", data=layer.weight)
+    if recurrent:
+        g.create_dataset("weight_rec", data=layer.weight_rec)
+    if getattr(layer, "delay", None) is not None:
+        g.create_dataset("delay", data=layer.delay)
     if isinstance(layer, ConvLayer):
         for key in ("stride", "padding", "dilation"):
             g.create_dataset(key, data=np.asarray(getattr(layer, key)))

@@ -36,6 +36,15 @@ SDNN = dict(threshold=0.05, tau_grad=0.5, scale_grad=1, requires_grad=False, sha
 SHAPES = {"conv_first": (1, 6, 6)}
 
 
+def _delayed(block, inputs: int = 24):
+    """``block`` with the axonal delays training would have moved: 0-3 steps per neuron (lava-dl sizes
+    the delays in the first forward pass)."""
+    with torch.no_grad():
+        block(torch.zeros(1, inputs, 2))
+        block.delay.delay.copy_(torch.arange(block.delay.delay.numel()).reshape(block.delay.delay.shape) % 4)
+    return block
+
+
 def _nets() -> dict[str, list]:
     """name -> lava-dl blocks, 5 outputs."""
     cuba = slayer.block.cuba
@@ -49,6 +58,11 @@ def _nets() -> dict[str, list]:
         # a sigma-delta net whose first block is a Dense (no Input block): graded payloads into its synapse
         "sdnn_dense_first": [slayer.block.sigma_delta.Dense(SDNN, 24, 16, weight_scale=2),
                              slayer.block.sigma_delta.Output(SDNN, 16, 5, weight_scale=2)],
+        # spikes that cross a window's reset: trained axonal delays, a recurrent layer
+        "delay": [_delayed(cuba.Dense(_neuron(), 24, 16, weight_scale=4, delay=True, delay_shift=False)),
+                  cuba.Dense(_neuron(current_decay=0.5), 16, 5, weight_scale=4, delay_shift=False)],
+        "recurrent": [cuba.Recurrent(_neuron(), 24, 16, weight_scale=4, delay_shift=False),
+                      cuba.Dense(_neuron(), 16, 5, weight_scale=4, delay_shift=False)],
         "graded_spike": [cuba.Dense(_neuron(graded_spike=True), 24, 16, weight_scale=4, delay_shift=False),
                          cuba.Dense(_neuron(threshold=0.75), 16, 5, weight_scale=4, delay_shift=False)],
     }

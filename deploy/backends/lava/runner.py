@@ -64,8 +64,9 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, reco
         return run_ringbuffer(net, spikes, progress, mode.timing)
     network = build_netx(net, steps, graded_into_synapse(net, mode.input_as))
     stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
-    # one stream (SDNN), or one run recorded from its first step: replicas would cut it (deploy.model_files.plan)
-    replicas = 1 if net.sigma_delta or mode.record == "lava" else mode.replicas
+    # one stream (SDNN, or spikes carried across resets), or one run recorded from its first step: replicas
+    # would cut it (deploy.model_files.plan)
+    replicas = 1 if net.sigma_delta or net.carries or mode.record == "lava" else mode.replicas
     if replicas != 1:
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples

@@ -65,9 +65,9 @@ def check_timing(net: NetxFile, steps: int | None, timing: str) -> None:
     layers (every layer keeps a step) and a windowed (CUBA) network."""
     if timing == "aligned":
         return
-    if net.sigma_delta:
-        raise PPFError(f"{net.path}: --timing {timing} counts steps of sample windows; a sigma-delta network runs as "
-                       "one stream (compare its outputs step by step with --record lava)")
+    if net.sigma_delta or net.carries:
+        raise PPFError(f"{net.path}: --timing {timing} counts steps of independent sample windows; this network runs "
+                       "its samples as one stream (compare its outputs step by step with --record lava)")
     if steps is not None and steps <= len(net.layers):
         raise PPFError(f"{net.path}: --timing {timing} counts layer i over the first T-1-i steps of its window, "
                        f"so T must exceed the {len(net.layers)} layers; the windows have {steps} steps")

@@ -195,8 +195,8 @@ CASES = {
     "netx: a negative voltage decay": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: _replace(f, "layer/1/neuron/vDecay", -1))),
     "netx: NaN in --inputs": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--inputs", _npy(t / "s.npy", np.full((3, 64, 4), np.nan, np.float32))]),
     "netx: a pooling layer": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/1"].__delitem__("type"), f["layer/1"].create_dataset("type", (1,), "S10", [b"pool"])))),
-    "netx: a resonate-and-fire layer": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/1"].__delitem__("type"), f["layer/1"].create_dataset("type", (1,), "S10", [b"dense_comp"])))),
-    "netx: resonate-and-fire neurons": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/0/neuron"].__delitem__("type"), f["layer/0/neuron"].create_dataset("type", data=b"RF")))),
+    "netx: a dense_comp layer (netx's own type)": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/1"].__delitem__("type"), f["layer/1"].create_dataset("type", (1,), "S10", [b"dense_comp"])))),
+    "netx: resonate-and-fire neurons without their decays": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: (f["layer/0/neuron"].__delitem__("type"), f["layer/0/neuron"].create_dataset("type", data=b"RF")))),
     "netx: --readout graded of spiking neurons": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--readout", "graded"]),
     "netx: float labels without a state readout": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--inputs", _npy(t / "s.npy", np.zeros((3, 64, 4), np.int8)), "--labels", _npy(t / "l.npy", np.zeros(3, np.float32))]),
     "flag: --save-spikes into a directory": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--save-spikes", str(t)]),
@@ -206,7 +206,6 @@ CASES = {
     "netx: synaptic delays beyond netx's 62 steps": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: f["layer/0"].create_dataset("delay", data=np.full(32, 70)))),
     "netx: synaptic delays on a conv layer (netx drops them)": ("netx", lambda t, b: _netx(t, b["conv"], _conv_delay)),
     "netx: ALIF neurons (netx cannot build them)": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: _replace(f, "layer/0/neuron/type", np.array([b"ALIF"])))),
-    "netx: resonate-and-fire neurons": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: _replace(f, "layer/0/neuron/type", np.array([b"RF_IZHIKEVICH"])))),
     "netx: no inputs given": ("netx", lambda t, b: _netx(t, b["ppf"], lambda f: None)[:2]),
     "netx: encoder value out of range": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--set", "encoding.blank=99"]),
     "netx: spikes of the wrong size": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None)[:2], "--spikes", _npy(t / "s.npy", np.zeros((3, 10, 4), np.int8))]),
@@ -337,18 +336,17 @@ EXPECTED = {
     'bundle: SNN input size does not match the data': 'the model expects images (1, 8, 8) (C, H, W), idx',
     'bundle: file does not exist': ('model file', "none.h5' does not exist"),
     'netx: a pooling layer': "layer 1: type 'pool' is not supported: netx itself does not build it (NotImplementedError); for pooling use strided convolutions",
-    'netx: resonate-and-fire neurons': "neuron type 'RF' is not supported: resonate-and-fire neurons are not deployed",
     'netx: --readout graded of spiking neurons': "--readout graded reads graded payloads; the output layer's CUBA neurons send 0/1 spikes",
     'netx: float labels without a state readout': "float labels are regression targets; they go with --readout voltage or graded",
     'flag: --save-spikes into a directory': "--save-spikes",
     'flag: --report and --save-spikes one file': "--report and --save-spikes name the same file",
     'flag: --save-spikes with --ray': "--save-spikes and --readout voltage|graded keep files on this machine",
     'netx: CUBA and SDNN layers mixed': "the network mixes spiking (CUBA/LOIHI) and sigma-delta (SDNN) layers",
-    "netx: a resonate-and-fire layer": "layer 1: type 'dense_comp' is not supported: complex-weight layers of resonate-and-fire neurons are not deployed",
+    "netx: a dense_comp layer (netx's own type)": "layer 1: type 'dense_comp' is not supported: netx's own complex layer type, which lava-dl does not write",
     "netx: synaptic delays beyond netx's 62 steps": "netx takes 0 to 62 (it clamps longer ones",
     "netx: synaptic delays on a conv layer (netx drops them)": "netx 0.6 builds its Conv without them",
     "netx: ALIF neurons (netx cannot build them)": "netx 0.6 cannot build adaptive LIF neurons",
-    "netx: resonate-and-fire neurons": "netx builds them as ComplexDense and Lava's RF_IZ",
+    "netx: resonate-and-fire neurons without their decays": "resonate-and-fire neuron group lacks 'sinDecay'",
     'netx: no inputs given': ('a netx file needs its inputs: --data (a dataset, encoded as --encoding says) or '
                               'recorded --inputs'),
     'netx: encoder value out of range': "config field 'encoding.blank': expected an integer in [0, steps=16),",
@@ -457,7 +455,8 @@ def inputs(ppf_bundle, tiny_run, conv_bundle):
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_bad_input_is_one_line_with_status_2(name, inputs, tmp_path, capsys):
+def test_bad_input_is_one_line_with_status_2(name, inputs, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a command's default outputs (runs/latest) are per test: workers run side by side
     kind, make = CASES[name]
     argv = make(tmp_path, inputs)
     code = main(["--quiet", *argv])

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.lava
 DATA = Path(__file__).resolve().parent / "data"
 WINDOWED = ("zero_delay", "graded_spike", "conv_first")
 #: nets whose spikes cross each window's reset (one stream on netx's own network: no replicas)
-CARRYING = ("delay", "recurrent")
+CARRYING = ("delay", "recurrent", "rf", "rf_iz", "adrf")
 #: free-running sigma-delta nets (one stream: no replicas), fed graded payloads
 STREAMS = ("sdnn_dense_first",)
 

@@ -86,6 +86,9 @@ def check_readout(net: NetxFile, readout: str) -> None:
     if readout == "voltage" and neuron.graded:
         raise PPFError(f"{net.path}: --readout voltage reads LIF voltages; the output layer's {neuron.type} neurons "
                        "send graded payloads (--readout graded)")
+    if readout == "voltage" and not hasattr(neuron, "voltage_decay"):
+        raise PPFError(f"{net.path}: --readout voltage reads LIF voltages; the output layer's {neuron.type} neurons "
+                       "hold a complex state (--readout counts)")
     if readout == "graded" and not neuron.graded:
         raise PPFError(f"{net.path}: --readout graded reads graded payloads; the output layer's {neuron.type} neurons "
                        "send 0/1 spikes (--readout counts, or voltage for its voltage)")

@@ -110,6 +110,11 @@ def netx_compared(net: NetxFile) -> dict:
     if graded:
         compared["graded_spike"] = (f"layers {graded} have gradedSpike neurons: netx builds Lava's binary LIF for them "
                                     "(as deployed and referenced here), while SLAYER trained them with graded spikes")
+    dropped = [layer.index for layer in net.layers if getattr(layer.neuron, "adaptive_dropped", False)]
+    if dropped:
+        compared["adaptive_threshold"] = (f"layers {dropped} have ADRF neurons: netx builds them without their adaptive "
+                                          "threshold (vThStep, thDecay, refDecay), as deployed and referenced here; "
+                                          "the trained model had it")
     if net.nir_import is not None:
         q = net.nir_import.get("quantisation") or []
         compared["reference"] = ("ppf-neuro's integer model of the file that import-nir wrote: the NIR graph "
@@ -130,7 +135,8 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     timing = options.lava.timing
     check_timing(net, None, timing)
     stream = ("a sigma-delta network runs free (no resets)" if net.sigma_delta else
-              "synaptic delays or recurrent weights carry spikes across each window's reset" if net.carries else None)
+              "synaptic delays, recurrent weights or never-reset resonate-and-fire neurons carry spikes or states "
+              "across each window's start" if net.carries else None)
     if stream and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
         raise PPFError(f"{net.path}: {stream}: its samples are one stream, which replicas and shards would cut (run "
                        "it with --replicas 1 --workers 1, the defaults for such a network)")

@@ -37,7 +37,7 @@ import torch
 from deploy.backends.lava.timing import counted_steps, steps_before_window
 from deploy.inputs.stimulus import stimulus
 from ppf_neuro.formats.loihi_units import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
-from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer
+from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer, ResonateNeuron
 
 
 def _decay(x: torch.Tensor, decay: int) -> torch.Tensor:
@@ -53,14 +53,16 @@ def _exact_dtype(weight: np.ndarray, s: torch.Tensor) -> torch.dtype:
     return torch.float32 if bound < 2 ** 24 else torch.float64
 
 
-def _synaptic_input(layer: NetxLayer, s: torch.Tensor) -> torch.Tensor:
+def _synaptic_input(layer: NetxLayer, s: torch.Tensor, weight: np.ndarray | None = None) -> torch.Tensor:
     """Integer input current (T, N, neurons) for input spikes ``s`` (N, *in_shape, T), every step at
-    once: a feed-forward layer's input at step t depends only on the layer before at step t."""
+    once: a feed-forward layer's input at step t depends only on the layer before at step t.
+    ``weight`` replaces the layer's (a complex synapse's imaginary part)."""
     n, steps = s.shape[0], s.shape[-1]
     if isinstance(layer, InputLayer):  # the stimulus is already the input neurons' current
         return s.long().reshape(n, -1, steps).permute(2, 0, 1).contiguous()
-    dtype = _exact_dtype(layer.weight, s)
-    w = torch.from_numpy(layer.weight).to(dtype)
+    weight = layer.weight if weight is None else weight
+    dtype = _exact_dtype(weight, s)
+    w = torch.from_numpy(weight).to(dtype)
     if isinstance(layer, DenseLayer):
         x = s.reshape(n, -1, steps).permute(2, 0, 1).reshape(steps * n, -1).to(dtype)  # one contiguous matrix
         if layer.delay is None:
@@ -112,6 +114,51 @@ def _neurons(layer: NetxLayer, a: torch.Tensor, trace: bool, bias: np.ndarray | 
             traces["u"][t], traces["v"][t] = u, v
     as_nkt = (lambda x: x.permute(1, 2, 0).contiguous())  # noqa: E731
     return as_nkt(spikes), None if traces is None else {k: as_nkt(x) for k, x in traces.items()}
+
+
+def rf_constants(neuron: ResonateNeuron) -> tuple[int, int, int]:
+    """(sin decay, cos decay, threshold) as netx hands them to Lava's RF/RF_IZ: the file's decays turned
+    into a period and a decay by lava-dl's ``rf.neuron_params``, back into decays by the process
+    (``lava.proc.rf.process.RF``: (1 - alpha) sin(2 pi / period), x 2^12, truncated to int32), and
+    the threshold x 2^6 (``state_exp`` 6). The float round trip can move a decay by one."""
+    sin, cos = neuron.sin_decay / DECAY_SCALE, neuron.cos_decay / DECAY_SCALE
+    with np.errstate(divide="ignore"):
+        decay = 1 - np.sqrt(sin ** 2 + cos ** 2)
+        period = 1 / (np.arctan2(sin, cos) / 2 / np.pi)
+        angle = np.pi * 2 * 1 / period
+    return (int(np.int32((1 - decay) * np.sin(angle) * (1 << DECAY_BITS))),
+            int(np.int32((1 - decay) * np.cos(angle) * (1 << DECAY_BITS))), neuron.threshold << WEIGHT_EXP)
+
+
+def _resonate(neuron: ResonateNeuron, a_real: torch.Tensor, a_imag: torch.Tensor) -> torch.Tensor:
+    r"""Lava's fixed-point ``RF`` / ``RF_IZ`` dynamics for complex input (T, N, neurons) each, from rest,
+    never reset: spikes (N, neurons, T) int8. With decays 12-bit, rounding towards zero, inputs x 2^6
+    and states clipped to 24 bits:
+
+    .. math::
+
+       re' = cos\,re - sin\,im + 64\,a_{re},\qquad im' = sin\,re + cos\,im + 64\,a_{im}
+
+    ``RF``: a spike where re' >= vth, im' >= 0 and im < 0. ``RF_IZ``: a spike where im' >= vth, which
+    sets re to 0 and im to vth - 1."""
+    steps, n, neurons = a_real.shape
+    sin, cos, vth = rf_constants(neuron)
+    scaled = (lambda x: torch.sign(x) * (torch.abs(x) >> DECAY_BITS))  # noqa: E731
+    re = torch.zeros(n, neurons, dtype=torch.long)
+    im = torch.zeros(n, neurons, dtype=torch.long)
+    spikes = torch.zeros(steps, n, neurons, dtype=torch.int8)
+    for t in range(steps):
+        new_re = (scaled(cos * re) - scaled(sin * im) + (a_real[t] << WEIGHT_EXP)).clamp_(-STATE_MAX + 1, STATE_MAX - 1)
+        new_im = (scaled(sin * re) + scaled(cos * im) + (a_imag[t] << WEIGHT_EXP)).clamp_(-STATE_MAX + 1, STATE_MAX - 1)
+        if neuron.phase:
+            fired = (new_re >= vth) & (new_im >= 0) & (im < 0)
+            re, im = new_re, new_im
+        else:
+            fired = new_im >= vth
+            re = torch.where(fired, 0, new_re)
+            im = torch.where(fired, vth - 1, new_im)
+        spikes[t] = fired
+    return spikes.permute(1, 2, 0).contiguous()
 
 
 def _sigma_delta(layer: NetxLayer, a: torch.Tensor, state: dict, idle: int = 0) -> torch.Tensor:
@@ -199,7 +246,10 @@ class FixedPointSNN:
                 continue
             if carry:  # one stream, every layer reset at its windows' starts, what is in flight crossing them
                 received.append((a != 0).reshape(n, steps, -1).sum(1).numpy())
-                fired, layer_traces = _neurons(layer, a, trace == i, period=steps)
+                if isinstance(layer.neuron, ResonateNeuron):  # never reset (netx gives RF neurons none)
+                    fired, layer_traces = _resonate(layer.neuron, a, _synaptic_input(layer, s, layer.weight_imag)), None
+                else:
+                    fired, layer_traces = _neurons(layer, a, trace == i, period=steps)
                 out.append(per_sample(fired).numpy())
                 traces = traces if layer_traces is None else {k: per_sample(x) for k, x in layer_traces.items()}
                 s = fired.reshape(1, *layer.shape, n * steps)

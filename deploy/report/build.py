@@ -181,8 +181,7 @@ def _compared_lines(report: Report) -> list[str]:
     lines = []
     if c:
         lines.append(f"compared: {c['deployed']} against {c['reference']}")
-        if "graded_spike" in c:
-            lines.append(f"note: {c['graded_spike']}")
+        lines += [f"note: {c[key]}" for key in ("graded_spike", "adaptive_threshold") if key in c]
         if "quantisation_summary" in c:
             lines.append(f"NIR import quantisation: {c['quantisation_summary']}")
     if e is not None:

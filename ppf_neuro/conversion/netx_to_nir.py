@@ -109,8 +109,8 @@ def netx_to_nir(net: NetxFile, dt: float = DEFAULT_DT):
     if net.sigma_delta:
         raise PPFError(f"{net.path}: NIR export writes spiking (CUBA/LOIHI) layers; NIR has no sigma-delta node")
     if net.carries:
-        raise PPFError(f"{net.path}: NIR export writes feed-forward chains; the network has synaptic delays or "
-                       "recurrent weights, which this export does not map")
+        raise PPFError(f"{net.path}: NIR export writes feed-forward chains of LIF neurons; the network has synaptic "
+                       "delays, recurrent weights or resonate-and-fire neurons, which this export does not map")
 
     nodes = {"input": nir.Input(input_type={"input": np.array(net.input_shape)})}
     edges, prev, shape = [], "input", tuple(net.input_shape)

@@ -143,25 +143,68 @@ class SigmaDeltaNeuron:
         return 1 if readout == "counts" else 1 << (3 * WEIGHT_EXP if self.sigma_output else 2 * WEIGHT_EXP)
 
 
-Neuron = Union[CubaNeuron, SigmaDeltaNeuron]
+@dataclass(frozen=True)
+class ResonateNeuron:
+    """Resonate-and-fire neurons (lava-dl's ``rf``/``rf_iz``/``adrf``/``adrf_iz`` blocks): a complex state
+    driven by a complex synapse (weights ``weight`` real and ``weight_imag``), no resets (netx gives
+    them none: they run free). netx builds ``*PHASE`` types as Lava's ``RF`` (a spike where the real
+    part is at least the threshold as the imaginary part crosses zero upwards), every other as
+    ``RF_IZ`` (a spike where the imaginary part reaches the threshold; the state resets); the
+    adaptive threshold of the ``ADRF`` types (vThStep, thDecay, refDecay) is dropped.
+
+    Integers as in the file: ``threshold`` is ``vThMant``, ``sin_decay``/``cos_decay`` are
+    ``sinDecay``/``cosDecay`` (12-bit fractions).
+    """
+
+    type: str
+    threshold: int
+    sin_decay: int
+    cos_decay: int
+
+    graded: ClassVar[bool] = False
+    KEYS: ClassVar[dict[str, str]] = {"threshold": "vThMant", "sin_decay": "sinDecay", "cos_decay": "cosDecay"}
+    #: What the ADRF types carry that netx does not build.
+    DROPPED: ClassVar[tuple[str, ...]] = ("vThStep", "thDecay", "refDecay")
+
+    @property
+    def phase(self) -> bool:
+        """Lava's ``RF`` (netx: the type names ``PHASE``), else ``RF_IZ``."""
+        return "PHASE" in self.type
+
+    @property
+    def adaptive_dropped(self) -> bool:
+        return self.type.startswith("ADRF")
+
+    @staticmethod
+    def output_unit(readout: str) -> int:
+        return 1
+
+    @classmethod
+    def from_params(cls, kind: str, params, where: str) -> "ResonateNeuron":
+        for key in cls.KEYS.values():
+            if key not in params:
+                raise PPFError(f"{where}: resonate-and-fire neuron group lacks '{key}'")
+        values = {name: _scalar(params[key]) for name, key in cls.KEYS.items()}
+        _check_value(values["threshold"], "vThMant", 1, None, where)
+        for name in ("sin_decay", "cos_decay"):
+            _check_value(values[name], cls.KEYS[name], -DECAY_SCALE, DECAY_SCALE, where)
+        return cls(type=kind, **{k: int(v) for k, v in values.items()})
+
+    def as_params(self) -> dict:
+        return {"type": self.type, **{key: getattr(self, name) for name, key in self.KEYS.items()}}
+
+
+Neuron = Union[CubaNeuron, SigmaDeltaNeuron, ResonateNeuron]
 #: Neuron type (the file's ``neuron/type``) -> its record's reader.
 NEURON_READERS: dict[str, Callable[[str, object, str], Neuron]] = {
     "CUBA": CubaNeuron.from_params,
     "LOIHI": CubaNeuron.from_params,
     "SDNN": SigmaDeltaNeuron.from_params,
+    **{kind: ResonateNeuron.from_params for kind in ("RF", "RF_PHASE", "RF_IZHIKEVICH", "ADRF_PHASE", "ADRF_IZHIKEVICH")},
 }
 NEURON_TYPES = tuple(NEURON_READERS)
 #: Neuron types lava-dl 0.6 writes that ppf-neuro does not deploy, and why (docs/usage.md's table).
-_RF = ("resonate-and-fire neurons with complex weights (weight/real, weight/imag): netx builds them as ComplexDense "
-       "and Lava's {proc}{extra}, free-running (no resets); ppf-neuro's reference has no resonate-and-fire neuron "
-       "yet, so they are not deployed")
 UNSUPPORTED_NEURONS = {
-    "RF": _RF.format(proc="RF", extra=""),
-    "RF_PHASE": _RF.format(proc="RF", extra=""),
-    "RF_IZHIKEVICH": _RF.format(proc="RF_IZ", extra=""),
-    "ADRF_PHASE": _RF.format(proc="RF", extra=", dropping the adaptive threshold (vThStep, thDecay, refDecay)"),
-    "ADRF_IZHIKEVICH": _RF.format(proc="RF_IZ",
-                                  extra=", dropping the adaptive threshold (vThStep, thDecay, refDecay)"),
     "ALIF": "netx 0.6 cannot build adaptive LIF neurons (its get_neuron_params has no case for ALIF: building the "
             "network fails with AttributeError), so there is no Lava network to deploy",
 }
@@ -204,6 +247,8 @@ class DenseLayer(_NeuronLayer):
     delay: np.ndarray | None = None
     #: recurrent weights (out, out) of a ``dense_rec`` layer: its own spikes, one step later
     weight_rec: np.ndarray | None = None
+    #: the imaginary part of a resonate-and-fire layer's complex weights (``weight`` is the real part)
+    weight_imag: np.ndarray | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -262,10 +307,16 @@ class NetxFile:
 
     @property
     def carries(self) -> bool:
-        """Whether spikes cross a window's reset into the next sample (synaptic delays, recurrent
-        weights): the samples then run as one stream, as on netx's own network."""
-        return any(getattr(layer, "delay", None) is not None or getattr(layer, "weight_rec", None) is not None
-                   for layer in self.layers)
+        """Whether spikes or states cross a window's start into the next sample (synaptic delays,
+        recurrent weights, resonate-and-fire neurons, which are never reset): the samples then run as
+        one stream, as on netx's own network."""
+        return self.resonates or any(getattr(layer, "delay", None) is not None
+                                     or getattr(layer, "weight_rec", None) is not None for layer in self.layers)
+
+    @property
+    def resonates(self) -> bool:
+        """Whether a layer has resonate-and-fire neurons (netx gives them no resets: they run free)."""
+        return any(isinstance(layer.neuron, ResonateNeuron) for layer in self.layers)
 
     @property
     def sigma_delta(self) -> bool:
@@ -383,9 +434,16 @@ def _weight(g, kind: str, where: str, key: str = "weight") -> np.ndarray:
 
 def _read_dense(g, index: int, where: str, cur: _Cursor, recurrent: bool = False) -> None:
     neuron = _neuron(g, where)
-    weight = _weight(g, "dense", where)
+    complex_weights = isinstance(g.get("weight"), h5py.Group)
+    if complex_weights and not isinstance(neuron, ResonateNeuron):
+        raise PPFError(f"{where}: complex weights (weight/real, weight/imag) go with resonate-and-fire neurons, "
+                       f"not {neuron.type}")
+    if isinstance(neuron, ResonateNeuron) and not complex_weights:
+        raise PPFError(f"{where}: {neuron.type} neurons take complex weights (weight/real, weight/imag)")
+    weight = _weight(g, "dense", where, "weight/real" if complex_weights else "weight")
     out = int(np.prod(np.asarray(g["shape"][()])))
     weight = weight.reshape(out, -1)
+    weight_imag = _weight(g, "dense", where, "weight/imag").reshape(weight.shape) if complex_weights else None
     if cur.shape is None:
         cur.shape = cur.input_shape = (weight.shape[1],)
     if weight.shape[1] != int(np.prod(cur.shape)):
@@ -404,11 +462,14 @@ def _read_dense(g, index: int, where: str, cur: _Cursor, recurrent: bool = False
                            "without the weight exponent and puts the feed-forward delays on the recurrent synapse too, "
                            "so Lava would not run the trained network")
     cur.add(DenseLayer(index=index, shape=(out,), in_shape=cur.shape, neuron=neuron, weight=weight,
-                       delay=_delays(g, weight, where), weight_rec=weight_rec), g, where)
+                       delay=_delays(g, weight, where), weight_rec=weight_rec, weight_imag=weight_imag), g, where)
 
 
 def _read_conv(g, index: int, where: str, cur: _Cursor) -> None:
     neuron = _neuron(g, where)
+    if isinstance(neuron, ResonateNeuron):
+        raise PPFError(f"{where}: resonate-and-fire neurons on a conv layer: netx builds them on complex dense "
+                       "layers only")
     weight = _weight(g, "conv", where)
     if cur.shape is None and cur.given_input is not None:
         cur.shape = cur.input_shape = cur.given_input
@@ -442,8 +503,8 @@ LAYER_READERS: dict[str, Callable[[h5py.Group, int, str, _Cursor], None]] = {
 
 #: Layer types netx knows that ppf-neuro does not deploy, and why (the README's table).
 UNSUPPORTED_LAYERS = {
-    "dense_comp": "complex-weight layers of resonate-and-fire neurons are not deployed (the reference has no RF "
-                  "neuron)",
+    "dense_comp": "netx's own complex layer type, which lava-dl does not write: lava-dl writes resonate-and-fire "
+                  "layers as 'dense' with weight/real and weight/imag, and those deploy",
     **{kind: "netx itself does not build it (NotImplementedError); for pooling use strided convolutions"
        for kind in ("pool", "convT", "unpool", "average", "concat")},
 }

@@ -32,6 +32,8 @@ def _neuron(**kw) -> dict:
 
 SDNN = dict(threshold=0.05, tau_grad=0.5, scale_grad=1, requires_grad=False, shared_param=True,
             activation=torch.nn.functional.relu)
+RF = dict(threshold=1.0, period=7, decay=0.1, tau_grad=1, scale_grad=1, requires_grad=False)
+ADRF = dict(RF, threshold_step=0.5, threshold_decay=0.1, refractory_decay=0.1)
 #: Per net, its input shape (C, H, W) or (inputs,); 24 spiking inputs unless named here.
 SHAPES = {"conv_first": (1, 6, 6)}
 
@@ -63,6 +65,13 @@ def _nets() -> dict[str, list]:
                   cuba.Dense(_neuron(current_decay=0.5), 16, 5, weight_scale=4, delay_shift=False)],
         "recurrent": [cuba.Recurrent(_neuron(), 24, 16, weight_scale=4, delay_shift=False),
                       cuba.Dense(_neuron(), 16, 5, weight_scale=4, delay_shift=False)],
+        # resonate-and-fire: complex dense weights, never reset; netx drops the ADRF's adaptive threshold
+        "rf": [slayer.block.rf.Dense(RF, 24, 16, weight_scale=4, delay_shift=False),
+               slayer.block.rf.Dense(RF, 16, 5, weight_scale=4, delay_shift=False)],
+        "rf_iz": [slayer.block.rf_iz.Dense(RF, 24, 16, weight_scale=4, delay_shift=False),
+                  slayer.block.rf_iz.Dense(RF, 16, 5, weight_scale=4, delay_shift=False)],
+        "adrf": [slayer.block.adrf.Dense(ADRF, 24, 16, weight_scale=4, delay_shift=False),
+                 slayer.block.adrf.Dense(ADRF, 16, 5, weight_scale=4, delay_shift=False)],
         "graded_spike": [cuba.Dense(_neuron(graded_spike=True), 24, 16, weight_scale=4, delay_shift=False),
                          cuba.Dense(_neuron(threshold=0.75), 16, 5, weight_scale=4, delay_shift=False)],
     }

@@ -90,13 +90,17 @@ class NetxGraph:
         source.s_out.connect(port)
         for i, (layer, shape) in enumerate(zip(net.layers, self.shapes)):
             layer.out.connect(self.rec.counter(i, shape).a_in)
-            # What the neurons receive: the synapse's output, or for an input layer the source's frames.
-            received = layer.synapse.a_out if hasattr(layer, "synapse") else source.s_out
+            # What the neurons receive: the synapse's output (a complex synapse's real part), or for an input
+            # layer the source's frames.
+            synapse = getattr(layer, "synapse", None) or getattr(layer, "real_synapse", None)
+            received = source.s_out if synapse is None else synapse.a_out
             received.connect(self.rec.counter(i, tuple(received.shape), inputs=True).a_in)
             if i in plan.voltages:
                 self.rec.record_state(i, layer.neuron.v)
         self.root = net
-        self.synapses = [layer.synapse for layer in net.layers if hasattr(layer, "synapse")]
+        self.synapses = [s for layer in net.layers for s in (getattr(layer, "synapse", None),
+                                                             getattr(layer, "real_synapse", None),
+                                                             getattr(layer, "imag_synapse", None)) if s is not None]
         self.neurons = [layer.neuron for layer in net.layers]
 
     def describe(self) -> LavaSetup:

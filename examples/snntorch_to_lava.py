@@ -5,8 +5,9 @@
    encoder (deterministic: the same spikes in training, in snnTorch's test and on Lava);
 2. writes it with snnTorch's own ``export_to_nir``;
 3. imports it with ``ppf-neuro import-nir`` (per-layer quantisation table) and deploys it with
-   ``ppf-neuro deploy --data DIR`` on Lava, whose report checks Lava against the integer reference
-   neuron by neuron;
+   ``ppf-neuro deploy --data DIR --expect snntorch_counts.npy`` on Lava, whose report checks Lava
+   against the integer reference neuron by neuron and, in its ``expected`` section, against
+   snnTorch's own output counts (the quantisation's cost, as a reported figure);
 4. compares with snnTorch's own forward pass on the same spikes: test accuracies, argmax agreement
    and, per layer, the share of identical per-neuron spike counts and their correlation.
 
@@ -176,19 +177,20 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     export(net, x.shape[1], args.out / "snntorch.nir")
     cli("import-nir", str(args.out / "snntorch.nir"), "-o", str(args.out / "net.h5"), "--steps", str(setup.steps))
+    test = spikes_of(data.test.images, setup.steps)
+    np.save(args.out / "snntorch_counts.npy", counts(net, test)[-1])  # snnTorch's own outputs: --expect
     cli("deploy", str(args.out / "net.h5"), "--data", f"idx:{args.data}", "--encoding", ENCODING, "--steps",
-        str(setup.steps), "--report", str(args.out / "report.json"))
+        str(setup.steps), "--report", str(args.out / "report.json"), "--expect", str(args.out / "snntorch_counts.npy"))
 
     report = json.loads((args.out / "report.json").read_text())
-    test = spikes_of(data.test.images, setup.steps)
     ours = FixedPointSNN(load_netx_file(args.out / "net.h5")).counts(test.to(torch.int8).numpy())[0]
     result = compare(counts(net, test), ours, data.test.labels)
     lava = report["lava"]["spike_agreement"]
     result.update(setup=asdict(setup), validation_accuracy=val, accuracy_lava=report["outputs"]["output"]
                   ["accuracy_deployed"], lava_equals_integer_reference_in_every_layer=
                   lava["samples_with_identical_counts_in_every_layer"],
-                  lava_vs_snntorch_argmax=float((np.array(report["outputs"]["output"]["predictions"])
-                                                 == counts(net, test)[-1].argmax(1)).mean()))
+                  lava_vs_snntorch_argmax=report["expected"]["argmax_agreement"],
+                  lava_vs_snntorch_identical_output_counts=report["expected"]["identical_counts"])
     (args.out / "comparison.json").write_text(json.dumps(result, indent=1))
     plot(counts(net, test), ours, args.out / "counts.png")
     print(f"\ntest accuracy: snnTorch {result['accuracy_snntorch']:.2%}, Lava {result['accuracy_lava']:.2%}; "

@@ -96,11 +96,13 @@ def test_a_net_trained_in_snntorch_deploys_on_lava_as_snntorch_runs_it(tmp_path)
     ex.export(net, x.shape[1], tmp_path / "snntorch.nir")
     assert main(["import-nir", str(tmp_path / "snntorch.nir"), "-o", str(tmp_path / "net.h5")]) == 0
 
-    report = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(progress=False),
-                                  encoding={"kind": ex.ENCODING, "steps": setup.steps})).to_dict()
-    assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     test = ex.spikes_of(data.test.images, setup.steps)
     theirs = ex.counts(net, test)
+    np.save(tmp_path / "snntorch_counts.npy", theirs[-1])  # what the user's framework computed: --expect
+    report = deploy(DeployRequest(tmp_path / "net.h5", "digits", DeployOptions(progress=False),
+                                  encoding={"kind": ex.ENCODING, "steps": setup.steps},
+                                  expect=tmp_path / "snntorch_counts.npy")).to_dict()
+    assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
     ours = FixedPointSNN(load_netx_file(tmp_path / "net.h5")).counts(test.to(torch.int8).numpy())[0]
     result = ex.compare(theirs, ours, data.test.labels)
     assert result["accuracy_snntorch"] > 0.85, "the snnTorch net did not learn: agreement would say nothing"
@@ -108,6 +110,11 @@ def test_a_net_trained_in_snntorch_deploys_on_lava_as_snntorch_runs_it(tmp_path)
     assert (lava_predictions == theirs[-1].argmax(1)).mean() >= 0.95
     assert abs(report["outputs"]["output"]["accuracy_deployed"] - result["accuracy_snntorch"]) <= 0.02
     assert all(layer["count_correlation"] > 0.98 for layer in result["layers"]), result["layers"]
+    e = report["expected"]  # the quantisation's cost, reported: Lava against snnTorch itself
+    assert e["kind"] == "counts" and e["accuracy"] == pytest.approx(result["accuracy_snntorch"])
+    assert e["argmax_agreement"] == pytest.approx(float((lava_predictions == theirs[-1].argmax(1)).mean()))
+    assert e["per_neuron_identical"] == pytest.approx(result["layers"][-1]["identical_counts"])
+    assert report["compared"]["quantisation"] and "import-nir" in report["compared"]["reference"]
 
 
 @pytest.mark.parametrize("kind", ["dense", "conv"])
@@ -190,9 +197,14 @@ def test_norses_own_export_imports_with_the_norse_convention(tmp_path):
     x = _random_spikes(100, 64, 20)
     ours = FixedPointSNN(imported).counts(x.to(torch.int8).numpy())[0][-1]
     _close(_norse_counts(net, x), ours, identical=0.95, argmax=0.9)
+    theirs = _norse_counts(net, x)
+    np.save(tmp_path / "norse_counts.npy", theirs)
     report = deploy(DeployRequest(tmp_path / "n.h5", None, DeployOptions(progress=False),
-                                  inputs=_spikes_file(tmp_path, x))).to_dict()
+                                  inputs=_spikes_file(tmp_path, x), expect=tmp_path / "norse_counts.npy")).to_dict()
     assert report["lava"]["spike_agreement"]["samples_with_identical_counts_in_every_layer"] == 1.0
+    e = report["expected"]  # Lava against Norse itself
+    assert e["identical_counts"] == float((ours == theirs).all(1).mean())
+    assert e["per_neuron_identical"] == pytest.approx(float((ours == theirs).mean())) and e["per_neuron_identical"] >= 0.95
 
 
 def _spikes_file(tmp_path, x: torch.Tensor) -> Path:

@@ -84,6 +84,7 @@ def make(out: Path, samples: int, steps: int, epochs: int, hidden: int, seed: in
     test, fit = order[:samples], order[samples:]
     net = blocks(hidden)
     train(net, x[fit], y[fit], epochs, seed)
+    net.eval()  # what is exported: batch statistics (a norm's) frozen
     with torch.no_grad():
         theirs = net(torch.from_numpy(x[test]).float()).numpy().astype(np.int8)
     out.mkdir(parents=True, exist_ok=True)

@@ -19,10 +19,32 @@ import json
 import os
 import shutil
 import tempfile
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ppf_neuro.errors import PPFError
+
+#: The files the running command reads (set by the command line): no write may replace one.
+_READING: ContextVar[tuple[str, ...]] = ContextVar("ppf_neuro_reading", default=())
+
+
+@contextlib.contextmanager
+def reading(paths: Iterable[str | os.PathLike]) -> Iterator[None]:
+    """Within: every write through this module refuses to replace one of ``paths`` (the command's
+    inputs: a dataset's files, a report it analyses), whatever output names it."""
+    token = _READING.set(tuple(os.path.realpath(p) for p in paths))
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def check_not_input(path: str | os.PathLike) -> None:
+    """A one-line PPFError where writing ``path`` would replace a file the command reads."""
+    if os.path.realpath(path) in _READING.get():
+        raise PPFError(f"'{path}' is one of the files this command reads: writing it would destroy its input; give "
+                       "another output")
 
 
 def check_writable(path: str | os.PathLike, what: str = "output", directory: bool = False) -> Path:
@@ -51,6 +73,7 @@ def check_writable(path: str | os.PathLike, what: str = "output", directory: boo
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path; move it onto ``path`` only on success, durably."""
     path = Path(path)
+    check_not_input(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -86,6 +109,7 @@ def replace_directory(new: str | os.PathLike, target: str | os.PathLike) -> None
     """Directory ``new`` renamed to ``target``. An existing ``target`` is moved aside first and removed
     after, so that ``target`` holds the old content or the new, never a mix of both."""
     new, target = Path(new), Path(target)
+    check_not_input(target)
     old = target.with_name(f".{target.name}.replaced-{os.getpid()}") if target.exists() else None
     if old is not None:
         os.rename(target, old)
@@ -95,24 +119,49 @@ def replace_directory(new: str | os.PathLike, target: str | os.PathLike) -> None
         shutil.rmtree(old, ignore_errors=True)
 
 
+#: In a result set's directory: the names of the files ppf-neuro wrote there (the only ones it may
+#: replace or remove), one JSON list.
+MANIFEST = ".ppf-neuro-files.json"
+
+
+def _manifest(out: Path) -> set[str]:
+    try:
+        names = json.loads((out / MANIFEST).read_text())
+        return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+    except (OSError, ValueError):
+        return set()
+
+
 @contextlib.contextmanager
 def result_set(out: str | os.PathLike, owned: tuple[str, ...]) -> Iterator[Path]:
     """A staging directory (inside ``out``, so on its disk) for files that belong together, e.g. a
     table and its plot. Only when every one is written do they replace the previous set in ``out``:
     the files matching ``owned`` (glob patterns) that the new set lacks are removed and each new file
-    renamed in (renames take no space). On any error ``out`` keeps the previous set whole."""
+    renamed in (renames take no space). Only files that ppf-neuro wrote there (``out``'s
+    :data:`MANIFEST`) are ever removed or replaced: a user's own file that a new member would replace,
+    a directory or an input in a member's place, refuses the whole set before any is replaced. On any
+    error ``out`` keeps the previous set whole."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         yield stage
         new = {p.name for p in stage.iterdir()}
+        ours = _manifest(out)
+        for name in sorted(new):  # every member's target first: a set goes in whole or not at all
+            target = out / name
+            check_not_input(target)
+            if target.is_dir() or (target.exists() and name not in ours):
+                raise PPFError(f"'{target}' is in the way of this command's output ("
+                               + ("a directory" if target.is_dir() else "a file ppf-neuro did not write there")
+                               + "): move it, or give another output directory")
         for pattern in owned:
             for old in out.glob(pattern):
-                if old.is_file() and old.name not in new:
+                if old.is_file() and old.name in ours and old.name not in new:
                     old.unlink()
         for name in sorted(new):
             os.replace(stage / name, out / name)
+        write_text(out / MANIFEST, json.dumps(sorted(n for n in ours | new if (out / n).is_file())) + "\n")
         _fsync(out)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ppf_neuro import choices
 from ppf_neuro.analysis.profiles import shipped as shipped_profiles
-from ppf_neuro.atomic import output_locks
+from ppf_neuro.atomic import output_locks, reading
 from ppf_neuro.companions import check_companions
 from ppf_neuro.errors import EXPECTATION_UNMET, PPFError, on_command_line
 from ppf_neuro.interrupts import interruptible
@@ -281,13 +281,25 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _check_inputs_spared(args, outputs: list) -> None:
-    """No output may be one of the command's inputs, or lie inside an input run directory: writing it
-    would destroy what the command reads, or corrupt the run for later commands."""
+def _inputs(args) -> list[tuple[str, str]]:
+    """(option, path) of everything the command reads: the files and run directories its options name,
+    and every file of an ``idx:DIR`` dataset it reads (``--data``)."""
     inputs = []
     for name in INPUT_ARGS:
         value = getattr(args, name, None)
         inputs += [(name, v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+    data = getattr(args, "data", None)
+    if isinstance(data, str) and data.startswith("idx:") and os.path.isdir(data[4:]):
+        inputs += [("data", os.path.join(data[4:], f)) for f in sorted(os.listdir(data[4:]))
+                   if os.path.isfile(os.path.join(data[4:], f))]
+    return inputs
+
+
+def _check_inputs_spared(args, outputs: list) -> list[tuple[str, str]]:
+    """No output may be one of the command's inputs, or lie inside an input run directory: writing it
+    would destroy what the command reads, or corrupt the run for later commands. Returns the inputs
+    (every write of the command is also checked against them: ``ppf_neuro.atomic.reading``)."""
+    inputs = _inputs(args)
     for output in outputs:
         for name, path in inputs:
             if _same_file(output, path):
@@ -297,6 +309,7 @@ def _check_inputs_spared(args, outputs: list) -> None:
             if in_run and os.path.realpath(output).startswith(os.path.realpath(path) + os.sep):
                 raise PPFError(f"the output '{output}' is inside the run directory '{path}' that it reads "
                                f"({name.replace('_', ' ')}): write it elsewhere")
+    return inputs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,8 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with interruptible(), on_command_line():
             outputs = _outputs(args)
-            _check_inputs_spared(args, outputs)
-            with output_locks(outputs):
+            inputs = _check_inputs_spared(args, outputs)
+            with output_locks(outputs), reading(path for _, path in inputs if os.path.isfile(path)):
                 code = _command(args.target)(args) or 0
     except PPFError as e:
         if args.debug:

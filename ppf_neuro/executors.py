@@ -13,11 +13,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
 from ppf_neuro.errors import PPFError, argument
+from ppf_neuro.orphans import die_with_parent
 from ppf_neuro.progress import progress_bar
 from ppf_neuro.threads import pin
 
@@ -41,6 +43,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)  # blocked since the fork (``run_tasks``)
+    die_with_parent(signal.SIGTERM)  # a SIGKILLed command ends its workers too (ppf_neuro.orphans)
     pin(1)
 
 
@@ -65,11 +68,13 @@ def _task(fn: Callable, *args):
 
 def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address: str | None = None,
               desc: str = "tasks", progress: bool = True) -> list:
-    """``[fn(*a) for a in args]``, computed in parallel, results in the order of ``args``."""
+    """``[fn(*a) for a in args]``, computed in parallel, results in the order of ``args``; locally on at
+    most :func:`usable_workers` processes."""
     if workers < 1:
         raise PPFError(f"{argument('workers')} must be at least 1, got {workers}")
     if ray_address:
         return _run_on_ray(fn, args, ray_address, desc, progress)
+    workers = usable_workers(workers, len(args))
     pool = ProcessPoolExecutor(workers, initializer=_worker_init)
     try:
         # The workers fork here with the command's handlers: until their initializer replaces them, a
@@ -98,6 +103,17 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
         raise
     pool.shutdown()
     return results
+
+
+def usable_workers(asked: int, tasks: int) -> int:
+    """``asked`` bounded by the tasks and by the machine's cores (every task is CPU-bound, one thread
+    each: more processes only compete); a one-line note when the cores bound it."""
+    cores = os.cpu_count() or 1
+    bounded = max(1, min(asked, tasks, cores))
+    if asked > cores and bounded < asked:
+        print(f"ppf-neuro: note: {argument('workers')} {asked} bounded to {bounded} (the {tasks} task(s) and this "
+              f"machine's {cores} core(s))", file=sys.stderr)
+    return bounded
 
 
 #: Seconds a ``--ray HOST:PORT`` has to accept a connection (Ray itself retries for minutes).

@@ -205,7 +205,7 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
         assert [saved[f"layer{i}"].shape[0] for i in range(2)] == [5, 5]
         np.testing.assert_array_equal(np.stack([saved[f"layer{i}"].sum((1, 2)) for i in range(2)], 1), counts)
     assert main(["analyze", str(report), "--plots", str(tmp_path / "plots")]) == 0
-    names = sorted(p.name for p in (tmp_path / "plots").iterdir())
+    names = sorted(p.name for p in (tmp_path / "plots").iterdir() if not p.name.startswith("."))
     assert names == ["accuracy_vs_energy.png", "energy.csv", "energy.png", "layer_spikes.png", "layers.csv",
                      "raster.png", "summary.json"]
     summary = json.loads((tmp_path / "plots" / "summary.json").read_text())[0]

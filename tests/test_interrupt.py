@@ -67,6 +67,25 @@ def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_grou
     assert left == [], _describe(left)
 
 
+@pytest.mark.parametrize("to_group, workers", [(False, 1), (True, 1), (False, 2), (True, 2)])
+def test_a_sigkilled_deployment_leaves_no_lava_process(tiny_bundle, to_group, workers):
+    """SIGKILL runs no handler: the children notice their parent's death themselves (ppf_neuro.orphans)."""
+    cmd = ["deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1", "--workers", str(workers)]
+    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.stderr.read(1) == "L":
+            break
+    time.sleep(1.0)
+    family = _descendants(proc.pid)
+    assert len(family) > 2, "Lava should be running its processes"
+    (os.killpg if to_group else os.kill)(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    left = _left_running(family, within=2.0)
+    assert left == [], _describe(left)
+
+
 def _describe(pids: list[int]) -> str:
     return subprocess.run(["ps", "-o", "pid,ppid,pgid,stat,etime,cmd", "-p", ",".join(map(str, pids))],
                           capture_output=True, text=True).stdout

@@ -123,13 +123,14 @@ def test_a_summary_that_fails_half_way_leaves_the_previous_one_whole(tmp_path, m
     must not leave new tables beside the old plot."""
     import ppf_neuro.figures
     from ppf_neuro.errors import PPFError
+    from ppf_neuro.atomic import MANIFEST
     from ppf_neuro.training.sweep import write_summary
 
     rows = [{"snn.hidden": [8], "train.seed": 0, "val_acc": 0.5, "test_acc": 0.5}]
     monkeypatch.setattr(ppf_neuro.figures, "sweep_plot", lambda rows, keys, path: path.write_bytes(b"png"))
     write_summary(rows, ["snn.hidden", "train.seed"], tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    assert set(before) == {"results.json", "results.csv", "table.md", "accuracy.png"}
+    assert set(before) == {"results.json", "results.csv", "table.md", "accuracy.png", MANIFEST}
 
     def full(rows, keys, path):
         raise PPFError("cannot write accuracy.png: No space left on device")

@@ -34,6 +34,14 @@ def staging(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
+#: In a staging directory: says that ``train`` made it (the only kind it removes or continues).
+STAGING_MARKER = ".ppf-neuro-staging"
+
+
+def _own_staging(partial: Path) -> bool:
+    return (partial / STAGING_MARKER).is_file()
+
+
 def _config(args) -> RunConfig:
     if not args.resume:
         given = {"model": args.model, "data.spec": args.data, "train.epochs": args.epochs, "train.seed": args.seed}
@@ -71,6 +79,10 @@ def _check_not_replacing(args) -> None:
     if not args.resume and not args.force and is_finished(out):
         raise PPFError(f"'{args.out}' holds a finished run ({read_config(args.out).model}); give another -o, or "
                        "--force to replace it")
+    partial = staging(out)
+    if not args.resume and partial.exists() and not _own_staging(partial):
+        raise PPFError(f"'{partial}' is in the way: train builds the run there, and it is not a staging directory "
+                       "train made (it would be replaced); move it, or give another -o")
 
 
 def run(args) -> None:
@@ -82,9 +94,11 @@ def run(args) -> None:
     print(f"training '{cfg.model}' on {data.name}: {len(data.train)} train / {len(data.val)} validation / "
           f"{len(data.test)} test samples")
     if not args.resume:
-        shutil.rmtree(partial, ignore_errors=True)  # an earlier attempt, replaced by this one
+        shutil.rmtree(partial, ignore_errors=True)  # an earlier attempt of train's own (checked above)
     try:  # from config.json on: a Ctrl-C while it is written must leave nothing behind either
         if not args.resume:
+            partial.mkdir(parents=True)
+            (partial / STAGING_MARKER).write_text("a run being trained by ppf-neuro train\n")
             write_config(partial, cfg, data.name, data.image_shape, data.num_classes)
         model, metrics = train_model(cfg, data, progress=not args.quiet, state_path=partial / TRAINING_STATE)
     except BaseException as e:
@@ -98,6 +112,7 @@ def run(args) -> None:
                   "was)", file=sys.stderr)
         raise
     save_run(partial, TrainedRun(cfg, data.image_shape, data.num_classes, data.name, model, metrics))
+    (partial / STAGING_MARKER).unlink(missing_ok=True)
     replace_directory(partial, args.out)
     test = metrics["test"]
     branches = "".join(f", {b} branch {100 * test[f'acc_{b}']:.2f} %" for b in ("snn", "qnn") if f"acc_{b}" in test)

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from ppf_neuro.errors import PPFError
+from ppf_neuro.orphans import kill_group_when_orphaned
 
 #: Lava's message infrastructure: importing it calls ``multiprocessing.set_start_method('fork')``.
 LAVA_MESSAGING = "lava.magma.runtime.message_infrastructure.multiprocessing"
@@ -48,7 +49,7 @@ def in_own_process_group(fn: Callable, *args, **kwargs):
     with _signals_held() as held:  # from before the fork until the child has stopped
         # The child starts with the signals blocked; it unblocks them once in its own group.
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-        child = context.Process(target=_child, args=(send, mask, fn, args, kwargs), name="ppf-lava-run")
+        child = context.Process(target=_child, args=(send, mask, fn, args, kwargs, os.getpid()), name="ppf-lava-run")
         try:
             child.start()
         finally:
@@ -169,8 +170,9 @@ def _how_it_ended(code: int | None) -> str:
     return "it exited without sending its result"
 
 
-def _child(send, mask: set, fn: Callable, args: tuple, kwargs: dict) -> None:
+def _child(send, mask: set, fn: Callable, args: tuple, kwargs: dict, parent: int) -> None:
     os.setpgid(0, 0)
+    kill_group_when_orphaned(parent)  # a SIGKILLed command leaves no Lava run behind (ppf_neuro.orphans)
     signal.signal(signal.SIGTERM, _request_stop)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     try:

@@ -28,12 +28,14 @@ def run(args) -> None:
     check_writable(args.out, "--out", directory=True)
     if args.samples is not None and args.samples < 1:
         raise PPFError(f"--samples must be at least 1, got {args.samples}")
+    conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise)
+    if len(conditions) == 1:
+        raise PPFError("no condition besides the clean one: give noise kinds (--noise), --depolarizing or --shots")
     runs = _runs(args.runs)
     data = load_dataset(DataConfig(spec=args.data or next(iter(runs.values())).config.data.spec, test_limit=args.samples))
     for name, run_ in runs.items():
         if run_.image_shape != data.image_shape:
             raise PPFError(f"{name}: trained on images {run_.image_shape}, '{data.name}' has {data.image_shape}")
-    conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise)
     rows = robustness_table(runs, data.test, conditions, progress=not args.quiet)
     write_robustness(rows, list(runs), args.out)
     print(markdown(rows, list(runs)))

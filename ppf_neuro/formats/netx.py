@@ -40,7 +40,14 @@ from ppf_neuro.atomic import atomic_path, hdf5_bytes
 from ppf_neuro.choices import MAX_STEPS, MAX_WIDTH
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.axes import reversed_axes
-from ppf_neuro.formats.loihi_units import DECAY_SCALE, WEIGHT_EXP, WEIGHT_SCALE, conv_output_shape
+from ppf_neuro.formats.loihi_units import (
+    BIAS_RANGE,
+    DECAY_SCALE,
+    THRESHOLD_MAX,
+    WEIGHT_EXP,
+    WEIGHT_SCALE,
+    conv_output_shape,
+)
 
 #: The group that holds the layers, in a netx file and in a bundle.
 LAYER_GROUP = "layer"
@@ -92,8 +99,8 @@ class CubaNeuron:
         for key in cls.REQUIRED:
             if key not in params:
                 raise PPFError(f"{where}: neuron group lacks '{key}'")
-        values = {name: _scalar(params[key]) for name, key in cls.KEYS.items() if key in params}
-        for name, low, high in (("threshold", 1, None), ("current_decay", 0, DECAY_SCALE),
+        values = {name: _layer_value(params[key], key, where) for name, key in cls.KEYS.items() if key in params}
+        for name, low, high in (("threshold", 1, THRESHOLD_MAX), ("current_decay", 0, DECAY_SCALE),
                                 ("voltage_decay", 0, DECAY_SCALE)):
             _check_value(values[name], cls.KEYS[name], low, high, where)
         return cls(type=kind, **{k: bool(v) if k == "graded_spike" else int(v) for k, v in values.items()})
@@ -184,8 +191,8 @@ class ResonateNeuron:
         for key in cls.KEYS.values():
             if key not in params:
                 raise PPFError(f"{where}: resonate-and-fire neuron group lacks '{key}'")
-        values = {name: _scalar(params[key]) for name, key in cls.KEYS.items()}
-        _check_value(values["threshold"], "vThMant", 1, None, where)
+        values = {name: _layer_value(params[key], key, where) for name, key in cls.KEYS.items()}
+        _check_value(values["threshold"], "vThMant", 1, THRESHOLD_MAX, where)
         for name in ("sin_decay", "cos_decay"):
             _check_value(values[name], cls.KEYS[name], -DECAY_SCALE, DECAY_SCALE, where)
         return cls(type=kind, **{k: int(v) for k, v in values.items()})
@@ -345,6 +352,18 @@ def _scalar(value):
     return value.decode("ascii") if isinstance(value, bytes) else value
 
 
+def _layer_value(value, key: str, where: str):
+    """A neuron parameter that Lava's neurons hold once per layer: a scalar, or per-neuron values that
+    are all equal; values that differ are refused by name (netx would hand Lava the array, which its
+    one-value register does not hold: a deployment would run another network)."""
+    raw = value[()] if isinstance(value, h5py.Dataset) else value
+    flat = np.asarray(raw).reshape(-1)
+    if flat.size > 1 and np.issubdtype(flat.dtype, np.number) and (flat != flat[0]).any():
+        raise PPFError(f"{where}: per-neuron {key} ({flat.size} values from {flat.min()} to {flat.max()}): Lava's "
+                       "neurons hold one value per layer, so ppf-neuro does not deploy values that differ")
+    return _scalar(value)
+
+
 def _shape(value) -> tuple[int, ...]:
     return tuple(int(v) for v in np.asarray(value[()]).reshape(-1))
 
@@ -365,9 +384,14 @@ def _neuron(group, where: str) -> Neuron:
     return NEURON_READERS[kind](kind, params, where)
 
 
-def _bias_from_file(bias: np.ndarray, shape: tuple[int, ...], where: str) -> np.ndarray:
+def _bias_from_file(bias: np.ndarray, shape: tuple[int, ...], where: str, register: bool = True) -> np.ndarray:
     """Per-neuron biases (CHW order) from netx's layouts: a scalar, one per channel, or one per
-    neuron in netx's (W, H, C) order (as ``netx.blocks.AbstractBlock._neuron`` broadcasts them)."""
+    neuron in netx's (W, H, C) order (as ``netx.blocks.AbstractBlock._neuron`` broadcasts them);
+    with ``register`` (LIF neurons) whole numbers that Lava's 13-bit ``bias_mant`` holds."""
+    if register and (not np.isfinite(bias).all() or (bias != np.round(bias)).any()
+                     or bias.min(initial=0) < BIAS_RANGE[0] or bias.max(initial=0) > BIAS_RANGE[1]):
+        raise PPFError(f"{where}: biases must be whole numbers in {list(BIAS_RANGE)} (Lava's 13-bit bias_mant), "
+                       f"found values in [{bias.min()}, {bias.max()}]")
     bias = bias.astype(np.int64)
     if bias.size == 1:
         return np.full(int(np.prod(shape)), int(bias.reshape(-1)[0]))
@@ -392,7 +416,8 @@ class _Cursor:
 
     def add(self, layer: NetxLayer, group, where: str) -> None:
         if "bias" in group and not isinstance(layer, InputLayer):
-            layer = replace(layer, bias=_bias_from_file(np.asarray(group["bias"][()]), layer.shape, where))
+            layer = replace(layer, bias=_bias_from_file(np.asarray(group["bias"][()]), layer.shape, where,
+                                                        isinstance(layer.neuron, CubaNeuron)))
         self.layers.append(layer)
         self.shape = layer.shape
 

@@ -13,6 +13,7 @@ from deploy.backends.counts import SpikeCounts
 from deploy.backends.lava.isolated import import_before_fork
 from deploy.backends.lava.mode import LavaMode, LavaResult
 from deploy.backends.lava.runner import run_on_lava
+from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
 
 
@@ -26,7 +27,10 @@ def run_shard(net: bytes, spikes: np.ndarray, mode: dict, recordings_dir: str | 
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "net.h5"
-        path.write_bytes(net)
+        try:
+            path.write_bytes(net)
+        except OSError as e:  # a full disk or a size limit where temporary files go: one line
+            raise PPFError(f"a Lava shard cannot write its copy of the network in '{tmp}': {e.strerror or e}") from None
         return run_on_lava(load_netx_file(path, input_shape), spikes, LavaMode(**mode), progress=False,
                            recordings_dir=None if recordings_dir is None else Path(recordings_dir))
 

@@ -40,6 +40,20 @@ def _left_running(pids: set[int], within: float = 1.0) -> list[int]:
     return left
 
 
+def _deploying(bundle, workers: int, delay: float) -> "warm_cli.Command":
+    """A deployment in its own process group (as a terminal's job), ``delay`` seconds into its Lava stage
+    (its progress bar has appeared); netx's own network (one sample per window) keeps Lava busy long
+    enough to be interrupted."""
+    cmd = ["deploy", str(bundle), "--samples", "359", "--replicas", "1", "--workers", str(workers)]
+    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.stderr.read(1) == "L":
+            break
+    time.sleep(delay)
+    return proc
+
+
 @pytest.mark.parametrize("sig, to_group, workers, delay", [
     (signal.SIGINT, True, 1, 1.0),   # a terminal's Ctrl-C in the Lava stage of one run
     (signal.SIGINT, True, 2, 1.0),   # ... and of shards
@@ -48,15 +62,7 @@ def _left_running(pids: set[int], within: float = 1.0) -> list[int]:
     (signal.SIGTERM, True, 2, 1.0),
 ])
 def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_group, workers, delay):
-    # netx's own network (one sample per window) keeps Lava busy long enough to be interrupted.
-    cmd = ["deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1", "--workers", str(workers)]
-    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own process group, as a terminal's job
-    deadline = time.time() + 120
-    while time.time() < deadline:  # wait until the Lava stage is under way (its progress bar appears)
-        if proc.stderr.read(1) == "L":
-            break
-    time.sleep(delay)
+    proc = _deploying(tiny_bundle, workers, delay)
     family = _descendants(proc.pid)
     if delay:
         assert len(family) > 1, "Lava should be running its processes"
@@ -70,13 +76,7 @@ def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_grou
 @pytest.mark.parametrize("to_group, workers", [(False, 1), (True, 1), (False, 2), (True, 2)])
 def test_a_sigkilled_deployment_leaves_no_lava_process(tiny_bundle, to_group, workers):
     """SIGKILL runs no handler: the children notice their parent's death themselves (ppf_neuro.orphans)."""
-    cmd = ["deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1", "--workers", str(workers)]
-    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.stderr.read(1) == "L":
-            break
-    time.sleep(1.0)
+    proc = _deploying(tiny_bundle, workers, 1.0)
     family = _descendants(proc.pid)
     assert len(family) > 2, "Lava should be running its processes"
     (os.killpg if to_group else os.kill)(proc.pid, signal.SIGKILL)

@@ -18,16 +18,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from make_tiny_nets import neuron as _neuron  # noqa: E402 - this folder is the script's own (sys.path[0])
+
 from ppf_neuro.lava_dl import export_blocks, slayer
 
 HERE = Path(__file__).resolve().parent
 STEPS = 10
 SAMPLES = 6
 
-
-def _neuron(**kw) -> dict:
-    return dict(dict(threshold=1.0, current_decay=0.25, voltage_decay=0.05, tau_grad=1, scale_grad=1,
-                     requires_grad=False), **kw)
 
 
 SDNN = dict(threshold=0.05, tau_grad=0.5, scale_grad=1, requires_grad=False, shared_param=True,

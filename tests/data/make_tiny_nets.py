@@ -23,7 +23,8 @@ STEPS = 12
 SAMPLES = 4
 
 
-def _neuron(**kw) -> dict:
+def neuron(**kw) -> dict:
+    """CUBA neuron parameters for a small lava-dl block, ``kw`` changing some."""
     return dict(dict(threshold=1.0, current_decay=0.25, voltage_decay=0.05, tau_grad=1, scale_grad=1,
                      requires_grad=False), **kw)
 
@@ -32,14 +33,14 @@ def _nets() -> dict[str, tuple[list, np.ndarray, str]]:
     """name -> (blocks, inputs, how the inputs enter: netx's input modes)."""
     cuba = slayer.block.cuba
     rng = np.random.default_rng(0)
-    dense = [cuba.Dense(_neuron(), 40, 20, weight_scale=4, delay_shift=False),
-             cuba.Dense(_neuron(current_decay=0.5), 20, 12, weight_scale=4, delay_shift=False),
-             cuba.Dense(_neuron(threshold=0.75), 12, 5, weight_scale=4, delay_shift=False)]
+    dense = [cuba.Dense(neuron(), 40, 20, weight_scale=4, delay_shift=False),
+             cuba.Dense(neuron(current_decay=0.5), 20, 12, weight_scale=4, delay_shift=False),
+             cuba.Dense(neuron(threshold=0.75), 12, 5, weight_scale=4, delay_shift=False)]
     spikes = (rng.random((SAMPLES, 40, STEPS)) < 0.3).astype(np.int8)
-    conv = [cuba.Input(_neuron(current_decay=1.0, threshold=1.25), weight=1.0, bias=0.0, delay_shift=False),
-            cuba.Conv(_neuron(), 1, 4, 3, padding=1, weight_scale=6, delay_shift=False),
-            cuba.Conv(_neuron(), 4, 4, 3, stride=2, padding=1, weight_scale=6, delay_shift=False), cuba.Flatten(),
-            cuba.Dense(_neuron(), 4 * 4 * 4, 6, weight_scale=6, delay_shift=False)]
+    conv = [cuba.Input(neuron(current_decay=1.0, threshold=1.25), weight=1.0, bias=0.0, delay_shift=False),
+            cuba.Conv(neuron(), 1, 4, 3, padding=1, weight_scale=6, delay_shift=False),
+            cuba.Conv(neuron(), 4, 4, 3, stride=2, padding=1, weight_scale=6, delay_shift=False), cuba.Flatten(),
+            cuba.Dense(neuron(), 4 * 4 * 4, 6, weight_scale=6, delay_shift=False)]
     graded = (2 * np.round(rng.random((SAMPLES, 1, 8, 8)) * 127)).astype(np.int64)  # SLAYER's 8-bit steps x 64
     return {"dense": (dense, spikes, "spikes"), "conv": (conv, graded, "graded")}
 

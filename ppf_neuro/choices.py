@@ -65,5 +65,7 @@ FAST_DEVICE = "ppf-neuro.fast"
 #: Adam's two moments) over 3 GiB, a deeper circuit over ~10^4 gates per qubit; all far above what
 #: the models here need.
 MAX_STEPS = 10_000
+#: At ~1 s an epoch on the smallest data, more epochs are months of training: a typo, not a plan.
+MAX_EPOCHS = 100_000
 MAX_WIDTH = 16_384
 MAX_CIRCUIT_LAYERS = 1_000

@@ -291,7 +291,7 @@ class TrainConfig:
     select: str = "best"
 
     def __post_init__(self):
-        _check(self.epochs >= 1, "train.epochs", "at least 1", self.epochs)
+        _check(1 <= self.epochs <= choices.MAX_EPOCHS, "train.epochs", f"from 1 to {choices.MAX_EPOCHS:,}", self.epochs)
         _check(self.batch_size >= 1, "train.batch_size", "at least 1", self.batch_size)
         _check_positive(self.lr, "train.lr")
         _check_positive(self.quantum_lr, "train.quantum_lr")

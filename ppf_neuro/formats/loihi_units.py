@@ -13,8 +13,11 @@ WEIGHT_SCALE = 1 << WEIGHT_EXP
 #: Decays are ``DECAY_BITS``-bit fractions: x decays to x * (DECAY_SCALE - decay) / DECAY_SCALE.
 DECAY_BITS = 12
 DECAY_SCALE = 1 << DECAY_BITS
-#: The largest weight magnitude the NIR import writes into 8 signed bits (the same on both signs).
+#: The largest weight magnitude the NIR import writes into 8 signed bits (the same on both signs), and
+#: the largest weight netx's ``optimize_weight_bits`` keeps where some weights are negative.
 WEIGHT_MAX = 254
+#: The weights netx maps onto Loihi's 8-bit synapses unclipped (``netx.utils.optimize_weight_bits``).
+WEIGHT_RANGE = (-256, 255)
 #: The largest threshold mantissa (``vThMant``) Loihi holds: 17 bits.
 THRESHOLD_MAX = (1 << 17) - 1
 #: Loihi's compartment state (current u, voltage v) is a 24-bit signed integer.

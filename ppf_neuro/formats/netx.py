@@ -42,6 +42,8 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.axes import reversed_axes
 from ppf_neuro.formats.loihi_units import (
     BIAS_RANGE,
+    WEIGHT_MAX,
+    WEIGHT_RANGE,
     DECAY_SCALE,
     THRESHOLD_MAX,
     WEIGHT_EXP,
@@ -452,8 +454,11 @@ def _weight(g, kind: str, where: str, key: str = "weight") -> np.ndarray:
     if (weight != np.round(weight)).any():
         raise PPFError(f"{where}: {kind} weights must be whole numbers (netx's integer weights; found e.g. "
                        f"{weight[weight != np.round(weight)].flat[0]})")
-    if weight.size and np.abs(weight).max() >= 2 ** 31:
-        raise PPFError(f"{where}: {kind} weights reach {np.abs(weight).max():.3g}; netx's weights are small integers")
+    if weight.size and (weight.min() < WEIGHT_RANGE[0] or weight.max() > WEIGHT_RANGE[1]
+                        or (weight.min() < 0 and weight.max() > WEIGHT_MAX)):
+        raise PPFError(f"{where}: {kind} {key} in [{weight.min():.6g}, {weight.max():.6g}]; netx maps 8-bit weights "
+                       f"({WEIGHT_RANGE[0]} to {WEIGHT_RANGE[1]}, at most {WEIGHT_MAX} where some are negative) onto "
+                       "Loihi's synapses and clips others, so Lava would not run these")
     return weight.astype(np.int64)
 
 

@@ -79,7 +79,8 @@ def export(run, path: str | Path) -> Path:
 
 
 def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice: str | None = None,
-           shots: int | None = None, noise: float = 0.0, replicas: int | None = None, workers: int = 1,
+           shots: int | None = None, noise: float = 0.0, seed: int | None = None, replicas: int | None = None,
+           workers: int = 1,
            expect: str | Path | None = None, timing: str = "aligned", input_shape: tuple | None = None,
            progress: bool = True):
     """Run a bundle (or any netx HDF5 network) on ``data``: the SNN on Lava, the circuit on the
@@ -90,6 +91,7 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     such as a ``DataLoader``; by default a bundle's own test split. Returns a ``Report``
     (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md). ``expect``: an ``.npy``
     of the trained model's own outputs on the same inputs (``report.expected`` compares them);
+    ``seed``: seeds the quantum device's sampling (with ``shots``), so that a rerun is identical;
     ``timing``: which window steps count (``ppf_neuro.choices.TIMINGS``; ``delay-shift`` for a
     lava-dl net trained with SLAYER's default ``delay_shift=True``); ``input_shape`` (C, H, W): for a
     netx file that starts with a convolution and states none."""
@@ -99,6 +101,6 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     from deploy.model_files.plan import DeployOptions
     from deploy.request import DeployRequest
 
-    options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise,
+    options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, seed=seed,
                             lava=LavaMode(replicas=replicas, timing=timing), workers=workers, progress=progress)
     return run_deployment(DeployRequest(model, data, options, expect=expect, input_shape=input_shape))

@@ -112,6 +112,8 @@ def _deploy(p: argparse.ArgumentParser) -> None:
     quantum.add_argument("--qdevice", help="PennyLane device (default: the training device); "
                                            f"'{choices.FAST_DEVICE}' runs ppf-neuro's own simulator instead")
     quantum.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
+    quantum.add_argument("--seed", type=int, help="seeds the quantum device's sampling (shots, sampled noise): a rerun "
+                                                  "gives the same outputs (default: unseeded)")
     quantum.add_argument("--noise", type=float, default=0.0,
                          help="depolarising probability after every gate (needs a mixed-state device, e.g. "
                               "default.mixed)")
@@ -135,7 +137,7 @@ def _deploy(p: argparse.ArgumentParser) -> None:
 def _diff(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", type=Path, default=Path("divergence.png"), help="where to plot the neuron's traces")
     # diff compares the spiking branch in one local run: the quantum and output options do not apply
-    p.set_defaults(qdevice=None, shots=None, noise=0.0, report=None, save_spikes=None, workers=1, ray=None,
+    p.set_defaults(qdevice=None, shots=None, noise=0.0, seed=None, report=None, save_spikes=None, workers=1, ray=None,
                    expect=None, expect_min=None)
 
 
@@ -201,6 +203,8 @@ def _robustness(p: argparse.ArgumentParser) -> None:
                    help="depolarising probabilities for the quantum branch on default.mixed, e.g. 0.01 0.05 (none "
                         "by default: ~20 s per sample and level for 10 qubits, so keep --samples small)")
     p.add_argument("--shots", nargs="*", type=int, default=[100, 1000], help="finite shot counts for the quantum branch")
+    p.add_argument("--seed", type=int, default=0, help="seeds the input noise and the quantum device's sampling: a "
+                                                      "rerun gives the same table")
     p.add_argument("-o", "--out", type=Path, default=Path("out/robustness"),
                    help="directory for robustness.csv/.json/.md and robustness.png")
 

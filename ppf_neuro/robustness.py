@@ -30,14 +30,14 @@ class Condition:
     level: float
 
 
-def _with_noisy_device(run: TrainedRun, cond: Condition) -> torch.nn.Module:
-    """The run's model with its quantum branch on a noisy device (same weights)."""
+def _with_noisy_device(run: TrainedRun, cond: Condition, seed: int | None = None) -> torch.nn.Module:
+    """The run's model with its quantum branch on a noisy device (same weights), its sampling seeded."""
     model = run.model
     if not hasattr(model, "qnn"):
         return model
     device, shots, p = ("default.mixed", None, cond.level) if cond.kind == "depolarizing" else \
         ("default.qubit", int(cond.level), 0.0)
-    noisy = QuantumNet(run.config.quantum, model.qnn.in_features, run.num_classes, device, shots, p)
+    noisy = QuantumNet(run.config.quantum, model.qnn.in_features, run.num_classes, device, shots, p, seed=seed)
     noisy.load_state_dict(model.qnn.state_dict())
     clone = type(model)(run.config, run.image_shape, run.num_classes)
     clone.load_state_dict(model.state_dict())
@@ -55,7 +55,7 @@ def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0
     if cond.kind in ("depolarizing", "shots"):
         if not hasattr(run.model, "qnn"):
             return None
-        return evaluate(_with_noisy_device(run, cond), split, run.config)["acc"]
+        return evaluate(_with_noisy_device(run, cond, seed), split, run.config)["acc"]
     return evaluate(run.model, split, run.config)["acc"]
 
 
@@ -72,13 +72,15 @@ def _announce_device_noise(runs: dict[str, TrainedRun], split: Split, conditions
 
 
 def robustness_table(runs: dict[str, TrainedRun], split: Split, conditions: list[Condition],
-                     progress: bool = True) -> list[dict]:
+                     progress: bool = True, seed: int = 0) -> list[dict]:
+    """Each run's accuracy under each condition; ``seed`` seeds the input noise and the device's
+    sampling, so that a rerun gives the same table."""
     if progress:
         _announce_device_noise(runs, split, conditions)
     rows = []
     for cond in progress_bar(conditions, desc="robustness", disable=not progress):
         rows.append({"noise": cond.kind, "level": cond.level,
-                     **{name: accuracy_under(run, split, cond) for name, run in runs.items()}})
+                     **{name: accuracy_under(run, split, cond, seed) for name, run in runs.items()}})
     return rows
 
 

@@ -67,17 +67,18 @@ class Bundle:
             return None
         return {"ratio": float(self.reference_model().ratio), "rule": self.config.fusion.rule}
 
-    def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0):
+    def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0,
+                    seed: int | None = None):
         """The trained quantum branch, rebuilt to execute on the PennyLane ``device`` (default: the
-        training device) as a QNode without gradients. ``ppf-neuro.fast`` names ppf-neuro's own
-        simulator instead (analytic ``default.qubit`` only)."""
+        training device) as a QNode without gradients, its sampling seeded with ``seed``.
+        ``ppf-neuro.fast`` names ppf-neuro's own simulator instead (analytic ``default.qubit`` only)."""
         from ppf_neuro.models.classifiers import quantum_net
 
         trained = self.reference_model().qnn
         fast = device == FAST_DEVICE
         qnet = quantum_net(self.config.quantum, trained.in_features, self.num_classes,
                           "default.qubit" if fast else device, shots, noise,
-                          simulator="fast" if fast else "qnode", differentiable=False)
+                          simulator="fast" if fast else "qnode", differentiable=False, seed=seed)
         qnet.load_state_dict(trained.state_dict())
         return qnet.eval()
 

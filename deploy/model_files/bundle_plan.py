@@ -39,7 +39,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
                            options.workers, options.ray_address, options.progress, options.save_spikes)
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if kind.has_circuit:
-        qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise)
+        qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise, options.seed)
         # imported here: only models with a circuit need PennyLane
         from deploy.backends.pennylane_backend import PennyLaneBackend
 

@@ -24,7 +24,7 @@ from deploy.backends.lava.timing import TIMING_MEANING, biased_after_first, chec
 from deploy.backends.lava_backend import LavaBackend
 from deploy.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.kinds import KINDS
 
@@ -37,6 +37,7 @@ class DeployOptions:
     qdevice: str | None = None
     shots: int | None = None
     noise: float = 0.0
+    seed: int | None = None  # the quantum device's sampling (shots, sampled noise): a rerun repeats it
     lava: LavaMode = LavaMode()
     workers: int = 1
     ray_address: str | None = None
@@ -45,6 +46,8 @@ class DeployOptions:
     save_spikes: Path | None = None  # where to write every layer's raster (deploy.report.rasters)
 
     def __post_init__(self):
+        if self.seed is not None and not 0 <= self.seed < 2 ** 32:
+            raise PPFError(f"{argument('seed')} must be in [0, 4294967295], got {self.seed}")
         if self.ray_address and (self.save_spikes is not None or self.lava.readout != "counts"):
             raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
                            "elsewhere (use --workers)")

@@ -26,6 +26,8 @@ def _runs(paths) -> dict:
 
 def run(args) -> None:
     check_writable(args.out, "--out", directory=True)
+    if not 0 <= args.seed < 2 ** 32:
+        raise PPFError(f"--seed must be in [0, 4294967295], got {args.seed}")
     if args.samples is not None and args.samples < 1:
         raise PPFError(f"--samples must be at least 1, got {args.samples}")
     conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise)
@@ -36,7 +38,7 @@ def run(args) -> None:
     for name, run_ in runs.items():
         if run_.image_shape != data.image_shape:
             raise PPFError(f"{name}: trained on images {run_.image_shape}, '{data.name}' has {data.image_shape}")
-    rows = robustness_table(runs, data.test, conditions, progress=not args.quiet)
+    rows = robustness_table(runs, data.test, conditions, progress=not args.quiet, seed=args.seed)
     write_robustness(rows, list(runs), args.out)
     print(markdown(rows, list(runs)))
     print(f"table, CSV and plot written to {args.out}")

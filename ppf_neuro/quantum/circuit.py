@@ -76,29 +76,30 @@ def circuit_template(cfg: QuantumConfig):
 SHOTS_MAX = 2 ** 31 - 1
 
 
-def make_device(name: str, wires: int, shots: int | None = None):
-    """A PennyLane device by name, with a clear error for unknown names."""
+def make_device(name: str, wires: int, shots: int | None = None, seed: int | None = None):
+    """A PennyLane device by name, with a clear error for unknown names; ``seed`` seeds its sampling
+    (shots, sampled noise), so that a rerun gives the same outputs."""
     if shots is not None and not 1 <= shots <= SHOTS_MAX:
         raise PPFError(f"shots must be a positive integer up to {SHOTS_MAX} or none, got {shots}")
     try:
-        return qml.device(name, wires=wires, shots=shots)
+        return qml.device(name, wires=wires, shots=shots, **({} if seed is None else {"seed": seed}))
     except DeviceError as e:
         raise PPFError(f"PennyLane device '{name}': {e}") from None
 
 
 def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None = None,
-               noise: float = 0.0, differentiable: bool = True):
+               noise: float = 0.0, differentiable: bool = True, seed: int | None = None):
     """A torch QNode of the template on ``device`` (default: the training device).
 
     ``noise`` > 0 inserts a depolarising channel of that probability after
     every gate, which needs a mixed-state device such as ``default.mixed``.
     A differentiable QNode uses the config's ``diff_method`` on the training
     device (PennyLane's ``best`` elsewhere); ``differentiable=False`` (deployment)
-    executes without any gradient machinery.
+    executes without any gradient machinery. ``seed`` seeds the device's sampling.
     """
     if not 0.0 <= noise <= 0.75:
         raise PPFError(f"depolarising probability must lie in [0, 0.75], got {noise}")
-    dev = make_device(device or cfg.device, cfg.qubits, shots)
+    dev = make_device(device or cfg.device, cfg.qubits, shots, seed)
     if noise > 0 and not supports_noise(dev):
         raise PPFError(f"noise needs a mixed-state device such as default.mixed, not '{dev.name}'")
     method = None if not differentiable else (

@@ -37,14 +37,14 @@ class QuantumNet(torch.nn.Module):
 
     def __init__(self, cfg: QuantumConfig, in_features: int, num_classes: int,
                  device: str | None = None, shots: int | None = None, noise: float = 0.0,
-                 simulator: str | None = None, differentiable: bool = True):
+                 simulator: str | None = None, differentiable: bool = True, seed: int | None = None):
         super().__init__()
         self.cfg = cfg
         self.in_features = in_features
         self.reduction = make_reduction(cfg, in_features)
         self.weights = torch.nn.Parameter(torch.empty(weight_shape(cfg)).uniform_(0, 2 * np.pi))
         self.head = torch.nn.Linear(cfg.readout_size, num_classes)
-        self.qnode = make_qnode(cfg, device, shots, noise, differentiable)
+        self.qnode = make_qnode(cfg, device, shots, noise, differentiable, seed)
         simulator = simulator or cfg.simulator
         applies = fast_path_applies(cfg, device, shots, noise)
         if simulator == "fast" and not applies:

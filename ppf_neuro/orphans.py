@@ -41,7 +41,11 @@ def die_with_parent(signum: int = signal.SIGTERM) -> None:
 def kill_group_when_orphaned(parent: int) -> None:
     """In a process that leads its own group: a daemon thread that, once ``parent`` is no longer this
     process's parent (it died), kills the group with SIGKILL (nothing of the group can still report to
-    anyone: its command is gone)."""
+    anyone: its command is gone). Every process it forks from then on (Lava's runtime processes) asks the
+    kernel for SIGKILL when its parent dies, so that the group also ends when this process is killed from
+    outside (the kernel's OOM killer, a cluster's worker cleanup) before its watcher could act."""
+    os.register_at_fork(after_in_child=lambda: die_with_parent(signal.SIGKILL))
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(WATCH_S)

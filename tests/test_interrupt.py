@@ -86,6 +86,38 @@ def test_a_sigkilled_deployment_leaves_no_lava_process(tiny_bundle, to_group, wo
     assert left == [], _describe(left)
 
 
+def test_a_sigkilled_ray_deployment_leaves_no_lava_process(tiny_bundle):
+    """Ray's workers run the shards' Lava runs: when the command dies, its local Ray instance ends its workers
+    (SIGKILL, from outside), and each Lava run's processes follow their parent (ppf_neuro.orphans). Ray's own
+    agents of a local instance are Ray's to manage and not counted."""
+    cmd = ["deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1", "--workers", "2", "--ray", "local"]
+    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 180
+    lava = set()
+    while time.time() < deadline and len(lava) < 4:  # both shards' Lava runs under way
+        time.sleep(0.5)
+        table = _commands(_descendants(proc.pid))
+        lava = {pid for pid, cmd in table.items() if "_single_threaded" in cmd}
+    assert len(lava) >= 4, "the shards' Lava runs should be running"
+    time.sleep(1.0)
+    family = _descendants(proc.pid)
+    lava = {pid for pid, cmd in _commands(family).items() if "_single_threaded" in cmd}
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    try:
+        left = _left_running(lava, within=10.0)
+        assert left == [], _describe(left)
+    finally:
+        for pid in _alive(family):  # Ray's agents of the dead command's instance
+            os.kill(pid, signal.SIGKILL)
+
+
+def _commands(pids: set[int]) -> dict[int, str]:
+    out = subprocess.run(["ps", "-o", "pid=,args=", "-p", ",".join(map(str, pids)) or "0"], capture_output=True,
+                         text=True).stdout
+    return {int(line.split(None, 1)[0]): line.split(None, 1)[1] for line in out.splitlines() if line.strip()}
+
+
 def _describe(pids: list[int]) -> str:
     return subprocess.run(["ps", "-o", "pid,ppid,pgid,stat,etime,cmd", "-p", ",".join(map(str, pids))],
                           capture_output=True, text=True).stdout

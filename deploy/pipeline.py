@@ -96,7 +96,7 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, recorded: bool
     if inputs.values is None and plan.encoding is not None:
         with clock.phase("encode"):
             clock.threads["encode"] = fit_threads()
-            inputs = encoded(inputs, plan.encoding)
+            inputs = encoded(inputs, plan.encoding, plan.steps_from)
     return inputs
 
 

@@ -30,3 +30,36 @@ def test_a_long_phase_is_announced_with_its_estimate(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["quantum (default.mixed): 7.0 s per sample, about 47 min for the 400 samples to go "
                      "(fewer with --samples)"]
+
+
+def test_the_quantum_estimate_leaves_out_the_compiling_first_call(monkeypatch):
+    """The first call compiles (seconds); the estimate for the rest is timed on the second sample."""
+    import time
+    from types import SimpleNamespace
+
+    import numpy as np
+    import torch
+
+    import deploy.backends.pennylane_backend as backend
+
+    calls, said = [], []
+
+    import pennylane as qml
+
+    class Circuit:
+        qnode = SimpleNamespace(device=qml.device("default.qubit", wires=1))
+        fast, backend = None, "fake"
+
+        def __call__(self, x):
+            time.sleep(0.5 if not calls else 0.001)  # the first call: compiling
+            calls.append(len(x))
+            return torch.zeros(len(x), 3)
+
+        def resources(self, x):
+            return {}
+
+    monkeypatch.setattr(backend, "announce_estimate", lambda what, each, count: said.append((each, count)))
+    backend.PennyLaneBackend(Circuit(), progress=True).run(np.zeros((40, 4), dtype=np.float32))
+    assert calls[:2] == [1, 1] and sum(calls) == 40
+    (each, count), = said
+    assert count == 38 and each < 0.1, "timed on the compiling call"

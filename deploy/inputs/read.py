@@ -3,7 +3,7 @@ bias values) from a file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,9 @@ class DeployInputs:
     labels: np.ndarray | None
     #: float regression targets (N,) or (N, outputs) instead of class labels (with a state readout)
     targets: np.ndarray | None = None
+    #: how ``values`` were made from ``images``: the encoder's fields and where its steps came from
+    #: (None: the values were given, not encoded here)
+    encoding: dict | None = None
 
     def __len__(self) -> int:
         return len(self.values if self.values is not None else self.images)
@@ -76,16 +79,16 @@ def from_arrays(images, labels=None, samples: int | None = None) -> DeployInputs
     return DeployInputs(f"arrays {tuple(images.shape)}", None, images.astype(np.float32), labels)
 
 
-def encoded(inputs: DeployInputs, encoding: EncodingConfig, chunk: int = 512) -> DeployInputs:
+def encoded(inputs: DeployInputs, encoding: EncodingConfig, steps_from: str = "the caller", chunk: int = 512) -> DeployInputs:
     """``inputs`` with their images encoded once as spikes (int8), as training encoded them; in chunks
     of images (the encoder's float temporaries then stay small), one generator throughout, so the
-    spikes equal one call on all images."""
+    spikes equal one call on all images. ``steps_from`` says where the step count came from."""
     images = torch.from_numpy(inputs.images)
     generator = seeded_generator(encoding)
     spikes = np.empty((*images.shape, encoding.steps), dtype=np.int8)
     for b in range(0, len(images), chunk):
         spikes[b:b + chunk] = encode(images[b:b + chunk], encoding, generator).to(torch.int8).numpy()
-    return replace(inputs, values=spikes)
+    return replace(inputs, values=spikes, encoding={**asdict(encoding), "steps_from": steps_from})
 
 
 def load_npy(path: Path, what: str) -> np.ndarray:

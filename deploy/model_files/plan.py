@@ -81,6 +81,7 @@ class Plan:
     netx: NetxFile | None = None  # the spiking branch's network, parsed once
     stepper: Stepper | None = None  # the reference step by step, for deploy.references.divergence
     details: dict = field(default_factory=dict)  # e.g. the fusion ratio and rule, for the report
+    steps_from: str = "the bundle's training config"  # where ``encoding.steps`` came from, for the report
 
 
 def spikes_in(inputs: DeployInputs, done: dict) -> np.ndarray:
@@ -148,6 +149,9 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                        "(synaptic delays or recurrent weights): give the inputs as --input-as spikes or graded")
     readout = options.lava.readout
     check_readout(net, readout)
+    steps_from = ("the option (--steps)" if "steps" in encoding else "the file's /simulation/tSample"
+                  if net.steps is not None else f"the default ({EncodingConfig().steps}): no --steps, and the file "
+                                                "names no tSample")
     if net.steps is not None:
         encoding = {"steps": net.steps, **encoding}
     unit = net.layers[-1].neuron.output_unit(readout)
@@ -182,4 +186,5 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                "compared": netx_compared(net)}
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
                 EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
-                classes=net.layers[-1].neurons, netx=net, stepper=fixed_point_stepper(net), details=details)
+                classes=net.layers[-1].neurons, netx=net, stepper=fixed_point_stepper(net), details=details,
+                steps_from=steps_from)

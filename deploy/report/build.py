@@ -134,7 +134,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
                                f"against {expected['against']}: the 'expected' section"}
     return Report(
         model_file=str(path), model=plan.model, data=inputs.source, samples=len(inputs),
-        labelled=inputs.labels is not None, **details,
+        labelled=inputs.labels is not None, encoding=inputs.encoding, **details,
         options=json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"}, default=str)),
         reference=reference.info, outputs=outputs_section(scores, reference.scores, inputs.labels),
         lava=None if snn is None else lava_section(snn, reference.counts, [layer.index for layer in plan.netx.layers]),
@@ -206,6 +206,9 @@ def summary_table(report: Report) -> str:
     lines += [f"WARNING: {w}" for w in (report.input_dependence or {}).get("warnings", [])]
     targets = "regression targets" if "regression" in (report.readout or {}) else "no labels"
     lines.append(f"samples: {report.samples} of {report.data}" + ("" if report.labelled else f" ({targets})"))
+    if report.encoding is not None and report.encoding["steps_from"].startswith("the default"):
+        lines.append(f"note: images encoded by the {report.encoding['kind']} encoder over {report.encoding['steps']} "
+                     f"steps, {report.encoding['steps_from']} (--encoding and --steps choose)")
     lines += _compared_lines(report)
     if report.options.get("shots") is not None or report.options.get("noise"):
         lines.append("note: with --shots or --noise the circuit's outputs differ from the analytic reference by "

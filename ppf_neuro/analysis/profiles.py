@@ -16,6 +16,7 @@ refused by name: an energy figure must be traceable to its source.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,13 @@ class Profile:
     def has(self, *keys: str) -> bool:
         """Whether the profile gives all these (optional) constants."""
         return all(k in self.constants for k in keys)
+
+    @property
+    def sources(self) -> str:
+        """Its label and the years of its citations, e.g. ``Intel Loihi (2018)``: which chip's figures, and
+        how old, in one phrase for a printout."""
+        years = sorted({m for c in self.constants.values() for m in re.findall(r"\b(?:19|20)\d\d\b", c["citation"])})
+        return f"{self.label} ({', '.join(years) or 'undated'})"
 
     def as_dict(self) -> dict:
         return {"name": self.name, "label": self.label, "kind": self.kind, "description": self.description,

@@ -64,7 +64,7 @@ def _analyze_one(path, report, plots, several: bool, chip, cmos, qpu) -> dict:
     if summary.get("quantum"):
         _print_quantum(summary["quantum"])
     if energy_rows(summary):
-        print("energy per inference (nJ), low ... high end:")
+        print(f"energy per inference (nJ), low ... high end; profiles: {chip.sources}, {cmos.sources}:")
         print(markdown_table(energy_rows(summary)))
     return summary
 

@@ -59,6 +59,8 @@ class Report:
     compared: dict | None = None
     #: the deployment against the trained model's own outputs (``--expect``)
     expected: dict | None = None
+    #: how images were encoded as spikes (the encoder's fields, ``steps_from``); None for given inputs
+    encoding: dict | None = None
     lava: LavaSection | None = None
     activity: dict | None = None
     input_dependence: dict | None = None

@@ -119,6 +119,23 @@ def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: di
         (lambda: _output_raster(plan, inputs, options.lava.input_as)) if per_step else None)
 
 
+def diff(request: DeployRequest) -> tuple[dict | None, int, int]:
+    """Where the spiking branch on Lava and its reference part, if they do (``deploy.references.divergence``),
+    with no circuit and no decision: (the divergence or None, samples, layers compared)."""
+    plan = prepare(request)
+    snn = next((b for b in plan.branches if b.name == "snn"), None)
+    if snn is None:
+        raise PPFError(f"{request.model}: the model has no spiking branch to compare")
+    inputs = read_inputs(plan, request)
+    check_timing(plan.netx, inputs.values.shape[-1], request.options.lava.timing)
+    lava = snn.backend.run(snn.inputs(inputs, {})).counts
+    reference = plan.spiking_reference(inputs)
+    spikes_in = request.options.lava.input_as == "spikes" and not plan.netx.sigma_delta
+    divergence = find_divergence(plan.netx, inputs.values, lava, reference, plan.stepper,
+                                 request.options.divergence_plot, spikes_in)
+    return divergence, len(inputs), len(lava.layers)
+
+
 def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
     """Run the request's model on the first ``options.samples`` of its inputs and report; each phase
     is timed on ``clock``."""

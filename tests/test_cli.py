@@ -95,3 +95,15 @@ def test_every_option_of_every_command_has_help_and_shows_its_default(capsys):
         for action in parser._actions:
             if action.option_strings and action.default not in (None, False, [], argparse.SUPPRESS):
                 assert f"(default: {action.default}" in " ".join(text.split()), (name, action.option_strings)
+
+
+def test_diff_runs_no_circuit(ppf_bundle, monkeypatch, capsys):
+    """``diff`` compares the spiking branch on Lava with its reference only: the quantum device never runs."""
+    import deploy.backends.pennylane_backend as backend
+
+    def no_circuit(self, features):
+        raise AssertionError("diff ran the circuit")
+
+    monkeypatch.setattr(backend.PennyLaneBackend, "run", no_circuit)
+    assert main(["--quiet", "diff", str(ppf_bundle), "--samples", "4"]) == 0
+    assert "Lava and the reference agree" in capsys.readouterr().out

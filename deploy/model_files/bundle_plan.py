@@ -12,7 +12,8 @@ from deploy.backends.fuser import Fuser
 from deploy.inputs.read import DeployInputs
 from deploy.backends.lava_backend import LavaBackend
 from deploy.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
-from deploy.references.trained_model import run_classifier, slayer_stepper
+from deploy.backends.counts import SpikeCounts
+from deploy.references.trained_model import run_classifier, slayer_stepper, spiking_reference
 from ppf_neuro.errors import PPFError
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.readout import spike_logits
@@ -69,7 +70,9 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         result.info["independent"] = kind.branch_independence()
         return result
 
-    snn = {"netx": netx, "stepper": slayer_stepper(bundle.reference_model().snn)} if bundle.has_snn else {}
+    snn = {"netx": netx, "stepper": slayer_stepper(bundle.reference_model().snn),
+           "spiking_reference": lambda inputs: SpikeCounts(spiking_reference(bundle.reference_model().snn,
+                                                                             inputs.values)[0])} if bundle.has_snn else {}
     return Plan(bundle.model, branches, decide, reference, cfg.encoding if bundle.has_snn else None,
                 needs_images=True, input_shape=bundle.image_shape, classes=bundle.num_classes,
                 default_data=cfg.data.spec, details=details, **snn)

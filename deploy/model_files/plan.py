@@ -80,6 +80,8 @@ class Plan:
     default_data: str | None = None  # dataset spec when none is given (a bundle's training data)
     netx: NetxFile | None = None  # the spiking branch's network, parsed once
     stepper: Stepper | None = None  # the reference step by step, for deploy.references.divergence
+    #: the spiking branch's reference counts alone (``diff``: no circuit, no decision)
+    spiking_reference: Callable[[DeployInputs], SpikeCounts] | None = None
     details: dict = field(default_factory=dict)  # e.g. the fusion ratio and rule, for the report
     steps_from: str = "the bundle's training config"  # where ``encoding.steps`` came from, for the report
 
@@ -187,4 +189,5 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     return Plan("netx", [Branch("snn", lava, spikes_in, True)], lambda done: done["snn"].scores, reference,
                 EncodingConfig(**encoding), needs_images=False, input_shape=net.input_shape,
                 classes=net.layers[-1].neurons, netx=net, stepper=fixed_point_stepper(net), details=details,
-                steps_from=steps_from)
+                steps_from=steps_from,
+                spiking_reference=lambda inputs: SpikeCounts(reference_model.counts(inputs.values)[0]))

@@ -44,7 +44,8 @@ def _slayer_counts(snn: SpikingNet, spikes: np.ndarray, batch_size: int = 256) -
     return [np.concatenate(layer) for layer in zip(*batches)]
 
 
-def _spiking_reference(snn: SpikingNet, spikes: np.ndarray) -> tuple[list[np.ndarray], dict]:
+@torch.no_grad()
+def spiking_reference(snn: SpikingNet, spikes: np.ndarray) -> tuple[list[np.ndarray], dict]:
     """Every layer's counts (N, neurons) and the output layer's spikes (N, classes, T), in integer
     arithmetic, checked against SLAYER's own forward on the first samples; SLAYER for every sample
     if the check finds any difference."""
@@ -65,7 +66,7 @@ def run_classifier(model: Classifier, images: np.ndarray, spikes: np.ndarray | N
     model.eval()
     counts, info = None, {}
     if model.uses_spikes:
-        layers, info["slayer_check"] = _spiking_reference(model.snn, spikes)
+        layers, info["slayer_check"] = spiking_reference(model.snn, spikes)
         counts = SpikeCounts(layers)
     scores: dict[str, list[np.ndarray]] = {}
     for b in range(0, len(images), batch_size):

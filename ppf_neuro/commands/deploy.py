@@ -8,7 +8,7 @@ from pathlib import Path
 
 from deploy.references.divergence import describe
 from deploy.backends.lava import LavaMode
-from deploy.pipeline import deploy
+from deploy.pipeline import deploy, diff
 from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from deploy.report.build import summary_table
@@ -21,7 +21,8 @@ from ppf_neuro.executors import check_ray_address
 from ppf_neuro.phases import PhaseClock, format_rate, process_age
 
 
-def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
+def _request(args, plot: Path | None) -> DeployRequest:
+    """The command line's deployment, every option checked."""
     if plot is not None:
         check_writable(plot, "divergence plot")
     if args.save_spikes is not None:
@@ -34,9 +35,8 @@ def _deploy(args, plot: Path | None, clock: PhaseClock | None = None):
                             workers=args.workers, ray_address=args.ray, progress=not args.quiet,
                             divergence_plot=plot, save_spikes=args.save_spikes)
     encoding = check_encoding(encoding_overrides(args.encoding, args.steps, args.set or []))
-    request = DeployRequest(args.model, args.data, options, inputs=args.inputs, labels=args.labels,
-                            layout=args.layout, encoding=encoding, expect=args.expect, input_shape=args.input_shape)
-    return deploy(request, clock)
+    return DeployRequest(args.model, args.data, options, inputs=args.inputs, labels=args.labels,
+                         layout=args.layout, encoding=encoding, expect=args.expect, input_shape=args.input_shape)
 
 
 def _whole_command(report, clock: PhaseClock) -> str:
@@ -72,7 +72,7 @@ def run_deploy(args) -> int:
         check_writable(args.report, "--report")
     plot = args.report.with_name(args.report.stem + "_divergence.png") if args.report else None
     clock = PhaseClock(announce=not args.quiet)
-    report = _deploy(args, plot, clock)
+    report = deploy(_request(args, plot), clock)
     if args.report:
         with clock.phase("write"):
             write_json(args.report, report.to_dict())
@@ -94,15 +94,12 @@ def run_deploy(args) -> int:
 
 
 def run_diff(args) -> int:
-    """Exit status 0 when Lava and the reference agree on every neuron of every layer, 1 when they part."""
-    report = _deploy(args, args.plot)
-    d = report.divergence
-    if report.lava is None:
-        raise PPFError(f"{args.model}: the model has no spiking branch to compare")
+    """Exit status 0 when Lava and the reference agree on every neuron of every layer, 1 when they part. Only
+    the spiking branch runs (no circuit, no decision)."""
+    d, samples, layers = diff(_request(args, args.plot))
     if d is None:
-        agree = report.lava.spike_agreement
-        print(f"Lava and the reference agree: identical per-neuron counts in all {len(agree['layers'])} layers on "
-              f"all {report.samples} samples (no plot written: there is no divergence to show)")
+        print(f"Lava and the reference agree: identical per-neuron counts in all {layers} layers on "
+              f"all {samples} samples (no plot written: there is no divergence to show)")
         return 0
     print(describe(d) + (f"; plot written to {d['plot']}" if "plot" in d else ""))
     return 1

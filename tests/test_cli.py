@@ -107,3 +107,19 @@ def test_diff_runs_no_circuit(ppf_bundle, monkeypatch, capsys):
     monkeypatch.setattr(backend.PennyLaneBackend, "run", no_circuit)
     assert main(["--quiet", "diff", str(ppf_bundle), "--samples", "4"]) == 0
     assert "Lava and the reference agree" in capsys.readouterr().out
+
+
+def test_the_report_has_every_samples_probabilities_beside_it(ppf_bundle, tmp_path):
+    import numpy as np
+
+    report = tmp_path / "r.json"
+    assert main(["--quiet", "deploy", str(ppf_bundle), "--samples", "9", "--report", str(report)]) == 0
+    r = json.loads(report.read_text())
+    assert r["per_sample"]["file"] == "r.per_sample.npz"
+    with np.load(tmp_path / "r.per_sample.npz") as saved:
+        assert r["per_sample"]["arrays"] == {k: list(saved[k].shape) for k in saved.files}
+        for name in ("output", "snn", "qnn"):
+            p = saved[f"scores/{name}"]
+            assert p.shape == (9, 10) and np.allclose(p.sum(1), 1, atol=1e-5)  # class probabilities
+            assert p.argmax(1).tolist() == r["outputs"][name]["predictions"]
+        assert saved["layer_spikes"].tolist() == r["activity"]["per_sample"]["spikes"]

@@ -128,13 +128,16 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
                    if b.classifies and b.name in reference.scores})
     snn = deployed.get("snn")
+    per_sample = {f"scores/{name}": s.astype(np.float32) for name, s in scores.items()}
+    if snn is not None:
+        per_sample["layer_spikes"] = snn.counts.per_layer_totals().astype(np.int32)
     details = dict(plan.details)
     if expected is not None and "compared" in details:
         details["compared"] = {**details["compared"], "trained_model": f"its outputs from {expected['file']}, "
                                f"against {expected['against']}: the 'expected' section"}
     return Report(
         model_file=str(path), model=plan.model, data=inputs.source, samples=len(inputs),
-        labelled=inputs.labels is not None, encoding=inputs.encoding, **details,
+        labelled=inputs.labels is not None, encoding=inputs.encoding, per_sample=per_sample, **details,
         options=json.loads(json.dumps({k: v for k, v in asdict(options).items() if k != "progress"}, default=str)),
         reference=reference.info, outputs=outputs_section(scores, reference.scores, inputs.labels),
         lava=None if snn is None else lava_section(snn, reference.counts, [layer.index for layer in plan.netx.layers]),

@@ -12,6 +12,7 @@ from deploy.pipeline import deploy, diff
 from deploy.request import DeployRequest
 from deploy.model_files.plan import DeployOptions
 from deploy.report.build import summary_table
+from ppf_neuro.formats.report import write_per_sample
 from ppf_neuro.atomic import check_writable, write_json
 from ppf_neuro.commands.assignments import encoding_overrides
 from ppf_neuro.config import check_encoding
@@ -74,8 +75,10 @@ def run_deploy(args) -> int:
     clock = PhaseClock(announce=not args.quiet)
     report = deploy(_request(args, plot), clock)
     if args.report:
+        side = args.report.with_name(args.report.stem + ".per_sample.npz")
         with clock.phase("write"):
-            write_json(args.report, report.to_dict())
+            write_per_sample(report, side)
+            write_json(args.report, report.to_dict(side.name))
     print(summary_table(report))
     if args.report:
         print(f"report written to {args.report} ({clock.seconds['write']:.2f} s)")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+import numpy as np
+
 from ppf_neuro.errors import PPFError
 
 #: Bumped on any change a reader of the previous version would misread (docs/report.md).
@@ -37,6 +39,28 @@ class LavaSection:
     layer_spikes_per_sample: list
 
 
+def _per_sample_json(per_sample: dict | None, file: str | None) -> dict | None:
+    """The per-sample section as JSON: a side file's name and shapes, or the arrays as lists (a report read
+    back from JSON keeps what it had)."""
+    if per_sample is None or not any(hasattr(v, "shape") for v in per_sample.values()):
+        return per_sample
+    if file is not None:
+        return {"file": file, "arrays": {k: list(v.shape) for k, v in per_sample.items()}}
+    return {"arrays": {k: v.tolist() for k, v in per_sample.items()}}
+
+
+def write_per_sample(report: "Report", path) -> None:
+    """The report's per-sample arrays as an .npz at ``path`` (float32 scores, integer spike counts), atomically."""
+    import io
+
+    from ppf_neuro.atomic import atomic_path
+
+    buf = io.BytesIO()
+    np.savez(buf, **report.per_sample)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buf.getvalue())
+
+
 @dataclass(frozen=True)
 class Report:
     """A deployment report: written by :func:`build_report` only, read by ``analyze``, the CLI and
@@ -61,6 +85,10 @@ class Report:
     expected: dict | None = None
     #: how images were encoded as spikes (the encoder's fields, ``steps_from``); None for given inputs
     encoding: dict | None = None
+    #: per sample: every compared output's scores (class probabilities; a netx file's output counts) and the
+    #: spikes of each layer, as arrays in memory (numpy, ``scores/NAME`` and ``layer_spikes``); in JSON a
+    #: side file's name and the arrays' shapes (:meth:`to_dict`), or the lists themselves
+    per_sample: dict | None = None
     lava: LavaSection | None = None
     activity: dict | None = None
     input_dependence: dict | None = None
@@ -76,9 +104,12 @@ class Report:
                             f", agreement {o.agreement:.4f}" for name, o in self.outputs.items())
         return f"Report({self.model} '{self.model_file}' on {self.samples} samples of {self.data}; {outputs})"
 
-    def to_dict(self) -> dict:
-        """The JSON layout: optional sections appear only where they apply (``divergence`` with ``lava``)."""
+    def to_dict(self, per_sample_file: str | None = None) -> dict:
+        """The JSON layout: optional sections appear only where they apply (``divergence`` with ``lava``).
+        ``per_sample_file``: the .npz the per-sample arrays were written to (:func:`write_per_sample`),
+        which the JSON then names with their shapes; without it the arrays are written inline."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["per_sample"] = _per_sample_json(self.per_sample, per_sample_file)
         d["outputs"] = {k: asdict(v) for k, v in self.outputs.items()}
         d["lava"] = None if self.lava is None else asdict(self.lava)
         keep = {"divergence"} if self.lava is not None else set()

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
-from deploy.model_files.open import load_model, plan_for
-from deploy.pipeline import read_inputs
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
-from deploy.references.trained_model import run_classifier
+from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
+from ppf_neuro.deployment.model_files.open import load_model, plan_for
+from ppf_neuro.deployment.pipeline import read_inputs
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.references.trained_model import run_classifier
 
 
 def _tree_pss_kb(root: int) -> int:

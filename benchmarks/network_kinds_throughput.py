@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.references.netx_fixed_point import FixedPointSNN
-from deploy.backends.lava import LavaMode, run_on_lava
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
+from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava
 from ppf_neuro.formats.netx import load_netx_file
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.model_files.bundle_models import load_bundle
-from deploy.backends.pennylane_backend import PennyLaneBackend
+from ppf_neuro.deployment.model_files.bundle_models import load_bundle
+from ppf_neuro.deployment.backends.pennylane_backend import PennyLaneBackend
 from ppf_neuro.data.datasets import load_test_split
 
 

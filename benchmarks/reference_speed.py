@@ -1,7 +1,7 @@
 """The references against the Lava stage, side by side in one run: a long sequence and a big batch.
 
 Two workloads of the deploy command's checks, each run through the fixed-point reference rebuilt
-from the file (``deploy.references.netx_fixed_point``, layer by layer over the whole window), the same arithmetic
+from the file (``ppf_neuro.deployment.references.netx_fixed_point``, layer by layer over the whole window), the same arithmetic
 stepped in a Python loop over steps and layers (the shape of the previous version, kept here
 only as a baseline), SLAYER's own forward of the lava-dl net, and the Lava stage (netx's own
 ``Network`` for one sample; replicas for many); per-neuron counts are asserted identical:
@@ -24,8 +24,8 @@ import h5py
 import numpy as np
 import torch
 
-from deploy.references.netx_fixed_point import FixedPointSNN, _decay
-from deploy.backends.lava import LavaMode, run_on_lava
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN, _decay
+from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava
 from ppf_neuro.formats.loihi_units import STATE_MAX, WEIGHT_EXP
 from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import slayer

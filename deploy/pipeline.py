@@ -12,16 +12,16 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.references.divergence import find_divergence
-from deploy.backends.lava.timing import check_timing
-from deploy.inputs.trained_outputs import Expected, check_expected, read_expected
-from deploy.inputs.read import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
-from deploy.references.netx_fixed_point import FixedPointSNN
-from deploy.report.expected import expected_section
-from deploy.model_files.open import load_model, plan_for
-from deploy.model_files.plan import Plan
-from deploy.report.build import Report, build_report
-from deploy.request import DeployRequest
+from ppf_neuro.deployment.references.divergence import find_divergence
+from ppf_neuro.deployment.backends.lava.timing import check_timing
+from ppf_neuro.deployment.inputs.trained_outputs import Expected, check_expected, read_expected
+from ppf_neuro.deployment.inputs.read import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
+from ppf_neuro.deployment.report.expected import expected_section
+from ppf_neuro.deployment.model_files.open import load_model, plan_for
+from ppf_neuro.deployment.model_files.plan import Plan
+from ppf_neuro.deployment.report.build import Report, build_report
+from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import KINDS
@@ -41,7 +41,7 @@ def prepare(request: DeployRequest) -> Plan:
 def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = None) -> DeployInputs:
     """The deployment's inputs: a dataset's test images (``data`` a spec), images in memory (``data``
     an array or tensor, an ``(images, labels)`` pair, or an iterable of such batches: see
-    :func:`deploy.inputs.read.from_arrays`), encoded as the plan says, or recorded inputs. Without
+    :func:`ppf_neuro.deployment.inputs.read.from_arrays`), encoded as the plan says, or recorded inputs. Without
     either, a bundle runs on the test split of the dataset it was trained on. ``clock`` times
     reading and encoding apart."""
     clock = clock or PhaseClock()
@@ -109,7 +109,7 @@ def _output_raster(plan: Plan, inputs: DeployInputs, input_as: str, chunk: int =
 
 def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: dict, decision: np.ndarray,
               reference, options) -> dict:
-    """The report's ``expected`` section (``deploy.report.expected``)."""
+    """The report's ``expected`` section (``ppf_neuro.deployment.report.expected``)."""
     snn = deployed.get("snn")
     per_step = plan.netx is not None and not plan.netx.sigma_delta and inputs.values is not None
     return expected_section(
@@ -120,7 +120,7 @@ def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: di
 
 
 def diff(request: DeployRequest) -> tuple[dict | None, int, int]:
-    """Where the spiking branch on Lava and its reference part, if they do (``deploy.references.divergence``),
+    """Where the spiking branch on Lava and its reference part, if they do (``ppf_neuro.deployment.references.divergence``),
     with no circuit and no decision: (the divergence or None, samples, layers compared)."""
     plan = prepare(request)
     snn = next((b for b in plan.branches if b.name == "snn"), None)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError, argument
 
 
@@ -23,7 +23,7 @@ class DeployRequest:
     graded or bias values, entering as ``options.lava.input_as`` says) with optional ``labels``, in
     ``layout`` (``chw``, or lava-dl's ``whc``). ``encoding``: a netx file's spike encoder fields for
     ``data`` (with ``inputs``, only ``steps``: for how long values without a time axis are held).
-    ``expect``: the trained model's own outputs on the same inputs (``deploy.inputs.trained_outputs``), which
+    ``expect``: the trained model's own outputs on the same inputs (``ppf_neuro.deployment.inputs.trained_outputs``), which
     the report compares with the deployment. ``input_shape`` (C, H, W): for a netx file that starts with a
     convolution and states no input shape (else taken from 4-D or 5-D recorded ``inputs``)."""
 

@@ -99,10 +99,10 @@ def make(out: Path, samples: int, steps: int, epochs: int, hidden: int, seed: in
 def deploy(files: dict[str, Path], timing: str, report: Path) -> dict:
     """The net on Lava with SLAYER's outputs as ``--expect``; the report as a dict."""
     from ppf_neuro.atomic import write_json
-    from deploy.backends.lava import LavaMode
-    from deploy.model_files.plan import DeployOptions
-    from deploy.pipeline import deploy as run
-    from deploy.request import DeployRequest
+    from ppf_neuro.deployment.backends.lava import LavaMode
+    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.pipeline import deploy as run
+    from ppf_neuro.deployment.request import DeployRequest
 
     options = DeployOptions(progress=False, lava=LavaMode(timing=timing))
     result = run(DeployRequest(files["net"], None, options, inputs=files["inputs"], labels=files["labels"],

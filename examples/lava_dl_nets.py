@@ -98,10 +98,10 @@ def slayer_outputs(blocks, values: np.ndarray, stream: bool) -> tuple[list[np.nd
 
 
 def deploy_one(net: Path, values: Path, input_as: str, readout: str, rasters: Path, held_for: int | None) -> dict:
-    from deploy.backends.lava import LavaMode
-    from deploy.pipeline import deploy
-    from deploy.request import DeployRequest
-    from deploy.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.backends.lava import LavaMode
+    from ppf_neuro.deployment.pipeline import deploy
+    from ppf_neuro.deployment.request import DeployRequest
+    from ppf_neuro.deployment.model_files.plan import DeployOptions
 
     options = DeployOptions(progress=False, save_spikes=rasters,
                             lava=LavaMode(input_as=input_as, readout=readout, keep_rasters=True))

@@ -166,7 +166,7 @@ def main() -> None:
     args = ap.parse_args()
     setup = Setup(**{k: getattr(args, k) for k in asdict(Setup())})
 
-    from deploy.references.netx_fixed_point import FixedPointSNN
+    from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
     from ppf_neuro.data.datasets import load_idx
     from ppf_neuro.formats.netx import load_netx_file
 

@@ -4,7 +4,12 @@
 ``ppf.save``, ``ppf.load``, ``ppf.export``, ``ppf.deploy`` and ``ppf.RunConfig``.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("ppf-neuro")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 from ppf_neuro.api import deploy, export, load, save, train  # noqa: E402
 from ppf_neuro.config import RunConfig  # noqa: E402

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ppf_neuro.companions import check_companions
 
 
 def _config(config):
@@ -72,8 +71,7 @@ def save(run, run_dir: str | Path) -> Path:
 
 def export(run, path: str | Path) -> Path:
     """Write a ``TrainedRun`` (or a run directory) as one deployable HDF5 bundle at ``path``."""
-    check_companions()
-    from exporters.run_to_bundle import export_bundle
+    from ppf_neuro.exporters.run_to_bundle import export_bundle
 
     return export_bundle(load(run) if isinstance(run, (str, Path)) else run, path)
 
@@ -95,11 +93,10 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     ``timing``: which window steps count (``ppf_neuro.choices.TIMINGS``; ``delay-shift`` for a
     lava-dl net trained with SLAYER's default ``delay_shift=True``); ``input_shape`` (C, H, W): for a
     netx file that starts with a convolution and states none."""
-    check_companions()
-    from deploy.backends.lava import LavaMode
-    from deploy.pipeline import deploy as run_deployment
-    from deploy.model_files.plan import DeployOptions
-    from deploy.request import DeployRequest
+    from ppf_neuro.deployment.backends.lava import LavaMode
+    from ppf_neuro.deployment.pipeline import deploy as run_deployment
+    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.request import DeployRequest
 
     options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, seed=seed,
                             lava=LavaMode(replicas=replicas, timing=timing), workers=workers, progress=progress)

@@ -28,9 +28,9 @@ FUSION_RULES = ("prob", "logit")
 SELECTIONS = ("best", "last")
 #: Input noise for robustness studies (ppf_neuro.noise).
 NOISE_KINDS = ("gaussian", "uniform", "salt_pepper")
-#: Synapses of a replicated Lava run (deploy.backends.lava.network).
+#: Synapses of a replicated Lava run (ppf_neuro.deployment.backends.lava.network).
 LAVA_SYNAPSES = ("batched", "sparse")
-#: How a Lava run records spikes (deploy.backends.lava.mode).
+#: How a Lava run records spikes (ppf_neuro.deployment.backends.lava.mode).
 LAVA_RECORDERS = ("counts", "ringbuffer")
 #: How a NIR graph's time constants are meant (ppf_neuro.formats.nir_time): as NIR defines them
 #: (ppf-neuro, snnTorch, NIR's own API), or as Norse 1.1's ``to_nir`` writes them.
@@ -38,7 +38,7 @@ NIR_CONVENTIONS = ("nir", "norse")
 #: The order of recorded (N, ., ., ., T) input dimensions: ppf-neuro's and PyTorch's C, H, W, or
 #: lava-dl's own arrays' W, H, C.
 INPUT_LAYOUTS = ("chw", "whc")
-#: How recorded inputs enter a netx network (deploy.inputs.stimulus): 0/1 spikes into the first layer;
+#: How recorded inputs enter a netx network (ppf_neuro.deployment.inputs.stimulus): 0/1 spikes into the first layer;
 #: graded integer payloads into its input neurons (2^6 = 1.0, netx's spike_exp); or each
 #: sample's values as its input neurons' bias for the sample's window (as lava-dl's tests do).
 INPUT_MODES = ("spikes", "graded", "bias")
@@ -50,7 +50,7 @@ OUTPUT_READOUTS = ("counts", "voltage", "graded")
 #: the first, unaligned, as netx's RingBuffer sinks and ``Monitor`` record it.
 RECORD_TIMES = ("windows", "lava")
 #: Which steps of each sample's window count, i.e. which trained model a netx file is deployed as
-#: (deploy.backends.lava.timing): every step of every layer's window (SLAYER with
+#: (ppf_neuro.deployment.backends.lava.timing): every step of every layer's window (SLAYER with
 #: ``delay_shift=False``, ppf-neuro's own bundles), or the steps SLAYER's blocks output with their
 #: default ``delay_shift=True``: layer i's first T - 1 - i (its one-step shifts push the rest out).
 TIMINGS = ("aligned", "delay-shift")

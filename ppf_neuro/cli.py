@@ -18,7 +18,6 @@ from pathlib import Path
 from ppf_neuro import choices
 from ppf_neuro.analysis.profiles import shipped as shipped_profiles
 from ppf_neuro.atomic import output_locks, reading
-from ppf_neuro.companions import check_companions
 from ppf_neuro.errors import EXPECTATION_UNMET, PPFError, on_command_line
 from ppf_neuro.interrupts import interruptible
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
@@ -251,7 +250,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command(target: str):
-    check_companions()  # a user's own deploy.py must not stand in for ppf-neuro's
     module, function = target.split(":")
     return getattr(importlib.import_module(f"ppf_neuro.commands.{module}"), function)
 

@@ -89,7 +89,7 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
         # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
-        # Each worker unwinds its task first (a Lava run stops: deploy.backends.lava.isolated), so wait for it.
+        # Each worker unwinds its task first (a Lava run stops: ppf_neuro.deployment.backends.lava.isolated), so wait for it.
         # Tasks already handed to the pipe for workers about to end (a shard carries the model file's
         # bytes) block its feeder thread once the readers are gone, and the pool's manager thread,
         # then the interpreter's exit, would join that thread forever (seen: one interrupted

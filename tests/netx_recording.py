@@ -4,7 +4,7 @@ step from the first. The independent side of the Lava-time recording tests."""
 
 import numpy as np
 
-from deploy.inputs.stimulus import stimulus
+from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.netx import NetxFile
 
 

@@ -99,7 +99,7 @@ def test_every_option_of_every_command_has_help_and_shows_its_default(capsys):
 
 def test_diff_runs_no_circuit(ppf_bundle, monkeypatch, capsys):
     """``diff`` compares the spiking branch on Lava with its reference only: the quantum device never runs."""
-    import deploy.backends.pennylane_backend as backend
+    import ppf_neuro.deployment.backends.pennylane_backend as backend
 
     def no_circuit(self, features):
         raise AssertionError("diff ran the circuit")

@@ -51,7 +51,7 @@ def test_deployment_encodes_in_chunks_as_one_call(kind):
     """Deployment encodes chunk by chunk with one generator: the spikes equal one call on all images."""
     import numpy as np
 
-    from deploy.inputs.read import DeployInputs, encoded
+    from ppf_neuro.deployment.inputs.read import DeployInputs, encoded
 
     images = np.random.default_rng(0).random((10, 1, 5, 5)).astype(np.float32)
     cfg = EncodingConfig(kind=kind, steps=6, seed=3)

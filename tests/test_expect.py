@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deploy.inputs.trained_outputs import read_expected
-from deploy.report.expected import time_shifts
+from ppf_neuro.deployment.inputs.trained_outputs import read_expected
+from ppf_neuro.deployment.report.expected import time_shifts
 from ppf_neuro.cli import main
 from ppf_neuro.errors import EXPECTATION_UNMET
 

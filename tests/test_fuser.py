@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.backends.fuser import Fuser
+from ppf_neuro.deployment.backends.fuser import Fuser
 from ppf_neuro.errors import PPFError
 from ppf_neuro.fusion import fuse
 
@@ -57,11 +57,11 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     equal the PyTorch PPFClassifier's within float32 rounding; swapping a and 1 - a would not."""
     from conftest import tiny_config, train_tiny
 
-    from deploy.pipeline import deploy
-    from deploy.request import DeployRequest
-    from deploy.model_files.plan import DeployOptions
-    from deploy.references.trained_model import run_classifier
-    from exporters.run_to_bundle import export_bundle
+    from ppf_neuro.deployment.pipeline import deploy
+    from ppf_neuro.deployment.request import DeployRequest
+    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.references.trained_model import run_classifier
+    from ppf_neuro.exporters.run_to_bundle import export_bundle
     from ppf_neuro.config import FusionConfig
     from ppf_neuro.data import load_dataset
     from ppf_neuro.encoding import encode, seeded_generator

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deploy.model_files.bundle_models import load_bundle
-from deploy.model_files.open import load_model
+from ppf_neuro.deployment.model_files.bundle_models import load_bundle
+from ppf_neuro.deployment.model_files.open import load_model
 from ppf_neuro.data import read_idx
 from ppf_neuro.errors import PPFError
 

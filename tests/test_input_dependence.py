@@ -4,9 +4,9 @@ Lava and on the reference, and "100 % agreement" alone would read as success."""
 
 import numpy as np
 
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import CubaNeuron, DenseLayer, InputLayer, write_netx_file
 
@@ -48,8 +48,8 @@ def test_a_network_that_sees_its_input_has_no_warning(tmp_path):
 def test_a_few_samples_with_equal_outputs_are_no_evidence():
     """Two digits of one class, both right, can give the same counts: no warning from so few inputs
     unless their labels differ; twelve distinct inputs with one output are evidence."""
-    from deploy.backends.counts import SpikeCounts
-    from deploy.report.input_dependence import input_dependence
+    from ppf_neuro.deployment.backends.counts import SpikeCounts
+    from ppf_neuro.deployment.report.input_dependence import input_dependence
     from ppf_neuro.formats.netx import load_netx_file
 
     rng = np.random.default_rng(0)

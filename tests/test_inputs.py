@@ -6,9 +6,9 @@ import h5py
 import numpy as np
 import pytest
 
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 
 

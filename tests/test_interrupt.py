@@ -191,7 +191,7 @@ def test_a_second_signal_during_the_stop_does_not_cut_it_short(tmp_path, monkeyp
     the run's stop begins: it used to interrupt the stop and leave the run going."""
     import threading
 
-    from deploy.backends.lava import isolated
+    from ppf_neuro.deployment.backends.lava import isolated
 
     pid_file = tmp_path / "pid"
     handled: list[int] = []

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from conftest import tiny_config, train_tiny
 
-from deploy.backends.lava import run_on_lava
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
-from exporters.run_to_bundle import export_bundle
+from ppf_neuro.deployment.backends.lava import run_on_lava
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.exporters.run_to_bundle import export_bundle
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
 
@@ -88,7 +88,7 @@ def test_the_integer_reference_is_checked_against_slayer(tiny_bundle, monkeypatc
     reference for every sample and the report says so."""
     import dataclasses
 
-    import deploy.references.trained_model as reference
+    import ppf_neuro.deployment.references.trained_model as reference
 
     report = deploy(DeployRequest(tiny_bundle, "digits", _options(samples=6))).to_dict()
     check = report["reference"]["slayer_check"]

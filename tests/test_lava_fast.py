@@ -15,14 +15,14 @@ import pytest
 import torch
 from conftest import conv_config, tiny_config, train_tiny
 
-from deploy.model_files.bundle_models import load_bundle
-from deploy.references.netx_fixed_point import FixedPointSNN
-from deploy.backends.lava import LavaMode, run_on_lava
-from deploy.backends.lava.network import read_layers
-from deploy.backends.lava.replicas import auto_replicas
-from deploy.backends.lava.timing import build_netx
-from deploy.references.trained_model import run_classifier, spike_counts
-from exporters.run_to_bundle import export_bundle
+from ppf_neuro.deployment.model_files.bundle_models import load_bundle
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
+from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava
+from ppf_neuro.deployment.backends.lava.network import read_layers
+from ppf_neuro.deployment.backends.lava.replicas import auto_replicas
+from ppf_neuro.deployment.backends.lava.timing import build_netx
+from ppf_neuro.deployment.references.trained_model import run_classifier, spike_counts
+from ppf_neuro.exporters.run_to_bundle import export_bundle
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data import load_dataset
 from ppf_neuro.encoding import encode, seeded_generator
@@ -115,7 +115,7 @@ def test_replicated_run_of_one_replica_and_of_all_samples(nets):
 
 
 def test_auto_replicas_follow_the_network_size(nets):
-    from deploy.backends.lava.network import LavaConv, LavaDense, LavaLayer
+    from ppf_neuro.deployment.backends.lava.network import LavaConv, LavaDense, LavaLayer
 
     def dense_layer(shape, weights):
         return LavaLayer(LavaDense(weights, 0, 8), shape, None)
@@ -153,7 +153,7 @@ def _record(source_data: np.ndarray, build) -> np.ndarray:
 def test_replica_dense_equals_lavas_dense(sign, exp, bits):
     from lava.proc.dense.process import Dense
 
-    from deploy.backends.lava.processes.replica_synapses import ReplicaDense
+    from ppf_neuro.deployment.backends.lava.processes.replica_synapses import ReplicaDense
 
     rng = np.random.default_rng(0)
     w = rng.integers(-200, 200, (6, 9))
@@ -172,7 +172,7 @@ def test_replica_dense_equals_lavas_dense(sign, exp, bits):
 def test_replica_conv_equals_lavas_conv(stride, padding, dilation, groups):
     from lava.proc.conv.process import Conv
 
-    from deploy.backends.lava.processes.replica_synapses import ReplicaConv
+    from ppf_neuro.deployment.backends.lava.processes.replica_synapses import ReplicaConv
 
     rng = np.random.default_rng(1)
     in_whc = (7, 6, 4)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.backends.lava import LavaMode
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.backends.lava import LavaMode
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
@@ -128,8 +128,8 @@ def test_a_bundle_whose_netx_layer_was_edited_parts_from_slayer_there(ppf_bundle
 def test_slayer_traces_in_lava_units_equal_lavas(tiny_bundle, tiny_run, layer):
     """The traces the divergence report shows are the same quantity on both sides: SLAYER's current and
     voltage, scaled to Lava's integers, equal Lava's own u and v step by step."""
-    from deploy.references.divergence import lava_steps
-    from deploy.references.trained_model import slayer_stepper
+    from ppf_neuro.deployment.references.divergence import lava_steps
+    from ppf_neuro.deployment.references.trained_model import slayer_stepper
     from ppf_neuro.data import load_dataset
     from ppf_neuro.encoding import encode
 

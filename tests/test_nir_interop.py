@@ -14,10 +14,10 @@ import pytest
 import snntorch as snn
 import torch
 
-from deploy.references.netx_fixed_point import FixedPointSNN
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.data.datasets import load_digits
 from ppf_neuro.formats.netx import load_netx_file

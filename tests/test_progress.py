@@ -40,7 +40,7 @@ def test_the_quantum_estimate_leaves_out_the_compiling_first_call(monkeypatch):
     import numpy as np
     import torch
 
-    import deploy.backends.pennylane_backend as backend
+    import ppf_neuro.deployment.backends.pennylane_backend as backend
 
     calls, said = [], []
 

@@ -9,9 +9,9 @@ import h5py
 import pytest
 from conftest import edited_copy
 
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.report import REPORT_VERSION, Report
 

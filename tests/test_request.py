@@ -1,11 +1,11 @@
 """A deployment request is checked where it is built, and its errors name fields as the caller
-knows them: ``inputs`` in Python, ``--inputs`` on the command line (deploy.request)."""
+knows them: ``inputs`` in Python, ``--inputs`` on the command line (ppf_neuro.deployment.request)."""
 
 import pytest
 
-from deploy.backends.lava import LavaMode
-from deploy.model_files.plan import DeployOptions
-from deploy.request import DeployRequest
+from ppf_neuro.deployment.backends.lava import LavaMode
+from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.errors import PPFError, on_command_line
 
 CASES = [

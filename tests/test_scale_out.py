@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import warm_cli
 
-from deploy.backends.lava import LavaMode
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.backends.lava import LavaMode
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.executors import run_tasks
 from ppf_neuro.training.sweep import make_trials, run_sweep

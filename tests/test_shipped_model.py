@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from deploy.model_files.bundle_models import load_bundle
-from deploy.pipeline import deploy
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
+from ppf_neuro.deployment.model_files.bundle_models import load_bundle
+from ppf_neuro.deployment.pipeline import deploy
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from deploy.references.netx_fixed_point import FixedPointSNN
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deploy.references.netx_fixed_point import FixedPointSNN
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
 from ppf_neuro.formats.netx import ConvLayer, DenseLayer, load_netx_file
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PRELOAD = ("torch", "numpy", "scipy.sparse", "h5py", "numba", "pennylane", "lava.lib.dl.slayer", "lava.lib.dl.netx",
            "lava.magma.core.run_configs", "lava.magma.runtime.runtime", "ppf_neuro.cli", "ppf_neuro.commands.train",
            "ppf_neuro.commands.deploy", "ppf_neuro.commands.export", "ppf_neuro.commands.analyze",
-           "ppf_neuro.commands.robustness", "ppf_neuro.commands.sweep", "deploy.pipeline")
+           "ppf_neuro.commands.robustness", "ppf_neuro.commands.sweep", "ppf_neuro.deployment.pipeline")
 
 
 # ---------------------------------------------------------------------------------------------- server

@@ -1,7 +1,7 @@
 """What every deployed branch and every reference hands on: one small interface.
 
-A backend runs a branch, ``run(inputs) -> BranchResult`` (``deploy.backends.lava_backend.LavaBackend``: the
-SNN as Lava processes; ``deploy.backends.pennylane_backend.PennyLaneBackend``: the VQC on a PennyLane device);
+A backend runs a branch, ``run(inputs) -> BranchResult`` (``ppf_neuro.deployment.backends.lava_backend.LavaBackend``: the
+SNN as Lava processes; ``ppf_neuro.deployment.backends.pennylane_backend.PennyLaneBackend``: the VQC on a PennyLane device);
 a reference computes the same outputs independently (``ReferenceResult``). The pipeline loops over
 a model's branches and calls ``run``; it never asks which backend it holds. The fuser sees only
 the branches' logits.
@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from deploy.backends.counts import SpikeCounts
+from ppf_neuro.deployment.backends.counts import SpikeCounts
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from deploy.inputs.stimulus import check_values
+from ppf_neuro.deployment.inputs.stimulus import check_values
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data.datasets import load_test_split
 from ppf_neuro.encoding import encode, seeded_generator
@@ -22,7 +22,7 @@ class DeployInputs:
     """The same inputs for every backend and the reference.
 
     ``values`` (N, C, H, W, T) or (N, inputs, T): what the SNN's first layer is fed (int8 spikes;
-    int32 for graded or bias inputs, ``deploy.inputs.stimulus``); ``images`` (N, C, H, W) in [0, 1] (None when
+    int32 for graded or bias inputs, ``ppf_neuro.deployment.inputs.stimulus``); ``images`` (N, C, H, W) in [0, 1] (None when
     the inputs came from a file); ``labels`` (N,) or None.
     """
 
@@ -123,7 +123,7 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
     held for ``steps`` steps (given; else ``default_steps``, the file's) (``layout`` "whc": W, H, C, lava-dl's own order); optional labels (N,).
 
     Integers or booleans; floats only where they are whole numbers (exactly 0.0 or 1.0 for spikes,
-    what SLAYER's encoders return). ``input_as`` (``deploy.inputs.stimulus``) sets the values' rules.
+    what SLAYER's encoders return). ``input_as`` (``ppf_neuro.deployment.inputs.stimulus``) sets the values' rules.
     """
     what = f"--inputs '{spikes_path}'"
     values = load_npy(spikes_path, "--inputs")

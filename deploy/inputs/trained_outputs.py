@@ -3,7 +3,7 @@
 A deployment's own check compares Lava with a reference rebuilt from the file (netx's semantics); the
 network a user trained in lava-dl, snnTorch or Norse may compute something else (SLAYER's
 ``delay_shift``, quantisation, another neuron model). Its outputs, given here per sample, are the
-comparison the user cares about (``deploy.report.expected``). Three kinds, told apart by shape and
+comparison the user cares about (``ppf_neuro.deployment.report.expected``). Three kinds, told apart by shape and
 values:
 
 * ``spikes``: per-step output spikes (N, outputs, T), nonzero = an event;
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.inputs.read import load_npy
+from ppf_neuro.deployment.inputs.read import load_npy
 from ppf_neuro.errors import PPFError, argument
 
 #: What an expectations file holds (module docstring).

@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from deploy.backends.branch import ReferenceResult, softmax
-from deploy.model_files.bundle_models import Bundle
-from deploy.backends.fuser import Fuser
-from deploy.inputs.read import DeployInputs
-from deploy.backends.lava_backend import LavaBackend
-from deploy.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
-from deploy.backends.counts import SpikeCounts
-from deploy.references.trained_model import run_classifier, slayer_stepper, spiking_reference
+from ppf_neuro.deployment.backends.branch import ReferenceResult, softmax
+from ppf_neuro.deployment.model_files.bundle_models import Bundle
+from ppf_neuro.deployment.backends.fuser import Fuser
+from ppf_neuro.deployment.inputs.read import DeployInputs
+from ppf_neuro.deployment.backends.lava_backend import LavaBackend
+from ppf_neuro.deployment.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
+from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.references.trained_model import run_classifier, slayer_stepper, spiking_reference
 from ppf_neuro.errors import PPFError
 from ppf_neuro.kinds import KINDS
 from ppf_neuro.readout import spike_logits
@@ -42,7 +42,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     if kind.has_circuit:
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise, options.seed)
         # imported here: only models with a circuit need PennyLane
-        from deploy.backends.pennylane_backend import PennyLaneBackend
+        from ppf_neuro.deployment.backends.pennylane_backend import PennyLaneBackend
 
         vqc = PennyLaneBackend(qnet, options.shots, options.noise, progress=options.progress)
         source = (lambda inputs, done: done["snn"].logits.astype(np.float32)) if kind.circuit_reads == "rates" \

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy.model_files.plan import DeployOptions, Plan, netx_plan
+from ppf_neuro.deployment.model_files.plan import DeployOptions, Plan, netx_plan
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.bundle import open_model_file
 from ppf_neuro.formats.netx import NetxFile
 
 
 def load_model(path: str | Path, input_shape: tuple[int, ...] | None = None):
-    """The model file read once (``open_model_file``): a ``deploy.model_files.bundle_models.Bundle``
+    """The model file read once (``open_model_file``): a ``ppf_neuro.deployment.model_files.bundle_models.Bundle``
     when it has ppf-neuro's metadata group, else the plain netx network (``input_shape``: a conv-first
     file's, which it does not state)."""
     model = open_model_file(path, input_shape)
     if isinstance(model, NetxFile):
         return model
-    from deploy.model_files.bundle_models import bundle_from
+    from ppf_neuro.deployment.model_files.bundle_models import bundle_from
 
     return bundle_from(model)
 
@@ -30,7 +30,7 @@ def plan_for(model, options: DeployOptions, encoding: dict) -> Plan:
     """The deployment plan of a loaded model file; ``encoding`` sets the spike encoder of a netx file."""
     if isinstance(model, NetxFile):
         return netx_plan(model, options, encoding)
-    from deploy.model_files.bundle_plan import bundle_plan
+    from ppf_neuro.deployment.model_files.bundle_plan import bundle_plan
 
     if encoding:
         raise PPFError(f"{model.path}: a bundle carries its own encoding (trained with it); "

@@ -1,6 +1,6 @@
 """How a model file deploys: its branches (each a backend and where its inputs come from),
 how their outputs become the decision, and the reference that checks them; the plan of a plain
-netx network (a bundle's is ``deploy.model_files.bundle_plan``, which alone needs PennyLane and the models).
+netx network (a bundle's is ``ppf_neuro.deployment.model_files.bundle_plan``, which alone needs PennyLane and the models).
 
 Building a plan builds every backend, so a bad quantum device, shot count or
 noise level fails here, before any data is read or Lava starts.
@@ -14,15 +14,15 @@ from typing import Callable
 
 import numpy as np
 
-from deploy.backends.branch import Backend, BranchResult, ReferenceResult
-from deploy.backends.counts import SpikeCounts
-from deploy.references.divergence import Stepper
-from deploy.references.netx_fixed_point import FixedPointSNN, fixed_point_stepper
-from deploy.inputs.read import DeployInputs
-from deploy.backends.lava import LavaMode
-from deploy.backends.lava.timing import TIMING_MEANING, biased_after_first, check_timing, window_start
-from deploy.backends.lava_backend import LavaBackend
-from deploy.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
+from ppf_neuro.deployment.backends.branch import Backend, BranchResult, ReferenceResult
+from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.references.divergence import Stepper
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN, fixed_point_stepper
+from ppf_neuro.deployment.inputs.read import DeployInputs
+from ppf_neuro.deployment.backends.lava import LavaMode
+from ppf_neuro.deployment.backends.lava.timing import TIMING_MEANING, biased_after_first, check_timing, window_start
+from ppf_neuro.deployment.backends.lava_backend import LavaBackend
+from ppf_neuro.deployment.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.formats.netx import NetxFile
@@ -43,7 +43,7 @@ class DeployOptions:
     ray_address: str | None = None
     progress: bool = True
     divergence_plot: Path | None = None  # where to plot the first divergence, if Lava and the reference part
-    save_spikes: Path | None = None  # where to write every layer's raster (deploy.report.rasters)
+    save_spikes: Path | None = None  # where to write every layer's raster (ppf_neuro.deployment.report.rasters)
 
     def __post_init__(self):
         if self.seed is not None and not 0 <= self.seed < 2 ** 32:
@@ -79,7 +79,7 @@ class Plan:
     classes: int  # class outputs (a bundle's classes, or a netx file's output neurons): labels must be below
     default_data: str | None = None  # dataset spec when none is given (a bundle's training data)
     netx: NetxFile | None = None  # the spiking branch's network, parsed once
-    stepper: Stepper | None = None  # the reference step by step, for deploy.references.divergence
+    stepper: Stepper | None = None  # the reference step by step, for ppf_neuro.deployment.references.divergence
     #: the spiking branch's reference counts alone (``diff``: no circuit, no decision)
     spiking_reference: Callable[[DeployInputs], SpikeCounts] | None = None
     details: dict = field(default_factory=dict)  # e.g. the fusion ratio and rule, for the report
@@ -135,7 +135,7 @@ def netx_compared(net: NetxFile) -> dict:
 
 def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     """A plain netx network: its SNN on Lava, checked against the fixed-point reference rebuilt from
-    the file (``deploy.references.netx_fixed_point``); the class scores are the output layer's spike counts. Images
+    the file (``ppf_neuro.deployment.references.netx_fixed_point``); the class scores are the output layer's spike counts. Images
     are encoded over the file's own ``/simulation/tSample`` steps unless ``encoding`` says otherwise."""
     check_mode(net, options.lava.input_as)
     timing = options.lava.timing

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from deploy.backends.counts import SpikeCounts
+from ppf_neuro.deployment.backends.counts import SpikeCounts
 from ppf_neuro.formats.netx import NetxFile
 
 #: The reference's step-by-step view of one sample: (spikes (1, *input, T), layer) ->
@@ -36,8 +36,8 @@ def first_differing_sample(lava: SpikeCounts, reference: SpikeCounts) -> int | N
 def lava_steps(net: NetxFile, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
     """One sample through netx's own network on Lava: every layer's spikes (neurons, T) and the
     ``u``, ``v`` traces (neurons, T) of ``layer``, CHW order, aligned to the sample's window."""
-    from deploy.backends.lava.isolated import in_own_process_group
-    from deploy.backends.lava.ringbuffer import ringbuffer_rasters
+    from ppf_neuro.deployment.backends.lava.isolated import in_own_process_group
+    from ppf_neuro.deployment.backends.lava.ringbuffer import ringbuffer_rasters
 
     r = in_own_process_group(ringbuffer_rasters, net, spikes, trace_layer=layer)
     return [s[0] for s in r.spikes], {k: v[0] for k, v in r.traces.items()}

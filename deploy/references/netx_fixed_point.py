@@ -7,7 +7,7 @@ before it has, which is what staggered resets give on Lava):
 * synaptic input ``a``: the exact integer sum of the file's weights over the
   spikes that arrive (dense: ``W s``; conv: PyTorch's cross-correlation with the
   file's kernel, stride, padding, dilation, groups); an input neuron layer takes
-  what ``deploy.inputs.stimulus`` makes of the inputs (its transform applied, or the inputs as its bias);
+  what ``ppf_neuro.deployment.inputs.stimulus`` makes of the inputs (its transform applied, or the inputs as its bias);
 * CUBA/LOIHI neuron in Loihi's 24-bit state arithmetic (Lava's ``LIF`` fixed-point
   model, Davies et al. 2018), with decays of 12 bits rounding towards zero:
 
@@ -21,12 +21,12 @@ Sigma-delta (``SDNN``) layers follow Lava's ``Delta``/``SigmaDelta``/``Sigma`` f
 models instead (:func:`_sigma_delta`), over all samples as one stream. They are never reset, so
 the Lava steps a layer runs before its first window count: there its biases already act (its
 ``ReLU(bias)`` is sent at Lava's first step and reaches the next layer one step later, ahead of
-the inputs). The stream therefore starts with those steps (``deploy.backends.lava.timing.steps_before_window``:
+the inputs). The stream therefore starts with those steps (``ppf_neuro.deployment.backends.lava.timing.steps_before_window``:
 layer i runs ``first + i - 1`` of them, idle before), and a window is what follows them.
 
 Where Lava's processes compute something else (weights clipped or truncated to
 fewer bits, an input layer whose port is not connected, an overflow), the
-counts part and :mod:`deploy.references.divergence` says where.
+counts part and :mod:`ppf_neuro.deployment.references.divergence` says where.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from deploy.backends.lava.timing import counted_steps, steps_before_window
-from deploy.inputs.stimulus import stimulus
+from ppf_neuro.deployment.backends.lava.timing import counted_steps, steps_before_window
+from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.loihi_units import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
 from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer, ResonateNeuron
 
@@ -200,7 +200,7 @@ class FixedPointSNN:
 
     Layer by layer over the whole window (each layer's synaptic input for all steps in one
     matrix product or convolution, then its neurons step by step), in chunks of samples. Counts
-    cover the steps ``timing`` counts (``deploy.backends.lava.timing.counted_steps``), as on Lava.
+    cover the steps ``timing`` counts (``ppf_neuro.deployment.backends.lava.timing.counted_steps``), as on Lava.
     """
 
     def __init__(self, net: NetxFile, input_as: str = "spikes", timing: str = "aligned"):
@@ -209,7 +209,7 @@ class FixedPointSNN:
     @torch.no_grad()
     def simulate(self, spikes: np.ndarray, trace: int | None = None, states: list[dict] | None = None
                  ) -> tuple[list[np.ndarray], list[np.ndarray], dict | None]:
-        """Inputs (N, *input, T) entering as ``input_as`` (``deploy.inputs.stimulus``) -> per layer: spikes (N,
+        """Inputs (N, *input, T) entering as ``input_as`` (``ppf_neuro.deployment.inputs.stimulus``) -> per layer: spikes (N,
         neurons, T) int8 (graded payloads int32 for sigma-delta layers) and the steps (N, neurons) in
         which each neuron received nonzero synaptic input; with ``trace`` = a layer index, also that
         layer's current ``u`` and voltage ``v`` after the spike reset (as Lava holds them at the end of
@@ -294,7 +294,7 @@ class FixedPointSNN:
 
 
 def fixed_point_stepper(net: NetxFile):
-    """The rebuilt reference's step-by-step view of one sample (see ``deploy.references.divergence.Stepper``)."""
+    """The rebuilt reference's step-by-step view of one sample (see ``ppf_neuro.deployment.references.divergence.Stepper``)."""
     model = FixedPointSNN(net)
 
     def step(spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:

@@ -3,7 +3,7 @@
 It is computed independently of the deployment: for the spiking layers, the trained model's own
 quantised weights and neuron parameters (``pre_hook_fx(w, descale=True)``, ``device_params``,
 taken from the PyTorch modules, not from the exported file) run in Loihi's integer arithmetic
-(``deploy.references.netx_fixed_point``, vectorised over samples and steps) instead of Lava, and SLAYER's own
+(``ppf_neuro.deployment.references.netx_fixed_point``, vectorised over samples and steps) instead of Lava, and SLAYER's own
 forward pass on the first samples checks that this is what SLAYER computes (if it ever is not,
 SLAYER itself becomes the reference for every sample, and the report says so); for the circuit,
 the training simulator (ppf-neuro's fast path where training used it, else the QNode) instead
@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from deploy.backends.branch import ReferenceResult
-from deploy.backends.counts import SpikeCounts
-from deploy.references.netx_fixed_point import FixedPointSNN
+from ppf_neuro.deployment.backends.branch import ReferenceResult
+from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
 from ppf_neuro.formats.loihi_units import WEIGHT_SCALE
 from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.models import Classifier, SpikingNet
@@ -82,7 +82,7 @@ def run_classifier(model: Classifier, images: np.ndarray, spikes: np.ndarray | N
 
 
 def slayer_stepper(snn: SpikingNet):
-    """SLAYER's step-by-step view of one sample (see ``deploy.references.divergence.Stepper``): spikes from
+    """SLAYER's step-by-step view of one sample (see ``ppf_neuro.deployment.references.divergence.Stepper``): spikes from
     ``forward_layers``; current and voltage from the neuron's own dynamics, in Lava's units
     (x 64 * w_scale) and with the voltage reset at a spike, as Lava holds it."""
     @torch.no_grad()

@@ -2,7 +2,7 @@
 
 Synaptic operations are counted where they happen: a spike of a presynaptic
 neuron j costs one operation per nonzero synapse it drives (its fan-out f_j,
-from the deployed network file, ``deploy.report.fan_outs.fan_outs``), so layer l
+from the deployed network file, ``ppf_neuro.deployment.report.fan_outs.fan_outs``), so layer l
 receives ``sum_j count_j * f_j`` operations per sample, with the input spikes
 driving layer 0. Neuron updates are ``neurons * T`` per layer and sample (every
 compartment is updated every step); an update is *active* in a step in which the
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deploy.backends.counts import SpikeCounts
+from ppf_neuro.deployment.backends.counts import SpikeCounts
 
 
 def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCounts,

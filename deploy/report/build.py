@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.report.activity import activity_section
-from deploy.backends.branch import BranchResult, ReferenceResult
-from deploy.backends.counts import SpikeCounts
-from deploy.report.fan_outs import fan_outs
-from deploy.report.input_dependence import input_dependence
-from deploy.inputs.read import DeployInputs
+from ppf_neuro.deployment.report.activity import activity_section
+from ppf_neuro.deployment.backends.branch import BranchResult, ReferenceResult
+from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.report.fan_outs import fan_outs
+from ppf_neuro.deployment.report.input_dependence import input_dependence
+from ppf_neuro.deployment.inputs.read import DeployInputs
 from ppf_neuro.formats.report import LavaSection, OutputComparison, Report
 from ppf_neuro.phases import PhaseClock, format_rate
 
@@ -123,7 +123,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
                  reference: ReferenceResult, options, divergence: dict | None, clock: PhaseClock,
                  expected: dict | None = None) -> Report:
     """The one place a report is written; ``expected``: the section comparing the trained model's own
-    outputs (``deploy.report.expected``)."""
+    outputs (``ppf_neuro.deployment.report.expected``)."""
     scores = {"output": decision}
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
                    if b.classifies and b.name in reference.scores})
@@ -239,7 +239,7 @@ def summary_table(report: Report) -> str:
     if (report.activity or {}).get("rasters", {}).get("file"):
         lines.append(f"rasters: every step of every layer in {report.activity['rasters']['file']}")
     if report.divergence:
-        from deploy.references.divergence import describe
+        from ppf_neuro.deployment.references.divergence import describe
 
         lines.append("DIVERGENCE: " + describe(report.divergence) +
                      (f"; plot: {report.divergence['plot']}" if "plot" in report.divergence else ""))

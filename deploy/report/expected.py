@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from deploy.inputs.trained_outputs import Expected
+from ppf_neuro.deployment.inputs.trained_outputs import Expected
 
 
 def _fractions(deployed: np.ndarray, expected: np.ndarray) -> dict:

@@ -1,6 +1,6 @@
 """``--save-spikes OUT.npz``: every step of every layer of every sample, written in chunks.
 
-The Lava run records each layer's outputs into memory-mapped files (``deploy.backends.lava.recorder``),
+The Lava run records each layer's outputs into memory-mapped files (``ppf_neuro.deployment.backends.lava.recorder``),
 one per shard, in its own layout (windows, window, Lava neurons); here they become the entries of
 one ``.npz`` (uncompressed, readable with ``numpy.load``), converted to (N, neurons, T) in CHW order
 and streamed a chunk of samples at a time, so that no array has to fit in memory and the rasters
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.backends.lava.recorder import RecordedFile
+from ppf_neuro.deployment.backends.lava.recorder import RecordedFile
 from ppf_neuro.atomic import atomic_path
 from ppf_neuro.formats.netx import NetxFile
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploy.references.divergence import describe
-from deploy.backends.lava import LavaMode
-from deploy.pipeline import deploy, diff
-from deploy.request import DeployRequest
-from deploy.model_files.plan import DeployOptions
-from deploy.report.build import summary_table
+from ppf_neuro.deployment.references.divergence import describe
+from ppf_neuro.deployment.backends.lava import LavaMode
+from ppf_neuro.deployment.pipeline import deploy, diff
+from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.report.build import summary_table
 from ppf_neuro.formats.report import write_per_sample
 from ppf_neuro.atomic import check_writable, write_json
 from ppf_neuro.commands.assignments import encoding_overrides

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from exporters.run_to_bundle import export_bundle
-from exporters.run_to_nir import export_nir, import_nir
+from ppf_neuro.exporters.run_to_bundle import export_bundle
+from ppf_neuro.exporters.run_to_nir import export_nir, import_nir
 from ppf_neuro.atomic import check_writable
 from ppf_neuro.training.run_dir import load_run
 

@@ -15,7 +15,7 @@
 The fusion ratio lives in one place: ``config`` when it is fixed, the state's
 ``ratio_logit`` (a = sigmoid) when it was learned.
 Bundles hold arrays and JSON text only: nothing in them is ever executed. This module reads
-and writes the file; building models from it is ``deploy.model_files.bundle_models``'s job.
+and writes the file; building models from it is ``ppf_neuro.deployment.model_files.bundle_models``'s job.
 """
 
 from __future__ import annotations

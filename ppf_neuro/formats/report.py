@@ -1,6 +1,6 @@
 """The deployment report (JSON): typed, versioned, read and written through these records.
 
-``deploy.report.build.build_report`` is the one place a report is made; ``analyze``, the CLI and the
+``ppf_neuro.deployment.report.build.build_report`` is the one place a report is made; ``analyze``, the CLI and the
 benchmarks read it back with :meth:`Report.from_dict`. Every field: ``docs/report.md``.
 """
 

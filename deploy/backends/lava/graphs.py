@@ -1,10 +1,10 @@
 """Counted Lava graphs: the network's layers as Lava processes, wired to a :class:`Recorder`.
 
 Two graph kinds share the :class:`CountedGraph` protocol and one run loop
-(``deploy.backends.lava.run_loop``):
+(``ppf_neuro.deployment.backends.lava.run_loop``):
 
 * :class:`NetxGraph`: netx's own ``Network`` as is, one sample per window (replicas = 1);
-* :class:`ReplicaGraph`: B replicas side by side (``deploy.backends.lava.network``); sample k*B + b
+* :class:`ReplicaGraph`: B replicas side by side (``ppf_neuro.deployment.backends.lava.network``); sample k*B + b
   runs in window k of replica b.
 """
 
@@ -17,16 +17,16 @@ from typing import Protocol
 
 import numpy as np
 
-from deploy.backends.lava.mode import LavaSetup, compiled
-from deploy.backends.lava.network import (
+from ppf_neuro.deployment.backends.lava.mode import LavaSetup, compiled
+from ppf_neuro.deployment.backends.lava.network import (
     LavaInputTransform,
     LavaLayer,
     replicated_neurons,
     replicated_synapse,
 )
-from deploy.backends.lava.recorder import IN_RUN_COUNTER, RecordingPlan, Recorder
-from deploy.backends.lava.timing import input_port
-from deploy.inputs.stimulus import Stimulus
+from ppf_neuro.deployment.backends.lava.recorder import IN_RUN_COUNTER, RecordingPlan, Recorder
+from ppf_neuro.deployment.backends.lava.timing import input_port
+from ppf_neuro.deployment.inputs.stimulus import Stimulus
 from ppf_neuro.formats.axes import lava_from_chw
 
 
@@ -67,7 +67,7 @@ class NetxGraph:
     """netx's own network, one sample per window (replicas = 1)."""
 
     def __init__(self, net, stim: Stimulus, first: int, tmp: Path, plan: RecordingPlan = RecordingPlan()):
-        from deploy.backends.lava.processes.spike_io import SpikeSource
+        from ppf_neuro.deployment.backends.lava.processes.spike_io import SpikeSource
 
         frames = stim.frames
         self.samples, self.steps = frames.shape[0], frames.shape[-1]
@@ -109,11 +109,11 @@ class NetxGraph:
 
 
 class ReplicaGraph:
-    """B replicas side by side (``deploy.backends.lava.network``); sample k*B + b runs in window k of replica b."""
+    """B replicas side by side (``ppf_neuro.deployment.backends.lava.network``); sample k*B + b runs in window k of replica b."""
 
     def __init__(self, layers: list[LavaLayer], stim: Stimulus, first: int, replicas: int, synapse: str,
                  tmp: Path, plan: RecordingPlan = RecordingPlan()):
-        from deploy.backends.lava.processes.spike_io import SpikeSource
+        from ppf_neuro.deployment.backends.lava.processes.spike_io import SpikeSource
 
         frames = stim.frames
         n, steps = frames.shape[0], frames.shape[-1]
@@ -155,6 +155,6 @@ class ReplicaGraph:
         self.delivery = stim.delivery
 
     def describe(self) -> LavaSetup:
-        return LavaSetup("replicated from netx's layers (ppf-neuro deploy.backends.lava.network)", self.replicas,
+        return LavaSetup("replicated from netx's layers (ppf-neuro ppf_neuro.deployment.backends.lava.network)", self.replicas,
                          compiled(self.synapses), compiled(self.neurons),
                          f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}", inputs=self.delivery)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from deploy.backends.counts import SpikeCounts
-from deploy.backends.lava.recorder import RecordedFile
+from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.backends.lava.recorder import RecordedFile
 from ppf_neuro.choices import (
     INPUT_MODES,
     LAVA_RECORDERS,
@@ -24,16 +24,16 @@ class LavaMode:
 
     ``replicas``: copies of the network side by side in one run; 1 is netx's own
     ``Network`` (the reference mode); ``None`` chooses from the network's size
-    (``deploy.backends.lava.replicas.auto_replicas``). ``synapse``: for replicated runs, ``batched``
+    (``ppf_neuro.deployment.backends.lava.replicas.auto_replicas``). ``synapse``: for replicated runs, ``batched``
     (ppf-neuro's ReplicaDense/ReplicaConv ProcessModels, tested identical to
     Lava's Dense and Conv models) or ``sparse`` (Lava's own ``Sparse`` process with
     block-diagonal weights). ``recorder``: ``counts`` (in-run counters) or ``ringbuffer``
     (Lava's RingBuffer sinks read with ``Var.get``, the slow independent check). ``input_as``:
-    how the inputs enter the first layer (``deploy.inputs.stimulus``); ``readout``: what is read from the
+    how the inputs enter the first layer (``ppf_neuro.deployment.inputs.stimulus``); ``readout``: what is read from the
     output layer besides the counts (``voltage``: the output neurons' voltage at every step;
     ``graded``: an SDNN output's payloads at every step). ``record``: how recorded steps are laid out
     in time (``ppf_neuro.choices.RECORD_TIMES``); ``lava`` runs netx's own network (one replica).
-    ``timing``: which steps of each window count (``deploy.backends.lava.timing.counted_steps``).
+    ``timing``: which steps of each window count (``ppf_neuro.deployment.backends.lava.timing.counted_steps``).
     """
 
     replicas: int | None = None
@@ -98,7 +98,7 @@ class LavaResult:
     setup: LavaSetup
     #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
     input_steps: SpikeCounts | None = None
-    #: what the run recorded beyond the counts: npz entry name (``deploy.report.rasters.entry_name``) -> the
+    #: what the run recorded beyond the counts: npz entry name (``ppf_neuro.deployment.report.rasters.entry_name``) -> the
     #: files as Lava wrote them, one per shard in sample order, read per sample by ``RecordedFile.chunks``
     recordings: dict[str, list[RecordedFile]] = field(default_factory=dict)
 

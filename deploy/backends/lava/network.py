@@ -7,7 +7,7 @@ file exactly as netx interprets it: weight exponents, sign modes, decays,
 thresholds, biases, reset offsets) and lays B copies side by side in one graph:
 
 * neurons: Lava's own ``LIFReset`` with shape (B*n,), netx's parameters, bias tiled;
-* synapses: ``batched`` (``deploy.backends.lava.processes.replica_synapses``: one matrix
+* synapses: ``batched`` (``ppf_neuro.deployment.backends.lava.processes.replica_synapses``: one matrix
   product or batched convolution per step for all replicas, checked identical
   to Lava's Dense and Conv models) or ``sparse`` (Lava's own ``Sparse`` with
   block-diagonal weights; convolutions unrolled into that matrix by Lava's
@@ -145,7 +145,7 @@ def replicated_synapse(layer: LavaLayer, replicas: int, kind: str):
     """A synapse process for ``replicas`` copies of ``layer``'s synapse (input and output in CHW order)."""
     from lava.proc.sparse.process import Sparse
 
-    from deploy.backends.lava.processes.replica_synapses import ReplicaConv, ReplicaDense
+    from ppf_neuro.deployment.backends.lava.processes.replica_synapses import ReplicaConv, ReplicaDense
 
     s = layer.synapse
     if kind == "batched":

@@ -3,7 +3,7 @@
 
 Spikes enter through a memory-mapped ``SpikeSource``; every layer's spikes, and the steps in
 which its neurons receive synaptic input, are summed per window by ``SpikeCounter`` processes
-(``deploy.backends.lava.processes.spike_io``) into memory-mapped files; every step of chosen
+(``ppf_neuro.deployment.backends.lava.processes.spike_io``) into memory-mapped files; every step of chosen
 layers' outputs and voltages is recorded only when asked.
 """
 
@@ -24,7 +24,7 @@ IN_RUN_COUNTER = "per-window counts inside the run"
 @dataclass(frozen=True)
 class RecordingPlan:
     """What a run records beyond the counts, every step of every window, each under its npz entry
-    name (``deploy.report.rasters.entry_name``): the outputs of the layers in ``rasters`` (position ->
+    name (``ppf_neuro.deployment.report.rasters.entry_name``): the outputs of the layers in ``rasters`` (position ->
     (name, file dtype: int8 0/1 events, int32 graded payloads)) and the voltage of the layers in
     ``voltages`` (position -> name); with ``lava_time`` every Lava step of the run instead, from
     the first, unaligned (``--record lava``). The files go to ``directory`` (they outlive the run:
@@ -35,7 +35,7 @@ class RecordingPlan:
     lava_time: bool = False
     directory: Path | None = None
     #: layer position -> the steps of each window whose spikes count, from its first (absent: all;
-    #: ``deploy.backends.lava.timing.counted_steps``)
+    #: ``ppf_neuro.deployment.backends.lava.timing.counted_steps``)
     counted: dict[int, int] = field(default_factory=dict)
 
     def files(self) -> list[tuple[str, int, type]]:
@@ -150,7 +150,7 @@ class Recorder:
     def counter(self, i: int, shape: tuple[int, ...], inputs: bool = False):
         """Counts layer i's spikes (and keeps its raster if asked), or (``inputs``) the steps its
         neurons receive synaptic input."""
-        from deploy.backends.lava.processes.spike_io import SpikeCounter
+        from ppf_neuro.deployment.backends.lava.processes.spike_io import SpikeCounter
 
         name = f"inputs{i}" if inputs else f"counts{i}"
         raster = None if inputs or i not in self.plan.rasters else str(self.recorded_path(self.plan.rasters[i][0]))
@@ -163,7 +163,7 @@ class Recorder:
 
     def record_state(self, i: int, var) -> None:
         """Record neuron variable ``var`` (layer i's ``v``) at every step."""
-        from deploy.backends.lava.processes.spike_io import StateRecorder
+        from ppf_neuro.deployment.backends.lava.processes.spike_io import StateRecorder
 
         first, window, windows = self.recorded_where(i)
         recorder = StateRecorder(shape=tuple(var.shape), path=str(self.recorded_path(self.plan.voltages[i])),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deploy.backends.lava.network import LavaConv, LavaDense, LavaLayer
+from ppf_neuro.deployment.backends.lava.network import LavaConv, LavaDense, LavaLayer
 
 #: Work per Lava step that a replicated run aims for, in units of one dense synapse; a conv synapse
 #: and a neuron update cost more per element (batched conv2d on small images, ~20 numpy passes of

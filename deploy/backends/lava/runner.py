@@ -1,12 +1,12 @@
 """Run a parsed netx network on Lava (Loihi 2 fixed-point simulation on the CPU) in the mode asked.
 
-Three ways, all giving per-neuron counts of every layer (:class:`~deploy.backends.lava.mode.LavaMode`):
+Three ways, all giving per-neuron counts of every layer (:class:`~ppf_neuro.deployment.backends.lava.mode.LavaMode`):
 ``replicas=1`` is netx's own ``Network`` (the reference mode), ``replicas=B`` > 1 lays B copies
-side by side (``deploy.backends.lava.network``) so that a step advances B samples (B is at most the number
+side by side (``ppf_neuro.deployment.backends.lava.network``) so that a step advances B samples (B is at most the number
 of samples: a larger ``--replicas`` is clamped, and the report's ``setup.replicas`` says so), and
 ``recorder="ringbuffer"`` reads every raster back with ``Var.get`` (slow; the independent
-check). Timing: ``deploy.backends.lava.timing``. A run is always stopped, also on error, and happens in a
-process group of its own (``deploy.backends.lava.isolated``), out of reach of a terminal's Ctrl-C.
+check). Timing: ``ppf_neuro.deployment.backends.lava.timing``. A run is always stopped, also on error, and happens in a
+process group of its own (``ppf_neuro.deployment.backends.lava.isolated``), out of reach of a terminal's Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.backends.lava.graphs import NetxGraph, ReplicaGraph
-from deploy.backends.lava.recorder import RecordingPlan
-from deploy.backends.lava.run_loop import run_counted
-from deploy.backends.lava.isolated import in_own_process_group
-from deploy.backends.lava.mode import LavaMode, LavaResult
-from deploy.backends.lava.replicas import auto_replicas
-from deploy.backends.lava.ringbuffer import run_ringbuffer
-from deploy.backends.lava.timing import build_netx, counted_steps, first_step
-from deploy.report.rasters import entry_name
-from deploy.inputs.stimulus import graded_into_synapse, lava_stimulus
+from ppf_neuro.deployment.backends.lava.graphs import NetxGraph, ReplicaGraph
+from ppf_neuro.deployment.backends.lava.recorder import RecordingPlan
+from ppf_neuro.deployment.backends.lava.run_loop import run_counted
+from ppf_neuro.deployment.backends.lava.isolated import in_own_process_group
+from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
+from ppf_neuro.deployment.backends.lava.replicas import auto_replicas
+from ppf_neuro.deployment.backends.lava.ringbuffer import run_ringbuffer
+from ppf_neuro.deployment.backends.lava.timing import build_netx, counted_steps, first_step
+from ppf_neuro.deployment.report.rasters import entry_name
+from ppf_neuro.deployment.inputs.stimulus import graded_into_synapse, lava_stimulus
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
@@ -47,7 +47,7 @@ def recording_plan(net: NetxFile, mode: LavaMode, steps: int, directory: Path | 
 def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), progress: bool = True,
                 recordings_dir: Path | None = None) -> LavaResult:
     """Stream ``spikes`` (N, C, H, W, T) or (N, inputs, T) through the parsed netx network ``net``
-    (entering as ``mode.input_as`` says: ``deploy.inputs.stimulus``; any values, not only spikes); what
+    (entering as ``mode.input_as`` says: ``ppf_neuro.deployment.inputs.stimulus``; any values, not only spikes); what
     ``mode`` asks to record (:func:`recording_plan`) is written to ``recordings_dir`` by the run itself."""
     inputs = int(np.prod(net.input_shape))
     if inputs != int(np.prod(spikes.shape[1:-1])):
@@ -57,7 +57,7 @@ def run_on_lava(net: NetxFile, spikes: np.ndarray, mode: LavaMode = LavaMode(), 
 
 
 def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, recordings_dir: Path | None) -> LavaResult:
-    from deploy.backends.lava.network import read_layers
+    from ppf_neuro.deployment.backends.lava.network import read_layers
 
     n, steps = spikes.shape[0], spikes.shape[-1]
     if mode.recorder == "ringbuffer":
@@ -65,7 +65,7 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, reco
     network = build_netx(net, steps, graded_into_synapse(net, mode.input_as))
     stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
     # one stream (SDNN, or spikes carried across resets), or one run recorded from its first step: replicas
-    # would cut it (deploy.model_files.plan)
+    # would cut it (ppf_neuro.deployment.model_files.plan)
     replicas = 1 if net.sigma_delta or net.carries or mode.record == "lava" else mode.replicas
     if replicas != 1:
         layers = read_layers(network)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.backends.counts import SpikeCounts
-from deploy.backends.lava.isolated import import_before_fork
-from deploy.backends.lava.mode import LavaMode, LavaResult
-from deploy.backends.lava.runner import run_on_lava
+from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.backends.lava.isolated import import_before_fork
+from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
+from ppf_neuro.deployment.backends.lava.runner import run_on_lava
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
 

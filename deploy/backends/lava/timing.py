@@ -96,7 +96,7 @@ def windows_of(series: np.ndarray, net: NetxFile, layer: int, samples: int, step
 def build_netx(net: NetxFile, steps: int, graded_input: bool = False):
     """netx's ``Network`` for the file, with resets every ``steps`` aligned as the module docstring says
     (a sigma-delta network gets none: netx would ignore them, with a warning); ``graded_input``: graded
-    payloads enter the first synapse (``deploy.inputs.stimulus.graded_into_synapse``)."""
+    payloads enter the first synapse (``ppf_neuro.deployment.inputs.stimulus.graded_into_synapse``)."""
     from ppf_neuro.lava_dl import load_netx_network
 
     shape = {} if net.declares_input else {"input_shape": tuple(net.input_shape[::-1])}  # netx's (W, H, C)

@@ -441,8 +441,6 @@ EXPECTED = {
     "expect: a 4-D array": "expected the trained model's outputs per sample",
     "expect: NaN scores": "value(s) are NaN or infinite",
     "expect: --expect-min above 1": "--expect-min is a fraction of samples from 0 to 1",
-    "netx: conv-first file without an input shape": ("netx", lambda t, b: ["deploy", str(DATA / "family_conv_first.net"), "--data", "digits"]),
-    "netx: --input-shape for a file that states its own": ("netx", lambda t, b: [*_netx(t, b["ppf"], lambda f: None), "--input-shape", "1,8,8"]),
     "timing: delay-shift for a bundle": "a ppf-neuro bundle's SNN trains without it",
     "netx: conv-first file without an input shape": "the file starts with a convolution and states no input shape",
     "netx: --input-shape for a file that states its own": "--input-shape is for a netx file that starts with a convolution",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ppf_neuro.deployment.references.divergence import find_divergence
-from ppf_neuro.deployment.backends.lava.timing import check_timing
+from ppf_neuro.deployment.diagnosis.divergence import find_divergence
+from ppf_neuro.deployment.windows import check_timing
 from ppf_neuro.deployment.inputs.trained_outputs import Expected, check_expected, read_expected
 from ppf_neuro.deployment.inputs.read import DeployInputs, encoded, from_arrays, from_dataset, from_spike_files
 from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
@@ -120,7 +120,7 @@ def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: di
 
 
 def diff(request: DeployRequest) -> tuple[dict | None, int, int]:
-    """Where the spiking branch on Lava and its reference part, if they do (``ppf_neuro.deployment.references.divergence``),
+    """Where the spiking branch on Lava and its reference part, if they do (``ppf_neuro.deployment.diagnosis.divergence``),
     with no circuit and no decision: (the divergence or None, samples, layers compared)."""
     plan = prepare(request)
     snn = next((b for b in plan.branches if b.name == "snn"), None)

@@ -50,7 +50,7 @@ OUTPUT_READOUTS = ("counts", "voltage", "graded")
 #: the first, unaligned, as netx's RingBuffer sinks and ``Monitor`` record it.
 RECORD_TIMES = ("windows", "lava")
 #: Which steps of each sample's window count, i.e. which trained model a netx file is deployed as
-#: (ppf_neuro.deployment.backends.lava.timing): every step of every layer's window (SLAYER with
+#: (ppf_neuro.deployment.windows): every step of every layer's window (SLAYER with
 #: ``delay_shift=False``, ppf-neuro's own bundles), or the steps SLAYER's blocks output with their
 #: default ``delay_shift=True``: layer i's first T - 1 - i (its one-step shifts push the rest out).
 TIMINGS = ("aligned", "delay-shift")

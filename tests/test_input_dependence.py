@@ -48,7 +48,7 @@ def test_a_network_that_sees_its_input_has_no_warning(tmp_path):
 def test_a_few_samples_with_equal_outputs_are_no_evidence():
     """Two digits of one class, both right, can give the same counts: no warning from so few inputs
     unless their labels differ; twelve distinct inputs with one output are evidence."""
-    from ppf_neuro.deployment.backends.counts import SpikeCounts
+    from ppf_neuro.deployment.results import SpikeCounts
     from ppf_neuro.deployment.report.input_dependence import input_dependence
     from ppf_neuro.formats.netx import load_netx_file
 

@@ -128,7 +128,7 @@ def test_a_bundle_whose_netx_layer_was_edited_parts_from_slayer_there(ppf_bundle
 def test_slayer_traces_in_lava_units_equal_lavas(tiny_bundle, tiny_run, layer):
     """The traces the divergence report shows are the same quantity on both sides: SLAYER's current and
     voltage, scaled to Lava's integers, equal Lava's own u and v step by step."""
-    from ppf_neuro.deployment.references.divergence import lava_steps
+    from ppf_neuro.deployment.diagnosis.divergence import lava_steps
     from ppf_neuro.deployment.references.trained_model import slayer_stepper
     from ppf_neuro.data import load_dataset
     from ppf_neuro.encoding import encode

@@ -9,12 +9,11 @@ the branches' logits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import BranchResult
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -23,35 +22,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(-1, keepdims=True)
 
 
-@dataclass(frozen=True)
-class BranchResult:
-    """One branch's output for every sample.
-
-    ``logits`` feed the fuser; ``scores`` are what the report compares with the
-    reference and takes the argmax of (class probabilities, or output spike counts
-    for a plain netx network); ``info`` says what ran and how long it took.
-    """
-
-    logits: np.ndarray
-    scores: np.ndarray
-    info: dict
-    counts: SpikeCounts | None = None
-    #: backend-specific results: the Lava run's ``input_steps``, ``readout`` states, ``rasters`` file
-    extra: dict = field(default_factory=dict)
-
-
 class Backend(Protocol):
     phase: str  # what the deployment's timing calls this stage
 
     def run(self, inputs: np.ndarray) -> BranchResult: ...
-
-
-@dataclass(frozen=True)
-class ReferenceResult:
-    """Scores of the decision (``output``) and of every branch, (N, classes) each; the SNN's counts."""
-
-    scores: dict[str, np.ndarray]
-    counts: SpikeCounts | None
-    info: dict
-    #: the output layer's states (N, neurons, T) the readout read (voltages or graded payloads), if any
-    readout: np.ndarray | None = None

@@ -11,10 +11,10 @@ from typing import Callable
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.branch import BranchResult
+from ppf_neuro.deployment.results import BranchResult
 from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
-from ppf_neuro.deployment.backends.lava.timing import window_start, windows_of
-from ppf_neuro.deployment.report.rasters import entry_name, load_recording, write_rasters
+from ppf_neuro.deployment.windows import window_start, windows_of
+from ppf_neuro.deployment.backends.lava.rasters import entry_name, load_recording, write_rasters
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
@@ -23,7 +23,7 @@ from ppf_neuro.formats.netx import NetxFile
 class LavaBackend:
     """The parsed netx network ``net`` on Lava; ``logits`` turns the output (counts (N, neurons), or
     the readout's states (N, neurons, T)) into class logits and ``scores`` logits into the compared
-    scores. With ``save_spikes`` every layer's raster is written there (``ppf_neuro.deployment.report.rasters``)."""
+    scores. With ``save_spikes`` every layer's raster is written there (``ppf_neuro.deployment.backends.lava.rasters``)."""
 
     net: NetxFile
     mode: LavaMode

@@ -10,7 +10,9 @@ import numpy as np
 import pennylane as qml
 import torch
 
-from ppf_neuro.deployment.backends.branch import BranchResult, softmax
+from ppf_neuro.deployment.backends.branch import softmax
+
+from ppf_neuro.deployment.results import BranchResult
 from ppf_neuro.progress import announce_estimate, progress_bar
 from ppf_neuro.quantum import QuantumNet
 

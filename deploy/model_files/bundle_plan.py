@@ -6,13 +6,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ppf_neuro.deployment.backends.branch import ReferenceResult, softmax
+from ppf_neuro.deployment.backends.branch import softmax
+
+from ppf_neuro.deployment.results import ReferenceResult
 from ppf_neuro.deployment.model_files.bundle_models import Bundle
 from ppf_neuro.deployment.backends.fuser import Fuser
 from ppf_neuro.deployment.inputs.read import DeployInputs
 from ppf_neuro.deployment.backends.lava_backend import LavaBackend
 from ppf_neuro.deployment.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.references.trained_model import run_classifier, slayer_stepper, spiking_reference
 from ppf_neuro.errors import PPFError
 from ppf_neuro.kinds import KINDS

@@ -14,13 +14,15 @@ from typing import Callable
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.branch import Backend, BranchResult, ReferenceResult
-from ppf_neuro.deployment.backends.counts import SpikeCounts
-from ppf_neuro.deployment.references.divergence import Stepper
+from ppf_neuro.deployment.backends.branch import Backend
+
+from ppf_neuro.deployment.results import BranchResult, ReferenceResult
+from ppf_neuro.deployment.results import SpikeCounts
+from ppf_neuro.deployment.diagnosis.divergence import Stepper
 from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN, fixed_point_stepper
 from ppf_neuro.deployment.inputs.read import DeployInputs
 from ppf_neuro.deployment.backends.lava import LavaMode
-from ppf_neuro.deployment.backends.lava.timing import TIMING_MEANING, biased_after_first, check_timing, window_start
+from ppf_neuro.deployment.windows import TIMING_MEANING, biased_after_first, check_timing, window_start
 from ppf_neuro.deployment.backends.lava_backend import LavaBackend
 from ppf_neuro.deployment.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.config import EncodingConfig
@@ -43,7 +45,7 @@ class DeployOptions:
     ray_address: str | None = None
     progress: bool = True
     divergence_plot: Path | None = None  # where to plot the first divergence, if Lava and the reference part
-    save_spikes: Path | None = None  # where to write every layer's raster (ppf_neuro.deployment.report.rasters)
+    save_spikes: Path | None = None  # where to write every layer's raster (ppf_neuro.deployment.backends.lava.rasters)
 
     def __post_init__(self):
         if self.seed is not None and not 0 <= self.seed < 2 ** 32:
@@ -79,7 +81,7 @@ class Plan:
     classes: int  # class outputs (a bundle's classes, or a netx file's output neurons): labels must be below
     default_data: str | None = None  # dataset spec when none is given (a bundle's training data)
     netx: NetxFile | None = None  # the spiking branch's network, parsed once
-    stepper: Stepper | None = None  # the reference step by step, for ppf_neuro.deployment.references.divergence
+    stepper: Stepper | None = None  # the reference step by step, for ppf_neuro.deployment.diagnosis.divergence
     #: the spiking branch's reference counts alone (``diff``: no circuit, no decision)
     spiking_reference: Callable[[DeployInputs], SpikeCounts] | None = None
     details: dict = field(default_factory=dict)  # e.g. the fusion ratio and rule, for the report

@@ -21,12 +21,12 @@ Sigma-delta (``SDNN``) layers follow Lava's ``Delta``/``SigmaDelta``/``Sigma`` f
 models instead (:func:`_sigma_delta`), over all samples as one stream. They are never reset, so
 the Lava steps a layer runs before its first window count: there its biases already act (its
 ``ReLU(bias)`` is sent at Lava's first step and reaches the next layer one step later, ahead of
-the inputs). The stream therefore starts with those steps (``ppf_neuro.deployment.backends.lava.timing.steps_before_window``:
+the inputs). The stream therefore starts with those steps (``ppf_neuro.deployment.windows.steps_before_window``:
 layer i runs ``first + i - 1`` of them, idle before), and a window is what follows them.
 
 Where Lava's processes compute something else (weights clipped or truncated to
 fewer bits, an input layer whose port is not connected, an overflow), the
-counts part and :mod:`ppf_neuro.deployment.references.divergence` says where.
+counts part and :mod:`ppf_neuro.deployment.diagnosis.divergence` says where.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ppf_neuro.deployment.backends.lava.timing import counted_steps, steps_before_window
+from ppf_neuro.deployment.windows import counted_steps, steps_before_window
 from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.loihi_units import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
 from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer, ResonateNeuron
@@ -200,7 +200,7 @@ class FixedPointSNN:
 
     Layer by layer over the whole window (each layer's synaptic input for all steps in one
     matrix product or convolution, then its neurons step by step), in chunks of samples. Counts
-    cover the steps ``timing`` counts (``ppf_neuro.deployment.backends.lava.timing.counted_steps``), as on Lava.
+    cover the steps ``timing`` counts (``ppf_neuro.deployment.windows.counted_steps``), as on Lava.
     """
 
     def __init__(self, net: NetxFile, input_as: str = "spikes", timing: str = "aligned"):
@@ -294,7 +294,7 @@ class FixedPointSNN:
 
 
 def fixed_point_stepper(net: NetxFile):
-    """The rebuilt reference's step-by-step view of one sample (see ``ppf_neuro.deployment.references.divergence.Stepper``)."""
+    """The rebuilt reference's step-by-step view of one sample (see ``ppf_neuro.deployment.diagnosis.divergence.Stepper``)."""
     model = FixedPointSNN(net)
 
     def step(spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ppf_neuro.deployment.backends.branch import ReferenceResult
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import ReferenceResult
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
 from ppf_neuro.formats.loihi_units import WEIGHT_SCALE
 from ppf_neuro.formats.netx import NetxFile
@@ -82,7 +82,7 @@ def run_classifier(model: Classifier, images: np.ndarray, spikes: np.ndarray | N
 
 
 def slayer_stepper(snn: SpikingNet):
-    """SLAYER's step-by-step view of one sample (see ``ppf_neuro.deployment.references.divergence.Stepper``): spikes from
+    """SLAYER's step-by-step view of one sample (see ``ppf_neuro.deployment.diagnosis.divergence.Stepper``): spikes from
     ``forward_layers``; current and voltage from the neuron's own dynamics, in Lava's units
     (x 64 * w_scale) and with the voltage reset at a spike, as Lava holds it."""
     @torch.no_grad()

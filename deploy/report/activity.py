@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 
 
 def activity_section(fans: list[dict], input_spikes: np.ndarray, counts: SpikeCounts,

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ppf_neuro.deployment.report.activity import activity_section
-from ppf_neuro.deployment.backends.branch import BranchResult, ReferenceResult
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import BranchResult, ReferenceResult
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.report.fan_outs import fan_outs
 from ppf_neuro.deployment.report.input_dependence import input_dependence
 from ppf_neuro.deployment.inputs.read import DeployInputs
@@ -239,7 +239,7 @@ def summary_table(report: Report) -> str:
     if (report.activity or {}).get("rasters", {}).get("file"):
         lines.append(f"rasters: every step of every layer in {report.activity['rasters']['file']}")
     if report.divergence:
-        from ppf_neuro.deployment.references.divergence import describe
+        from ppf_neuro.deployment.diagnosis.divergence import describe
 
         lines.append("DIVERGENCE: " + describe(report.divergence) +
                      (f"; plot: {report.divergence['plot']}" if "plot" in report.divergence else ""))

@@ -13,7 +13,7 @@ import hashlib
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.formats.netx import InputLayer, NetxFile
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ppf_neuro.deployment.references.divergence import describe
+from ppf_neuro.deployment.diagnosis.divergence import describe
 from ppf_neuro.deployment.backends.lava import LavaMode
 from ppf_neuro.deployment.pipeline import deploy, diff
 from ppf_neuro.deployment.request import DeployRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.backends.lava.recorder import RecordedFile
 from ppf_neuro.choices import (
     INPUT_MODES,
@@ -33,7 +33,7 @@ class LavaMode:
     output layer besides the counts (``voltage``: the output neurons' voltage at every step;
     ``graded``: an SDNN output's payloads at every step). ``record``: how recorded steps are laid out
     in time (``ppf_neuro.choices.RECORD_TIMES``); ``lava`` runs netx's own network (one replica).
-    ``timing``: which steps of each window count (``ppf_neuro.deployment.backends.lava.timing.counted_steps``).
+    ``timing``: which steps of each window count (``ppf_neuro.deployment.windows.counted_steps``).
     """
 
     replicas: int | None = None
@@ -98,7 +98,7 @@ class LavaResult:
     setup: LavaSetup
     #: per layer (N, neurons): steps in which each neuron received synaptic input (None: not recorded)
     input_steps: SpikeCounts | None = None
-    #: what the run recorded beyond the counts: npz entry name (``ppf_neuro.deployment.report.rasters.entry_name``) -> the
+    #: what the run recorded beyond the counts: npz entry name (``ppf_neuro.deployment.backends.lava.rasters.entry_name``) -> the
     #: files as Lava wrote them, one per shard in sample order, read per sample by ``RecordedFile.chunks``
     recordings: dict[str, list[RecordedFile]] = field(default_factory=dict)
 

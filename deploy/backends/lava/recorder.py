@@ -24,7 +24,7 @@ IN_RUN_COUNTER = "per-window counts inside the run"
 @dataclass(frozen=True)
 class RecordingPlan:
     """What a run records beyond the counts, every step of every window, each under its npz entry
-    name (``ppf_neuro.deployment.report.rasters.entry_name``): the outputs of the layers in ``rasters`` (position ->
+    name (``ppf_neuro.deployment.backends.lava.rasters.entry_name``): the outputs of the layers in ``rasters`` (position ->
     (name, file dtype: int8 0/1 events, int32 graded payloads)) and the voltage of the layers in
     ``voltages`` (position -> name); with ``lava_time`` every Lava step of the run instead, from
     the first, unaligned (``--record lava``). The files go to ``directory`` (they outlive the run:
@@ -35,7 +35,7 @@ class RecordingPlan:
     lava_time: bool = False
     directory: Path | None = None
     #: layer position -> the steps of each window whose spikes count, from its first (absent: all;
-    #: ``ppf_neuro.deployment.backends.lava.timing.counted_steps``)
+    #: ``ppf_neuro.deployment.windows.counted_steps``)
     counted: dict[int, int] = field(default_factory=dict)
 
     def files(self) -> list[tuple[str, int, type]]:

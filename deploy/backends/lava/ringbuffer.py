@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.backends.lava.mode import LavaResult, LavaSetup, compiled
-from ppf_neuro.deployment.backends.lava.timing import build_netx, counted_steps, input_port, windows_of
+from ppf_neuro.deployment.windows import counted_steps, windows_of
+from ppf_neuro.deployment.backends.lava.timing import build_netx, input_port
 from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
 from ppf_neuro.formats.netx import NetxFile

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.backends.lava.graphs import CountedGraph
 from ppf_neuro.deployment.backends.lava.isolated import stop_requested
 from ppf_neuro.deployment.backends.lava.mode import LavaResult

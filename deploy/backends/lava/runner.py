@@ -5,7 +5,7 @@ Three ways, all giving per-neuron counts of every layer (:class:`~ppf_neuro.depl
 side by side (``ppf_neuro.deployment.backends.lava.network``) so that a step advances B samples (B is at most the number
 of samples: a larger ``--replicas`` is clamped, and the report's ``setup.replicas`` says so), and
 ``recorder="ringbuffer"`` reads every raster back with ``Var.get`` (slow; the independent
-check). Timing: ``ppf_neuro.deployment.backends.lava.timing``. A run is always stopped, also on error, and happens in a
+check). Timing: ``ppf_neuro.deployment.windows``. A run is always stopped, also on error, and happens in a
 process group of its own (``ppf_neuro.deployment.backends.lava.isolated``), out of reach of a terminal's Ctrl-C.
 """
 
@@ -23,8 +23,9 @@ from ppf_neuro.deployment.backends.lava.isolated import in_own_process_group
 from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
 from ppf_neuro.deployment.backends.lava.replicas import auto_replicas
 from ppf_neuro.deployment.backends.lava.ringbuffer import run_ringbuffer
-from ppf_neuro.deployment.backends.lava.timing import build_netx, counted_steps, first_step
-from ppf_neuro.deployment.report.rasters import entry_name
+from ppf_neuro.deployment.windows import counted_steps, first_step
+from ppf_neuro.deployment.backends.lava.timing import build_netx
+from ppf_neuro.deployment.backends.lava.rasters import entry_name
 from ppf_neuro.deployment.inputs.stimulus import graded_into_synapse, lava_stimulus
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.backends.lava.isolated import import_before_fork
 from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
 from ppf_neuro.deployment.backends.lava.runner import run_on_lava

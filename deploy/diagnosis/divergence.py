@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from ppf_neuro.deployment.backends.counts import SpikeCounts
+from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.formats.netx import NetxFile
 
 #: The reference's step-by-step view of one sample: (spikes (1, *input, T), layer) ->

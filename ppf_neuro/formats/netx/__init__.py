@@ -27,35 +27,12 @@ a scalar, one per channel, or one per neuron in netx's (W, H, C) order.
 This module reads and writes files only (h5py and numpy): nothing here runs a network.
 """
 
-from ppf_neuro.formats.netx.layers import (
-    LAYER_GROUP,
-    ConvLayer,
-    DenseLayer,
-    Entry,
-    Flatten,
-    InputLayer,
-    InputShape,
-    NetxFile,
-    NetxLayer,
-)
-from ppf_neuro.formats.netx.neurons import (
-    NEURON_READERS,
-    NEURON_TYPES,
-    UNSUPPORTED_NEURONS,
-    CubaNeuron,
-    Neuron,
-    ResonateNeuron,
-    SigmaDeltaNeuron,
-)
-from ppf_neuro.formats.netx.reader import (
-    LAYER_READERS,
-    MAX_DELAY,
-    NIR_IMPORT_GROUP,
-    UNSUPPORTED_LAYERS,
-    load_netx_file,
-    parse_netx_group,
-    read_netx,
-)
+from ppf_neuro.formats.netx.layers import LAYER_GROUP, ConvLayer, DenseLayer, Entry, Flatten, InputLayer, InputShape
+from ppf_neuro.formats.netx.layers import NetxFile, NetxLayer
+from ppf_neuro.formats.netx.neurons import NEURON_READERS, NEURON_TYPES, UNSUPPORTED_NEURONS, CubaNeuron, Neuron
+from ppf_neuro.formats.netx.neurons import ResonateNeuron, SigmaDeltaNeuron
+from ppf_neuro.formats.netx.reader import LAYER_READERS, MAX_DELAY, NIR_IMPORT_GROUP, UNSUPPORTED_LAYERS
+from ppf_neuro.formats.netx.reader import load_netx_file, parse_netx_group, read_netx
 from ppf_neuro.formats.netx.verify import verify_layers
 from ppf_neuro.formats.netx.writer import write_input_shape, write_layer_group, write_netx_file
 

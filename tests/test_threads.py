@@ -38,8 +38,11 @@ def test_this_process_does_not_count_against_itself():
     """Our own threads are busy during a training epoch: they must not make the cores look taken.
 
     Windows with a spinning thread of ours and without it alternate. Other processes' load (the
-    other test worker's) moves from one window to the next, so one pair in five has to show no extra
-    core; without the subtraction every pair shows the spinner's core, wherever a core is to spare."""
+    other test worker's) moves from one window to the next, so one pair in five has to show less than
+    half of what our thread used: where the cores have room, the spinner's window shows no more than
+    the other (``without + own/2``); where they are all busy (a loaded machine), the others yield our
+    thread a share, which the spinner's window must show as free (``cores - own/2``). Without the
+    subtraction every pair shows our thread's share in both cases."""
     spinning, done = threading.Event(), threading.Event()
 
     def spin():
@@ -50,7 +53,8 @@ def test_this_process_does_not_count_against_itself():
 
     spinner = threading.Thread(target=spin)
     spinner.start()
-    pairs = []
+    pairs, informative = [], 0
+    cores = threads.usable_cores()
     try:
         for _ in range(5):
             spinning.set()
@@ -60,12 +64,17 @@ def test_this_process_does_not_count_against_itself():
             spinning.clear()
             without = threads.cores_busy_elsewhere(0.3)
             pairs.append((round(with_spinner, 2), round(without, 2), round(own_share, 2)))
-            if own_share > 0.5 and with_spinner < without + 0.5:
+            if own_share < 0.2:
+                continue  # our thread barely ran: nothing to see
+            informative += 1
+            if with_spinner < min(without + own_share / 2, cores - own_share / 2):
                 return
     finally:
         spinning.clear()
         done.set()
         spinner.join()
+    if not informative:
+        pytest.skip(f"our thread never got a fifth of a core (with it, without it, its share): {pairs}")
     pytest.fail(f"our own thread counted as load elsewhere (with it, without it, its share): {pairs}")
 
 

@@ -116,7 +116,8 @@ def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: di
         expected, None if snn is None else snn.counts.output, decision,
         None if reference.counts is None else reference.counts.output, inputs.labels, options.lava.timing,
         0 if plan.netx is None else len(plan.netx.layers), plan.model == "netx",
-        (lambda: _output_raster(plan, inputs, options.lava.input_as)) if per_step else None)
+        (lambda: _output_raster(plan, inputs, options.lava.input_as)) if per_step else None,
+        plan.details.get("network", {}).get("timing", {}).get("not_exact"))
 
 
 def diff(request: DeployRequest) -> tuple[dict | None, int, int]:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from ppf_neuro.deployment.inputs.trained_outputs import read_expected
@@ -98,3 +99,19 @@ def test_expected_kinds_and_time_shifts(tmp_path):
     shifts = time_shifts(later, spikes, 5)
     assert max(shifts, key=lambda s: s["identical_samples"])["shift"] == 3
     assert shifts[3]["identical_samples"] == 1.0 and shifts[0]["identical_samples"] < 1.0
+
+
+def test_biases_after_the_first_layer_are_named_as_what_no_schedule_reproduces(tmp_path, monkeypatch):
+    """lava-dl writes biases from a MeanOnlyBatchNorm: SLAYER's delay shift runs them ahead of the input."""
+    from ppf_neuro.lava_dl import slayer
+
+    example = _example()
+    normed = dict(example.NEURON, norm=slayer.neuron.norm.MeanOnlyBatchNorm)
+    monkeypatch.setattr(example, "blocks", lambda hidden: torch.nn.Sequential(
+        slayer.block.cuba.Dense(normed, 64, hidden, weight_norm=True),
+        slayer.block.cuba.Dense(normed, hidden, 10, weight_norm=True)))
+    files = example.make(tmp_path, samples=40, steps=STEPS, epochs=1, hidden=32, seed=0)
+    report = example.deploy(files, "delay-shift", tmp_path / "r.json")
+    assert "have biases" in report["network"]["timing"]["not_exact"]
+    assert report["expected"]["identical_counts"] < 1.0
+    assert "delay_shift=False deploys exactly" in report["expected"]["hint"]

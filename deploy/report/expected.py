@@ -35,10 +35,12 @@ def time_shifts(expected: np.ndarray, raster: np.ndarray, most: int) -> list[dic
     return shifts
 
 
-def _hint(section: dict, timing: str, depth: int, netx: bool) -> str:
+def _hint(section: dict, timing: str, depth: int, netx: bool, not_exact: str | None) -> str:
     """The likely cause of what the figures show, in one line."""
     if section.get("identical_counts") == 1.0:
         return "the deployment reproduces the trained model's output counts on every sample"
+    if not_exact:
+        return (f"{not_exact}; a net trained with delay_shift=False deploys exactly")
     best = section.get("best_shift")
     if best is not None and best["shift"] == depth and best["identical_samples"] >= 0.99 and timing == "aligned":
         return (f"the trained model's output spikes are the file's {depth} steps later (one per block): SLAYER's "
@@ -54,10 +56,11 @@ def _hint(section: dict, timing: str, depth: int, netx: bool) -> str:
 
 def expected_section(expected: Expected, lava_counts: np.ndarray | None, scores: np.ndarray,
                      reference_counts: np.ndarray | None, labels: np.ndarray | None, timing: str, depth: int,
-                     netx: bool, output_raster: Callable[[], np.ndarray] | None) -> dict:
+                     netx: bool, output_raster: Callable[[], np.ndarray] | None, not_exact: str | None = None) -> dict:
     """The section (docs/report.md): ``lava_counts`` (N, outputs) the deployed output layer's counts,
     ``scores`` the deployed decision's; ``reference_counts`` the reference's; ``depth`` the layers;
-    ``output_raster`` computes the reference's output spikes (N, outputs, T) for per-step expectations."""
+    ``output_raster`` computes the reference's output spikes (N, outputs, T) for per-step expectations;
+    ``not_exact``: why the timing cannot reproduce the trained model here, if it cannot."""
     counts = expected.counts
     if counts is not None and lava_counts is not None:
         section = {"file": expected.source, "kind": expected.kind, "against": "Lava's output spike counts", **_fractions(lava_counts, counts),
@@ -77,5 +80,5 @@ def expected_section(expected: Expected, lava_counts: np.ndarray | None, scores:
         shifts = time_shifts(expected.values, output_raster(), depth + 2)
         section["time_shifts"] = shifts
         section["best_shift"] = max(shifts, key=lambda s: (s["identical_samples"], s["identical_steps"], -s["shift"]))
-    section["hint"] = _hint(section, timing, depth, netx)
+    section["hint"] = _hint(section, timing, depth, netx, not_exact)
     return section

@@ -101,3 +101,20 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, seed=seed,
                             lava=LavaMode(replicas=replicas, timing=timing), workers=workers, progress=progress)
     return run_deployment(DeployRequest(model, data, options, expect=expect, input_shape=input_shape))
+
+
+def diff(model: str | Path, data=None, *, inputs: str | Path | None = None, samples: int | None = None,
+         timing: str = "aligned", plot: str | Path | None = None, progress: bool = True) -> dict | None:
+    """Where the spiking branch of ``model`` (a bundle or netx file) on Lava and its reference part: only the
+    spiking branch runs (no circuit, no decision). ``data`` or recorded ``inputs`` as for :func:`deploy`;
+    ``plot``: where to draw both neurons' traces. Returns None when every neuron of every layer agrees on
+    every sample, else the first divergence (sample, layer, neuron, time step, both traces), as ``diff``
+    prints it."""
+    from ppf_neuro.deployment.backends.lava import LavaMode
+    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.pipeline import diff as find
+    from ppf_neuro.deployment.request import DeployRequest
+
+    options = DeployOptions(samples=samples, lava=LavaMode(timing=timing), progress=progress,
+                            divergence_plot=None if plot is None else Path(plot))
+    return find(DeployRequest(model, data, options, inputs=inputs))[0]

@@ -70,3 +70,23 @@ def test_the_api_docstring_examples_run():
 
     result = doctest.testmod(ppf_neuro.api, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 8 and result.failed == 0
+
+
+def test_diff_from_python(bundle, tmp_path, monkeypatch):
+    """``ppf.diff``: None where Lava and the reference agree; the divergence where they part (a weight netx
+    clips, let past the reader's refusal here)."""
+    import h5py
+
+    import ppf_neuro.formats.netx.reader as reader
+
+    assert ppf.diff(bundle, "digits", samples=4, progress=False) is None
+    monkeypatch.setattr(reader, "WEIGHT_RANGE", (-10 ** 6, 10 ** 6))
+    monkeypatch.setattr(reader, "WEIGHT_MAX", 10 ** 6)
+    netx = tmp_path / "net.h5"
+    with h5py.File(bundle) as src, h5py.File(netx, "w") as dst:
+        src.copy("layer", dst)
+        w = dst["layer/1/weight"][()]
+        w[:, :] = 1000  # netx clips it to 254: Lava computes less than the file says
+        dst["layer/1/weight"][...] = w
+    found = ppf.diff(netx, "digits", samples=4, progress=False)
+    assert found is not None and found["layer"] == 1

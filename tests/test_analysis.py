@@ -204,7 +204,11 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
         counts = np.array(act["per_sample"]["spikes"])
         assert [saved[f"layer{i}"].shape[0] for i in range(2)] == [5, 5]
         np.testing.assert_array_equal(np.stack([saved[f"layer{i}"].sum((1, 2)) for i in range(2)], 1), counts)
+    capsys.readouterr()
     assert main(["analyze", str(report), "--plots", str(tmp_path / "plots")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert max(map(len, printed)) <= 100, "the printout fits 100 columns (the full tables are in the CSVs)"
+    assert "Intel Loihi (2018)" in " ".join(" ".join(printed).split())  # the profile and its year
     names = sorted(p.name for p in (tmp_path / "plots").iterdir() if not p.name.startswith("."))
     assert names == ["accuracy_vs_energy.png", "energy.csv", "energy.png", "layer_spikes.png", "layers.csv",
                      "raster.png", "summary.json"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from ppf_neuro.analysis.neurobench import neurobench_rows
 from ppf_neuro.analysis.plots import (
     accuracy_vs_energy,
@@ -22,22 +24,34 @@ from ppf_neuro.errors import read_json_file
 from ppf_neuro.formats.report import Report
 
 
+#: The printout's width: the full tables are in layers.csv, energy.csv and summary.json.
+WIDTH = 100
+#: What the printed layer table keeps of ``layer_rows`` (every column is in layers.csv).
+PRINTED_LAYER_COLUMNS = ("layer", "kind", "neurons", "spikes_per_sample", "firing_rate", "synops_per_sample")
+
+
+def _say(text: str) -> None:
+    """A line of prose, wrapped to :data:`WIDTH` columns."""
+    print(textwrap.fill(text, WIDTH, subsequent_indent="  "))
+
+
 def _print_spiking(summary: dict) -> None:
-    print(markdown_table(layer_rows(summary)))
+    rows = layer_rows(summary)
+    print(markdown_table([{k: r[k] for k in PRINTED_LAYER_COLUMNS} for r in rows]))
     print(markdown_table(neurobench_rows(summary["neurobench"])))
     t = summary["latency"]
     if t is not None:
-        print(f"latency per inference on {t['label']} (estimate): {t['per_inference_us']['low']:.1f} ... "
-              f"{t['per_inference_us']['high']:.1f} µs ({t['steps']} steps of {t['step_ns']['low']:.0f} ... "
-              f"{t['step_ns']['high']:.0f} ns: {t['low']} ... {t['high']})")
+        _say(f"latency per inference on {t['label']} (estimate): {t['per_inference_us']['low']:.1f} ... "
+             f"{t['per_inference_us']['high']:.1f} µs ({t['steps']} steps of {t['step_ns']['low']:.0f} ... "
+             f"{t['step_ns']['high']:.0f} ns: {t['low']} ... {t['high']})")
 
 
 def _print_quantum(q: dict) -> None:
     t, r = q["qpu_time"], q["resources_per_sample"]
     macs = f", classical layers {r['classical_macs']:,} MACs" if "classical_macs" in r else ""
-    print(f"quantum branch per sample: {r['qubits']} qubits, {r['gates']} gates, depth {r['depth']}{macs}; "
-          f"QPU time on {t['label']} (estimate): {t['per_inference_ms']:.1f} ms for {t['shots']} shots"
-          + (" (assumed; the deployment was analytic)" if t["shots_assumed"] else ""))
+    _say(f"quantum branch per sample: {r['qubits']} qubits, {r['gates']} gates, depth {r['depth']}{macs}; "
+         f"QPU time on {t['label']} (estimate): {t['per_inference_ms']:.1f} ms for {t['shots']} shots"
+         + (" (assumed; the deployment was analytic)" if t["shots_assumed"] else ""))
 
 
 #: The files of one analysis result set (``--plots DIR``), replaced together.
@@ -53,19 +67,21 @@ def _analyze_one(path, report, plots, several: bool, chip, cmos, qpu) -> dict:
         score = f"MSE {summary['regression']['mse']:.4g}, R² {r2}"
     else:
         score = "accuracy " + ("-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %")
-    print(f"{path}: {summary['model']}, {summary['samples']} samples, {score}")
+    _say(f"{path}: {summary['model']}, {summary['samples']} samples, {score}")
     if report.activity is not None:
         prefix = f"{path.stem}_" if several else ""
         layer_activity(summary, plots / f"{prefix}layer_spikes.png")
         if not raster(report, plots / f"{prefix}raster.png"):
-            print(f"{path}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
+            _say(f"{path}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
         energy_breakdown(summary, plots / f"{prefix}energy.png")
         _print_spiking(summary)
     if summary.get("quantum"):
         _print_quantum(summary["quantum"])
     if energy_rows(summary):
-        print(f"energy per inference (nJ), low ... high end; profiles: {chip.sources}, {cmos.sources}:")
-        print(markdown_table(energy_rows(summary)))
+        _say(f"energy per inference (nJ), low ... high end (what each end assumes: energy.csv); profiles: "
+             f"{chip.sources}, {cmos.sources}:")
+        print(markdown_table([{"platform": r["platform"], "low_nJ": r["low_nJ"], "high_nJ": r["high_nJ"]}
+                              for r in energy_rows(summary)]))
     return summary
 
 
@@ -81,4 +97,4 @@ def run(args) -> None:
             summaries.append(_analyze_one(path, report, stage, len(args.reports) > 1, chip, cmos, qpu))
         accuracy_vs_energy(summaries, stage / "accuracy_vs_energy.png")
         write_summaries(summaries, stage)
-    print(f"summary.json, layers.csv, energy.csv and plots written to {args.plots}")
+    _say(f"summary.json, layers.csv (every column), energy.csv and plots written to {args.plots}")

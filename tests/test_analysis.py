@@ -228,7 +228,7 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     assert c["low_nJ"] == pytest.approx(252 * (cmos["int8_mult"] + cmos["int8_add"]) / 1e3)
     assert c["high_nJ"] == pytest.approx(c["low_nJ"] + 252 * cmos["sram_8kb"] * 8 / 64 / 1e3)
     assert 0 < summary["latency"]["per_inference_us"]["low"] < summary["latency"]["per_inference_us"]["high"]
-    out = capsys.readouterr().out
+    out = " ".join(" ".join(printed).split())  # the prose wrapped to 100 columns, joined again
     assert "| layer |" in out and "SNN on Intel Loihi" in out and "QPU time on Google Sycamore" in out
     assert "classical layers 252 MACs" in out and "latency per inference on Intel Loihi" in out
     assert re.search(r"\| ParameterCount \| [\d,]+ \|", out) and re.search(r"\| ActivationSparsity \| 0\.\d{4} \|", out)

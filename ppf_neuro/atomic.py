@@ -133,14 +133,16 @@ def _manifest(out: Path) -> set[str]:
 
 
 @contextlib.contextmanager
-def result_set(out: str | os.PathLike, owned: tuple[str, ...]) -> Iterator[Path]:
+def result_set(out: str | os.PathLike, owned: tuple[str, ...], adopt: bool = False) -> Iterator[Path]:
     """A staging directory (inside ``out``, so on its disk) for files that belong together, e.g. a
     table and its plot. Only when every one is written do they replace the previous set in ``out``:
     the files matching ``owned`` (glob patterns) that the new set lacks are removed and each new file
     renamed in (renames take no space). Only files that ppf-neuro wrote there (``out``'s
     :data:`MANIFEST`) are ever removed or replaced: a user's own file that a new member would replace,
-    a directory or an input in a member's place, refuses the whole set before any is replaced. On any
-    error ``out`` keeps the previous set whole."""
+    a directory or an input in a member's place, refuses the whole set before any is replaced. With
+    ``adopt`` (the caller knows ``out`` is its own, e.g. a sweep directory holding its runs) a directory
+    without a manifest, written before manifests existed, has its members' names adopted as ppf-neuro's.
+    On any error ``out`` keeps the previous set whole."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
@@ -148,6 +150,8 @@ def result_set(out: str | os.PathLike, owned: tuple[str, ...]) -> Iterator[Path]
         yield stage
         new = {p.name for p in stage.iterdir()}
         ours = _manifest(out)
+        if adopt and not (out / MANIFEST).exists():
+            ours |= {name for name in new if (out / name).is_file()}
         for name in sorted(new):  # every member's target first: a set goes in whole or not at all
             target = out / name
             check_not_input(target)

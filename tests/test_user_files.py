@@ -92,3 +92,20 @@ def test_workers_are_bounded_by_the_tasks_and_the_cores(capsys):
     assert usable_workers(1_000_000, 2) == min(2, cores)
     assert "bounded to" in capsys.readouterr().err
     assert usable_workers(2, 1) == 1 and usable_workers(1, 50) == 1
+
+
+def test_a_sweep_directory_from_before_manifests_is_adopted(tmp_path):
+    """A sweep resumed in a directory whose summary an earlier ppf-neuro wrote (no manifest) replaces it; a
+    directory that holds no runs of a sweep is not adopted."""
+    out = tmp_path / "sweep"
+    (out / "runs").mkdir(parents=True)
+    (out / "table.md").write_text("old")
+    with result_set(out, ("*.md",), adopt=(out / "runs").is_dir()) as stage:
+        (stage / "table.md").write_text("new")
+    assert (out / "table.md").read_text() == "new"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "table.md").write_text("mine")
+    with pytest.raises(PPFError, match="in the way"):
+        with result_set(other, ("*.md",), adopt=(other / "runs").is_dir()) as stage:
+            (stage / "table.md").write_text("new")

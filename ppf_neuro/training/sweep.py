@@ -221,7 +221,8 @@ def write_summary(rows: list[dict], keys: list[str], out: Path) -> None:
     from ppf_neuro.figures import sweep_plot
 
     params = [k for k in keys if k != SEED_KEY]
-    with result_set(out, SUMMARY_FILES) as stage:
+    # a directory holding the sweep's runs is the sweep's own: its summary from before manifests is adopted
+    with result_set(out, SUMMARY_FILES, adopt=(out / "runs").is_dir()) as stage:
         write_json(stage / "results.json", rows)
         write_csv(stage / "results.csv", rows)
         write_text(stage / "table.md", markdown(aggregate(rows, keys), params) + "\n")

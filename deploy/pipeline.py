@@ -100,13 +100,6 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, recorded: bool
     return inputs
 
 
-def _output_raster(plan: Plan, inputs: DeployInputs, input_as: str, chunk: int = 256) -> np.ndarray:
-    """The reference's output spikes at every step (N, outputs, T), in chunks of samples (only the
-    output layer is kept)."""
-    model = FixedPointSNN(plan.netx, input_as)
-    return np.concatenate([model.run(inputs.values[b:b + chunk])[0][-1] for b in range(0, len(inputs), chunk)])
-
-
 def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: dict, decision: np.ndarray,
               reference, options) -> dict:
     """The report's ``expected`` section (``ppf_neuro.deployment.report.expected``)."""
@@ -116,7 +109,7 @@ def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: di
         expected, None if snn is None else snn.counts.output, decision,
         None if reference.counts is None else reference.counts.output, inputs.labels, options.lava.timing,
         0 if plan.netx is None else len(plan.netx.layers), plan.model == "netx",
-        (lambda: _output_raster(plan, inputs, options.lava.input_as)) if per_step else None,
+        (lambda: FixedPointSNN(plan.netx, options.lava.input_as).output_raster(inputs.values)) if per_step else None,
         plan.details.get("network", {}).get("timing", {}).get("not_exact"))
 
 

@@ -57,6 +57,12 @@ def counted_steps(net: NetxFile, layer: int, steps: int, timing: str) -> int:
     return steps if timing == "aligned" else steps - 1 - layer
 
 
+def window_counts(raster: np.ndarray, net: NetxFile, layer: int, timing: str) -> np.ndarray:
+    """Per sample and neuron, the events of layer ``layer``'s windows (N, neurons, T) over the steps
+    ``timing`` counts (:func:`counted_steps`)."""
+    return (raster[..., :counted_steps(net, layer, raster.shape[-1], timing)] != 0).sum(-1, dtype=np.int64)
+
+
 def check_timing(net: NetxFile, steps: int | None, timing: str) -> None:
     """A timing the network can be deployed with: ``delay-shift`` needs windows longer than the
     layers (every layer keeps a step) and a windowed (CUBA) network."""

@@ -61,3 +61,20 @@ def test_replicated_windows_equal_netx_own_run(name, stored, tmp_path):
         first = 2 + i  # layer i's window k starts at Lava step 2 + i + k*T (row 1 + i)
         theirs = stored[f"{name}/layer{i}"][first - 1: first - 1 + n * steps].reshape(n, steps, -1).transpose(0, 2, 1)
         assert np.array_equal(saved[key] != 0, theirs != 0), f"{name} {key}"
+
+
+@pytest.mark.parametrize("name", CARRYING)
+def test_the_reference_raster_keeps_one_stream_whatever_the_chunk(name, stored):
+    """A net whose spikes cross windows is one stream: the reference's output raster (``--expect``'s time
+    shifts read it) is the same in one piece and asked for in chunks of two samples, and equals netx's run."""
+    from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
+    from ppf_neuro.formats.netx import load_netx_file
+
+    net = load_netx_file(DATA / f"family_{name}.net")
+    values = stored[f"{name}/inputs"]
+    whole = FixedPointSNN(net).run(values)[0][-1]
+    assert np.array_equal(FixedPointSNN(net).output_raster(values, batch_size=2), whole)
+    n, steps = values.shape[0], values.shape[-1]
+    first = 2 + len(net.layers) - 1  # the output layer's window k starts at Lava step first + k*T
+    theirs = stored[f"{name}/layer{len(net.layers) - 1}"][first - 1: first - 1 + n * steps]
+    assert np.array_equal(whole != 0, theirs.reshape(n, steps, -1).transpose(0, 2, 1) != 0)

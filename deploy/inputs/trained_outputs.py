@@ -22,10 +22,6 @@ import numpy as np
 from ppf_neuro.deployment.inputs.read import load_npy
 from ppf_neuro.errors import PPFError, argument
 
-#: What an expectations file holds (module docstring).
-EXPECTED_KINDS = ("spikes", "counts", "scores")
-
-
 @dataclass(frozen=True)
 class Expected:
     """The user's model's outputs: ``values`` as given (first axis the samples), their ``kind``."""
@@ -53,9 +49,9 @@ def read_expected(path: Path) -> Expected:
     if not numeric or values.ndim not in (2, 3) or 0 in values.shape:
         raise PPFError(f"{what} '{path}': expected the trained model's outputs per sample, (N, outputs) counts or "
                        f"scores or (N, outputs, T) spikes, got {values.dtype} {values.shape}")
-    if not np.isfinite(values.astype(np.float64)).all():
-        raise PPFError(f"{what} '{path}': {int((~np.isfinite(values.astype(np.float64))).sum())} value(s) are NaN "
-                       "or infinite")
+    finite = np.isfinite(values.astype(np.float64))
+    if not finite.all():
+        raise PPFError(f"{what} '{path}': {int((~finite).sum())} value(s) are NaN or infinite")
     values = values.astype(np.float64) if values.dtype == np.bool_ else values
     whole = bool((values == np.round(values)).all() and values.min() >= 0)
     kind = "spikes" if values.ndim == 3 else "counts" if whole else "scores"

@@ -99,9 +99,11 @@ def pixels_in(inputs: DeployInputs, done: dict) -> np.ndarray:
 WINDOWED = ("every sample in a fresh window of T steps (--steps, else the file's tSample): netx's Network is built "
             "with reset_interval=T, so states reset at each window's first step (a netx recording made with another "
             "reset_interval R is reproduced with --steps R)")
-CARRYING = ("every sample in a fresh window of T steps as WINDOWED says, but the samples are one stream on netx's own "
-            "network: spikes in flight (synaptic delays, a recurrent layer's own spikes) cross each window's reset "
-            "into the next sample's window, and the reference runs the same stream")
+#: What makes a network's samples one stream (``NetxFile.carries``), in the messages' words.
+CARRIED_BY = "synaptic delays, recurrent weights or never-reset resonate-and-fire neurons"
+CARRYING = (f"every sample in a window of T steps as WINDOWED says, but the samples are one stream on netx's own "
+            f"network: what is in flight or held ({CARRIED_BY}) crosses each window's start into the next sample's "
+            "window, and the reference runs the same stream")
 FREE_RUNNING = ("sigma-delta, free-running: no resets (netx ignores them), so the samples are one stream in their "
                 "order and each window starts from the state the previous sample left; the reference runs the same "
                 "stream")
@@ -143,14 +145,13 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     timing = options.lava.timing
     check_timing(net, None, timing)
     stream = ("a sigma-delta network runs free (no resets)" if net.sigma_delta else
-              "synaptic delays, recurrent weights or never-reset resonate-and-fire neurons carry spikes or states "
-              "across each window's start" if net.carries else None)
+              f"{CARRIED_BY} carry spikes or states across each window's start" if net.carries else None)
     if stream and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
         raise PPFError(f"{net.path}: {stream}: its samples are one stream, which replicas and shards would cut (run "
                        "it with --replicas 1 --workers 1, the defaults for such a network)")
     if net.carries and options.lava.input_as == "bias":
         raise PPFError(f"{net.path}: --input-as bias sets each window's bias; this network's samples run as one stream "
-                       "(synaptic delays or recurrent weights): give the inputs as --input-as spikes or graded")
+                       f"({CARRIED_BY}): give the inputs as --input-as spikes or graded")
     readout = options.lava.readout
     check_readout(net, readout)
     steps_from = ("the option (--steps)" if "steps" in encoding else "the file's /simulation/tSample"

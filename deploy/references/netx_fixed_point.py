@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ppf_neuro.deployment.windows import counted_steps, steps_before_window
+from ppf_neuro.deployment.windows import steps_before_window, window_counts
 from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.loihi_units import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
 from ppf_neuro.formats.netx import DenseLayer, InputLayer, NetxFile, NetxLayer, ResonateNeuron
@@ -217,7 +217,8 @@ class FixedPointSNN:
 
         A sigma-delta network runs the samples as one stream, continuing from ``states`` (one dict
         per layer, updated; fresh when None), as Lava runs it. So does a network whose spikes cross a
-        window's reset (``NetxFile.carries``: synaptic delays, recurrent weights), every layer reset at
+        window's reset (``NetxFile.carries``: synaptic delays, recurrent weights, resonate-and-fire neurons,
+        which are never reset), every other layer reset at
         its windows' starts as netx's ``reset_interval`` does."""
         stim = stimulus(self.net, spikes, self.input_as)
         s = torch.from_numpy(np.ascontiguousarray(stim.frames))  # integers, converted per layer as needed
@@ -261,6 +262,18 @@ class FixedPointSNN:
             s = fired.reshape(len(fired), *layer.shape, fired.shape[-1])
         return out, received, None if traces is None else {k: t.numpy() for k, t in traces.items()}
 
+    def _chunks(self, spikes: np.ndarray, batch_size: int):
+        """The samples in chunks of ``batch_size``; all at once where spikes cross windows
+        (``NetxFile.carries``: the samples are one stream, which chunks would cut)."""
+        size = max(1, len(spikes)) if self.net.carries else batch_size
+        return (spikes[b:b + size] for b in range(0, len(spikes), size))
+
+    def output_raster(self, spikes: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """The output layer's events at every step (N, outputs, T), in chunks of samples (only the
+        output layer is kept). Not for sigma-delta networks, whose stream state :meth:`counts_and_states`
+        carries from chunk to chunk."""
+        return np.concatenate([self.run(chunk)[0][-1] for chunk in self._chunks(spikes, batch_size)])
+
     def run(self, spikes: np.ndarray, trace: int | None = None) -> tuple[list[np.ndarray], dict | None]:
         """Per layer spikes (or payloads) (N, neurons, T), and the traces of layer ``trace`` (see
         :meth:`simulate`)."""
@@ -277,15 +290,11 @@ class FixedPointSNN:
         """:meth:`counts`, and what ``readout`` reads of the output layer at every step (N, neurons, T):
         its voltage (``voltage``), its payloads (``graded``), or nothing (``counts``)."""
         last = len(self.net.layers) - 1
-        batch_size = max(1, len(spikes)) if self.net.carries else batch_size  # one stream: no chunks
         spikes_parts, input_parts, states = [], [], []
         stream = [{} for _ in self.net.layers]  # a sigma-delta network's state, carried from chunk to chunk
-        for b in range(0, len(spikes), batch_size):
-            out, received, traces = self.simulate(spikes[b:b + batch_size], last if readout == "voltage" else None,
-                                                  stream)
-            steps = spikes.shape[-1]
-            spikes_parts.append([(o[..., :counted_steps(self.net, i, steps, self.timing)] != 0).sum(-1, dtype=np.int64)
-                                 for i, o in enumerate(out)])
+        for chunk in self._chunks(spikes, batch_size):
+            out, received, traces = self.simulate(chunk, last if readout == "voltage" else None, stream)
+            spikes_parts.append([window_counts(o, self.net, i, self.timing) for i, o in enumerate(out)])
             input_parts.append([r.astype(np.int64) for r in received])
             states.append(traces["v"] if readout == "voltage" else out[-1] if readout == "graded" else None)
         return ([np.concatenate(layer) for layer in zip(*spikes_parts)],

@@ -14,7 +14,7 @@ import numpy as np
 
 from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.backends.lava.mode import LavaResult, LavaSetup, compiled
-from ppf_neuro.deployment.windows import counted_steps, windows_of
+from ppf_neuro.deployment.windows import window_counts, windows_of
 from ppf_neuro.deployment.backends.lava.timing import build_netx, input_port
 from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
@@ -98,7 +98,5 @@ def ringbuffer_rasters(net: NetxFile, spikes: np.ndarray, trace_layer: int | Non
 def run_ringbuffer(net: NetxFile, spikes: np.ndarray, progress: bool, timing: str = "aligned") -> LavaResult:
     """Counts from the full rasters (the slow reference mode), over the steps ``timing`` counts."""
     r = ringbuffer_rasters(net, spikes, progress=progress)
-    steps = spikes.shape[-1]
-    counts = SpikeCounts([s[..., :counted_steps(net, i, steps, timing)].sum(-1, dtype=np.int64)
-                          for i, s in enumerate(r.spikes)])
+    counts = SpikeCounts([window_counts(s, net, i, timing) for i, s in enumerate(r.spikes)])
     return LavaResult(counts, r.steps, r.seconds, r.setup)

@@ -14,6 +14,7 @@ from ppf_neuro.deployment.backends.lava.isolated import import_before_fork
 from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
 from ppf_neuro.deployment.backends.lava.runner import run_on_lava
 from ppf_neuro.errors import PPFError
+from ppf_neuro.executors import usable_workers
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
 
 
@@ -56,6 +57,8 @@ def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: L
 
     start = time.perf_counter()
     content = Path(net.path).read_bytes()
+    if ray_address is None:  # a local shard per usable worker (more would only queue Lava runs one after another)
+        workers = usable_workers(workers, len(spikes))
     shards = [s for s in np.array_split(spikes, workers) if len(s)]
     if ray_address is None:
         import_before_fork()  # the pool's workers inherit Lava's modules

@@ -16,7 +16,7 @@ import pennylane as qml
 import torch
 
 from ppf_neuro.exporters.snn_to_netx import verify_netx
-from importlib.metadata import version as _installed
+from ppf_neuro.version import __version__
 from ppf_neuro.atomic import atomic_path, hdf5_bytes
 from ppf_neuro.data.datasets import class_names
 from ppf_neuro.formats.bundle import BundleFile, write_bundle
@@ -26,7 +26,7 @@ _PACKAGES = ("lava-nc", "lava-dl", "torch", "numpy", "h5py", "pennylane")
 
 
 def package_versions() -> dict[str, str]:
-    return {"ppf-neuro": _installed("ppf-neuro"), **{p: version(p) for p in _PACKAGES}}
+    return {"ppf-neuro": __version__, **{p: version(p) for p in _PACKAGES}}
 
 
 def circuit_drawing(run: TrainedRun) -> str:

@@ -4,12 +4,7 @@
 ``ppf.save``, ``ppf.load``, ``ppf.export``, ``ppf.deploy``, ``ppf.diff`` and ``ppf.RunConfig``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("ppf-neuro")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+from ppf_neuro.version import __version__
 
 from ppf_neuro.api import deploy, diff, export, load, save, train  # noqa: E402
 from ppf_neuro.config import RunConfig  # noqa: E402

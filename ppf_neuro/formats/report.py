@@ -6,10 +6,12 @@ benchmarks read it back with :meth:`Report.from_dict`. Every field: ``docs/repor
 
 from __future__ import annotations
 
+import io
 from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from ppf_neuro.atomic import atomic_path
 from ppf_neuro.errors import PPFError
 
 #: Bumped on any change a reader of the previous version would misread (docs/report.md).
@@ -51,10 +53,6 @@ def _per_sample_json(per_sample: dict | None, file: str | None) -> dict | None:
 
 def write_per_sample(report: "Report", path) -> None:
     """The report's per-sample arrays as an .npz at ``path`` (float32 scores, integer spike counts), atomically."""
-    import io
-
-    from ppf_neuro.atomic import atomic_path
-
     buf = io.BytesIO()
     np.savez(buf, **report.per_sample)
     with atomic_path(path) as tmp:

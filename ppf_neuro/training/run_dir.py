@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from importlib.metadata import version as _installed
+from ppf_neuro.version import __version__
 from ppf_neuro.atomic import write_csv, write_json
 from ppf_neuro.config import RunConfig
 from ppf_neuro.errors import PPFError
@@ -48,7 +48,7 @@ TRAINING_STATE = "training_state.pt"
 def write_config(run_dir: str | Path, config: RunConfig, dataset: str, image_shape, num_classes: int) -> None:
     """The run's config.json: written when training starts (so ``--resume`` can read it) and at the end."""
     write_json(Path(run_dir) / "config.json", {
-        "ppf_neuro_version": _installed("ppf-neuro"),
+        "ppf_neuro_version": __version__,
         "dataset": dataset,
         "image_shape": list(image_shape),
         "num_classes": num_classes,

@@ -155,6 +155,6 @@ class ReplicaGraph:
         self.delivery = stim.delivery
 
     def describe(self) -> LavaSetup:
-        return LavaSetup("replicated from netx's layers (ppf-neuro ppf_neuro.deployment.backends.lava.network)", self.replicas,
+        return LavaSetup("replicated from netx's layers (ppf_neuro.deployment.backends.lava.network)", self.replicas,
                          compiled(self.synapses), compiled(self.neurons),
                          f"{compiled(self.rec.counters)}: {IN_RUN_COUNTER}", inputs=self.delivery)

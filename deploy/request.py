@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ppf_neuro.choices import RANGES
 from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError, argument
 
@@ -45,9 +46,8 @@ class DeployRequest:
             raise PPFError(f"{argument('input_shape')} is (C, H, W), three positive sizes; got {self.input_shape}")
         object.__setattr__(self, "encoding", dict(self.encoding or {}))
         o = self.options
-        for name, value in (("samples", o.samples), ("workers", o.workers)):
-            if value is not None and value < 1:
-                raise PPFError(f"{argument(name)} must be at least 1, got {value}")
+        RANGES["samples"].check("samples", o.samples)
+        RANGES["workers"].check("workers", o.workers)
         recorded = self.inputs is not None
         if recorded and self.data is not None:
             raise PPFError(f"give the inputs either as {argument('data')} or as {argument('inputs')}, not both")

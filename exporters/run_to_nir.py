@@ -9,6 +9,7 @@ from pathlib import Path
 
 import h5py
 
+from ppf_neuro.choices import RANGES
 from ppf_neuro.errors import PPFError, check_input_file
 from ppf_neuro.formats.netx import (
     LAYER_GROUP,
@@ -51,8 +52,7 @@ def import_nir(graph_path: Path, output: Path, approximate: bool = False, steps:
 
     from ppf_neuro.lava_dl import load_netx_network
 
-    if steps is not None and steps < 1:
-        raise PPFError(f"--steps must be at least 1, got {steps}")
+    RANGES["steps"].check("steps", steps)
     check_dt(dt)
     check_input_file(graph_path, "NIR file")
     try:

@@ -2,9 +2,18 @@
 
 Configs, the command line and the modules that dispatch on these names all
 import them from here, so adding a value is one edit and an error message
-always lists what is accepted.
+always lists what is accepted. The numeric options' ranges are here too
+(:data:`RANGES`): the command line parses with them, so a value out of range is
+refused before any work, and ``--help`` and docs/usage.md state them.
 """
 
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass
+
+from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import TRAINABLE
 
 #: Architectures of the paper's comparison (what each is made of: ppf_neuro.kinds).
@@ -69,3 +78,76 @@ MAX_STEPS = 10_000
 MAX_EPOCHS = 100_000
 MAX_WIDTH = 16_384
 MAX_CIRCUIT_LAYERS = 1_000
+#: Seeds seed numpy's and torch's generators, which take 0 .. 2^32 - 1.
+SEED_MAX = 2 ** 32 - 1
+#: PennyLane devices take the shot count as a C int.
+SHOTS_MAX = 2 ** 31 - 1
+#: Copies of a net in one Lava run: past this, one step's arrays outgrow the gain (and memory).
+MAX_REPLICAS = 1024
+#: The most a single-qubit depolarising channel can mix (p = 3/4 is the fully mixed state).
+MAX_DEPOLARIZING = 0.75
+
+
+@dataclass(frozen=True)
+class Range:
+    """The allowed values of one numeric option: whole numbers (``whole``) or finite numbers from
+    ``low`` (excluded when ``low_open``) to ``high`` (``None``: no upper bound). ``note``: what
+    happens within the range that a user should know (a value bounded further at run time). Called
+    with the option's text it parses it, as argparse's ``type``."""
+
+    low: float
+    high: float | None = None
+    whole: bool = True
+    low_open: bool = False
+    note: str = ""
+
+    def describe(self) -> str:
+        kind = "a whole number" if self.whole else "a number"
+        low = f"{self.low:,}" if self.whole else f"{self.low:g}"
+        if self.high is None:
+            return f"{kind} above {low}" if self.low_open else f"{kind}, at least {low}"
+        high = f"{self.high:,}" if self.whole else f"{self.high:g}"
+        return f"{kind} {'above' if self.low_open else 'from'} {low} to {high}"
+
+    def holds(self, value) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return False
+        if self.whole and value != int(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        return above and (self.high is None or value <= self.high)
+
+    def check(self, name: str, value) -> None:
+        """A PPFError naming the option as the caller knows it (``ppf_neuro.errors.argument``) when
+        ``value`` is out of range; ``None`` (not given) passes."""
+        if value is not None and not self.holds(value):
+            raise PPFError(f"{argument(name)} must be {self.describe()}, got {value}")
+
+    def __call__(self, text: str):
+        try:
+            value = int(text) if self.whole else float(text)
+        except ValueError:
+            value = None
+        if value is None or not self.holds(value):
+            raise argparse.ArgumentTypeError(f"expected {self.describe()}, got '{text}'")
+        return value
+
+
+_FRACTION = Range(0, 1, whole=False)
+_SEED = Range(0, SEED_MAX)
+#: Every numeric option of every command, by its name (as a keyword of the API; ``--`` and dashes on
+#: the command line).
+RANGES = {
+    "steps": Range(1, MAX_STEPS),
+    "samples": Range(1, note="at most the dataset's test split is used"),
+    "replicas": Range(1, MAX_REPLICAS, note="bounded to the samples, with a note"),
+    "workers": Range(1, note="bounded to the shards or trials and this machine's cores, with a note"),
+    "shots": Range(1, SHOTS_MAX),
+    "seed": _SEED,
+    "noise": Range(0, MAX_DEPOLARIZING, whole=False),
+    "depolarizing": Range(0, MAX_DEPOLARIZING, whole=False),
+    "expect_min": _FRACTION,
+    "epochs": Range(1, MAX_EPOCHS),
+    "dt": Range(0, whole=False, low_open=True, note="seconds"),
+    "levels": Range(0, whole=False, note="a salt-and-pepper fraction at most 1"),
+}

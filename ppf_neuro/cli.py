@@ -24,12 +24,16 @@ from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """--help shows every default that is a value (not None, not a switch's False)."""
+    """--help shows every default that is a value (not None, not a switch's False) and every numeric
+    option's range."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False) or "default" in (action.help or ""):
-            return action.help
-        return super()._get_help_string(action)
+        text = action.help
+        if action.default not in (None, False) and "default" not in (action.help or ""):
+            text = super()._get_help_string(action)
+        if isinstance(action.type, choices.Range):  # the allowed values, from the one table of them
+            text += f" [{action.type.describe()}{'; ' + action.type.note if action.type.note else ''}]"
+        return text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,11 +81,11 @@ def _deployment_flags() -> argparse.ArgumentParser:
                         help="order of 5-D --inputs (N, ., ., ., T): C, H, W or W, H, C (lava-dl's own arrays)")
     inputs.add_argument("--encoding", choices=choices.ENCODINGS, help="spike encoder for a netx file's --data "
                                                                       "(a bundle uses its own)")
-    inputs.add_argument("--steps", type=int, help="time steps per sample for a netx file's --data, or for which "
+    inputs.add_argument("--steps", type=choices.RANGES["steps"], help="time steps per sample for a netx file's --data, or for which "
                                                   "--inputs without a time axis are held")
     inputs.add_argument("--set", action="append", metavar="encoding.KEY=VALUE",
                         help="encoder setting for a netx file, e.g. encoding.blank=1; repeatable")
-    inputs.add_argument("--samples", type=int, help="first N test samples (default: all)")
+    inputs.add_argument("--samples", type=choices.RANGES["samples"], help="first N test samples (default: all)")
     inputs.add_argument("--input-shape", type=_chw, metavar="C,H,W",
                         help="input shape of a netx file that starts with a convolution and states none (lava-dl "
                              "writes none for a conv-first net); 4-D and 5-D --inputs give it themselves")
@@ -93,7 +97,7 @@ def _deployment_flags() -> argparse.ArgumentParser:
                       help="time axis of what --save-spikes (and a readout) keeps: each sample's window per layer, "
                            "or every Lava step of the run from the first, unaligned, as netx's RingBuffer/Monitor "
                            "record it (one netx Network: --replicas 1, --workers 1)")
-    lava.add_argument("--replicas", type=int, help="copies of the SNN side by side in one Lava run (default: chosen "
+    lava.add_argument("--replicas", type=choices.RANGES["replicas"], help="copies of the SNN side by side in one Lava run (default: chosen "
                                                    "from the network's size; 1 = netx's own Network, the reference "
                                                    "mode)")
     lava.add_argument("--timing", choices=choices.TIMINGS, default="aligned",
@@ -110,10 +114,10 @@ def _deploy(p: argparse.ArgumentParser) -> None:
     quantum = p.add_argument_group("the quantum branch on PennyLane")
     quantum.add_argument("--qdevice", help="PennyLane device (default: the training device); "
                                            f"'{choices.FAST_DEVICE}' runs ppf-neuro's own simulator instead")
-    quantum.add_argument("--shots", type=int, help="finite shots (default: analytic expectation values)")
-    quantum.add_argument("--seed", type=int, help="seeds the quantum device's sampling (shots, sampled noise): a rerun "
+    quantum.add_argument("--shots", type=choices.RANGES["shots"], help="finite shots (default: analytic expectation values)")
+    quantum.add_argument("--seed", type=choices.RANGES["seed"], help="seeds the quantum device's sampling (shots, sampled noise): a rerun "
                                                   "gives the same outputs (default: unseeded)")
-    quantum.add_argument("--noise", type=float, default=0.0,
+    quantum.add_argument("--noise", type=choices.RANGES["noise"], default=0.0,
                          help="depolarising probability after every gate (needs a mixed-state device, e.g. "
                               "default.mixed)")
     trained = p.add_argument_group("the trained model")
@@ -121,14 +125,14 @@ def _deploy(p: argparse.ArgumentParser) -> None:
                          help="the trained model's own outputs on the same inputs, in order: output spike counts (N, "
                               "outputs), output spikes (N, outputs, T) or float scores (N, outputs); the report's "
                               "'expected' section compares the deployment with them")
-    trained.add_argument("--expect-min", type=float, metavar="FRACTION",
+    trained.add_argument("--expect-min", type=choices.RANGES["expect_min"], metavar="FRACTION",
                          help=f"exit with status {EXPECTATION_UNMET} when the deployment's argmax agrees with "
                               "--expect on less than this fraction of samples (0 to 1)")
     out = p.add_argument_group("outputs and scale-out")
     out.add_argument("--report", type=Path, help="write the JSON report here (fields: docs/report.md)")
     out.add_argument("--save-spikes", type=Path, metavar="OUT.npz",
                      help="write every step of every layer of every sample (and read-out voltages) to this .npz")
-    out.add_argument("--workers", type=int, default=1, help="shard the samples over N Lava runs in parallel "
+    out.add_argument("--workers", type=choices.RANGES["workers"], default=1, help="shard the samples over N Lava runs in parallel "
                                                             "processes")
     out.add_argument("--ray", metavar="ADDRESS", help="run the shards as Ray tasks: auto, HOST:PORT, or local")
 
@@ -144,8 +148,8 @@ def _train(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="JSON config file (defaults otherwise)")
     p.add_argument("--model", choices=choices.MODELS, help="architecture (default: the config's model, ppf)")
     p.add_argument("--data", help="dataset spec: digits or idx:PATH")
-    p.add_argument("--epochs", type=int, help="training epochs (default: the config's train.epochs)")
-    p.add_argument("--seed", type=int, help="random seed of initialisation, batches and encoders (default: the "
+    p.add_argument("--epochs", type=choices.RANGES["epochs"], help="training epochs (default: the config's train.epochs)")
+    p.add_argument("--seed", type=choices.RANGES["seed"], help="random seed of initialisation, batches and encoders (default: the "
                                             "config's train.seed)")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override one config value (JSON), e.g. snn.hidden=[256]; repeatable")
@@ -160,7 +164,7 @@ def _export(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="the file to write (.h5 bundle, or .nir)")
     p.add_argument("--format", choices=choices.EXPORT_FORMATS, default="bundle",
                    help="bundle: netx SNN + quantum branch + fusion, what deploy runs; nir: the SNN as a NIR graph")
-    p.add_argument("--dt", type=float, default=DEFAULT_DT,
+    p.add_argument("--dt", type=choices.RANGES["dt"], default=DEFAULT_DT,
                    help="NIR only: seconds per time step, the unit of the graph's time constants (snnTorch reads "
                         "0.0001; written into the graph's metadata)")
 
@@ -168,10 +172,10 @@ def _export(p: argparse.ArgumentParser) -> None:
 def _import_nir(p: argparse.ArgumentParser) -> None:
     p.add_argument("graph", type=Path, help="a .nir file (NIR's HDF5)")
     p.add_argument("-o", "--output", type=Path, required=True, help="the netx HDF5 file to write")
-    p.add_argument("--steps", type=int, help="time steps per sample, stored as the file's /simulation/tSample")
+    p.add_argument("--steps", type=choices.RANGES["steps"], help="time steps per sample, stored as the file's /simulation/tSample")
     p.add_argument("--approximate", action="store_true",
                    help="approximate what has no exact netx equivalent (listed in the file) instead of refusing")
-    p.add_argument("--dt", type=float, help=f"seconds per time step where the graph's metadata has no dt "
+    p.add_argument("--dt", type=choices.RANGES["dt"], help=f"seconds per time step where the graph's metadata has no dt "
                                             f"(default {DEFAULT_DT:g}, snnTorch's; "
                                             f"{CONVENTIONS['norse'].default_dt:g} with --convention norse)")
     p.add_argument("--convention", choices=choices.NIR_CONVENTIONS, default="nir",
@@ -193,16 +197,16 @@ def _analyze(p: argparse.ArgumentParser) -> None:
 def _robustness(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+", help="run directories (e.g. one per model)")
     p.add_argument("--data", help="dataset spec (default: the first run's)")
-    p.add_argument("--samples", type=int, default=500, help="test samples per condition")
+    p.add_argument("--samples", type=choices.RANGES["samples"], default=500, help="test samples per condition")
     p.add_argument("--noise", nargs="*", default=list(choices.NOISE_KINDS), choices=choices.NOISE_KINDS,
                    help="input-noise kinds (none: device noise only)")
-    p.add_argument("--levels", nargs="+", type=float, default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9],
+    p.add_argument("--levels", nargs="+", type=choices.RANGES["levels"], default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9],
                    help="input-noise intensities (Gaussian variance, uniform range, salt-and-pepper fraction)")
-    p.add_argument("--depolarizing", nargs="*", type=float, default=[],
+    p.add_argument("--depolarizing", nargs="*", type=choices.RANGES["depolarizing"], default=[],
                    help="depolarising probabilities for the quantum branch on default.mixed, e.g. 0.01 0.05 (none "
                         "by default: ~20 s per sample and level for 10 qubits, so keep --samples small)")
-    p.add_argument("--shots", nargs="*", type=int, default=[100, 1000], help="finite shot counts for the quantum branch")
-    p.add_argument("--seed", type=int, default=0, help="seeds the input noise and the quantum device's sampling: a "
+    p.add_argument("--shots", nargs="*", type=choices.RANGES["shots"], default=[100, 1000], help="finite shot counts for the quantum branch")
+    p.add_argument("--seed", type=choices.RANGES["seed"], default=0, help="seeds the input noise and the quantum device's sampling: a "
                                                       "rerun gives the same table")
     p.add_argument("-o", "--out", type=Path, default=Path("out/robustness"),
                    help="directory for robustness.csv/.json/.md and robustness.png")
@@ -212,7 +216,7 @@ def _sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("sweep_file", type=Path, help='JSON: {"base": {...partial config...}, "grid": {"KEY": [values]}}')
     p.add_argument("-o", "--out", type=Path, default=Path("out/sweep"),
                    help="directory for runs/, results.csv, table.md and accuracy.png")
-    p.add_argument("--workers", type=int, default=2, help="parallel training processes")
+    p.add_argument("--workers", type=choices.RANGES["workers"], default=2, help="parallel training processes")
     p.add_argument("--ray", metavar="ADDRESS", help="run trials as Ray tasks: auto, HOST:PORT, or local")
 
 

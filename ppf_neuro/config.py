@@ -25,12 +25,8 @@ def _check(ok: bool, where: str, expected: str, got) -> None:
         raise PPFError(f"config field '{where}': expected {expected}, got {got!r}")
 
 
-#: Seeds seed numpy's and torch's generators, which take 0 .. 2^32 - 1.
-SEED_MAX = 2 ** 32 - 1
-
-
 def _check_seed(value, where: str) -> None:
-    _check(isinstance(value, int) and 0 <= value <= SEED_MAX, where, f"an integer in [0, {SEED_MAX}]", value)
+    _check(isinstance(value, int) and 0 <= value <= choices.SEED_MAX, where, f"an integer in [0, {choices.SEED_MAX}]", value)
 
 
 def _check_positive(value, where: str) -> None:

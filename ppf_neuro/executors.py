@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Sequence
 
+from ppf_neuro.choices import RANGES
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.orphans import die_with_parent
 from ppf_neuro.progress import progress_bar
@@ -70,8 +71,7 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
               desc: str = "tasks", progress: bool = True) -> list:
     """``[fn(*a) for a in args]``, computed in parallel, results in the order of ``args``; locally on at
     most :func:`usable_workers` processes."""
-    if workers < 1:
-        raise PPFError(f"{argument('workers')} must be at least 1, got {workers}")
+    RANGES["workers"].check("workers", workers)
     if ray_address:
         return _run_on_ray(fn, args, ray_address, desc, progress)
     workers = usable_workers(workers, len(args))

@@ -17,9 +17,16 @@ from ppf_neuro.choices import NOISE_KINDS
 from ppf_neuro.errors import PPFError
 
 
+def check_intensity(kind: str, intensity: float) -> None:
+    """Intensities from 0; a salt-and-pepper share at most 1 (checked when the conditions are made,
+    before any run is loaded)."""
+    if not 0 <= intensity <= (1 if kind == "salt_pepper" else math.inf):
+        raise PPFError(f"noise intensity for {kind} must lie in [0, {'1]' if kind == 'salt_pepper' else 'inf)'}, "
+                       f"got {intensity}")
+
+
 def corrupt(images: torch.Tensor, kind: str, intensity: float, generator: torch.Generator) -> torch.Tensor:
-    if intensity < 0 or (kind == "salt_pepper" and intensity > 1):
-        raise PPFError(f"noise intensity for {kind} must lie in [0, {'1' if kind == 'salt_pepper' else 'inf'}), got {intensity}")
+    check_intensity(kind, intensity)
     if kind == "gaussian":
         noisy = images + math.sqrt(intensity) * torch.randn(images.shape, generator=generator)
     elif kind == "uniform":

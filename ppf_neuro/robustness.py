@@ -17,7 +17,7 @@ import torch
 
 from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
 from ppf_neuro.data import Split
-from ppf_neuro.noise import corrupt
+from ppf_neuro.noise import check_intensity, corrupt
 from ppf_neuro.progress import announce_estimate, progress_bar
 from ppf_neuro.quantum import QuantumNet
 from ppf_neuro.training.run_dir import TrainedRun
@@ -117,6 +117,9 @@ def write_robustness(rows: list[dict], names: list[str], out: Path) -> None:
 
 def default_conditions(levels: list[float], depolarizing: list[float], shots: list[int], kinds: list[str]) -> list[Condition]:
     conds = [Condition("clean", 0.0)]
+    for k in kinds:
+        for lv in levels:
+            check_intensity(k, lv)
     conds += [Condition(k, lv) for k in kinds for lv in levels]
     conds += [Condition("depolarizing", p) for p in depolarizing]
     conds += [Condition("shots", float(s)) for s in shots]

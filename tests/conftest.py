@@ -104,6 +104,31 @@ def _shared(name: str, config):
     return run, bundle
 
 
+@pytest.fixture(scope="session")
+def read_only_dir(tmp_path_factory) -> Path:
+    """A directory nothing can be written into, holding ``existing.json``: for root (who ignores
+    permission bits) a read-only bind mount of itself, as a read-only file system is; for anyone
+    else its permission bits. Skips where neither can be made."""
+    import os
+    import subprocess
+
+    d = tmp_path_factory.mktemp("read_only")
+    (d / "existing.json").write_text("{}")
+    if os.geteuid() != 0:
+        d.chmod(0o555)
+        yield d
+        d.chmod(0o755)
+        return
+    mount = ["mount", "--bind", str(d), str(d)], ["mount", "-o", "remount,ro,bind", str(d)]
+    if any(subprocess.run(c, capture_output=True).returncode for c in mount):
+        subprocess.run(["umount", str(d)], capture_output=True)
+        pytest.skip("cannot mount a read-only directory here")
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", str(d)], capture_output=True)
+
+
 #: The trained nets the suite shares: a dense SNN, a strided-conv SNN and a PPF model.
 tiny_run, tiny_bundle = _shared("tiny", tiny_config)
 conv_run, conv_bundle = _shared("conv", conv_config)

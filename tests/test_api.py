@@ -58,7 +58,7 @@ def test_bad_arrays_are_one_clear_error(bundle, data, message):
 @pytest.mark.parametrize("argument", ["samples", "workers", "replicas"])
 def test_errors_name_the_python_argument_not_the_flag(bundle, argument):
     """A Python caller never saw ``--samples``; the command line's user sees the flag (test_bad_inputs)."""
-    with pytest.raises(PPFError, match=rf"^{argument} must be at least 1, got 0$"):
+    with pytest.raises(PPFError, match=rf"^{argument} must be a whole number(, at least 1| from 1 to 1,024), got 0$"):
         ppf.deploy(bundle, "digits", progress=False, **{argument: 0})
 
 

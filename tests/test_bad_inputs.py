@@ -303,6 +303,21 @@ CASES = {
     "run: image_shape edited in config.json": ("run", lambda t, b: _run_with_image_shape(t, b["run"], [2, 1, 8, 8])),
     "flag: robustness with no condition besides the clean one": ("flag", lambda t, b: _write_run_then(t, b["run"], ["robustness", str(t / "run"), "--noise", "--shots", "-o", str(t / "rob")])),
     "flag: robustness on zero samples": ("flag", lambda t, b: _write_run_then(t, b["run"], ["robustness", str(t / "run"), "--samples", "0", "-o", str(t / "rob")])),
+    "flag: NaN depolarising noise": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--qdevice", "default.mixed", "--noise", "nan"]),
+    "flag: 5000 replicas": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--replicas", "5000"]),
+    "flag: a deploy seed numpy cannot take": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--shots", "100", "--seed", "-1"]),
+    "flag: fractional samples": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2.5"]),
+    "flag: --expect-min NaN": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--expect", str(t / "e.npy"), "--expect-min", "nan"]),
+    "flag: robustness noise level NaN": ("flag", lambda t, b: _write_run_then(t, b["run"], ["robustness", str(t / "run"), "--levels", "nan", "-o", str(t / "rob")])),
+    "flag: a salt-and-pepper share above 1": ("flag", lambda t, b: _write_run_then(t, b["run"], ["robustness", str(t / "run"), "--noise", "salt_pepper", "--levels", "1.5", "-o", str(t / "rob")])),
+    "flag: export with an infinite time step": ("flag", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "--format", "nir", "-o", str(t / "g.nir"), "--dt", "inf"])),
+    # a read-only place: a read-only file system (or, for a user other than root, permission bits)
+    "output: --report in a read-only directory": ("output", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--report", str(b["read_only"] / "r.json")]),
+    "output: --report onto a read-only file": ("output", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--report", str(b["read_only"] / "existing.json")]),
+    "output: --save-spikes in a read-only directory": ("output", lambda t, b: ["deploy", str(b["ppf"]), "--samples", "2", "--save-spikes", str(b["read_only"] / "s.npz")]),
+    "output: a run directory in a read-only place": ("output", lambda t, b: ["train", "--data", "digits", "-o", str(b["read_only"] / "run")]),
+    "output: a bundle in a read-only place": ("output", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "-o", str(b["read_only"] / "b.h5")])),
+    "output: robustness tables in a read-only place": ("output", lambda t, b: _write_run_then(t, b["run"], ["robustness", str(t / "run"), "-o", str(b["read_only"] / "rob")])),
     "run: not a run directory": ("run", lambda t, b: ["export", str(t), "-o", str(t / "x.h5")]),
     "report: not a deployment report": ("run", lambda t, b: _write_then(t / "r.json", "{}", ["analyze", str(t / "r.json"), "--plots", str(t)])),
 }
@@ -373,9 +388,9 @@ EXPECTED = {
     "flag: --layout with images from --data": "--layout orders recorded --inputs",
     'netx: labels of another length': 'expected 3 integer labels (or float targets), got int64 (2,)',
     'nir: a node netx cannot express': "NIR node 'pool' (SumPool2d) is not supported (supported: Input,",
-    'nir: zero time steps': "--steps must be at least 1, got 0",
+    'nir: zero time steps': "argument --steps: expected a whole number from 1 to 10,000, got '0'",
     "nir: time constants shorter than the time step (Norse's)": "NIR node 'lif': dt/tau = 10 at dt = 0.0001 s, outside [0, 1]",
-    'nir: a time step of zero seconds': "--dt must be a positive number of seconds, got 0.0",
+    'nir: a time step of zero seconds': "argument --dt: expected a number above 0, got '0'",
     'nir: not a NIR file': 'not a readable NIR graph: OSError: Unable to synchronously open file',
     'profile: a constant without citation': "constant 'neuron_update_active' has no citation",
     "profile: a NaN constant": "constant 'synop' needs a finite non-negative numeric 'value', got nan",
@@ -389,7 +404,7 @@ EXPECTED = {
     "config: 10^8 time steps": "config field 'encoding.steps': expected an integer in [1, 10000], got 100000000",
     "config: a hidden layer of 10^8 neurons": "config field 'snn.hidden': expected integers in [1, 16384], got (100000000,)",
     "config: a circuit of 10^6 layers": "config field 'quantum.layers': expected an integer in [1, 1000], got 1000000",
-    "flag: 10^20 shots": "shots must be a positive integer up to 2147483647 or none, got 100000000000000000000",
+    "flag: 10^20 shots": "argument --shots: expected a whole number from 1 to 2,147,483,647, got '100000000000000000000'",
     "netx: tSample 10^9": "/simulation/tSample is 1000000000; a sample takes 1 to 10000 steps",
     "netx: a weight declared 200000 x 200000": "dense weight declared (200000, 200000), 40,000,000,000 values; more than ppf-neuro reads",
     'config: negative SLAYER weight scale': "config field 'snn.weight_scale': expected a positive number, got -3",
@@ -405,12 +420,12 @@ EXPECTED = {
     'config: unknown training device': "PennyLane device 'nope.qubit'",
     'flag: unknown PennyLane device': "PennyLane device 'nope.qubit'",
     'flag: noise on a pure-state device': 'noise needs a mixed-state device such as default.mixed, not',
-    'flag: negative shots': 'shots must be a positive integer up to 2147483647 or none, got -3',
+    'flag: negative shots': "argument --shots: expected a whole number from 1 to 2,147,483,647, got '-3'",
     "flag: a --ray address where nothing answers": "--ray 127.0.0.1:1: nothing answers there within 5 s",
     "flag: recorded spikes for an snn bundle": "a 'snn' bundle is deployed on images (a bundle encodes them with the encoder it was trained with",
-    'flag: zero workers': '--workers must be at least 1, got 0',
-    'flag: zero replicas': '--replicas must be at least 1, got 0',
-    'flag: zero samples': '--samples must be at least 1, got 0',
+    'flag: zero workers': "argument --workers: expected a whole number, at least 1, got '0'",
+    'flag: zero replicas': "argument --replicas: expected a whole number from 1 to 1,024, got '0'",
+    'flag: zero samples': "argument --samples: expected a whole number, at least 1, got '0'",
     "flag: --record lava with nothing kept": "--record lava lays out what a run keeps in Lava time: give --save-spikes",
     "flag: --record lava over shards": "--record lava records one Lava run from its first step; shards (--workers, --ray) are several runs",
     "flag: --record lava with replicas": "--record lava records one run of netx's own network from its first step: it takes --replicas 1",
@@ -430,7 +445,7 @@ EXPECTED = {
     "netx: a zero threshold on LIF neurons": "neuron vThMant is 0; Loihi takes a whole number in [1, 131071]",
     "netx: a current decay above 4096": "neuron iDecay is 5000; Loihi takes a whole number in [0, 4096]",
     "netx: weights beyond netx's 8 bits": "netx maps 8-bit weights (-256 to 255, at most 254 where some are negative)",
-    "train: a billion epochs": "config field 'train.epochs': expected from 1 to 100,000, got 1000000000",
+    "train: a billion epochs": "argument --epochs: expected a whole number from 1 to 100,000, got '1000000000'",
     "netx: a threshold beyond Loihi's 17 bits": "neuron vThMant is 1099511627776; Loihi takes a whole number in [1, 131071]",
     "netx: per-neuron decays that differ": "per-neuron iDecay (32 values from 0 to 248): Lava's neurons hold one value per layer",
     "netx: a bias beyond Lava's 13-bit bias_mant": "biases must be whole numbers in [-4096, 4095] (Lava's 13-bit bias_mant)",
@@ -440,7 +455,7 @@ EXPECTED = {
     "expect: another number of outputs": "e.npy': 3 outputs per sample, the model has 10",
     "expect: a 4-D array": "expected the trained model's outputs per sample",
     "expect: NaN scores": "value(s) are NaN or infinite",
-    "expect: --expect-min above 1": "--expect-min is a fraction of samples from 0 to 1",
+    "expect: --expect-min above 1": "argument --expect-min: expected a number from 0 to 1, got '1.5'",
     "timing: delay-shift for a bundle": "a ppf-neuro bundle's SNN trains without it",
     "netx: conv-first file without an input shape": "the file starts with a convolution and states no input shape",
     "netx: --input-shape for a file that states its own": "--input-shape is for a netx file that starts with a convolution",
@@ -452,16 +467,30 @@ EXPECTED = {
     'flag: --resume with nothing to resume': ('--resume', 'has no training_state.pt (nothing interrupted to resume for'),
     'run: checkpoint holds a pickled object': 'refused: it holds objects other than tensors (nothing in it was run',
     "run: image_shape edited in config.json": "image_shape must be (C, H, W) and num_classes at least 2, got [2, 1, 8, 8]",
-    "flag: robustness on zero samples": "--samples must be at least 1, got 0",
+    "flag: robustness on zero samples": "argument --samples: expected a whole number, at least 1, got '0'",
     "flag: robustness with no condition besides the clean one": "no condition besides the clean one: give noise kinds",
+    "flag: NaN depolarising noise": "argument --noise: expected a number from 0 to 0.75, got 'nan'",
+    "flag: 5000 replicas": "argument --replicas: expected a whole number from 1 to 1,024, got '5000'",
+    "flag: a deploy seed numpy cannot take": "argument --seed: expected a whole number from 0 to 4,294,967,295, got '-1'",
+    "flag: fractional samples": "argument --samples: expected a whole number, at least 1, got '2.5'",
+    "flag: --expect-min NaN": "argument --expect-min: expected a number from 0 to 1, got 'nan'",
+    "flag: robustness noise level NaN": "argument --levels: expected a number, at least 0, got 'nan'",
+    "flag: a salt-and-pepper share above 1": "noise intensity for salt_pepper must lie in [0, 1], got 1.5",
+    "flag: export with an infinite time step": "argument --dt: expected a number above 0, got 'inf'",
+    "output: --report in a read-only directory": "cannot create files in",
+    "output: --report onto a read-only file": "existing.json': cannot",
+    "output: --save-spikes in a read-only directory": "--save-spikes",
+    "output: a run directory in a read-only place": "run directory",
+    "output: a bundle in a read-only place": "--output",
+    "output: robustness tables in a read-only place": "--out",
     'run: not a run directory': 'missing config.json (is it a ppf-neuro run?',
     'report: not a deployment report': "not a ppf-neuro deployment report (no 'outputs'/'model",
 }
 
 
 @pytest.fixture(scope="module")
-def inputs(ppf_bundle, tiny_run, conv_bundle):
-    return {"ppf": ppf_bundle, "run": tiny_run, "conv": conv_bundle}
+def inputs(ppf_bundle, tiny_run, conv_bundle, read_only_dir):
+    return {"ppf": ppf_bundle, "run": tiny_run, "conv": conv_bundle, "read_only": read_only_dir}
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -476,8 +505,11 @@ def test_bad_input_is_one_line_with_status_2(name, inputs, tmp_path, capsys, mon
     assert err.startswith("ppf-neuro: error: ")
     for fragment in (EXPECTED[name],) if isinstance(EXPECTED[name], str) else EXPECTED[name]:
         assert fragment in err, f"{name}: expected {fragment!r} in {err!r}"
-    shown = err.replace(str(tmp_path), "DIR").replace(str(inputs["ppf"].parent), "DIR")
-    RESULTS.append((kind, name, "ppf-neuro " + " ".join(a.replace(str(tmp_path), "DIR").replace(str(inputs["ppf"].parent), "DIR") for a in argv), shown))
+    def shown(text: str) -> str:
+        return (text.replace(str(inputs["read_only"]), "READ_ONLY").replace(str(tmp_path), "DIR")
+                .replace(str(inputs["ppf"].parent), "DIR"))
+
+    RESULTS.append((kind, name, "ppf-neuro " + " ".join(shown(a) for a in argv), shown(err)))
 
 
 def test_every_case_names_its_message_and_the_doc_lists_every_case():
@@ -495,7 +527,8 @@ def test_write_table():
     lines = ["# Bad inputs and what the user sees", "",
              "Generated by `PPF_WRITE_BAD_INPUTS=1 python -m pytest tests/test_bad_inputs.py`: every row ran",
              "through the real CLI, exited with status 2 and printed exactly this one line (no traceback;",
-             "`--debug` shows it). DIR stands for the test's temporary directory.", "",
+             "`--debug` shows it). DIR stands for the test's temporary directory, READ_ONLY for a directory on",
+             "a read-only file system (a read-only bind mount; for a user other than root, permission bits).", "",
              "| input | command | what the user sees |", "|---|---|---|"]
     for _, name, command, shown in RESULTS:
         lines.append(f"| {name} | `{command}` | `{shown.replace('|', '/')}` |")

@@ -14,8 +14,8 @@ CASES = [
     (dict(layout="whc"), "layout orders recorded inputs"),
     (dict(inputs="s.npy", encoding={"kind": "rate"}), "encoding encodes the images of data"),
     (dict(options=DeployOptions(lava=LavaMode(input_as="bias"))), "input_as bias feeds recorded inputs"),
-    (dict(options=DeployOptions(samples=0)), "samples must be at least 1"),
-    (dict(options=DeployOptions(workers=0)), "workers must be at least 1"),
+    (dict(options=DeployOptions(samples=0)), "samples must be a whole number, at least 1"),
+    (dict(options=DeployOptions(workers=0)), "workers must be a whole number, at least 1"),
 ]
 
 

@@ -44,7 +44,7 @@ def test_sharded_lava_runs_equal_one_run(ppf_bundle, one_run, replicas):
 
 
 def test_bad_worker_count():
-    with pytest.raises(PPFError, match="^workers must be at least 1"):
+    with pytest.raises(PPFError, match="^workers must be a whole number, at least 1"):
         run_tasks(print, [()], workers=0)
 
 

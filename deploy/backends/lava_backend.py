@@ -4,6 +4,7 @@ the output layer's voltages or graded payloads, and every layer's raster) out.""
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from ppf_neuro.deployment.results import BranchResult
 from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
 from ppf_neuro.deployment.windows import window_start, windows_of
 from ppf_neuro.deployment.backends.lava.rasters import entry_name, load_recording, write_rasters
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.formats.netx import NetxFile
 
 
@@ -57,6 +58,9 @@ class LavaBackend:
         return {"time": self.mode.record, "window_start_lava_step": starts}
 
     def run(self, spikes: np.ndarray) -> BranchResult:
+        if self.mode.replicas is not None and self.mode.replicas > len(spikes):
+            print(f"ppf-neuro: note: {argument('replicas')} {self.mode.replicas} bounded to the {len(spikes)} "
+                  "sample(s): a run lays out no more copies than samples", file=sys.stderr)
         recordings_dir = self._recordings_dir()
         try:
             if self.workers > 1 or self.ray_address:

@@ -25,8 +25,9 @@ from ppf_neuro.deployment.backends.lava import LavaMode
 from ppf_neuro.deployment.windows import TIMING_MEANING, biased_after_first, check_timing, window_start
 from ppf_neuro.deployment.backends.lava_backend import LavaBackend
 from ppf_neuro.deployment.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
+from ppf_neuro.choices import RANGES
 from ppf_neuro.config import EncodingConfig
-from ppf_neuro.errors import PPFError, argument
+from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.kinds import KINDS
 
@@ -48,8 +49,7 @@ class DeployOptions:
     save_spikes: Path | None = None  # where to write every layer's raster (ppf_neuro.deployment.backends.lava.rasters)
 
     def __post_init__(self):
-        if self.seed is not None and not 0 <= self.seed < 2 ** 32:
-            raise PPFError(f"{argument('seed')} must be in [0, 4294967295], got {self.seed}")
+        RANGES["seed"].check("seed", self.seed)
         if self.ray_address and (self.save_spikes is not None or self.lava.readout != "counts"):
             raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
                            "elsewhere (use --workers)")

@@ -26,10 +26,6 @@ def _runs(paths) -> dict:
 
 def run(args) -> None:
     check_writable(args.out, "--out", directory=True)
-    if not 0 <= args.seed < 2 ** 32:
-        raise PPFError(f"--seed must be in [0, 4294967295], got {args.seed}")
-    if args.samples is not None and args.samples < 1:
-        raise PPFError(f"--samples must be at least 1, got {args.samples}")
     conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise)
     if len(conditions) == 1:
         raise PPFError("no condition besides the clean one: give noise kinds (--noise), --depolarizing or --shots")

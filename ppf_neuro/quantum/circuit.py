@@ -29,6 +29,7 @@ import pennylane as qml
 import torch
 from pennylane.exceptions import DeviceError, QuantumFunctionError
 
+from ppf_neuro.choices import RANGES
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.quantum.heap import heap_reuse
@@ -72,15 +73,10 @@ def circuit_template(cfg: QuantumConfig):
     return circuit
 
 
-#: PennyLane samples shots with numpy's 64-bit generators; beyond ~2^31 a run would not end anyway.
-SHOTS_MAX = 2 ** 31 - 1
-
-
 def make_device(name: str, wires: int, shots: int | None = None, seed: int | None = None):
     """A PennyLane device by name, with a clear error for unknown names; ``seed`` seeds its sampling
     (shots, sampled noise), so that a rerun gives the same outputs."""
-    if shots is not None and not 1 <= shots <= SHOTS_MAX:
-        raise PPFError(f"shots must be a positive integer up to {SHOTS_MAX} or none, got {shots}")
+    RANGES["shots"].check("shots", shots)
     try:
         return qml.device(name, wires=wires, shots=shots, **({} if seed is None else {"seed": seed}))
     except DeviceError as e:
@@ -97,8 +93,7 @@ def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None 
     device (PennyLane's ``best`` elsewhere); ``differentiable=False`` (deployment)
     executes without any gradient machinery. ``seed`` seeds the device's sampling.
     """
-    if not 0.0 <= noise <= 0.75:
-        raise PPFError(f"depolarising probability must lie in [0, 0.75], got {noise}")
+    RANGES["noise"].check("noise", noise)
     dev = make_device(device or cfg.device, cfg.qubits, shots, seed)
     if noise > 0 and not supports_noise(dev):
         raise PPFError(f"noise needs a mixed-state device such as default.mixed, not '{dev.name}'")

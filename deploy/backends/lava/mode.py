@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.backends.lava.recorder import RecordedFile
 from ppf_neuro.choices import (
+    RANGES,
     INPUT_MODES,
     LAVA_RECORDERS,
     LAVA_SYNAPSES,
@@ -15,7 +16,7 @@ from ppf_neuro.choices import (
     RECORD_TIMES,
     TIMINGS,
 )
-from ppf_neuro.errors import PPFError, argument
+from ppf_neuro.errors import PPFError
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,7 @@ class LavaMode:
     timing: str = "aligned"
 
     def __post_init__(self):
-        if self.replicas is not None and self.replicas < 1:
-            raise PPFError(f"{argument('replicas')} must be at least 1, got {self.replicas}")
+        RANGES["replicas"].check("replicas", self.replicas)
         if self.synapse not in LAVA_SYNAPSES:
             raise PPFError(f"Lava synapse must be one of {list(LAVA_SYNAPSES)}, got {self.synapse!r}")
         if self.recorder not in LAVA_RECORDERS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ppf_neuro.choices import MAX_REPLICAS
 from ppf_neuro.deployment.backends.lava.network import LavaConv, LavaDense, LavaLayer
 
 #: Work per Lava step that a replicated run aims for, in units of one dense synapse; a conv synapse
@@ -13,7 +14,6 @@ from ppf_neuro.deployment.backends.lava.network import LavaConv, LavaDense, Lava
 REPLICA_WORK_PER_STEP = 3e8
 CONV_SYNAPSE_COST = 8
 NEURON_COST = 400
-MAX_REPLICAS = 1024
 
 
 def auto_replicas(layers: list[LavaLayer], samples: int) -> int:

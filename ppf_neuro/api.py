@@ -77,7 +77,8 @@ def export(run, path: str | Path) -> Path:
 
 
 def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice: str | None = None,
-           shots: int | None = None, noise: float = 0.0, seed: int | None = None, replicas: int | None = None,
+           shots: int | None = None, noise: float = 0.0, seed: int | None = None, qbackend: str | None = None,
+           qdevice_options: dict | None = None, replicas: int | None = None,
            workers: int = 1,
            expect: str | Path | None = None, timing: str = "aligned", input_shape: tuple | None = None,
            progress: bool = True):
@@ -90,7 +91,10 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md). ``expect``: an ``.npy``
     of the trained model's own outputs on the same inputs (``report.expected`` compares them);
     ``seed``: seeds the quantum device's sampling (with ``shots``), so that a rerun is identical;
-    ``timing``: which window steps count (``ppf_neuro.choices.TIMINGS``; ``delay-shift`` for a
+    ``qbackend``: a real device's calibration snapshot (``"fake_brisbane"``, ...; needs ``shots``
+    and the ``device`` extra), the circuit compiled for it once and run with its noise on PennyLane's
+    ``qiskit.aer`` (``report.quantum["target"]`` describes it); ``qdevice_options``: the PennyLane
+    device's own keyword arguments; ``timing``: which window steps count (``ppf_neuro.choices.TIMINGS``; ``delay-shift`` for a
     lava-dl net trained with SLAYER's default ``delay_shift=True``); ``input_shape`` (C, H, W): for a
     netx file that starts with a convolution and states none."""
     from ppf_neuro.deployment.backends.lava import LavaMode
@@ -98,8 +102,8 @@ def deploy(model: str | Path, data=None, *, samples: int | None = None, qdevice:
     from ppf_neuro.deployment.model_files.plan import DeployOptions
     from ppf_neuro.deployment.request import DeployRequest
 
-    options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, seed=seed,
-                            lava=LavaMode(replicas=replicas, timing=timing), workers=workers, progress=progress)
+    options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, seed=seed, qbackend=qbackend,
+                            qdevice_options=dict(qdevice_options or {}), lava=LavaMode(replicas=replicas, timing=timing), workers=workers, progress=progress)
     return run_deployment(DeployRequest(model, data, options, expect=expect, input_shape=input_shape))
 
 

@@ -61,6 +61,19 @@ def _chw(text: str) -> tuple[int, int, int]:
     return tuple(int(p) for p in parts)
 
 
+def _key_value(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with VALUE as JSON where it parses (numbers, true, null), else the text itself."""
+    import json
+
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got '{text}'")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
 def _deployment_flags() -> argparse.ArgumentParser:
     """What ``deploy`` and ``diff`` share: the model, its inputs and how the SNN runs on Lava."""
     p = argparse.ArgumentParser(add_help=False)
@@ -114,6 +127,14 @@ def _deploy(p: argparse.ArgumentParser) -> None:
     quantum = p.add_argument_group("the quantum branch on PennyLane")
     quantum.add_argument("--qdevice", help="PennyLane device (default: the training device); "
                                            f"'{choices.FAST_DEVICE}' runs ppf-neuro's own simulator instead")
+    quantum.add_argument("--qbackend", metavar="NAME",
+                         help="a real device's calibration snapshot from qiskit-ibm-runtime's fake provider "
+                              "(fake_brisbane, fake_torino, ...): the circuit is compiled once for its gates and "
+                              "couplers and runs with its noise on PennyLane's qiskit.aer (needs --shots; pip "
+                              "install 'ppf-neuro[device]')")
+    quantum.add_argument("--qdevice-option", action="append", type=_key_value, metavar="KEY=VALUE",
+                         help="a keyword argument of the PennyLane device (VALUE read as JSON where it parses, "
+                              "else text), e.g. method=density_matrix for --qbackend; repeatable")
     quantum.add_argument("--shots", type=choices.RANGES["shots"], help="finite shots (default: analytic expectation values)")
     quantum.add_argument("--seed", type=choices.RANGES["seed"], help="seeds the quantum device's sampling (shots, sampled noise): a rerun "
                                                   "gives the same outputs (default: unseeded)")
@@ -140,7 +161,7 @@ def _deploy(p: argparse.ArgumentParser) -> None:
 def _diff(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", type=Path, default=Path("divergence.png"), help="where to plot the neuron's traces")
     # diff compares the spiking branch in one local run: the quantum and output options do not apply
-    p.set_defaults(qdevice=None, shots=None, noise=0.0, seed=None, report=None, save_spikes=None, workers=1, ray=None,
+    p.set_defaults(qdevice=None, qbackend=None, qdevice_option=None, shots=None, noise=0.0, seed=None, report=None, save_spikes=None, workers=1, ray=None,
                    expect=None, expect_min=None)
 
 

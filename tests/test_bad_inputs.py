@@ -318,6 +318,10 @@ CASES = {
     "output: a run directory in a read-only place": ("output", lambda t, b: ["train", "--data", "digits", "-o", str(b["read_only"] / "run")]),
     "output: a bundle in a read-only place": ("output", lambda t, b: _write_run_then(t, b["run"], ["export", str(t / "run"), "-o", str(b["read_only"] / "b.h5")])),
     "output: robustness tables in a read-only place": ("output", lambda t, b: _write_run_then(t, b["run"], ["robustness", str(t / "run"), "-o", str(b["read_only"] / "rob")])),
+    "flag: --qbackend that is no calibration snapshot": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--qbackend", "fake_nowhere", "--shots", "100"]),
+    "flag: --qbackend without shots": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--qbackend", "fake_brisbane"]),
+    "flag: --qbackend with --noise": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--qbackend", "fake_brisbane", "--shots", "100", "--qdevice", "default.mixed", "--noise", "0.01"]),
+    "flag: a malformed --qdevice-option": ("flag", lambda t, b: ["deploy", str(b["ppf"]), "--qdevice-option", "method"]),
     "run: not a run directory": ("run", lambda t, b: ["export", str(t), "-o", str(t / "x.h5")]),
     "report: not a deployment report": ("run", lambda t, b: _write_then(t / "r.json", "{}", ["analyze", str(t / "r.json"), "--plots", str(t)])),
 }
@@ -483,6 +487,10 @@ EXPECTED = {
     "output: a run directory in a read-only place": "run directory",
     "output: a bundle in a read-only place": "--output",
     "output: robustness tables in a read-only place": "--out",
+    "flag: --qbackend that is no calibration snapshot": "--qbackend 'fake_nowhere': not a calibration snapshot of qiskit-ibm-runtime's fake provider",
+    "flag: --qbackend without shots": "--qbackend runs a device, which measures: give --shots",
+    "flag: --qbackend with --noise": "--qbackend is the device and its noise: give it without --qdevice and --noise",
+    "flag: a malformed --qdevice-option": "argument --qdevice-option: expected KEY=VALUE, got 'method'",
     'run: not a run directory': 'missing config.json (is it a ppf-neuro run?',
     'report: not a deployment report': "not a ppf-neuro deployment report (no 'outputs'/'model",
 }

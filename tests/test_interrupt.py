@@ -236,6 +236,9 @@ def test_an_interrupt_a_library_swallowed_is_raised_at_the_next_progress_step(si
     from ppf_neuro.interrupts import interruptible
     from ppf_neuro.progress import progress_bar
 
+    # as a terminal starts a process: a suite started in the background (make test &) inherits SIGINT
+    # ignored, which interruptible() rightly leaves ignored
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     with interruptible():
         try:  # raise_signal: to this very thread, handled before the try ends (a kill to the process may
             signal.raise_signal(sig)  # reach another thread and be handled later on a loaded machine)
@@ -246,4 +249,5 @@ def test_an_interrupt_a_library_swallowed_is_raised_at_the_next_progress_step(si
                 pass
         with pytest.raises(KeyboardInterrupt):
             progress_bar(total=3, disable=True).update()
+    signal.signal(signal.SIGINT, inherited)
     assert list(progress_bar(range(2), disable=True)) == [0, 1], "outside a command nothing is pending"

@@ -17,7 +17,7 @@ from ppf_neuro.formats.report import REPORT_VERSION, Report
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "report.md"
 #: Sections whose inner keys are data, not fields (a config, package names, gate names, traces).
-OPAQUE = ("config", "versions", "quantum.resources_per_sample.gate_types", "divergence.traces", "divergence.spiked",
+OPAQUE = ("config", "versions", "quantum.resources_per_sample.gate_types", "quantum.target.native_gate_counts", "divergence.traces", "divergence.spiked",
           "timing.phases", "timing.torch_threads")
 
 
@@ -45,8 +45,10 @@ def reports(ppf_bundle, tmp_path_factory):
     with h5py.File(ppf_bundle) as src, h5py.File(netx, "w") as dst:
         src.copy("layer", dst)
     options = DeployOptions(samples=6, progress=False)
+    on_device = DeployOptions(samples=2, progress=False, qbackend="fake_brisbane", shots=100, seed=0)
     return [deploy(DeployRequest(edited, "digits", options)),
-            deploy(DeployRequest(netx, "digits", options, encoding={"kind": "rate", "steps": 8}))]
+            deploy(DeployRequest(netx, "digits", options, encoding={"kind": "rate", "steps": 8})),
+            deploy(DeployRequest(ppf_bundle, "digits", on_device))]
 
 
 def test_every_written_field_is_documented(reports):

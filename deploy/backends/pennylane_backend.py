@@ -64,4 +64,6 @@ class PennyLaneBackend:
                 "device_batches": int(tracker.totals.get("batches", 0)), "seconds": seconds,
                 "samples_per_second": len(features) / seconds,
                 "resources_per_sample": self.qnet.resources(torch.from_numpy(features[:1]).float())}
+        if self.qnet.target is not None:
+            info["target"] = self.qnet.target
         return BranchResult(logits, softmax(logits), info)

@@ -42,7 +42,8 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
                            options.workers, options.ray_address, options.progress, options.save_spikes)
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if kind.has_circuit:
-        qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise, options.seed)
+        qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise, options.seed, options.qbackend,
+                                  options.qdevice_options)
         # imported here: only models with a circuit need PennyLane
         from ppf_neuro.deployment.backends.pennylane_backend import PennyLaneBackend
 

@@ -27,7 +27,7 @@ from ppf_neuro.deployment.backends.lava_backend import LavaBackend
 from ppf_neuro.deployment.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
 from ppf_neuro.choices import RANGES
 from ppf_neuro.config import EncodingConfig
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.kinds import KINDS
 
@@ -41,6 +41,8 @@ class DeployOptions:
     shots: int | None = None
     noise: float = 0.0
     seed: int | None = None  # the quantum device's sampling (shots, sampled noise): a rerun repeats it
+    qbackend: str | None = None  # a real device's calibration snapshot (ppf_neuro.quantum.device_target)
+    qdevice_options: dict = field(default_factory=dict)  # the PennyLane device's own keyword arguments
     lava: LavaMode = LavaMode()
     workers: int = 1
     ray_address: str | None = None
@@ -50,6 +52,9 @@ class DeployOptions:
 
     def __post_init__(self):
         RANGES["seed"].check("seed", self.seed)
+        if self.qbackend is not None and (self.qdevice is not None or self.noise):
+            raise PPFError(f"{argument('qbackend')} is the device and its noise: give it without "
+                           f"{argument('qdevice')} and {argument('noise')}")
         if self.ray_address and (self.save_spikes is not None or self.lava.readout != "counts"):
             raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
                            "elsewhere (use --workers)")

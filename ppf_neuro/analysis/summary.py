@@ -42,6 +42,8 @@ def summarize(report: Report, name: str, chip: Profile, cmos: Profile, qpu: Prof
         resources = report.quantum["resources_per_sample"]
         out["quantum"] = {"resources_per_sample": resources, "qpu_time": qpu_time(resources, qpu),
                           "qpu_profile": qpu.as_dict()}
+        if "target" in report.quantum:  # deployed on a device's calibration: what it compiled to, its own times
+            out["quantum"]["target"] = report.quantum["target"]
         if "classical_macs" in resources:  # reports of version 2 before ppf-neuro recorded them lack it
             out["quantum"]["classical_energy"] = classical_energy(resources["classical_macs"],
                                                                   resources["classical_parameters"], cmos)

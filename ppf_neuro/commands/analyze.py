@@ -52,6 +52,14 @@ def _print_quantum(q: dict) -> None:
     _say(f"quantum branch per sample: {r['qubits']} qubits, {r['gates']} gates, depth {r['depth']}{macs}; "
          f"QPU time on {t['label']} (estimate): {t['per_inference_ms']:.1f} ms for {t['shots']} shots"
          + (" (assumed; the deployment was analytic)" if t["shots_assumed"] else ""))
+    d = q.get("target")
+    if d is not None:
+        _say(f"on the device target {d['backend']} (calibration of {d['calibration_date'][:10]}): device qubits "
+             f"{d['layout']}, native depth {d['native_depth']}, {d['two_qubit_gates']} two-qubit gates "
+             f"({d['swaps_added']} SWAPs added), gates {d['native_gate_counts']}; medians over the used qubits: "
+             f"two-qubit error {d['median_two_qubit_error']:.2e}, readout error {d['median_readout_error']:.2e}, "
+             f"T1 {d['median_t1_us']:.0f} µs, T2 {d['median_t2_us']:.0f} µs; QPU time from the device's own "
+             f"gate, readout and reset durations: {d['qpu_seconds_per_sample'] * 1e3:.1f} ms per sample")
 
 
 #: The files of one analysis result set (``--plots DIR``), replaced together.

@@ -32,7 +32,8 @@ def _request(args, plot: Path | None) -> DeployRequest:
     lava = LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as, readout=args.readout,
                     keep_rasters=args.save_spikes is not None, record=args.record, timing=args.timing)
     options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
-                            seed=args.seed, lava=lava,
+                            seed=args.seed, qbackend=args.qbackend, qdevice_options=dict(args.qdevice_option or []),
+                            lava=lava,
                             workers=args.workers, ray_address=args.ray, progress=not args.quiet,
                             divergence_plot=plot, save_spikes=args.save_spikes)
     encoding = check_encoding(encoding_overrides(args.encoding, args.steps, args.set or []))

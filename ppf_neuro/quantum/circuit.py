@@ -73,18 +73,23 @@ def circuit_template(cfg: QuantumConfig):
     return circuit
 
 
-def make_device(name: str, wires: int, shots: int | None = None, seed: int | None = None):
+def make_device(name: str, wires: int, shots: int | None = None, seed: int | None = None,
+                options: dict | None = None):
     """A PennyLane device by name, with a clear error for unknown names; ``seed`` seeds its sampling
-    (shots, sampled noise), so that a rerun gives the same outputs."""
+    (shots, sampled noise), so that a rerun gives the same outputs; ``options``: the device's own
+    keyword arguments (``--qdevice-option``)."""
     RANGES["shots"].check("shots", shots)
     try:
-        return qml.device(name, wires=wires, shots=shots, **({} if seed is None else {"seed": seed}))
+        return qml.device(name, wires=wires, shots=shots, **({} if seed is None else {"seed": seed}), **(options or {}))
     except DeviceError as e:
         raise PPFError(f"PennyLane device '{name}': {e}") from None
+    except TypeError as e:  # an option the device does not take
+        raise PPFError(f"PennyLane device '{name}' with options {options}: {e}") from None
 
 
 def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None = None,
-               noise: float = 0.0, differentiable: bool = True, seed: int | None = None):
+               noise: float = 0.0, differentiable: bool = True, seed: int | None = None,
+               options: dict | None = None):
     """A torch QNode of the template on ``device`` (default: the training device).
 
     ``noise`` > 0 inserts a depolarising channel of that probability after
@@ -94,7 +99,7 @@ def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None 
     executes without any gradient machinery. ``seed`` seeds the device's sampling.
     """
     RANGES["noise"].check("noise", noise)
-    dev = make_device(device or cfg.device, cfg.qubits, shots, seed)
+    dev = make_device(device or cfg.device, cfg.qubits, shots, seed, options)
     if noise > 0 and not supports_noise(dev):
         raise PPFError(f"noise needs a mixed-state device such as default.mixed, not '{dev.name}'")
     method = None if not differentiable else (

@@ -23,6 +23,11 @@ class QuantumNet(torch.nn.Module):
         device, shots, noise: where the circuit runs; by default the training
             simulator. Deployment rebuilds the module with another device and
             loads the same ``state_dict``.
+        target: a real device's calibration snapshot (``fake_brisbane``, ...) that the
+            circuit is compiled for and run on with its noise
+            (:mod:`ppf_neuro.quantum.device_target`); needs ``shots``, excludes ``device``
+            and ``noise``.
+        device_options: the PennyLane device's own keyword arguments.
         simulator: ``auto``, ``qnode`` or ``fast`` (see ``QuantumConfig``); by
             default the config's. Deployment passes ``qnode``: it executes the
             PennyLane device, never the fast path, unless asked for it by name.
@@ -37,16 +42,22 @@ class QuantumNet(torch.nn.Module):
 
     def __init__(self, cfg: QuantumConfig, in_features: int, num_classes: int,
                  device: str | None = None, shots: int | None = None, noise: float = 0.0,
-                 simulator: str | None = None, differentiable: bool = True, seed: int | None = None):
+                 simulator: str | None = None, differentiable: bool = True, seed: int | None = None,
+                 target: str | None = None, device_options: dict | None = None):
         super().__init__()
         self.cfg = cfg
         self.in_features = in_features
         self.reduction = make_reduction(cfg, in_features)
         self.weights = torch.nn.Parameter(torch.empty(weight_shape(cfg)).uniform_(0, 2 * np.pi))
         self.head = torch.nn.Linear(cfg.readout_size, num_classes)
-        self.qnode = make_qnode(cfg, device, shots, noise, differentiable, seed)
+        if target is not None:
+            from ppf_neuro.quantum.device_target import TargetCircuit
+
+            self.qnode = TargetCircuit(cfg, target, shots, seed, device_options)
+        else:
+            self.qnode = make_qnode(cfg, device, shots, noise, differentiable, seed, device_options)
         simulator = simulator or cfg.simulator
-        applies = fast_path_applies(cfg, device, shots, noise)
+        applies = target is None and fast_path_applies(cfg, device, shots, noise)
         if simulator == "fast" and not applies:
             raise PPFError("the fast quantum path needs an analytic, noiseless default.qubit with 2+ qubits and "
                            "diff_method backprop")
@@ -57,6 +68,8 @@ class QuantumNet(torch.nn.Module):
         """What evaluates the circuit, in words (reports name it)."""
         if self.fast is not None:
             return "ppf-neuro fast path (state vector in torch, exact to the default.qubit QNode)"
+        if hasattr(self.qnode, "native"):
+            return f"PennyLane qiskit.aer, the circuit compiled for {self.qnode.name} with its calibration's noise"
         return f"PennyLane QNode on {self.qnode.device.name} (diff_method {self.qnode.diff_method})"
 
     def fit_reduction(self, features: np.ndarray) -> None:
@@ -80,23 +93,33 @@ class QuantumNet(torch.nn.Module):
         linear = sum(m.weight.numel() for m in self.modules() if isinstance(m, torch.nn.Linear))
         return int(linear + (self.reduction.components.numel() if isinstance(self.reduction, PCA) else 0))
 
+    @property
+    def target(self) -> dict | None:
+        """The device target's description (the report's ``quantum.target``) once it has run, else None."""
+        summary = getattr(self.qnode, "summary", None)
+        return summary() if summary is not None and self.qnode.native is not None else None
+
     @torch.no_grad()
     def resources(self, x: torch.Tensor) -> dict:
-        """Gate-level resources of one sample's circuit on this device (PennyLane's ``specs``).
+        """Gate-level resources of one sample's circuit on this device (PennyLane's ``specs``; on a
+        device target, the native circuit it compiled).
 
         One circuit execution per sample (analytic or ``shots`` repetitions);
         gradients are not needed at deployment.
         """
         features = self.reduction(torch.as_tensor(x)[:1])[0].double()
-        specs = qml.specs(self.qnode, level="device")(features, self.weights.double())
-        res = specs["resources"]
+        if hasattr(self.qnode, "native"):
+            gates = self.qnode.gate_resources(features.numpy())
+        else:
+            res = qml.specs(self.qnode, level="device")(features, self.weights.double())["resources"]
+            gates = {"qubits": int(res.num_wires), "gates": int(res.num_gates), "gate_types": dict(res.gate_types),
+                     "depth": int(res.depth), "two_qubit_gates": int(res.gate_sizes.get(2, 0)),
+                     "shots": res.shots.total_shots,
+                     "operations": [[op.name, [int(w) for w in op.wires]] for op in
+                                    qml.workflow.construct_tape(self.qnode, level="device")(
+                                        features, self.weights.double()).operations]}
         return {
-            "qubits": int(res.num_wires),
-            "gates": int(res.num_gates),
-            "gate_types": dict(res.gate_types),
-            "depth": int(res.depth),
-            "two_qubit_gates": int(res.gate_sizes.get(2, 0)),
-            "shots": res.shots.total_shots,
+            **{k: v for k, v in gates.items() if k != "operations"},
             "readout": self.cfg.readout,
             "readout_size": self.cfg.readout_size,
             "circuit_executions": 1,
@@ -104,7 +127,5 @@ class QuantumNet(torch.nn.Module):
             "classical_macs": self.classical_macs(),
             "classical_parameters": int(sum(p.numel() for p in self.parameters()) - self.weights.numel()
                                         + sum(b.numel() for b in self.buffers())),
-            "operations": [[op.name, [int(w) for w in op.wires]] for op in
-                           qml.workflow.construct_tape(self.qnode, level="device")(features, self.weights.double())
-                           .operations],
+            "operations": gates["operations"],
         }

@@ -143,6 +143,7 @@ RANGES = {
     "replicas": Range(1, MAX_REPLICAS, note="bounded to the samples, with a note"),
     "workers": Range(1, note="bounded to the shards or trials and this machine's cores, with a note"),
     "shots": Range(1, SHOTS_MAX),
+    "qbackend_shots": Range(1, SHOTS_MAX),
     "seed": _SEED,
     "noise": Range(0, MAX_DEPOLARIZING, whole=False),
     "depolarizing": Range(0, MAX_DEPOLARIZING, whole=False),

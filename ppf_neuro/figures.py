@@ -136,9 +136,10 @@ def robustness_plot(rows: Sequence[dict], names: Sequence[str], path: str | Path
             ax.plot(levels, [100 * r[name] for r in sub], "o-", color=colors[name], label=name)
             if clean is not None:
                 ax.axhline(100 * clean[name], ls=":", lw=0.9, color=colors[name])
-        ax.set(xlabel="shots" if kind == "shots" else f"{kind} intensity", ylabel="test accuracy (%)", title=kind,
+        counted = kind == "shots" or kind.startswith("device")
+        ax.set(xlabel="shots" if counted else f"{kind} intensity", ylabel="test accuracy (%)", title=kind,
                ylim=(0, 100))
-        if kind == "shots" or (min(levels) > 0 and max(levels) / min(levels) > 20):
+        if counted or (min(levels) > 0 and max(levels) / min(levels) > 20):
             ax.set_xscale("log")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(kinds):]:

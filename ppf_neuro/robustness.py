@@ -26,8 +26,14 @@ from ppf_neuro.training.trainer import evaluate
 
 @dataclass(frozen=True)
 class Condition:
-    kind: str  # gaussian | uniform | salt_pepper | depolarizing | shots | clean
-    level: float
+    kind: str  # gaussian | uniform | salt_pepper | depolarizing | shots | device | clean
+    level: float  # an intensity; for shots and device, the shots
+    target: str | None = None  # device: the calibration snapshot the circuit runs on (ppf_neuro.quantum.device_target)
+
+    @property
+    def name(self) -> str:
+        """The table's ``noise`` column: the kind, or for a device the snapshot's name."""
+        return f"device {self.target}" if self.kind == "device" else self.kind
 
 
 def _with_noisy_device(run: TrainedRun, cond: Condition, seed: int | None = None) -> torch.nn.Module:
@@ -36,9 +42,11 @@ def _with_noisy_device(run: TrainedRun, cond: Condition, seed: int | None = None
     if not hasattr(model, "qnn"):
         return model
     device, shots, p = ("default.mixed", None, cond.level) if cond.kind == "depolarizing" else \
-        ("default.qubit", int(cond.level), 0.0)
-    noisy = QuantumNet(run.config.quantum, model.qnn.in_features, run.num_classes, device, shots, p, seed=seed)
+        (None if cond.kind == "device" else "default.qubit", int(cond.level), 0.0)
+    noisy = QuantumNet(run.config.quantum, model.qnn.in_features, run.num_classes, device, shots, p, seed=seed,
+                       target=cond.target)
     noisy.load_state_dict(model.qnn.state_dict())
+    noisy.prepare()
     clone = type(model)(run.config, run.image_shape, run.num_classes)
     clone.load_state_dict(model.state_dict())
     clone.qnn = noisy
@@ -52,7 +60,7 @@ def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0
     if cond.kind in ("gaussian", "uniform", "salt_pepper"):
         images = corrupt(images, cond.kind, cond.level, torch.Generator().manual_seed(seed))
         return evaluate(run.model, Split(images.numpy(), split.labels), run.config)["acc"]
-    if cond.kind in ("depolarizing", "shots"):
+    if cond.kind in ("depolarizing", "shots", "device"):
         if not hasattr(run.model, "qnn"):
             return None
         return evaluate(_with_noisy_device(run, cond, seed), split, run.config)["acc"]
@@ -60,14 +68,14 @@ def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0
 
 
 def _announce_device_noise(runs: dict[str, TrainedRun], split: Split, conditions: list[Condition]) -> None:
-    """Device noise on ``default.mixed`` costs seconds per sample: one sample is timed first and
-    the whole phase's estimate printed before it starts."""
-    noisy = [c for c in conditions if c.kind == "depolarizing"]
+    """Device noise (``default.mixed``, a device target) costs seconds per sample: one sample is timed
+    first and the whole phase's estimate printed before it starts."""
+    noisy = [c for c in conditions if c.kind in ("depolarizing", "device")]
     hybrids = [run for run in runs.values() if hasattr(run.model, "qnn")]
     if noisy and hybrids:
         tick = time.perf_counter()
         accuracy_under(hybrids[0], split.head(1), noisy[0])
-        announce_estimate("device noise (default.mixed)", time.perf_counter() - tick,
+        announce_estimate("device noise", time.perf_counter() - tick,
                           len(split) * len(noisy) * len(hybrids))
 
 
@@ -79,7 +87,7 @@ def robustness_table(runs: dict[str, TrainedRun], split: Split, conditions: list
         _announce_device_noise(runs, split, conditions)
     rows = []
     for cond in progress_bar(conditions, desc="robustness", disable=not progress):
-        rows.append({"noise": cond.kind, "level": cond.level,
+        rows.append({"noise": cond.name, "level": cond.level,
                      **{name: accuracy_under(run, split, cond, seed) for name, run in runs.items()}})
     return rows
 
@@ -115,7 +123,8 @@ def write_robustness(rows: list[dict], names: list[str], out: Path) -> None:
         robustness_plot(rows, names, stage / "robustness.png")
 
 
-def default_conditions(levels: list[float], depolarizing: list[float], shots: list[int], kinds: list[str]) -> list[Condition]:
+def default_conditions(levels: list[float], depolarizing: list[float], shots: list[int], kinds: list[str],
+                       targets: list[str] = (), target_shots: int = 1000) -> list[Condition]:
     conds = [Condition("clean", 0.0)]
     for k in kinds:
         for lv in levels:
@@ -123,4 +132,5 @@ def default_conditions(levels: list[float], depolarizing: list[float], shots: li
     conds += [Condition(k, lv) for k in kinds for lv in levels]
     conds += [Condition("depolarizing", p) for p in depolarizing]
     conds += [Condition("shots", float(s)) for s in shots]
+    conds += [Condition("device", float(target_shots), t) for t in targets]
     return conds

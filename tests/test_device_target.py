@@ -134,3 +134,23 @@ def test_an_analytic_deployment_never_imports_qiskit(ppf_bundle):
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('qiskit', 'qiskit_aer', 'pennylane_qiskit')))")
     out = subprocess.run([sys.executable, "-c", code, str(ppf_bundle)], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_robustness_takes_device_calibrations_as_conditions(ppf_run):
+    """A device condition runs the branch on the snapshot (its outputs differ from the analytic
+    branch's), seeded: the same seed gives the same accuracy and the same outputs."""
+    import torch
+
+    from ppf_neuro.data import load_dataset
+    from ppf_neuro.robustness import Condition, _with_noisy_device, accuracy_under, default_conditions
+
+    cond = Condition("device", 300, "fake_torino")
+    assert cond in default_conditions([], [], [], [], ["fake_torino"], 300) and cond.name == "device fake_torino"
+    x = torch.rand(4, ppf_run.model.qnn.in_features, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        on_device = [_with_noisy_device(ppf_run, cond, seed=3).qnn(x) for _ in range(2)]
+        analytic = ppf_run.model.qnn(x)
+    torch.testing.assert_close(on_device[0], on_device[1], atol=0, rtol=0)
+    assert (on_device[0] - analytic).abs().max() > 1e-3
+    split = load_dataset(ppf_run.config.data).test.head(8)
+    assert accuracy_under(ppf_run, split, cond, seed=3) == accuracy_under(ppf_run, split, cond, seed=3)

@@ -82,9 +82,7 @@ class Bundle:
                           simulator="fast" if fast else "qnode", differentiable=False, seed=seed, target=target,
                           device_options=device_options)
         qnet.load_state_dict(trained.state_dict())
-        if target is not None:  # transpiled here, before any sample runs
-            qnet.qnode.compile(qnet.weights.detach().double().numpy())
-        return qnet.eval()
+        return qnet.prepare().eval()
 
 
 def load_bundle(path: str | Path) -> Bundle:

@@ -26,10 +26,21 @@ def _runs(paths) -> dict:
 
 def run(args) -> None:
     check_writable(args.out, "--out", directory=True)
-    conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise)
+    conditions = default_conditions(args.levels, args.depolarizing, args.shots, args.noise, args.qbackend,
+                                    args.qbackend_shots)
     if len(conditions) == 1:
-        raise PPFError("no condition besides the clean one: give noise kinds (--noise), --depolarizing or --shots")
+        raise PPFError("no condition besides the clean one: give noise kinds (--noise), --depolarizing, --shots or "
+                       "--qbackend")
     runs = _runs(args.runs)
+    if args.qbackend:  # every snapshot named and runnable by every circuit, before the data loads
+        from ppf_neuro.quantum.device_target import check_target, device_backend
+
+        for target in args.qbackend:
+            device_backend(target)
+        for run_ in runs.values():
+            if hasattr(run_.model, "qnn"):
+                for target in args.qbackend:
+                    check_target(run_.config.quantum, target, args.qbackend_shots)
     data = load_dataset(DataConfig(spec=args.data or next(iter(runs.values())).config.data.spec, test_limit=args.samples))
     for name, run_ in runs.items():
         if run_.image_shape != data.image_shape:

@@ -93,6 +93,12 @@ class QuantumNet(torch.nn.Module):
         linear = sum(m.weight.numel() for m in self.modules() if isinstance(m, torch.nn.Linear))
         return int(linear + (self.reduction.components.numel() if isinstance(self.reduction, PCA) else 0))
 
+    def prepare(self) -> "QuantumNet":
+        """Compile a device target for the loaded weights, before any sample runs (nothing otherwise)."""
+        if hasattr(self.qnode, "native"):
+            self.qnode.compile(self.weights.detach().double().numpy())
+        return self
+
     @property
     def target(self) -> dict | None:
         """The device target's description (the report's ``quantum.target``) once it has run, else None."""

@@ -3,7 +3,8 @@
 Configs are plain data (no tensors, no callables) so that the full config of a
 run can be saved as JSON inside every artifact and rebuilt exactly with
 :meth:`RunConfig.from_dict`. Values are checked where they are made; a bad value
-raises :class:`~ppf_neuro.errors.PPFError` naming the field.
+raises :class:`~ppf_neuro.errors.PPFError` naming the field; JSON becomes these
+dataclasses through :mod:`ppf_neuro.typed_json`.
 """
 
 from __future__ import annotations
@@ -11,18 +12,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ppf_neuro import choices
 from ppf_neuro.errors import PPFError, read_json_file
-
-
-def _check(ok: bool, where: str, expected: str, got) -> None:
-    if not ok:
-        raise PPFError(f"config field '{where}': expected {expected}, got {got!r}")
+from ppf_neuro.typed_json import check as _check
+from ppf_neuro.typed_json import section_from_dict
 
 
 def _check_seed(value, where: str) -> None:
@@ -374,52 +370,3 @@ def check_encoding(fields: dict) -> dict:
     if fields:
         section_from_dict(EncodingConfig, fields, "encoding")
     return fields
-
-
-def section_from_dict(cls, d, where: str):
-    """The config dataclass ``cls`` from a JSON object; unknown keys and ill-typed or out-of-range
-    values are refused naming the field (``where`` is the section's name)."""
-    if not isinstance(d, dict):
-        raise PPFError(f"config section '{where or 'top level'}': expected an object, got {d!r}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(d) - names)
-    if unknown:
-        raise PPFError(
-            f"config section '{where or 'top level'}': unknown key(s) {unknown}; "
-            f"known keys are {sorted(names)}"
-        )
-    kwargs = {k: _coerce(hints[k], v, f"{where}.{k}".lstrip(".")) for k, v in d.items()}
-    try:
-        return cls(**kwargs)
-    except TypeError as e:
-        raise PPFError(f"config section '{where or 'top level'}': {e}") from None
-
-
-def _coerce(tp, v, where: str):
-    """Turn JSON values into the annotated type, refusing what does not fit."""
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if dataclasses.is_dataclass(tp):
-        return section_from_dict(tp, v, where)
-    if origin in (typing.Union, types.UnionType):  # Optional[X]
-        if v is None and type(None) in args:
-            return None
-        (inner,) = [a for a in args if a is not type(None)]
-        return _coerce(inner, v, where)
-    if origin is tuple:
-        _check(isinstance(v, (list, tuple)), where, "a list", v)
-        return tuple(_coerce(args[0], x, where) for x in v)
-    if tp is bool:
-        _check(isinstance(v, bool), where, "true or false", v)
-        return v
-    if tp is int:
-        _check(isinstance(v, int) and not isinstance(v, bool), where, "an integer", v)
-        return v
-    if tp is float:
-        _check(isinstance(v, (int, float)) and not isinstance(v, bool), where, "a number", v)
-        return float(v)
-    if tp is str:
-        _check(isinstance(v, str), where, "a string", v)
-        return v
-    raise TypeError(f"unsupported config type {tp} at {where}")  # a bug, not user input

@@ -2,7 +2,10 @@ r"""NIR graphs as netx networks: a chain ``Input -> [Flatten] -> (Affine|Linear|
 (CubaLIF|LIF|IF) -> ... -> Output`` becomes a netx HDF5 file that deploys on Lava.
 
 Each NIR node type has its handler (:data:`NODE_HANDLERS`), which updates the import's state: the
-shape so far, the netx entries written so far, and the synapse waiting for its neuron node.
+shape so far, the netx entries written so far, and the synapse waiting for its neuron node. The
+neuron nodes' mapping is :mod:`~ppf_neuro.conversion.nir_neurons`, the integers
+:mod:`~ppf_neuro.conversion.nir_quantisation`, the exact-or-approximate policy
+:mod:`~ppf_neuro.conversion.nir_mapping`; this module walks the graph.
 Time constants become per-step decays at the graph's ``dt`` (:mod:`~ppf_neuro.formats.nir_time`:
 the graph's metadata, else ``--dt``, else 1e-4 s). ``w_in`` and ``r`` (and LIF's / IF's input
 scaling) are folded into the weights, which is exact: the state is linear in them. A synaptic
@@ -28,20 +31,14 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from ppf_neuro.errors import PPFError
-from ppf_neuro.formats.loihi_units import (
-    DECAY_SCALE,
-    THRESHOLD_MAX,
-    WEIGHT_MAX,
-    WEIGHT_SCALE,
-    conv_output_shape,
-)
+from ppf_neuro.formats.loihi_units import DECAY_SCALE, conv_output_shape
 from ppf_neuro.formats.netx import (
     ConvLayer,
     CubaNeuron,
@@ -54,54 +51,9 @@ from ppf_neuro.formats.netx import (
     write_netx_file,
 )
 from ppf_neuro.formats.nir_time import CONVENTIONS, Convention, check_dt
-
-
-class _Mapping:
-    """One NIR node's parameters as netx needs them; notes what had to be approximated."""
-
-    def __init__(self, approximate: bool):
-        self.approximate = approximate
-        self.notes: list[str] = []
-
-    def inexact(self, where: str, what: str, consequence: str) -> None:
-        """Refuse ``what`` (no exact netx equivalent), or with ``approximate`` note the consequence."""
-        if not self.approximate:
-            raise PPFError(f"NIR node '{where}': {what} cannot be mapped exactly to netx; --approximate would "
-                           f"{consequence}")
-        self.notes.append(f"{where}: {what}, {consequence}")
-
-    def uniform(self, value, what: str, where: str) -> float:
-        arr = np.asarray(value, dtype=float).reshape(-1)
-        if arr.size and not np.allclose(arr, arr[0], rtol=1e-6, atol=0):
-            self.inexact(where, f"per-neuron {what} differ ({arr.min():.4g} .. {arr.max():.4g}; netx has one "
-                                "per layer)", "average them")
-            return float(arr.mean())
-        return float(arr[0]) if arr.size else 0.0
-
-    def zero(self, value, what: str, where: str, consequence: str) -> None:
-        v = self.uniform(value, what, where) if value is not None else 0.0
-        if v != 0:
-            self.inexact(where, f"{what} = {v:.4g}", consequence)
-
-
-@dataclass(frozen=True)
-class LayerQuantisation:
-    """How one imported layer was quantised, and the errors that made (all relative)."""
-
-    layer: str
-    #: Integers per float unit of weight, threshold and bias (64 = netx's own scale, exact).
-    scale: float
-    #: The largest weight error, relative to the largest weight magnitude.
-    weight_error: float
-    #: The threshold's error, relative to the threshold.
-    threshold_error: float
-    #: The largest per-step voltage bias error, relative to the threshold.
-    bias_error: float
-    #: The largest relative error of dt/tau_syn and dt/tau_mem as 12-bit decays.
-    decay_error: float
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from ppf_neuro.conversion.nir_mapping import Mapping
+from ppf_neuro.conversion.nir_neurons import NEURON_KINDS, Neurons, neurons
+from ppf_neuro.conversion.nir_quantisation import LayerQuantisation, quantise
 
 
 @dataclass(frozen=True)
@@ -123,120 +75,10 @@ class _State:
     shape: tuple[int, ...]
     dt: float
     convention: Convention
-    mapping: _Mapping
+    mapping: Mapping
     entries: list[Entry] = field(default_factory=list)
     pending: _Synapse | None = None
     quantisation: list[LayerQuantisation] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Neurons:
-    """A neuron node as netx sees it: per-step decays, the gain folded into the weights, the
-    threshold, and the voltage bias per step (from ``v_leak``)."""
-
-    alpha: float
-    beta: float
-    gain: float
-    threshold: float
-    bias: np.ndarray
-
-
-def _ratio(numerator: float, tau: float, dt: float) -> float:
-    """numerator * dt / tau, where inf / inf (a pure integrator, written as tau = w_in = inf) is dt-free 1."""
-    if np.isinf(numerator) and np.isinf(tau):
-        return 1.0
-    return numerator * dt / tau
-
-
-def _rate(tau: float, what: str, name: str, st: _State) -> float:
-    """dt / tau, the fraction a state decays by per step; refused outside [0, 1] (a wrong dt)."""
-    rate = st.dt / tau
-    if not 0 <= rate <= 1 + 1e-9:
-        raise PPFError(f"NIR node '{name}': dt/{what} = {rate:.4g} at dt = {st.dt:g} s, outside [0, 1]: the time "
-                       f"constants do not fit this time step. Give the dt the graph was written with (--dt; "
-                       f"snnTorch writes at 1e-4 s) or, for Norse's to_nir, --convention norse")
-    return min(rate, 1.0)
-
-
-def _tau(node, key: str, name: str, st: _State) -> float:
-    return st.convention.tau(st.mapping.uniform(getattr(node, key), key, name), st.dt)
-
-
-def _cuba_lif(node, name: str, st: _State) -> tuple[float, float, float]:
-    m, dt = st.mapping, st.dt
-    tau_syn, tau_mem = _tau(node, "tau_syn", name, st), _tau(node, "tau_mem", name, st)
-    if st.convention.current_lags:  # Norse's LIFCell: input added to the current as it is
-        m.inexact(name, "Norse's LIFCell feeds its voltage the synaptic current of the step before",
-                  "deploy it without that step (each layer's spikes one step earlier)")
-        current_gain = 1.0
-    else:
-        current_gain = _ratio(m.uniform(node.w_in, "w_in", name), tau_syn, dt)
-    alpha, beta = _rate(tau_syn, "tau_syn", name, st), _rate(tau_mem, "tau_mem", name, st)
-    return alpha, beta, current_gain * _ratio(m.uniform(node.r, "r", name), tau_mem, dt)
-
-
-def _lif(node, name: str, st: _State) -> tuple[float, float, float]:
-    beta = _rate(_tau(node, "tau", name, st), "tau", name, st)
-    return 1.0, beta, beta * st.mapping.uniform(node.r, "r", name)
-
-
-def _if(node, name: str, st: _State) -> tuple[float, float, float]:
-    return 1.0, 0.0, st.dt * st.mapping.uniform(node.r, "r", name)
-
-
-def _neurons(node, name: str, st: _State) -> _Neurons:
-    """CubaLIF / LIF / IF -> netx's view.
-
-    Euler: I <- (1 - dt/tau_syn) I + (w_in dt/tau_syn) x and v <- (1 - dt/tau_mem) v + (r dt/tau_mem) I
-    + (dt/tau_mem) v_leak. netx's u is (r dt/tau_mem) I, so the weights carry
-    gain = (w_in dt/tau_syn)(r dt/tau_mem) and the bias is (dt/tau_mem) v_leak."""
-    alpha, beta, gain = NEURON_KINDS[type(node).__name__](node, name, st)
-    v_leak = getattr(node, "v_leak", None)
-    v_leak = np.asarray(0.0 if v_leak is None else v_leak, dtype=float)  # per neuron, as netx biases
-    st.mapping.zero(getattr(node, "v_reset", None), "v_reset", name, "reset to 0 instead")
-    return _Neurons(alpha, beta, gain, st.mapping.uniform(node.v_threshold, "v_threshold", name), beta * v_leak)
-
-
-NEURON_KINDS: dict[str, Callable] = {"CubaLIF": _cuba_lif, "LIF": _lif, "IF": _if}
-
-
-def _integral(x) -> bool:
-    x = np.asarray(x, dtype=float)
-    return bool(np.all(np.abs(x - np.round(x)) < 1e-6))
-
-
-def _layer_scale(weight: np.ndarray, threshold: float, bias: np.ndarray) -> float:
-    """netx's own 64 where it is exact (even 8-bit weights), else the largest that fits weights and threshold."""
-    exact = weight * WEIGHT_SCALE
-    if (_integral(exact / 2) and np.abs(exact).max(initial=0) <= WEIGHT_MAX and _integral(threshold * WEIGHT_SCALE)
-            and _integral(bias * WEIGHT_SCALE)):
-        return float(WEIGHT_SCALE)
-    peak = float(np.abs(weight).max(initial=0))
-    return min(WEIGHT_MAX / peak if peak else math.inf, THRESHOLD_MAX / max(threshold, 1e-12))
-
-
-def _relative(error: float, reference: float) -> float:
-    return float(error / reference) if reference else 0.0
-
-
-def _quantise(weight: np.ndarray, p: _Neurons, bias: np.ndarray, where: str) -> tuple:
-    """Integer weights (even, 8 bits), vThMant and bias mantissas at one scale for the layer, and the
-    :class:`LayerQuantisation` that says what that cost."""
-    scale = _layer_scale(weight, p.threshold, bias)
-    w = (2 * np.round(weight * scale / 2)).astype(np.int64)
-    vth = int(round(p.threshold * scale))
-    if vth < 1:
-        raise PPFError(f"{where}: threshold {p.threshold:.4g} rounds to 0 at weight scale {scale:.4g} (its weights "
-                       "are too large next to it for 8 bits)")
-    mantissa = np.round(np.asarray(bias, dtype=float) * scale).astype(np.int64)
-    decays = [(rate, round(rate * DECAY_SCALE) / DECAY_SCALE) for rate in (p.alpha, p.beta)]
-    quantisation = LayerQuantisation(
-        layer=where, scale=scale,
-        weight_error=_relative(np.abs(w / scale - weight).max(initial=0), np.abs(weight).max(initial=0)),
-        threshold_error=_relative(abs(vth / scale - p.threshold), p.threshold),
-        bias_error=_relative(np.abs(mantissa / scale - bias).max(initial=0), p.threshold),
-        decay_error=max(_relative(abs(q - rate), rate) for rate, q in decays))
-    return w, vth, mantissa, quantisation
 
 
 # ------------------------------------------------------------------------------ handlers per node type
@@ -316,7 +158,7 @@ def _on_conv(node, name: str, st: _State) -> None:
     st.pending = _Synapse(name, weight, int(np.prod(out)), _bias(node, out), make)
 
 
-def _synaptic_bias(syn: _Synapse, p: _Neurons, where: str, m: _Mapping) -> np.ndarray | float:
+def _synaptic_bias(syn: _Synapse, p: Neurons, where: str, m: Mapping) -> np.ndarray | float:
     """The synapse's bias as a per-step voltage bias: exact without a synaptic current, otherwise the
     current's steady state (bias / (dt/tau_syn)), approached as (1 - dt/tau_syn)^t."""
     if syn.bias is None:
@@ -335,10 +177,10 @@ def _on_neuron(node, name: str, st: _State) -> None:
     if st.pending is None:
         raise _unsupported(name, node)
     syn, where = st.pending, f"{st.pending.name}/{name}"
-    p = _neurons(node, name, st)
+    p = neurons(node, name, st)
     bias = np.broadcast_to(p.bias.reshape(-1) if p.bias.size > 1 else p.bias, (syn.neurons,)) \
         + _synaptic_bias(syn, p, where, st.mapping)
-    w, vth, mantissa, quantisation = _quantise(syn.weight * p.gain, p, bias, where)
+    w, vth, mantissa, quantisation = quantise(syn.weight * p.gain, p, bias, where)
     neuron = CubaNeuron(type="CUBA", threshold=vth, current_decay=int(round(p.alpha * DECAY_SCALE)),
                         voltage_decay=int(round(p.beta * DECAY_SCALE)))
     layer = syn.make(len(st.entries), w, neuron, mantissa if np.any(mantissa) else None)
@@ -418,7 +260,7 @@ def nir_to_entries(graph, approximate: bool = False, dt: float | None = None, co
     order = _chain(graph)
     inp = graph.nodes[order[0]]
     shape = tuple(int(v) for v in np.asarray(next(iter(inp.input_type.values()))).reshape(-1))
-    st = _State(shape, graph_dt(graph, dt, convention), CONVENTIONS[convention], _Mapping(approximate),
+    st = _State(shape, graph_dt(graph, dt, convention), CONVENTIONS[convention], Mapping(approximate),
                 [InputShape(shape)] if len(shape) == 3 else [])
     for name in order[1:-1]:
         node = graph.nodes[name]

@@ -19,7 +19,7 @@ from ppf_neuro import choices
 from ppf_neuro.analysis.profiles import shipped as shipped_profiles
 from ppf_neuro.atomic import output_locks, reading
 from ppf_neuro.errors import EXPECTATION_UNMET, PPFError, on_command_line
-from ppf_neuro.interrupts import interruptible
+from ppf_neuro.processes.interrupts import interruptible
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
 

@@ -4,7 +4,7 @@ On a terminal (or in a notebook) they are tqdm's bars. Written to a log file or 
 carriage-return updates would be one line per batch (megabytes over a training run): there each
 bar is a plain line at most every ``LOG_INTERVAL_S`` seconds and a last one when its phase ends.
 Every step of a bar is also where a Ctrl-C that a library swallowed is raised again
-(:func:`ppf_neuro.interrupts.check`): the long loops of every command run through one.
+(:func:`ppf_neuro.processes.interrupts.check`): the long loops of every command run through one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from tqdm import tqdm as plain_tqdm
 from tqdm.auto import tqdm
 
-from ppf_neuro.interrupts import check
+from ppf_neuro.processes.interrupts import check
 
 #: Seconds between two progress lines in a log file.
 LOG_INTERVAL_S = 30.0

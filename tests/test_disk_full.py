@@ -86,7 +86,7 @@ def _dies():
 def test_a_lava_run_that_meets_a_full_disk_or_dies_is_one_line():
     """Inside the Lava run's own process (Lava's shared-memory channels, our counters): a full disk is
     a PPFError naming the file, and a child killed outright (the OOM killer) is one too, not an EOFError."""
-    from ppf_neuro.deployment.backends.lava.isolated import in_own_process_group
+    from ppf_neuro.processes.isolated import in_own_process_group
     from ppf_neuro.errors import PPFError
 
     with pytest.raises(PPFError, match="cannot write /dev/shm/psm_x during the Lava run: No space left on device"):

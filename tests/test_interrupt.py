@@ -75,7 +75,7 @@ def test_interrupted_deployment_leaves_no_lava_process(tiny_bundle, sig, to_grou
 
 @pytest.mark.parametrize("to_group, workers", [(False, 1), (True, 1), (False, 2), (True, 2)])
 def test_a_sigkilled_deployment_leaves_no_lava_process(tiny_bundle, to_group, workers):
-    """SIGKILL runs no handler: the children notice their parent's death themselves (ppf_neuro.orphans)."""
+    """SIGKILL runs no handler: the children notice their parent's death themselves (ppf_neuro.processes.orphans)."""
     proc = _deploying(tiny_bundle, workers, 1.0)
     family = _descendants(proc.pid)
     assert len(family) > 2, "Lava should be running its processes"
@@ -88,7 +88,7 @@ def test_a_sigkilled_deployment_leaves_no_lava_process(tiny_bundle, to_group, wo
 
 def test_a_sigkilled_ray_deployment_leaves_no_lava_process(tiny_bundle):
     """Ray's workers run the shards' Lava runs: when the command dies, its local Ray instance ends its workers
-    (SIGKILL, from outside), and each Lava run's processes follow their parent (ppf_neuro.orphans). Ray's own
+    (SIGKILL, from outside), and each Lava run's processes follow their parent (ppf_neuro.processes.orphans). Ray's own
     agents of a local instance are Ray's to manage and not counted."""
     cmd = ["deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1", "--workers", "2", "--ray", "local"]
     proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -191,7 +191,7 @@ def test_a_second_signal_during_the_stop_does_not_cut_it_short(tmp_path, monkeyp
     the run's stop begins: it used to interrupt the stop and leave the run going."""
     import threading
 
-    from ppf_neuro.deployment.backends.lava import isolated
+    from ppf_neuro.processes import isolated
 
     pid_file = tmp_path / "pid"
     handled: list[int] = []
@@ -233,7 +233,7 @@ def test_a_second_signal_during_the_stop_does_not_cut_it_short(tmp_path, monkeyp
 def test_an_interrupt_a_library_swallowed_is_raised_at_the_next_progress_step(sig):
     """autograd's import (run by PennyLane's) catches BaseException around hundreds of small steps;
     a Ctrl-C landing there was lost and the training ran to the end (CI, exit 0)."""
-    from ppf_neuro.interrupts import interruptible
+    from ppf_neuro.processes.interrupts import interruptible
     from ppf_neuro.progress import progress_bar
 
     # as a terminal starts a process: a suite started in the background (make test &) inherits SIGINT

@@ -11,7 +11,7 @@ from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.errors import PPFError
-from ppf_neuro.executors import run_tasks
+from ppf_neuro.processes.pools import run_tasks
 from ppf_neuro.training.sweep import make_trials, run_sweep
 
 SWEEP_BASE = {"model": "snn", "data": {"spec": "digits", "train_limit": 100, "test_limit": 20},

@@ -13,7 +13,7 @@ from conftest import write_idx_dataset
 from ppf_neuro.atomic import MANIFEST, result_set
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
-from ppf_neuro.executors import usable_workers
+from ppf_neuro.processes.pools import usable_workers
 
 pytestmark = pytest.mark.lava
 

@@ -36,7 +36,7 @@ def first_differing_sample(lava: SpikeCounts, reference: SpikeCounts) -> int | N
 def lava_steps(net: NetxFile, spikes: np.ndarray, layer: int) -> tuple[list[np.ndarray], dict]:
     """One sample through netx's own network on Lava: every layer's spikes (neurons, T) and the
     ``u``, ``v`` traces (neurons, T) of ``layer``, CHW order, aligned to the sample's window."""
-    from ppf_neuro.deployment.backends.lava.isolated import in_own_process_group
+    from ppf_neuro.processes.isolated import in_own_process_group
     from ppf_neuro.deployment.backends.lava.ringbuffer import ringbuffer_rasters
 
     r = in_own_process_group(ringbuffer_rasters, net, spikes, trace_layer=layer)

@@ -18,7 +18,7 @@ from ppf_neuro.commands.assignments import encoding_overrides
 from ppf_neuro.config import check_encoding
 from ppf_neuro.errors import DISAGREES, EXPECTATION_UNMET, PPFError
 from ppf_neuro.kinds import KINDS
-from ppf_neuro.executors import check_ray_address
+from ppf_neuro.processes.pools import check_ray_address
 from ppf_neuro.phases import PhaseClock, format_rate, process_age
 
 

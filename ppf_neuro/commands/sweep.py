@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ppf_neuro.atomic import check_writable
-from ppf_neuro.executors import check_ray_address
+from ppf_neuro.processes.pools import check_ray_address
 from ppf_neuro.training.sweep import load_sweep_file, make_trials, run_sweep
 
 

@@ -29,7 +29,7 @@ from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
 from ppf_neuro.config import RunConfig, set_value
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError, read_json_file
-from ppf_neuro.executors import run_tasks
+from ppf_neuro.processes.pools import run_tasks
 from ppf_neuro.training.run_dir import (
     TRAINING_STATE,
     TrainedRun,

@@ -11,7 +11,7 @@ import numpy as np
 
 from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.backends.lava.graphs import CountedGraph
-from ppf_neuro.deployment.backends.lava.isolated import stop_requested
+from ppf_neuro.processes.isolated import stop_requested
 from ppf_neuro.deployment.backends.lava.mode import LavaResult
 from ppf_neuro.deployment.backends.lava.recorder import RecordedFile, per_replica
 from ppf_neuro.progress import progress_bar
@@ -46,7 +46,7 @@ CHUNK_STEPS = 1000
 
 def run_counted(graph: CountedGraph, progress: bool) -> LavaResult:
     """Run ``graph`` to its end in chunks (for the progress bar, and so that an interrupted run ends
-    between two of them: ``ppf_neuro.deployment.backends.lava.isolated``), always stopping it; what it recorded
+    between two of them: ``ppf_neuro.processes.isolated``), always stopping it; what it recorded
     stays where its plan put it."""
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2SimCfg

@@ -6,7 +6,7 @@ side by side (``ppf_neuro.deployment.backends.lava.network``) so that a step adv
 of samples: a larger ``--replicas`` is clamped, and the report's ``setup.replicas`` says so), and
 ``recorder="ringbuffer"`` reads every raster back with ``Var.get`` (slow; the independent
 check). Timing: ``ppf_neuro.deployment.windows``. A run is always stopped, also on error, and happens in a
-process group of its own (``ppf_neuro.deployment.backends.lava.isolated``), out of reach of a terminal's Ctrl-C.
+process group of its own (``ppf_neuro.processes.isolated``), out of reach of a terminal's Ctrl-C.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from ppf_neuro.deployment.backends.lava.graphs import NetxGraph, ReplicaGraph
 from ppf_neuro.deployment.backends.lava.recorder import RecordingPlan
 from ppf_neuro.deployment.backends.lava.run_loop import run_counted
-from ppf_neuro.deployment.backends.lava.isolated import in_own_process_group
+from ppf_neuro.processes.isolated import in_own_process_group
 from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
 from ppf_neuro.deployment.backends.lava.replicas import auto_replicas
 from ppf_neuro.deployment.backends.lava.ringbuffer import run_ringbuffer

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from ppf_neuro.deployment.results import SpikeCounts
-from ppf_neuro.deployment.backends.lava.isolated import import_before_fork
+from ppf_neuro.processes.isolated import import_before_fork
 from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
 from ppf_neuro.deployment.backends.lava.runner import run_on_lava
 from ppf_neuro.errors import PPFError
-from ppf_neuro.executors import usable_workers
+from ppf_neuro.processes.pools import usable_workers
 from ppf_neuro.formats.netx import NetxFile, load_netx_file
 
 
@@ -53,7 +53,7 @@ def run_on_lava_sharded(net: NetxFile, spikes: np.ndarray, workers: int, mode: L
                         recordings_dir: Path | None = None) -> LavaResult:
     """Split the samples into ``workers`` contiguous shards, one Lava run each, merged in order;
     shard k keeps its files in ``recordings_dir/shardK``."""
-    from ppf_neuro.executors import run_tasks
+    from ppf_neuro.processes.pools import run_tasks
 
     start = time.perf_counter()
     content = Path(net.path).read_bytes()

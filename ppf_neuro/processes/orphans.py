@@ -2,7 +2,7 @@
 
 A SIGKILLed command runs no ``finally`` and no handler: its pool workers would keep training, and a
 Lava run (which leads a process group of its own, out of a terminal's Ctrl-C:
-``ppf_neuro.deployment.backends.lava.isolated``) would keep computing with its dozen processes (measured: all alive
+``ppf_neuro.processes.isolated``) would keep computing with its dozen processes (measured: all alive
 30 s after ``kill -KILL``). Two mechanisms, because the kernel's parent-death signal reaches only
 a direct child and is not inherited by the processes Lava forks:
 

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from ppf_neuro.errors import PPFError
-from ppf_neuro.orphans import kill_group_when_orphaned
+from ppf_neuro.processes.orphans import kill_group_when_orphaned
 
 #: Lava's message infrastructure: importing it calls ``multiprocessing.set_start_method('fork')``.
 LAVA_MESSAGING = "lava.magma.runtime.message_infrastructure.multiprocessing"
@@ -172,7 +172,7 @@ def _how_it_ended(code: int | None) -> str:
 
 def _child(send, mask: set, fn: Callable, args: tuple, kwargs: dict, parent: int) -> None:
     os.setpgid(0, 0)
-    kill_group_when_orphaned(parent)  # a SIGKILLed command leaves no Lava run behind (ppf_neuro.orphans)
+    kill_group_when_orphaned(parent)  # a SIGKILLed command leaves no Lava run behind (ppf_neuro.processes.orphans)
     signal.signal(signal.SIGTERM, _request_stop)
     signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     try:

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 from ppf_neuro.choices import RANGES
 from ppf_neuro.errors import PPFError, argument
-from ppf_neuro.orphans import die_with_parent
+from ppf_neuro.processes.orphans import die_with_parent
 from ppf_neuro.progress import progress_bar
 from ppf_neuro.threads import pin
 
@@ -44,7 +44,10 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)  # blocked since the fork (``run_tasks``)
-    die_with_parent(signal.SIGTERM)  # a SIGKILLed command ends its workers too (ppf_neuro.orphans)
+    # A SIGKILLed command ends its workers too (ppf_neuro.processes.orphans), at once: they have no one left
+    # to report to, and a graceful stop (SIGTERM: the task unwinds, its Lava run stops) took over 2 s on a
+    # loaded machine. A worker's Lava run follows within its watcher's poll.
+    die_with_parent(signal.SIGKILL)
     pin(1)
 
 
@@ -89,7 +92,7 @@ def run_tasks(fn: Callable, args: Sequence[tuple], workers: int = 2, ray_address
     except BaseException:
         # Interrupted (Ctrl-C, SIGTERM) or a task failed: stop the workers too, so no orphan keeps
         # training or holding a Lava run (the pool's own shutdown would wait for running tasks).
-        # Each worker unwinds its task first (a Lava run stops: ppf_neuro.deployment.backends.lava.isolated), so wait for it.
+        # Each worker unwinds its task first (a Lava run stops: ppf_neuro.processes.isolated), so wait for it.
         # Tasks already handed to the pipe for workers about to end (a shard carries the model file's
         # bytes) block its feeder thread once the readers are gone, and the pool's manager thread,
         # then the interpreter's exit, would join that thread forever (seen: one interrupted

@@ -3,8 +3,9 @@
 Input noise is evaluated on the PyTorch models: their spiking branch is what
 Lava runs, spike for spike (tested), so the figures hold for the deployment.
 Device noise rebuilds each model's quantum branch on a noisy PennyLane device
-(depolarising channel after every gate on ``default.mixed``, or finite shots)
-with the trained weights; the spiking-only model is unaffected by it.
+(depolarising channel after every gate on ``default.mixed``, finite shots, or a
+real device's calibration: ``ppf_neuro.quantum.device_target``) with the trained
+weights; the spiking-only model is unaffected by it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from pathlib import Path
 import torch
 
 from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
+from ppf_neuro.choices import RANGES
 from ppf_neuro.data import Split
+from ppf_neuro.errors import PPFError
 from ppf_neuro.noise import check_intensity, corrupt
 from ppf_neuro.progress import announce_estimate, progress_bar
 from ppf_neuro.quantum import QuantumNet
-from ppf_neuro.training.run_dir import TrainedRun
+from ppf_neuro.training.run_dir import TrainedRun, load_run
 from ppf_neuro.training.trainer import evaluate
 
 
@@ -134,3 +137,51 @@ def default_conditions(levels: list[float], depolarizing: list[float], shots: li
     conds += [Condition("shots", float(s)) for s in shots]
     conds += [Condition("device", float(target_shots), t) for t in targets]
     return conds
+
+
+def _named_runs(runs: list) -> dict[str, TrainedRun]:
+    """Runs (``TrainedRun`` objects or run directories) by their model's name (made unique)."""
+    named = {}
+    for i, r in enumerate(runs):
+        run_ = load_run(r) if isinstance(r, (str, Path)) else r
+        label = Path(r).name if isinstance(r, (str, Path)) else str(i)
+        named[run_.config.model if run_.config.model not in named else f"{run_.config.model} ({label})"] = run_
+    return named
+
+
+def run_robustness(runs: list, data: str | None, samples: int | None, kinds: list[str], levels: list[float],
+                   depolarizing: list[float], shots: list[int], targets: list[str], target_shots: int, seed: int,
+                   out: Path | None, progress: bool = True) -> list[dict]:
+    """The whole study as ``robustness`` runs it: every cheap check first (the output place, the
+    conditions, the runs, the device snapshots, the images' shape), then the table, written to ``out``
+    when given."""
+    from ppf_neuro.atomic import check_writable
+    from ppf_neuro.config import DataConfig
+    from ppf_neuro.data import load_dataset
+
+    if out is not None:
+        check_writable(out, "--out", directory=True)
+    RANGES["seed"].check("seed", seed)
+    RANGES["samples"].check("samples", samples)
+    conditions = default_conditions(levels, depolarizing, shots, kinds, targets, target_shots)
+    if len(conditions) == 1:
+        raise PPFError("no condition besides the clean one: give noise kinds (--noise), --depolarizing, --shots or "
+                       "--qbackend")
+    named = _named_runs(runs)
+    if targets:  # every snapshot named and runnable by every circuit, before the data loads
+        from ppf_neuro.quantum.device_target import check_target, device_backend
+
+        for target in targets:
+            device_backend(target)
+            for run_ in named.values():
+                if hasattr(run_.model, "qnn"):
+                    check_target(run_.config.quantum, target, target_shots)
+    dataset = load_dataset(DataConfig(spec=data or next(iter(named.values())).config.data.spec, test_limit=samples))
+    for name, run_ in named.items():
+        if run_.image_shape != dataset.image_shape:
+            raise PPFError(f"{name}: trained on images {run_.image_shape}, '{dataset.name}' has {dataset.image_shape}")
+    rows = robustness_table(named, dataset.test, conditions, progress=progress, seed=seed)
+    if out is not None:
+        write_robustness(rows, list(named), out)
+    return rows
+

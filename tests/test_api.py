@@ -1,5 +1,6 @@
 """The Python API (``import ppf_neuro as ppf``): a run trained, saved, exported and deployed on arrays."""
 
+import json
 import numpy as np
 import pytest
 import torch
@@ -90,3 +91,48 @@ def test_diff_from_python(bundle, tmp_path, monkeypatch):
         dst["layer/1/weight"][...] = w
     found = ppf.diff(netx, "digits", samples=4, progress=False)
     assert found is not None and found["layer"] == 1
+
+
+def test_every_deploy_option_is_a_keyword_of_the_api():
+    """A notebook user never drops to the shell for a deploy option: each flag of ``ppf-neuro deploy`` has
+    its keyword in ``ppf.deploy`` (the few named otherwise, or only meaningful to a shell, listed here)."""
+    import argparse
+    import inspect
+
+    from ppf_neuro.cli import build_parser
+
+    renamed = {"set": "encoder", "qdevice_option": "qdevice_options", "quiet": "progress"}
+    shell_only = {"debug", "expect_min", "command", "target"}  # tracebacks; an exit status; the dispatch
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices["deploy"]
+    flags = {a.dest for a in sub._actions if a.dest != "help"} - shell_only
+    keywords = set(inspect.signature(ppf.deploy).parameters) | set(inspect.signature(ppf.api.deploy_request).parameters)
+    missing = sorted(renamed.get(f, f) for f in flags if renamed.get(f, f) not in keywords)
+    assert not missing, f"deploy flags without an API keyword: {missing}"
+
+
+def test_the_api_writes_the_report_the_command_line_writes(bundle, tmp_path):
+    report = ppf.deploy(bundle, "digits", samples=4, report=tmp_path / "r.json", progress=False)
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert written["samples"] == report.samples == 4 and (tmp_path / "r.per_sample.npz").exists()
+    summaries = ppf.analyze([tmp_path / "r.json", report])  # a file and an object; nothing written
+    assert [s["samples"] for s in summaries] == [4, 4] and not (tmp_path / "analysis").exists()
+    ppf.analyze([report], plots=tmp_path / "analysis")
+    assert (tmp_path / "analysis" / "summary.json").exists()
+
+
+def test_the_rest_of_the_command_line_in_python(tmp_path, tiny_run):
+    """export_nir, import_nir, robustness and sweep: objects in, objects out, files only where asked."""
+    graph = ppf.export_nir(tiny_run, tmp_path / "net.nir")
+    made = ppf.import_nir(graph, tmp_path / "back.h5", steps=8)
+    assert made["approximations"] == [] and made["layers"][-1] == "dense" and made["file"].exists()
+    assert [q["scale"] for q in made["quantisation"]] == [64.0] * len(made["quantisation"])  # netx's own, exact
+    rows = ppf.robustness([tiny_run], samples=20, noise=["gaussian"], levels=[0.1], shots=[], progress=False)
+    assert [r["noise"] for r in rows] == ["clean", "gaussian"] and 0 <= rows[1]["snn"] <= 1
+    assert not list(tmp_path.glob("robustness*"))
+    sweep = tmp_path / "grid.json"
+    sweep.write_text(json.dumps({"base": {"model": "snn", "data": {"spec": "digits", "train_limit": 200, "test_limit": 20},
+                                          "snn": {"hidden": [8]}, "train": {"epochs": 1}},
+                                 "grid": {"train.seed": [0, 1]}}))
+    results = ppf.sweep(sweep, tmp_path / "sweep", workers=1, progress=False)
+    assert len(results) == 2 and (tmp_path / "sweep" / "results.csv").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from ppf_neuro.analysis.neurobench import neurobench_rows
 from ppf_neuro.analysis.plots import (
@@ -67,42 +68,52 @@ ANALYSIS_FILES = ("summary.json", "layers.csv", "energy.csv", "*layer_spikes.png
                   "accuracy_vs_energy.png")
 
 
-def _analyze_one(path, report, plots, several: bool, chip, cmos, qpu) -> dict:
-    """One report's summary, printed, with its plots in ``plots``."""
-    summary = summarize(report, str(path), chip, cmos, qpu)
+def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, printing: bool) -> dict:
+    """One report's summary, printed when ``printing``, with its plots in ``plots`` (None: no files)."""
+    summary = summarize(report, name, chip, cmos, qpu)
+    say = _say if printing else (lambda text: None)
     if "regression" in summary:
         r2 = "-" if summary["regression"]["r2"] is None else f"{summary['regression']['r2']:.4f}"
         score = f"MSE {summary['regression']['mse']:.4g}, R² {r2}"
     else:
         score = "accuracy " + ("-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %")
-    _say(f"{path}: {summary['model']}, {summary['samples']} samples, {score}")
+    say(f"{name}: {summary['model']}, {summary['samples']} samples, {score}")
     if report.activity is not None:
-        prefix = f"{path.stem}_" if several else ""
-        layer_activity(summary, plots / f"{prefix}layer_spikes.png")
-        if not raster(report, plots / f"{prefix}raster.png"):
-            _say(f"{path}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
-        energy_breakdown(summary, plots / f"{prefix}energy.png")
-        _print_spiking(summary)
-    if summary.get("quantum"):
+        if plots is not None:
+            prefix = f"{Path(name).stem}_" if several else ""
+            layer_activity(summary, plots / f"{prefix}layer_spikes.png")
+            if not raster(report, plots / f"{prefix}raster.png"):
+                say(f"{name}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
+            energy_breakdown(summary, plots / f"{prefix}energy.png")
+        if printing:
+            _print_spiking(summary)
+    if summary.get("quantum") and printing:
         _print_quantum(summary["quantum"])
-    if energy_rows(summary):
-        _say(f"energy per inference (nJ), low ... high end (what each end assumes: energy.csv); profiles: "
-             f"{chip.sources}, {cmos.sources}:")
+    if energy_rows(summary) and printing:
+        say(f"energy per inference (nJ), low ... high end (what each end assumes: energy.csv); profiles: "
+            f"{chip.sources}, {cmos.sources}:")
         print(markdown_table([{"platform": r["platform"], "low_nJ": r["low_nJ"], "high_nJ": r["high_nJ"]}
                               for r in energy_rows(summary)]))
     return summary
 
 
-def run(args) -> None:
-    check_writable(args.plots, "--plots", directory=True)
-    chip, cmos, qpu = (load_profile(p, kind) for p, kind in ((args.profile, "neuromorphic"), (args.cmos, "cmos"),
-                                                               (args.qpu, "qpu")))
-    # every report is read (and checked) before any work
-    reports = [(path, Report.from_dict(read_json_file(path, "report"), str(path))) for path in args.reports]
-    with result_set(args.plots, ANALYSIS_FILES) as stage:  # the whole set replaces the last, or nothing does
-        summaries = []
-        for path, report in reports:
-            summaries.append(_analyze_one(path, report, stage, len(args.reports) > 1, chip, cmos, qpu))
+def analyze_reports(reports, plots: Path | None, profile: str, cmos: str, qpu: str, printing: bool = True) -> list:
+    """Every report (a path, or a ``Report``) read and checked before any work, then summarised; with
+    ``plots`` the summaries, tables and figures are written there as one set (or nothing is)."""
+    if plots is not None:
+        check_writable(plots, "--plots", directory=True)
+    profiles = [load_profile(p, kind) for p, kind in ((profile, "neuromorphic"), (cmos, "cmos"), (qpu, "qpu"))]
+    named = [(str(r), Report.from_dict(read_json_file(r, "report"), str(r))) if isinstance(r, (str, Path))
+             else (f"report {i}", r) for i, r in enumerate(reports)]
+    if plots is None:
+        return [_analyze_one(name, report, None, len(named) > 1, *profiles, printing) for name, report in named]
+    with result_set(plots, ANALYSIS_FILES) as stage:  # the whole set replaces the last, or nothing does
+        summaries = [_analyze_one(name, report, stage, len(named) > 1, *profiles, printing) for name, report in named]
         accuracy_vs_energy(summaries, stage / "accuracy_vs_energy.png")
         write_summaries(summaries, stage)
+    return summaries
+
+
+def run(args) -> None:
+    analyze_reports(args.reports, args.plots, args.profile, args.cmos, args.qpu)
     _say(f"summary.json, layers.csv (every column), energy.csv and plots written to {args.plots}")

@@ -6,39 +6,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ppf_neuro.api import deploy_request, write_report
 from ppf_neuro.deployment.diagnosis.divergence import describe
-from ppf_neuro.deployment.backends.lava import LavaMode
 from ppf_neuro.deployment.pipeline import deploy, diff
-from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
 from ppf_neuro.deployment.report.build import summary_table
-from ppf_neuro.formats.report import write_per_sample
-from ppf_neuro.atomic import check_writable, write_json
+from ppf_neuro.atomic import check_writable
 from ppf_neuro.commands.assignments import encoding_overrides
-from ppf_neuro.config import check_encoding
 from ppf_neuro.errors import DISAGREES, EXPECTATION_UNMET, PPFError
 from ppf_neuro.kinds import KINDS
-from ppf_neuro.processes.pools import check_ray_address
 from ppf_neuro.phases import PhaseClock, format_rate, process_age
 
 
-def _request(args, plot: Path | None) -> DeployRequest:
-    """The command line's deployment, every option checked."""
-    if plot is not None:
-        check_writable(plot, "divergence plot")
-    if args.save_spikes is not None:
-        check_writable(args.save_spikes, "--save-spikes")
-    check_ray_address(args.ray)
-    lava = LavaMode(replicas=args.replicas, synapse=args.lava_synapse, input_as=args.input_as, readout=args.readout,
-                    keep_rasters=args.save_spikes is not None, record=args.record, timing=args.timing)
-    options = DeployOptions(samples=args.samples, qdevice=args.qdevice, shots=args.shots, noise=args.noise,
-                            seed=args.seed, qbackend=args.qbackend, qdevice_options=dict(args.qdevice_option or []),
-                            lava=lava,
-                            workers=args.workers, ray_address=args.ray, progress=not args.quiet,
-                            divergence_plot=plot, save_spikes=args.save_spikes)
-    encoding = check_encoding(encoding_overrides(args.encoding, args.steps, args.set or []))
-    return DeployRequest(args.model, args.data, options, inputs=args.inputs, labels=args.labels,
-                         layout=args.layout, encoding=encoding, expect=args.expect, input_shape=args.input_shape)
+def _request(args, plot: Path | None):
+    """The command line's deployment: the API's request of the same options (``ppf_neuro.api``)."""
+    return deploy_request(args.model, args.data, inputs=args.inputs, labels=args.labels, layout=args.layout,
+                          input_as=args.input_as, input_shape=args.input_shape,
+                          encoder=encoding_overrides(args.encoding, args.steps, args.set or []), samples=args.samples, readout=args.readout,
+                          record=args.record, replicas=args.replicas, timing=args.timing,
+                          lava_synapse=args.lava_synapse, qdevice=args.qdevice, qbackend=args.qbackend,
+                          qdevice_options=dict(args.qdevice_option or []), shots=args.shots, seed=args.seed,
+                          noise=args.noise, expect=args.expect, save_spikes=args.save_spikes, workers=args.workers,
+                          ray=args.ray, divergence_plot=plot, progress=not args.quiet)
 
 
 def _whole_command(report, clock: PhaseClock) -> str:
@@ -76,10 +64,8 @@ def run_deploy(args) -> int:
     clock = PhaseClock(announce=not args.quiet)
     report = deploy(_request(args, plot), clock)
     if args.report:
-        side = args.report.with_name(args.report.stem + ".per_sample.npz")
         with clock.phase("write"):
-            write_per_sample(report, side)
-            write_json(args.report, report.to_dict(side.name))
+            write_report(report, args.report)
     print(summary_table(report))
     if args.report:
         print(f"report written to {args.report} ({clock.seconds['write']:.2f} s)")

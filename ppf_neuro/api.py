@@ -144,7 +144,7 @@ def deploy(model: str | Path, data=None, *, report: str | Path | None = None, **
 
         report = ppf.deploy("examples/models/mnist_ppf.h5", "idx:../shared/datasets/mnist", samples=100,
                             qbackend="fake_torino", shots=1000, seed=0)
-        report.outputs["output"].accuracy, report.quantum["target"]["native_depth"]
+        report.outputs["output"].accuracy_deployed, report.quantum["target"]["native_depth"]
     """
     from ppf_neuro.deployment.pipeline import deploy as run_deployment
 
@@ -218,8 +218,9 @@ def import_nir(graph: str | Path, path: str | Path, *, approximate: bool = False
 def analyze(reports, *, plots: str | Path | None = None, profile: str = "loihi", cmos: str = "cmos45",
             qpu: str = "sycamore") -> list[dict]:
     """Spikes, synaptic operations, energy, latency and quantum resources of deployment reports (paths
-    of ``deploy --report`` files, or ``Report`` objects from :func:`deploy`), one summary dict each
-    (``summary["layers"]``, ``energy_rows(summary)``, ...: what ``analyze`` writes to summary.json).
+    of ``deploy --report`` files, or ``Report`` objects from :func:`deploy`), one summary dict each (what
+    ``analyze`` writes to summary.json; ``ppf_neuro.analysis.summary.layer_rows(summary)`` and
+    ``energy_rows(summary)`` are its tables, as rows).
     Files (CSV, JSON, plots) are written only when ``plots`` names a directory."""
     from ppf_neuro.commands.analyze import analyze_reports
 

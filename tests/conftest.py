@@ -139,7 +139,7 @@ ppf_run, ppf_bundle = _shared("ppf", lambda: tiny_config(model="ppf", epochs=2))
 #: the modules with none of them): Lava runs, slow subprocess and signal tests, other frameworks.
 MODULE_MARKS = {
     "lava": {"test_analysis", "test_api", "test_cli", "test_fuser", "test_input_dependence", "test_input_modes",
-             "test_inputs", "test_lava", "test_lava_fast", "test_netx_files", "test_nir", "test_report_doc",
+             "test_inputs", "test_lava", "test_lava_fast", "test_netx_files", "test_nir", "test_notebook", "test_report_doc",
              "test_progress", "test_shipped_model", "test_sigma_delta"},
     "slow": {"test_disk_full", "test_interrupt", "test_locks", "test_readme_commands", "test_resume", "test_safety",
              "test_scale_out", "test_warm_cli"},

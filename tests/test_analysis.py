@@ -233,8 +233,33 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     assert "classical layers 252 MACs" in out and "latency per inference on Intel Loihi" in out
     assert re.search(r"\| ParameterCount \| [\d,]+ \|", out) and re.search(r"\| ActivationSparsity \| 0\.\d{4} \|", out)
     assert "quantum branch's classical layers, int8 MACs" in (tmp_path / "plots" / "energy.csv").read_text()
+    total = summary["hybrid_total_per_inference"]  # the SNN on the chip + the branch's classical layers, no QPU
+    snn = summary["energy"]["per_inference"]["snn_on_loihi"]
+    fp32 = q["classical_energy"]["classical_fp32_on_cmos45"]
+    assert (total["low_nJ"], total["high_nJ"]) == pytest.approx((snn["low_nJ"] + c["low_nJ"], snn["high_nJ"] + fp32["high_nJ"]))
+    assert total["excludes"][0].startswith("the QPU's energy: no cited figure") and total["qpu_time"]["seconds"] > 0
+    assert "whole hybrid per inference" in out and "not included: the QPU's energy" in out
 
 
 def test_analyze_refuses_other_json(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     assert main(["analyze", str(tmp_path / "x.json"), "--plots", str(tmp_path)]) == 2
+
+
+def test_spread_over_samples_and_the_whole_hybrid_by_hand(tmp_path):
+    """Two samples that cost differently: the spread is theirs, its mean the per-inference figure;
+    the hybrid total of an SNN-only net is its chip energy and names what it leaves out."""
+    net = _netx(tmp_path / "d.h5", [("dense", [2], [[64, 0, 64], [0, 64, 0]], {}),
+                                    ("dense", [2], [[64, 64], [0, 0]], {})])
+    quiet = np.zeros((3, 4), dtype=int)
+    busy = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [1, 1, 0, 0]])
+    s = _analyze(tmp_path, net, np.stack([busy, quiet]))
+    spread = s["spread_over_samples"]["per_inference"]
+    assert (spread["spikes"]["p5"], spread["spikes"]["p95"]) == pytest.approx((0.35, 6.65))  # 0 and 7 spikes
+    assert spread["synops"]["mean"] == pytest.approx(4.5) and spread["synops"]["std"] == pytest.approx(4.5)
+    mean_energy = s["energy"]["per_inference"]["snn_on_loihi"]
+    assert spread["snn_on_loihi_low_nJ"]["mean"] == pytest.approx(mean_energy["low_nJ"])
+    assert spread["snn_on_loihi_high_nJ"]["mean"] == pytest.approx(mean_energy["high_nJ"])
+    total = s["hybrid_total_per_inference"]
+    assert (total["low_nJ"], total["high_nJ"]) == pytest.approx((mean_energy["low_nJ"], mean_energy["high_nJ"]))
+    assert total["qpu_time"] is None and "fusion" in total["excludes"][0]

@@ -10,6 +10,7 @@ from ppf_neuro.analysis.latency import latency
 from ppf_neuro.analysis.neurobench import neurobench_metrics
 from ppf_neuro.analysis.profiles import Profile
 from ppf_neuro.analysis.qpu_time import qpu_time
+from ppf_neuro.analysis.spread import hybrid_total, spread_over_samples
 from ppf_neuro.atomic import write_csv, write_json
 from ppf_neuro.formats.report import Report
 
@@ -47,6 +48,9 @@ def summarize(report: Report, name: str, chip: Profile, cmos: Profile, qpu: Prof
         if "classical_macs" in resources:  # reports of version 2 before ppf-neuro recorded them lack it
             out["quantum"]["classical_energy"] = classical_energy(resources["classical_macs"],
                                                                   resources["classical_parameters"], cmos)
+    if report.activity is not None and "per_sample" in report.activity:
+        out["spread_over_samples"] = spread_over_samples(report.activity, chip)
+    out["hybrid_total_per_inference"] = hybrid_total(out, chip, cmos)
     return out
 
 

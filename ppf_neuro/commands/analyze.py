@@ -63,6 +63,20 @@ def _print_quantum(q: dict) -> None:
              f"gate, readout and reset durations: {d['qpu_seconds_per_sample'] * 1e3:.1f} ms per sample")
 
 
+def _print_spread(spread: dict) -> None:
+    rows = [{"per inference": name.replace("_", " "), **{k: round(v, 1) for k, v in s.items()}}
+            for name, s in spread["per_inference"].items()]
+    _say(f"spread over the {spread['samples']} samples (energy {spread['energy_note']}):")
+    print(markdown_table(rows))
+
+
+def _print_total(total: dict) -> None:
+    qpu = total["qpu_time"]
+    _say(f"whole hybrid per inference: {total['low_nJ']:.1f} ... {total['high_nJ']:.1f} nJ, of "
+         f"{'; '.join(total['includes']) or 'nothing with a cited figure'}; not included: {'; '.join(total['excludes'])}"
+         + (f"; QPU time {qpu['seconds'] * 1e3:.1f} ms ({qpu['source']})" if qpu else ""))
+
+
 #: The files of one analysis result set (``--plots DIR``), replaced together.
 ANALYSIS_FILES = ("summary.json", "layers.csv", "energy.csv", "*layer_spikes.png", "*raster.png", "*energy.png",
                   "accuracy_vs_energy.png")
@@ -89,6 +103,10 @@ def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, print
             _print_spiking(summary)
     if summary.get("quantum") and printing:
         _print_quantum(summary["quantum"])
+    if printing and "spread_over_samples" in summary:
+        _print_spread(summary["spread_over_samples"])
+    if printing:
+        _print_total(summary["hybrid_total_per_inference"])
     if energy_rows(summary) and printing:
         say(f"energy per inference (nJ), low ... high end (what each end assumes: energy.csv); profiles: "
             f"{chip.sources}, {cmos.sources}:")

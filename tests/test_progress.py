@@ -48,7 +48,7 @@ def test_the_quantum_estimate_leaves_out_the_compiling_first_call(monkeypatch):
 
     class Circuit:
         qnode = SimpleNamespace(device=qml.device("default.qubit", wires=1))
-        fast, backend = None, "fake"
+        fast, backend, target = None, "fake", None
 
         def __call__(self, x):
             time.sleep(0.5 if not calls else 0.001)  # the first call: compiling

@@ -216,15 +216,17 @@ def import_nir(graph: str | Path, path: str | Path, *, approximate: bool = False
 
 
 def analyze(reports, *, plots: str | Path | None = None, profile: str = "loihi", cmos: str = "cmos45",
-            qpu: str = "sycamore") -> list[dict]:
+            qpu: str = "sycamore", raster_samples=(0,)) -> list[dict]:
     """Spikes, synaptic operations, energy, latency and quantum resources of deployment reports (paths
     of ``deploy --report`` files, or ``Report`` objects from :func:`deploy`), one summary dict each (what
     ``analyze`` writes to summary.json; ``ppf_neuro.analysis.summary.layer_rows(summary)`` and
     ``energy_rows(summary)`` are its tables, as rows).
-    Files (CSV, JSON, plots) are written only when ``plots`` names a directory."""
+    Files (CSV, JSON, plots; the rasters of ``raster_samples``, from ``deploy(save_spikes=...)``) are
+    written only when ``plots`` names a directory."""
     from ppf_neuro.commands.analyze import analyze_reports
 
-    return analyze_reports(reports, None if plots is None else Path(plots), profile, cmos, qpu, printing=False)
+    return analyze_reports(reports, None if plots is None else Path(plots), profile, cmos, qpu, printing=False,
+                           raster_samples=tuple(raster_samples))
 
 
 def robustness(runs, data: str | None = None, *, samples: int | None = 500, noise=None,

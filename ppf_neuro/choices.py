@@ -149,6 +149,7 @@ RANGES = {
     "depolarizing": Range(0, MAX_DEPOLARIZING, whole=False),
     "expect_min": _FRACTION,
     "epochs": Range(1, MAX_EPOCHS),
+    "raster_samples": Range(0, note="indices of deployed samples"),
     "dt": Range(0, whole=False, low_open=True, note="seconds"),
     "levels": Range(0, whole=False, note="a salt-and-pepper fraction at most 1"),
 }

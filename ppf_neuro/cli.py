@@ -211,6 +211,8 @@ def _analyze(p: argparse.ArgumentParser) -> None:
                                                       f"({', '.join(shipped_profiles())}) or a JSON file")
     p.add_argument("--cmos", default="cmos45", help="conventional-chip profile for the dense baselines (a shipped "
                                                     "name or a JSON file)")
+    p.add_argument("--raster-samples", nargs="+", type=choices.RANGES["raster_samples"], default=[0], metavar="K",
+                   help="deployed samples whose spikes the raster plot shows, one row each (from deploy --save-spikes)")
     p.add_argument("--qpu", default="sycamore", help="quantum hardware profile for the QPU-time estimate (a shipped "
                                                      "name or a JSON file)")
 

@@ -239,6 +239,15 @@ def test_analyze_writes_summary_and_plots(ppf_bundle, tmp_path, capsys):
     assert (total["low_nJ"], total["high_nJ"]) == pytest.approx((snn["low_nJ"] + c["low_nJ"], snn["high_nJ"] + fp32["high_nJ"]))
     assert total["excludes"][0].startswith("the QPU's energy: no cited figure") and total["qpu_time"]["seconds"] > 0
     assert "whole hybrid per inference" in out and "not included: the QPU's energy" in out
+    # rasters of chosen samples, one row each; a sample the deployment did not run is one line
+    assert main(["--quiet", "analyze", str(report), "--plots", str(tmp_path / "more"), "--raster-samples", "1", "4"]) == 0
+    import matplotlib.image
+
+    assert matplotlib.image.imread(tmp_path / "more" / "raster.png").shape[0] > 1.8 * matplotlib.image.imread(
+        tmp_path / "plots" / "raster.png").shape[0]  # two rows of panels against one
+    capsys.readouterr()
+    assert main(["analyze", str(report), "--plots", str(tmp_path / "more"), "--raster-samples", "5"]) == 2
+    assert "--raster-samples [5]: " in capsys.readouterr().err
 
 
 def test_analyze_refuses_other_json(tmp_path):

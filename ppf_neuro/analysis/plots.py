@@ -36,23 +36,26 @@ def layer_activity(summary: dict, path: Path) -> None:
     save_figure(fig, path)
 
 
-def raster(report: Report, path: Path) -> bool:
-    """Spikes of the first sample through every layer, from the rasters the deployment saved
-    (``deploy --save-spikes``); False (nothing plotted) when it saved none or the file is gone."""
+def raster(report: Report, path: Path, samples: tuple[int, ...] = (0,)) -> bool:
+    """Spikes of the chosen ``samples`` (one row each) through every layer (one column each, named as
+    netx numbers its layers), from the rasters the deployment saved (``deploy --save-spikes``); False
+    (nothing plotted) when it saved none or the file is gone."""
     saved = (report.activity or {}).get("rasters", {}).get("file")
     if saved is None or not Path(saved).is_file():
         return False
     with np.load(saved) as npz:
-        panels = [(name, npz[name][0]) for name in sorted((k for k in npz.files if k.startswith("layer")),
-                                                           key=lambda k: int(k[5:]))]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.5))
-    for ax, (name, events) in zip(np.atleast_1d(axes), panels):
-        neuron, step = np.nonzero(events)
-        ax.scatter(step, neuron, s=4, marker="|", color="k")
-        ax.set(xlim=(-0.5, events.shape[1] - 0.5), ylim=(-0.5, events.shape[0] - 0.5), xlabel="time step",
-               ylabel="neuron", title=f"{name}: {len(step)} events")
-        integer_ticks(ax)
-    fig.suptitle(f"sample 0 (predicted {report.outputs['output'].predictions[0]}), as recorded from the Lava run")
+        names = sorted((k for k in npz.files if k.startswith("layer")), key=lambda k: int(k[5:]))
+        rows = [[(name, npz[name][k]) for name in names] for k in samples]
+    fig, axes = plt.subplots(len(rows), len(names), figsize=(4 * len(names), 4.5 * len(rows)), squeeze=False)
+    predictions = report.outputs["output"].predictions
+    for k, row, row_axes in zip(samples, rows, axes):
+        for ax, (name, events) in zip(row_axes, row):
+            neuron, step = np.nonzero(events)
+            ax.scatter(step, neuron, s=4, marker="|", color="k")
+            ax.set(xlim=(-0.5, events.shape[1] - 0.5), ylim=(-0.5, events.shape[0] - 0.5), xlabel="time step",
+                   ylabel="neuron", title=f"sample {k} (predicted {predictions[k]}), {name}: {len(step)} events")
+            integer_ticks(ax)
+    fig.suptitle("spikes as recorded from the Lava run")
     save_figure(fig, path)
     return True
 

@@ -21,7 +21,7 @@ from ppf_neuro.analysis.summary import (
     write_summaries,
 )
 from ppf_neuro.atomic import check_writable, result_set
-from ppf_neuro.errors import read_json_file
+from ppf_neuro.errors import PPFError, argument, read_json_file
 from ppf_neuro.formats.report import Report
 
 
@@ -82,7 +82,8 @@ ANALYSIS_FILES = ("summary.json", "layers.csv", "energy.csv", "*layer_spikes.png
                   "accuracy_vs_energy.png")
 
 
-def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, printing: bool) -> dict:
+def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, printing: bool,
+                 raster_samples: tuple[int, ...] = (0,)) -> dict:
     """One report's summary, printed when ``printing``, with its plots in ``plots`` (None: no files)."""
     summary = summarize(report, name, chip, cmos, qpu)
     say = _say if printing else (lambda text: None)
@@ -96,7 +97,7 @@ def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, print
         if plots is not None:
             prefix = f"{Path(name).stem}_" if several else ""
             layer_activity(summary, plots / f"{prefix}layer_spikes.png")
-            if not raster(report, plots / f"{prefix}raster.png"):
+            if not raster(report, plots / f"{prefix}raster.png", raster_samples):
                 say(f"{name}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
             energy_breakdown(summary, plots / f"{prefix}energy.png")
         if printing:
@@ -115,23 +116,31 @@ def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, print
     return summary
 
 
-def analyze_reports(reports, plots: Path | None, profile: str, cmos: str, qpu: str, printing: bool = True) -> list:
+def analyze_reports(reports, plots: Path | None, profile: str, cmos: str, qpu: str, printing: bool = True,
+                    raster_samples: tuple[int, ...] = (0,)) -> list:
     """Every report (a path, or a ``Report``) read and checked before any work, then summarised; with
-    ``plots`` the summaries, tables and figures are written there as one set (or nothing is)."""
+    ``plots`` the summaries, tables and figures (the rasters of ``raster_samples``) are written there as
+    one set (or nothing is)."""
     if plots is not None:
         check_writable(plots, "--plots", directory=True)
     profiles = [load_profile(p, kind) for p, kind in ((profile, "neuromorphic"), (cmos, "cmos"), (qpu, "qpu"))]
     named = [(str(r), Report.from_dict(read_json_file(r, "report"), str(r))) if isinstance(r, (str, Path))
              else (f"report {i}", r) for i, r in enumerate(reports)]
+    for name, report in named:
+        beyond = [k for k in raster_samples if k >= report.samples]
+        if beyond:
+            raise PPFError(f"{argument('raster_samples')} {beyond}: {name} deployed {report.samples} samples "
+                           f"(0 to {report.samples - 1})")
     if plots is None:
         return [_analyze_one(name, report, None, len(named) > 1, *profiles, printing) for name, report in named]
     with result_set(plots, ANALYSIS_FILES) as stage:  # the whole set replaces the last, or nothing does
-        summaries = [_analyze_one(name, report, stage, len(named) > 1, *profiles, printing) for name, report in named]
+        summaries = [_analyze_one(name, report, stage, len(named) > 1, *profiles, printing, tuple(raster_samples))
+                     for name, report in named]
         accuracy_vs_energy(summaries, stage / "accuracy_vs_energy.png")
         write_summaries(summaries, stage)
     return summaries
 
 
 def run(args) -> None:
-    analyze_reports(args.reports, args.plots, args.profile, args.cmos, args.qpu)
+    analyze_reports(args.reports, args.plots, args.profile, args.cmos, args.qpu, raster_samples=args.raster_samples)
     _say(f"summary.json, layers.csv (every column), energy.csv and plots written to {args.plots}")

@@ -82,7 +82,8 @@ def deploy_request(model, data=None, *, inputs=None, labels=None, layout: str = 
                    record: str = "windows", replicas: int | None = None, timing: str = "aligned",
                    lava_synapse: str = "batched", qdevice: str | None = None, qbackend: str | None = None,
                    qdevice_options: dict | None = None, shots: int | None = None, seed: int | None = None,
-                   noise: float = 0.0, expect=None, save_spikes=None, workers: int = 1, ray: str | None = None,
+                   noise: float = 0.0, noise_model=None, expect=None, save_spikes=None, workers: int = 1,
+                   ray: str | None = None,
                    divergence_plot=None, progress: bool = True):
     """The ``DeployRequest`` of :func:`deploy`'s keywords (the command line builds its own through this too),
     every cheap check made: output places writable, the Ray address answering, encoder fields valid."""
@@ -101,7 +102,12 @@ def deploy_request(model, data=None, *, inputs=None, labels=None, layout: str = 
     fields = {k: v for k, v in {"kind": encoding, "steps": steps}.items() if v is not None}
     lava = LavaMode(replicas=replicas, synapse=lava_synapse, input_as=input_as, readout=readout,
                     keep_rasters=save_spikes is not None, record=record, timing=timing)
-    options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, seed=seed, qbackend=qbackend,
+    if noise_model is not None:  # a file, or its rules as a dict
+        from ppf_neuro.quantum.noise_model import check_noise_model, read_noise_model
+
+        noise_model = check_noise_model(noise_model) if isinstance(noise_model, dict) else read_noise_model(noise_model)
+    options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, noise_model=noise_model,
+                            seed=seed, qbackend=qbackend,
                             qdevice_options=dict(qdevice_options or {}), lava=lava, workers=workers,
                             ray_address=ray, progress=progress,
                             divergence_plot=None if divergence_plot is None else Path(divergence_plot),
@@ -134,7 +140,7 @@ def deploy(model: str | Path, data=None, *, report: str | Path | None = None, **
       snapshot, ``"fake_brisbane"``, ...; needs ``shots`` and the ``device`` extra; ``report.quantum
       ["target"]`` describes it), ``qdevice_options`` (the device's own keywords), ``shots``,
       ``seed`` (the sampling, so that a rerun is identical), ``noise`` (depolarising, on a mixed-state
-      device).
+      device), ``noise_model`` (a noise-model JSON file or its rules, ``ppf_neuro.quantum.noise_model``).
     * the trained model: ``expect``, an ``.npy`` of its own outputs on the same inputs
       (``report.expected`` compares them).
     * outputs and scale-out: ``report``, ``save_spikes`` (every layer's raster, ``.npz``), ``workers``,

@@ -37,6 +37,8 @@ FUSION_RULES = ("prob", "logit")
 SELECTIONS = ("best", "last")
 #: Input noise for robustness studies (ppf_neuro.noise).
 NOISE_KINDS = ("gaussian", "uniform", "salt_pepper")
+#: Channels a noise-model file may apply (ppf_neuro.quantum.noise_model), each with one probability.
+NOISE_CHANNELS = ("DepolarizingChannel", "AmplitudeDamping", "PhaseDamping", "BitFlip", "PhaseFlip")
 #: Synapses of a replicated Lava run (ppf_neuro.deployment.backends.lava.network).
 LAVA_SYNAPSES = ("batched", "sparse")
 #: How a Lava run records spikes (ppf_neuro.deployment.backends.lava.mode).

@@ -141,6 +141,10 @@ def _deploy(p: argparse.ArgumentParser) -> None:
     quantum.add_argument("--noise", type=choices.RANGES["noise"], default=0.0,
                          help="depolarising probability after every gate (needs a mixed-state device, e.g. "
                               "default.mixed)")
+    quantum.add_argument("--noise-model", type=Path, metavar="FILE.json",
+                         help="a PennyLane noise model as rules (channel and probability after named gates on named "
+                              "wires; format: ppf_neuro/quantum/noise_model.py, example: examples/noise_model.json), on "
+                              "a mixed-state device")
     trained = p.add_argument_group("the trained model")
     trained.add_argument("--expect", type=Path, metavar="FILE.npy",
                          help="the trained model's own outputs on the same inputs, in order: output spike counts (N, "
@@ -161,7 +165,8 @@ def _deploy(p: argparse.ArgumentParser) -> None:
 def _diff(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plot", type=Path, default=Path("divergence.png"), help="where to plot the neuron's traces")
     # diff compares the spiking branch in one local run: the quantum and output options do not apply
-    p.set_defaults(qdevice=None, qbackend=None, qdevice_option=None, shots=None, noise=0.0, seed=None, report=None, save_spikes=None, workers=1, ray=None,
+    p.set_defaults(qdevice=None, qbackend=None, qdevice_option=None, shots=None, noise=0.0, noise_model=None, seed=None,
+                   report=None, save_spikes=None, workers=1, ray=None,
                    expect=None, expect_min=None)
 
 

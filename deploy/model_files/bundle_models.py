@@ -68,7 +68,8 @@ class Bundle:
         return {"ratio": float(self.reference_model().ratio), "rule": self.config.fusion.rule}
 
     def quantum_net(self, device: str | None = None, shots: int | None = None, noise: float = 0.0,
-                    seed: int | None = None, target: str | None = None, device_options: dict | None = None):
+                    seed: int | None = None, target: str | None = None, device_options: dict | None = None,
+                    noise_model: dict | None = None):
         """The trained quantum branch, rebuilt to execute on the PennyLane ``device`` (default: the
         training device) as a QNode without gradients, its sampling seeded with ``seed``, or compiled
         for the device ``target`` (``ppf_neuro.quantum.device_target``). ``ppf-neuro.fast`` names
@@ -80,7 +81,7 @@ class Bundle:
         qnet = quantum_net(self.config.quantum, trained.in_features, self.num_classes,
                           "default.qubit" if fast else device, shots, noise,
                           simulator="fast" if fast else "qnode", differentiable=False, seed=seed, target=target,
-                          device_options=device_options)
+                          device_options=device_options, noise_model=noise_model)
         qnet.load_state_dict(trained.state_dict())
         return qnet.prepare().eval()
 

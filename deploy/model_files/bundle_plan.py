@@ -43,7 +43,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if kind.has_circuit:
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise, options.seed, options.qbackend,
-                                  options.qdevice_options)
+                                  options.qdevice_options, options.noise_model)
         # imported here: only models with a circuit need PennyLane
         from ppf_neuro.deployment.backends.pennylane_backend import PennyLaneBackend
 

@@ -43,6 +43,7 @@ class DeployOptions:
     seed: int | None = None  # the quantum device's sampling (shots, sampled noise): a rerun repeats it
     qbackend: str | None = None  # a real device's calibration snapshot (ppf_neuro.quantum.device_target)
     qdevice_options: dict = field(default_factory=dict)  # the PennyLane device's own keyword arguments
+    noise_model: dict | None = None  # the rules of a noise-model file (ppf_neuro.quantum.noise_model)
     lava: LavaMode = LavaMode()
     workers: int = 1
     ray_address: str | None = None
@@ -52,7 +53,7 @@ class DeployOptions:
 
     def __post_init__(self):
         RANGES["seed"].check("seed", self.seed)
-        if self.qbackend is not None and (self.qdevice is not None or self.noise):
+        if self.qbackend is not None and (self.qdevice is not None or self.noise or self.noise_model):
             raise PPFError(f"{argument('qbackend')} is the device and its noise: give it without "
                            f"{argument('qdevice')} and {argument('noise')}")
         if self.ray_address and (self.save_spikes is not None or self.lava.readout != "counts"):

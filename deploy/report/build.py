@@ -213,9 +213,9 @@ def summary_table(report: Report) -> str:
         lines.append(f"note: images encoded by the {report.encoding['kind']} encoder over {report.encoding['steps']} "
                      f"steps, {report.encoding['steps_from']} (--encoding and --steps choose)")
     lines += _compared_lines(report)
-    if report.options.get("shots") is not None or report.options.get("noise"):
-        lines.append("note: with --shots or --noise the circuit's outputs differ from the analytic reference by "
-                     "design (its agreement above measures that); the exit status judges the other outputs")
+    if not report.exact_circuit:
+        lines.append("note: with shots, noise or a device target the circuit's outputs differ from the analytic "
+                     "reference by design (its agreement above measures that); the exit status judges the other outputs")
     if report.fusion is not None:
         lines.append(f"fusion: a = {report.fusion['ratio']:.3f} (SNN share), rule {report.fusion['rule']}")
     if report.lava is not None:

@@ -25,7 +25,7 @@ def _request(args, plot: Path | None):
                           record=args.record, replicas=args.replicas, timing=args.timing,
                           lava_synapse=args.lava_synapse, qdevice=args.qdevice, qbackend=args.qbackend,
                           qdevice_options=dict(args.qdevice_option or []), shots=args.shots, seed=args.seed,
-                          noise=args.noise, expect=args.expect, save_spikes=args.save_spikes, workers=args.workers,
+                          noise=args.noise, noise_model=args.noise_model, expect=args.expect, save_spikes=args.save_spikes, workers=args.workers,
                           ray=args.ray, divergence_plot=plot, progress=not args.quiet)
 
 
@@ -49,7 +49,7 @@ def disagreement(report) -> str | None:
         return "Lava's spike counts differ from the reference's (see DIVERGENCE above)"
     if report.readout is not None and report.readout["max_abs_state_diff"]:
         return f"Lava's {report.readout['kind']} readout differs from the reference's at some step"
-    exact = report.options.get("shots") is None and not report.options.get("noise")
+    exact = report.exact_circuit
     no_circuit = {"snn"} | ({"output"} if not KINDS[report.model].has_circuit else set())
     parted = [k for k, o in report.outputs.items() if not o.allclose and (exact or k in no_circuit)]
     return f"outputs {parted} differ from the reference beyond tolerance" if parted else None

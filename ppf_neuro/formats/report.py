@@ -96,6 +96,13 @@ class Report:
     timing: dict | None = None
     report_version: int = REPORT_VERSION
 
+    @property
+    def exact_circuit(self) -> bool:
+        """Whether the circuit ran analytic and noiseless, so that its outputs must equal the reference's
+        (with shots, depolarising noise, a noise model or a device target they differ by design)."""
+        o = self.options
+        return o.get("shots") is None and not o.get("noise") and not o.get("noise_model") and not o.get("qbackend")
+
     def __repr__(self) -> str:
         """One line: what ran on how much, and how each output compares (not every prediction)."""
         outputs = ", ".join(f"{name}: accuracy {'-' if o.accuracy_deployed is None else f'{o.accuracy_deployed:.4f}'}"

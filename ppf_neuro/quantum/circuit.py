@@ -89,18 +89,19 @@ def make_device(name: str, wires: int, shots: int | None = None, seed: int | Non
 
 def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None = None,
                noise: float = 0.0, differentiable: bool = True, seed: int | None = None,
-               options: dict | None = None):
+               options: dict | None = None, noise_model: dict | None = None):
     """A torch QNode of the template on ``device`` (default: the training device).
 
     ``noise`` > 0 inserts a depolarising channel of that probability after
     every gate, which needs a mixed-state device such as ``default.mixed``.
     A differentiable QNode uses the config's ``diff_method`` on the training
     device (PennyLane's ``best`` elsewhere); ``differentiable=False`` (deployment)
-    executes without any gradient machinery. ``seed`` seeds the device's sampling.
+    executes without any gradient machinery. ``seed`` seeds the device's sampling. ``noise_model``:
+    checked rules of a noise-model file (``ppf_neuro.quantum.noise_model``), applied at the device level.
     """
     RANGES["noise"].check("noise", noise)
     dev = make_device(device or cfg.device, cfg.qubits, shots, seed, options)
-    if noise > 0 and not supports_noise(dev):
+    if (noise > 0 or noise_model) and not supports_noise(dev):
         raise PPFError(f"noise needs a mixed-state device such as default.mixed, not '{dev.name}'")
     method = None if not differentiable else (
         cfg.diff_method if device in (None, cfg.device) and shots is None else "best")
@@ -110,6 +111,10 @@ def make_qnode(cfg: QuantumConfig, device: str | None = None, shots: int | None 
         raise PPFError(f"quantum.diff_method '{method}' on '{dev.name}': {e}") from None
     if noise > 0:
         qnode = qml.transforms.insert(qnode, qml.DepolarizingChannel, noise, position="all")
+    if noise_model:
+        from ppf_neuro.quantum.noise_model import noise_model as build
+
+        qnode = qml.add_noise(qnode, build(noise_model), level="device")
     return qnode
 
 

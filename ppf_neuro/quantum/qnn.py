@@ -28,6 +28,7 @@ class QuantumNet(torch.nn.Module):
             (:mod:`ppf_neuro.quantum.device_target`); needs ``shots``, excludes ``device``
             and ``noise``.
         device_options: the PennyLane device's own keyword arguments.
+        noise_model: the checked rules of a noise-model file (:mod:`ppf_neuro.quantum.noise_model`).
         simulator: ``auto``, ``qnode`` or ``fast`` (see ``QuantumConfig``); by
             default the config's. Deployment passes ``qnode``: it executes the
             PennyLane device, never the fast path, unless asked for it by name.
@@ -43,7 +44,7 @@ class QuantumNet(torch.nn.Module):
     def __init__(self, cfg: QuantumConfig, in_features: int, num_classes: int,
                  device: str | None = None, shots: int | None = None, noise: float = 0.0,
                  simulator: str | None = None, differentiable: bool = True, seed: int | None = None,
-                 target: str | None = None, device_options: dict | None = None):
+                 target: str | None = None, device_options: dict | None = None, noise_model: dict | None = None):
         super().__init__()
         self.cfg = cfg
         self.in_features = in_features
@@ -55,9 +56,9 @@ class QuantumNet(torch.nn.Module):
 
             self.qnode = TargetCircuit(cfg, target, shots, seed, device_options)
         else:
-            self.qnode = make_qnode(cfg, device, shots, noise, differentiable, seed, device_options)
+            self.qnode = make_qnode(cfg, device, shots, noise, differentiable, seed, device_options, noise_model)
         simulator = simulator or cfg.simulator
-        applies = target is None and fast_path_applies(cfg, device, shots, noise)
+        applies = target is None and not noise_model and fast_path_applies(cfg, device, shots, noise)
         if simulator == "fast" and not applies:
             raise PPFError("the fast quantum path needs an analytic, noiseless default.qubit with 2+ qubits and "
                            "diff_method backprop")

@@ -1,14 +1,16 @@
-"""The layering of docs/architecture.md, checked on the source: every module in one documented
-layer, every import one its layer may make, formats import no runtime code, file names unique,
+"""The layering of docs/layers.json (explained in docs/architecture.md), checked on the source: every
+module in one layer, every import one its layer may make, the architecture page naming every layer's
+paths, formats import no runtime code, file names unique,
 and no function in the packages grows past 60 lines."""
 
 import ast
-import re
+import json
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+LAYERS = ROOT / "docs" / "layers.json"
 PACKAGES = ("ppf_neuro", "deploy", "exporters")  # the source folders
 #: The folders that install as ppf_neuro's subpackages (pyproject.toml's package-dir): their import names.
 IMPORT_NAMES = {"deploy": "ppf_neuro.deployment", "exporters": "ppf_neuro.exporters"}
@@ -38,22 +40,10 @@ def _imports(path: Path) -> set[str]:
 
 
 def _documented_layers() -> list[tuple[int, list[str], set[int], list[str]]]:
-    """docs/architecture.md's layer table: (layer, paths, layers it may import, single modules it may import)."""
-    doc = (ROOT / "docs" / "architecture.md").read_text()
-    table = doc[doc.index("| layer | packages |"):].split("\n\n", 1)[0]
-    layers = []
-    for row in table.splitlines()[2:]:
-        cells = [c.strip() for c in row.strip("|").split("|")]
-        number = int(cells[0].split(".")[0])
-        paths = re.findall(r"`((?:ppf_neuro|deploy|exporters)[\w/.]*)`", cells[1])
-        may = set()
-        for low, high, more in re.findall(r"layers? (\d+)(?:-(\d+))?(?: and (\d+))?", cells[2]):
-            may.update(range(int(low), int(high or low) + 1))
-            if more:
-                may.add(int(more))
-        extra = re.findall(r"`((?:ppf_neuro|deploy)/[\w/]+\.py)`", cells[2])
-        layers.append((number, paths, may, extra))
-    return layers
+    """docs/layers.json: (layer, paths, layers it may import, single modules it may import)."""
+    data = json.loads(LAYERS.read_text())
+    return [(entry["layer"], entry["modules"], set(entry["may_import_layers"]), entry["may_import_modules"])
+            for entry in data["layers"]]
 
 
 def _module(path: str) -> str:
@@ -74,7 +64,7 @@ def _layer_of(module: str, owners: dict[str, int]) -> int | None:
 
 def test_every_import_is_one_its_documented_layer_may_make():
     layers = _documented_layers()
-    assert [n for n, *_ in layers] == list(range(10)), "docs/architecture.md: layers 0-9, in order"
+    assert [n for n, *_ in layers] == list(range(10)), "docs/layers.json: layers 0-9, in order"
     owners = {_module(p): n for n, paths, _, _ in layers for p in paths}
     allowed = {n: (may, {_module(p) for p in extra}) for n, _, may, extra in layers}
     wrong = []
@@ -82,7 +72,7 @@ def test_every_import_is_one_its_documented_layer_may_make():
         module = _module(str(path.relative_to(ROOT)))
         layer = _layer_of(module, owners)
         if layer is None:
-            wrong.append(f"{module}: in no layer of docs/architecture.md")
+            wrong.append(f"{module}: in no layer of docs/layers.json")
             continue
         may, extra = allowed[layer]
         for name in _imports(path):
@@ -90,6 +80,16 @@ def test_every_import_is_one_its_documented_layer_may_make():
             if target is not None and target not in may and not any(name.startswith(e) for e in extra):
                 wrong.append(f"{module} (layer {layer}) imports {name} (layer {target})")
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_architecture_page_names_every_layers_paths():
+    """docs/architecture.md's table explains docs/layers.json: each layer's row names its paths."""
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    rows = {int(line.split("|")[1].strip().split(".")[0]): line for line in doc.splitlines()
+            if line.startswith("| ") and line.split("|")[1].strip()[:1].isdigit()}
+    for n, paths, _, _ in _documented_layers():
+        missing = [p for p in paths if f"`{p}" not in rows.get(n, "")]
+        assert not missing, f"docs/architecture.md, layer {n}: {missing} (in docs/layers.json)"
 
 
 def test_no_two_modules_share_a_file_name():

@@ -20,6 +20,15 @@ from ppf_neuro.deployment.backends.pennylane_backend import PennyLaneBackend
 from ppf_neuro.data.datasets import load_test_split
 
 
+def circuit_inputs(path: Path, data: str, samples: int):
+    """A qnn or ppf bundle, its first test ``samples`` of ``data``, and the circuit branch's inputs (pixels)."""
+    bundle = load_bundle(path)
+    if bundle.model not in ("qnn", "ppf"):
+        raise SystemExit(f"{path}: a '{bundle.model}' bundle's quantum branch reads spike rates; use qnn or ppf")
+    _, test = load_test_split(data, samples)
+    return bundle, test, test.images.reshape(len(test.images), -1).astype(np.float32)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("bundle", type=Path)
@@ -31,11 +40,7 @@ def main() -> None:
                    help="samples for the one-circuit-per-call rows (they are slow)")
     args = p.parse_args()
 
-    bundle = load_bundle(args.bundle)
-    if bundle.model not in ("qnn", "ppf"):
-        raise SystemExit(f"{args.bundle}: a '{bundle.model}' bundle's quantum branch reads spike rates; use qnn or ppf")
-    _, test = load_test_split(args.data, args.samples)
-    features = test.images.reshape(len(test.images), -1).astype(np.float32)
+    bundle, test, features = circuit_inputs(args.bundle, args.data, args.samples)
     trained = bundle.reference_model().qnn
     import torch
 

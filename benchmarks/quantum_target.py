@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ppf_neuro.data.datasets import load_test_split
+from quantum_deployment import circuit_inputs  # noqa: I001 - the sibling benchmark, run from benchmarks/
 from ppf_neuro.deployment.backends.fuser import Fuser
 from ppf_neuro.deployment.backends.pennylane_backend import PennyLaneBackend
-from ppf_neuro.deployment.model_files.bundle_models import load_bundle
 from ppf_neuro.deployment.references.trained_model import run_classifier
 from ppf_neuro.encoding import encode, seeded_generator
 
@@ -40,11 +39,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
 
-    bundle = load_bundle(args.bundle)
-    if bundle.model not in ("qnn", "ppf"):
-        raise SystemExit(f"{args.bundle}: a '{bundle.model}' bundle's circuit reads spike rates; use qnn or ppf")
-    _, test = load_test_split(args.data, args.samples)
-    features = test.images.reshape(len(test.images), -1).astype(np.float32)
+    bundle, test, features = circuit_inputs(args.bundle, args.data, args.samples)
     snn_logits = None
     if bundle.model == "ppf":  # the trained SNN's class probabilities, as the deployment's reference computes them
         cfg = bundle.config.encoding

@@ -26,7 +26,7 @@ from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava, run_on_lav
 from ppf_neuro.deployment.model_files.open import load_model, plan_for
 from ppf_neuro.deployment.pipeline import read_inputs
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.deployment.references.trained_model import run_classifier
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ppf_neuro.choices import RANGES
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.errors import PPFError, argument
 
 

@@ -100,7 +100,7 @@ def deploy(files: dict[str, Path], timing: str, report: Path) -> dict:
     """The net on Lava with SLAYER's outputs as ``--expect``; the report as a dict."""
     from ppf_neuro.atomic import write_json
     from ppf_neuro.deployment.backends.lava import LavaMode
-    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.options import DeployOptions
     from ppf_neuro.deployment.pipeline import deploy as run
     from ppf_neuro.deployment.request import DeployRequest
 

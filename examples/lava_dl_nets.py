@@ -101,7 +101,7 @@ def deploy_one(net: Path, values: Path, input_as: str, readout: str, rasters: Pa
     from ppf_neuro.deployment.backends.lava import LavaMode
     from ppf_neuro.deployment.pipeline import deploy
     from ppf_neuro.deployment.request import DeployRequest
-    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.options import DeployOptions
 
     options = DeployOptions(progress=False, save_spikes=rasters,
                             lava=LavaMode(input_as=input_as, readout=readout, keep_rasters=True))

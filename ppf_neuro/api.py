@@ -90,7 +90,7 @@ def deploy_request(model, data=None, *, inputs=None, labels=None, layout: str = 
     from ppf_neuro.atomic import check_writable
     from ppf_neuro.config import check_encoding
     from ppf_neuro.deployment.backends.lava import LavaMode
-    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.options import DeployOptions
     from ppf_neuro.deployment.request import DeployRequest
     from ppf_neuro.errors import argument
     from ppf_neuro.processes.pools import check_ray_address
@@ -185,7 +185,7 @@ def diff(model: str | Path, data=None, *, inputs: str | Path | None = None, samp
     every sample, else the first divergence (sample, layer, neuron, time step, both traces), as ``diff``
     prints it."""
     from ppf_neuro.deployment.backends.lava import LavaMode
-    from ppf_neuro.deployment.model_files.plan import DeployOptions
+    from ppf_neuro.deployment.options import DeployOptions
     from ppf_neuro.deployment.pipeline import diff as find
     from ppf_neuro.deployment.request import DeployRequest
 

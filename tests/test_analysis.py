@@ -11,7 +11,7 @@ import torch
 from ppf_neuro.deployment.report.fan_outs import fan_outs
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.analysis.profiles import load_profile, shipped
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError

@@ -6,7 +6,7 @@ import numpy as np
 
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import CubaNeuron, DenseLayer, InputLayer, write_netx_file
 

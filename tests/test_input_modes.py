@@ -13,7 +13,7 @@ from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
 from ppf_neuro.deployment.backends.lava import LavaMode
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import export_blocks as _export

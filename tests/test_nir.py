@@ -11,7 +11,7 @@ import pytest
 
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file

@@ -17,7 +17,7 @@ import torch
 from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.data.datasets import load_digits
 from ppf_neuro.formats.netx import load_netx_file

@@ -11,7 +11,7 @@ from conftest import edited_copy
 
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.report import REPORT_VERSION, Report
 

@@ -4,7 +4,7 @@ knows them: ``inputs`` in Python, ``--inputs`` on the command line (ppf_neuro.de
 import pytest
 
 from ppf_neuro.deployment.backends.lava import LavaMode
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.errors import PPFError, on_command_line
 

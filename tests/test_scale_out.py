@@ -9,7 +9,7 @@ import warm_cli
 from ppf_neuro.deployment.backends.lava import LavaMode
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.processes.pools import run_tasks
 from ppf_neuro.training.sweep import make_trials, run_sweep

@@ -14,7 +14,7 @@ import pytest
 from ppf_neuro.deployment.model_files.bundle_models import load_bundle
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
-from ppf_neuro.deployment.model_files.plan import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.deployment.results import BranchResult
 from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
 from ppf_neuro.deployment.windows import window_start, windows_of
@@ -22,26 +23,27 @@ from ppf_neuro.formats.netx import NetxFile
 
 @dataclass
 class LavaBackend:
-    """The parsed netx network ``net`` on Lava; ``logits`` turns the output (counts (N, neurons), or
+    """The parsed netx network ``net`` on Lava, as ``options`` say (its Lava mode, workers or Ray, progress,
+    kept rasters); ``logits`` turns the output (counts (N, neurons), or
     the readout's states (N, neurons, T)) into class logits and ``scores`` logits into the compared
-    scores. With ``save_spikes`` every layer's raster is written there (``ppf_neuro.deployment.backends.lava.rasters``)."""
+    scores. With ``options.save_spikes`` every layer's raster is written there (``ppf_neuro.deployment.backends.lava.rasters``)."""
 
     net: NetxFile
-    mode: LavaMode
+    options: DeployOptions
     logits: Callable[[np.ndarray], np.ndarray]
     scores: Callable[[np.ndarray], np.ndarray]
-    workers: int = 1
-    ray_address: str | None = None
-    progress: bool = True
-    save_spikes: Path | None = None
     phase = "Lava"
+
+    @property
+    def mode(self) -> LavaMode:
+        return self.options.lava
 
     def _recordings_dir(self) -> Path | None:
         """Where the run keeps its rasters and states, if it keeps any: beside the npz (the same
         disk), else in the system's temporary directory."""
         if not self.mode.keep_rasters and self.mode.readout == "counts":
             return None
-        place = None if self.save_spikes is None else self.save_spikes.parent
+        place = None if self.options.save_spikes is None else self.options.save_spikes.parent
         try:
             if place is not None:
                 place.mkdir(parents=True, exist_ok=True)
@@ -63,11 +65,11 @@ class LavaBackend:
                   "sample(s): a run lays out no more copies than samples", file=sys.stderr)
         recordings_dir = self._recordings_dir()
         try:
-            if self.workers > 1 or self.ray_address:
-                lava = run_on_lava_sharded(self.net, spikes, self.workers, self.mode, self.ray_address, self.progress,
+            if self.options.workers > 1 or self.options.ray_address:
+                lava = run_on_lava_sharded(self.net, spikes, self.options.workers, self.mode, self.options.ray_address, self.options.progress,
                                            recordings_dir)
             else:
-                lava = run_on_lava(self.net, spikes, self.mode, self.progress, recordings_dir)
+                lava = run_on_lava(self.net, spikes, self.mode, self.options.progress, recordings_dir)
             extra = {"input_steps": lava.input_steps}
             output = lava.counts.output
             if self.mode.readout != "counts":
@@ -77,9 +79,9 @@ class LavaBackend:
                 if self.mode.record == "lava":  # compared with the reference window by window
                     output = windows_of(output, self.net, last, len(spikes), spikes.shape[-1])
                 extra["readout"] = output
-            if self.save_spikes is not None:
-                arrays = write_rasters(self.save_spikes, lava.recordings)
-                extra["rasters"] = {"file": str(self.save_spikes), "arrays": arrays, **self._time_axis()}
+            if self.options.save_spikes is not None:
+                arrays = write_rasters(self.options.save_spikes, lava.recordings)
+                extra["rasters"] = {"file": str(self.options.save_spikes), "arrays": arrays, **self._time_axis()}
         finally:
             if recordings_dir is not None:
                 shutil.rmtree(recordings_dir, ignore_errors=True)

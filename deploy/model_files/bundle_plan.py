@@ -13,7 +13,8 @@ from ppf_neuro.deployment.model_files.bundle_models import Bundle
 from ppf_neuro.deployment.backends.fuser import Fuser
 from ppf_neuro.deployment.inputs.read import DeployInputs
 from ppf_neuro.deployment.backends.lava_backend import LavaBackend
-from ppf_neuro.deployment.model_files.plan import Branch, DeployOptions, Plan, pixels_in, spikes_in
+from ppf_neuro.deployment.model_files.plan import Branch, Plan, pixels_in, spikes_in
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.references.trained_model import run_classifier, slayer_stepper, spiking_reference
 from ppf_neuro.errors import PPFError
@@ -38,8 +39,7 @@ def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
             return spike_logits(torch.from_numpy(counts).float(), steps, cfg.snn.readout_scale).double().numpy()
 
         netx = bundle.file.netx  # parsed when the file was read
-        lava = LavaBackend(netx, options.lava, logits, softmax if classifies else (lambda x: x),
-                           options.workers, options.ray_address, options.progress, options.save_spikes)
+        lava = LavaBackend(netx, options, logits, softmax if classifies else (lambda x: x))
         branches.append(Branch("snn", lava, spikes_in, classifies))
     if kind.has_circuit:
         qnet = bundle.quantum_net(options.qdevice, options.shots, options.noise, options.seed, options.qbackend,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ppf_neuro.deployment.model_files.plan import DeployOptions, Plan, netx_plan
+from ppf_neuro.deployment.model_files.plan import Plan, netx_plan
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.bundle import open_model_file
 from ppf_neuro.formats.netx import NetxFile

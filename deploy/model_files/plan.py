@@ -9,59 +9,25 @@ noise level fails here, before any data is read or Lava starts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from ppf_neuro.deployment.backends.branch import Backend
 
+from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.deployment.results import BranchResult, ReferenceResult
 from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.diagnosis.divergence import Stepper
 from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN, fixed_point_stepper
 from ppf_neuro.deployment.inputs.read import DeployInputs
-from ppf_neuro.deployment.backends.lava import LavaMode
 from ppf_neuro.deployment.windows import TIMING_MEANING, biased_after_first, check_timing, window_start
 from ppf_neuro.deployment.backends.lava_backend import LavaBackend
 from ppf_neuro.deployment.inputs.stimulus import INPUT_MEANING, check_mode, check_readout
-from ppf_neuro.choices import RANGES
 from ppf_neuro.config import EncodingConfig
-from ppf_neuro.errors import PPFError, argument
+from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 from ppf_neuro.kinds import KINDS
-
-
-@dataclass(frozen=True)
-class DeployOptions:
-    """Everything about where and how a deployment runs (not what it runs on)."""
-
-    samples: int | None = None
-    qdevice: str | None = None
-    shots: int | None = None
-    noise: float = 0.0
-    seed: int | None = None  # the quantum device's sampling (shots, sampled noise): a rerun repeats it
-    qbackend: str | None = None  # a real device's calibration snapshot (ppf_neuro.quantum.device_target)
-    qdevice_options: dict = field(default_factory=dict)  # the PennyLane device's own keyword arguments
-    noise_model: dict | None = None  # the rules of a noise-model file (ppf_neuro.quantum.noise_model)
-    lava: LavaMode = LavaMode()
-    workers: int = 1
-    ray_address: str | None = None
-    progress: bool = True
-    divergence_plot: Path | None = None  # where to plot the first divergence, if Lava and the reference part
-    save_spikes: Path | None = None  # where to write every layer's raster (ppf_neuro.deployment.backends.lava.rasters)
-
-    def __post_init__(self):
-        RANGES["seed"].check("seed", self.seed)
-        if self.qbackend is not None and (self.qdevice is not None or self.noise or self.noise_model):
-            raise PPFError(f"{argument('qbackend')} is the device and its noise: give it without "
-                           f"{argument('qdevice')} and {argument('noise')}")
-        if self.ray_address and (self.save_spikes is not None or self.lava.readout != "counts"):
-            raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
-                           "elsewhere (use --workers)")
-        if self.lava.record == "lava" and (self.workers > 1 or self.ray_address):
-            raise PPFError("--record lava records one Lava run from its first step; shards (--workers, --ray) are "
-                           "several runs")
 
 
 @dataclass(frozen=True)
@@ -172,8 +138,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
         the network's units (1.0 = ``unit``)."""
         return output.astype(np.float64) if output.ndim == 2 else output.mean(-1) / unit
 
-    lava = LavaBackend(net, options.lava, as_scores, as_scores, options.workers, options.ray_address,
-                       options.progress, options.save_spikes)
+    lava = LavaBackend(net, options, as_scores, as_scores)
     reference_model = FixedPointSNN(net, options.lava.input_as, timing)
 
     def reference(inputs: DeployInputs) -> ReferenceResult:

@@ -40,10 +40,27 @@ def _config(config):
 
 
 def train(config=None, data=None, *, progress: bool = True):
-    """Train the model a config describes (a ``RunConfig``, a dict or a JSON file; defaults when None)
-    on ``data`` (a ``ppf_neuro.data.Dataset``; by default the one the config names). Returns a
-    ``TrainedRun``: its config, the trained ``model`` at the epoch selected on validation, and its
-    ``metrics`` (every epoch, and the test split scored once)."""
+    """Train the model a config describes.
+
+    Parameters
+    ----------
+    config : RunConfig, dict, str or Path, optional
+        The run's configuration, or a JSON file of it; the defaults when None.
+    data : ppf_neuro.data.Dataset, optional
+        The images to train on; by default the dataset the config names.
+    progress : bool
+        Progress bars (plain lines in a log).
+
+    Returns
+    -------
+    TrainedRun
+        Its config, the trained ``model`` (a ``torch.nn.Module``) at the epoch selected on validation,
+        and its ``metrics`` (every epoch, and the test split scored once).
+
+    Examples
+    --------
+    >>> run = ppf.train({"model": "ppf", "data": {"spec": "digits"}, "train": {"epochs": 5}})  # doctest: +SKIP
+    """
     from ppf_neuro.data import load_dataset
     from ppf_neuro.training.run_dir import TrainedRun
     from ppf_neuro.training.trainer import train_model
@@ -55,14 +72,25 @@ def train(config=None, data=None, *, progress: bool = True):
 
 
 def load(run_dir: str | Path):
-    """A run directory written by ``ppf-neuro train`` (or :func:`save`) as a ``TrainedRun``."""
+    """A run directory written by ``ppf-neuro train`` (or :func:`save`).
+
+    Returns
+    -------
+    TrainedRun
+    """
     from ppf_neuro.training.run_dir import load_run
 
     return load_run(run_dir)
 
 
 def save(run, run_dir: str | Path) -> Path:
-    """Write a ``TrainedRun`` as a run directory (config, checkpoint, metrics, learning curve)."""
+    """Write a ``TrainedRun`` as a run directory (config, checkpoint, metrics, learning curve).
+
+    Returns
+    -------
+    Path
+        The run directory.
+    """
     from ppf_neuro.training.run_dir import save_run
 
     save_run(run_dir, run)
@@ -70,7 +98,20 @@ def save(run, run_dir: str | Path) -> Path:
 
 
 def export(run, path: str | Path) -> Path:
-    """Write a ``TrainedRun`` (or a run directory) as one deployable HDF5 bundle at ``path``."""
+    """Write a trained run as one deployable HDF5 bundle (netx SNN, circuit, fusion).
+
+    Parameters
+    ----------
+    run : TrainedRun, str or Path
+        A trained run, or a run directory.
+    path : str or Path
+        The bundle to write.
+
+    Returns
+    -------
+    Path
+        The bundle.
+    """
     from ppf_neuro.exporters.run_to_bundle import export_bundle
 
     return export_bundle(load(run) if isinstance(run, (str, Path)) else run, path)
@@ -179,11 +220,23 @@ def write_report(report, path: Path) -> None:
 
 def diff(model: str | Path, data=None, *, inputs: str | Path | None = None, samples: int | None = None,
          timing: str = "aligned", plot: str | Path | None = None, progress: bool = True) -> dict | None:
-    """Where the spiking branch of ``model`` (a bundle or netx file) on Lava and its reference part: only the
-    spiking branch runs (no circuit, no decision). ``data`` or recorded ``inputs`` as for :func:`deploy`;
-    ``plot``: where to draw both neurons' traces. Returns None when every neuron of every layer agrees on
-    every sample, else the first divergence (sample, layer, neuron, time step, both traces), as ``diff``
-    prints it."""
+    """Where the spiking branch on Lava and its reference part (no circuit, no decision runs).
+
+    Parameters
+    ----------
+    model : str or Path
+        A bundle or a netx file.
+    data, inputs, samples, timing
+        As for :func:`deploy`.
+    plot : str or Path, optional
+        Where to draw both neurons' traces.
+
+    Returns
+    -------
+    dict or None
+        None when every neuron of every layer agrees on every sample; else the first divergence
+        (sample, layer, neuron, time step, both traces), as ``ppf-neuro diff`` prints it.
+    """
     from ppf_neuro.deployment.backends.lava import LavaMode
     from ppf_neuro.deployment.options import DeployOptions
     from ppf_neuro.deployment.pipeline import diff as find
@@ -195,8 +248,22 @@ def diff(model: str | Path, data=None, *, inputs: str | Path | None = None, samp
 
 
 def export_nir(source, path: str | Path, dt: float | None = None) -> Path:
-    """The SNN of ``source`` (a ``TrainedRun``, a run directory, a bundle or a netx file) as a NIR graph
-    at ``path``, its time constants in seconds at ``dt`` seconds per step (default 1e-4, snnTorch's)."""
+    """The SNN of a model as a NIR graph (``ppf-neuro export --format nir``).
+
+    Parameters
+    ----------
+    source : TrainedRun, str or Path
+        A trained run, a run directory, a bundle or a netx file.
+    path : str or Path
+        The ``.nir`` file to write.
+    dt : float, optional
+        Seconds per time step, the unit of the graph's time constants (default 1e-4, snnTorch's).
+
+    Returns
+    -------
+    Path
+        The graph.
+    """
     from ppf_neuro.exporters.run_to_nir import export_nir as write
     from ppf_neuro.formats.nir_time import DEFAULT_DT
 
@@ -210,9 +277,29 @@ def export_nir(source, path: str | Path, dt: float | None = None) -> Path:
 
 def import_nir(graph: str | Path, path: str | Path, *, approximate: bool = False, steps: int | None = None,
                dt: float | None = None, convention: str = "nir") -> dict:
-    """A NIR graph as a netx file at ``path`` that deploys on Lava (``import-nir``). Returns what the
-    import made: ``file``, ``layers`` (netx layer kinds), ``input_shape``, ``dt``, ``convention``,
-    ``approximations`` (empty when exact) and ``quantisation`` (per layer: scale and relative errors)."""
+    """A NIR graph as a netx file that deploys on Lava (``ppf-neuro import-nir``).
+
+    Parameters
+    ----------
+    graph : str or Path
+        A ``.nir`` file (CubaLIF, LIF or IF chains).
+    path : str or Path
+        The netx HDF5 file to write.
+    approximate : bool
+        Approximate what has no exact netx equivalent (each approximation listed) instead of refusing.
+    steps : int, optional
+        Time steps per sample, stored as the file's ``/simulation/tSample``.
+    dt : float, optional
+        Seconds per step where the graph's metadata has none.
+    convention : {"nir", "norse"}
+        How the graph's time constants are meant.
+
+    Returns
+    -------
+    dict
+        ``file``, ``layers`` (netx layer kinds), ``input_shape``, ``dt``, ``convention``,
+        ``approximations`` (empty when exact) and ``quantisation`` (per layer: scale and relative errors).
+    """
     from ppf_neuro.exporters.run_to_nir import import_nir as convert
 
     net, made = convert(Path(graph), Path(path), approximate=approximate, steps=steps, dt=dt, convention=convention)
@@ -223,12 +310,30 @@ def import_nir(graph: str | Path, path: str | Path, *, approximate: bool = False
 
 def analyze(reports, *, plots: str | Path | None = None, profile: str = "loihi", cmos: str = "cmos45",
             qpu: str = "sycamore", raster_samples=(0,)) -> list[dict]:
-    """Spikes, synaptic operations, energy, latency and quantum resources of deployment reports (paths
-    of ``deploy --report`` files, or ``Report`` objects from :func:`deploy`), one summary dict each (what
-    ``analyze`` writes to summary.json; ``ppf_neuro.analysis.summary.layer_rows(summary)`` and
-    ``energy_rows(summary)`` are its tables, as rows).
-    Files (CSV, JSON, plots; the rasters of ``raster_samples``, from ``deploy(save_spikes=...)``) are
-    written only when ``plots`` names a directory."""
+    """Spikes, synaptic operations, energy, latency and quantum resources of deployments.
+
+    Parameters
+    ----------
+    reports : list
+        Paths of ``deploy --report`` files, or ``Report`` objects from :func:`deploy`.
+    plots : str or Path, optional
+        A directory for summary.json, the CSV tables and the figures; nothing is written without it.
+    profile, cmos, qpu : str
+        Energy and QPU-time profiles: shipped names or JSON files (``ppf-neuro analyze --help``).
+    raster_samples : sequence of int
+        The deployed samples the raster figure shows (from ``deploy(save_spikes=...)``).
+
+    Returns
+    -------
+    list of dict
+        One summary per report, as ``analyze`` writes summary.json: ``activity``, ``energy``,
+        ``spread_over_samples``, ``hybrid_total_per_inference``, ``quantum``, ...;
+        ``ppf_neuro.analysis.summary.layer_rows(summary)`` and ``energy_rows(summary)`` are its tables.
+
+    Examples
+    --------
+    >>> [summary] = ppf.analyze([ppf.deploy("m.h5", "digits", samples=50)])  # doctest: +SKIP
+    """
     from ppf_neuro.commands.analyze import analyze_reports
 
     return analyze_reports(reports, None if plots is None else Path(plots), profile, cmos, qpu, printing=False,
@@ -239,11 +344,35 @@ def robustness(runs, data: str | None = None, *, samples: int | None = 500, nois
                levels=(0.01, 0.05, 0.1, 0.3, 0.5, 0.9), depolarizing=(), shots=(100, 1000), qbackend=(),
                qbackend_shots: int = 1000, seed: int = 0, out: str | Path | None = None,
                progress: bool = True) -> list[dict]:
-    """Accuracy of trained runs (``TrainedRun`` objects or run directories) under input noise (``noise``
-    kinds at ``levels``; default every kind) and quantum device noise (``depolarizing`` rates on
-    default.mixed, finite ``shots``, device calibrations ``qbackend`` at ``qbackend_shots``), seeded.
-    Returns the table's rows (``noise``, ``level`` and one accuracy per model); writes it to ``out``
-    (CSV, JSON, Markdown, plot) when given."""
+    """Accuracy of trained runs under input noise and quantum device noise (``ppf-neuro robustness``).
+
+    Parameters
+    ----------
+    runs : list
+        ``TrainedRun`` objects or run directories.
+    data : str, optional
+        A dataset spec (default: the first run's).
+    samples : int, optional
+        Test samples per condition.
+    noise : list of str, optional
+        Input-noise kinds (default: all), at every one of ``levels``.
+    depolarizing : sequence of float
+        Depolarising rates after every gate on ``default.mixed``.
+    shots : sequence of int
+        Finite shot counts on ``default.qubit``.
+    qbackend : sequence of str
+        Device calibrations (``"fake_brisbane"``, ...), each a condition at ``qbackend_shots``.
+    seed : int
+        Seeds the input noise and the devices' sampling: a rerun gives the same table.
+    out : str or Path, optional
+        A directory for the CSV, JSON, Markdown and plot; nothing is written without it.
+
+    Returns
+    -------
+    list of dict
+        One row per condition: ``noise``, ``level`` and each model's accuracy (a fraction; None where
+        device noise has no quantum branch to act on).
+    """
     from ppf_neuro.choices import NOISE_KINDS
     from ppf_neuro.robustness import run_robustness
 
@@ -254,8 +383,24 @@ def robustness(runs, data: str | None = None, *, samples: int | None = 500, nois
 
 def sweep(sweep_file: str | Path, out: str | Path, *, workers: int = 2, ray: str | None = None,
           progress: bool = True) -> list[dict]:
-    """Train a grid of configurations (``{"base": {...}, "grid": {"KEY": [values]}}`` in a JSON file)
-    into ``out`` (resumable), and return one row of metrics per trial (``results.csv``)."""
+    """Train a grid of configurations, resumably (``ppf-neuro sweep``).
+
+    Parameters
+    ----------
+    sweep_file : str or Path
+        JSON: ``{"base": {...partial config...}, "grid": {"KEY": [values]}}``.
+    out : str or Path
+        The sweep's directory (runs/, results.csv, table.md, accuracy.png).
+    workers : int
+        Parallel training processes (bounded by the trials and the cores).
+    ray : str, optional
+        Run the trials as Ray tasks: ``auto``, ``HOST:PORT`` or ``local``.
+
+    Returns
+    -------
+    list of dict
+        One row of metrics per trial, as results.csv holds them.
+    """
     from ppf_neuro.training.sweep import load_sweep_file, make_trials, run_sweep
 
     base, grid = load_sweep_file(Path(sweep_file))

@@ -23,7 +23,7 @@ from ppf_neuro.choices import MODELS, NOISE_KINDS
 from ppf_neuro.config import DataConfig
 from ppf_neuro.data import load_dataset
 from ppf_neuro.figures import robustness_plot
-from ppf_neuro.robustness import Condition, default_conditions, robustness_table
+from ppf_neuro.training.robustness import Condition, default_conditions, robustness_table
 from ppf_neuro.training.run_dir import load_run
 
 

@@ -374,7 +374,7 @@ def robustness(runs, data: str | None = None, *, samples: int | None = 500, nois
         device noise has no quantum branch to act on).
     """
     from ppf_neuro.choices import NOISE_KINDS
-    from ppf_neuro.robustness import run_robustness
+    from ppf_neuro.training.robustness import run_robustness
 
     return run_robustness(list(runs), data, samples, list(NOISE_KINDS if noise is None else noise), list(levels),
                           list(depolarizing), list(shots), list(qbackend), qbackend_shots, seed,

@@ -136,3 +136,15 @@ def test_the_rest_of_the_command_line_in_python(tmp_path, tiny_run):
                                  "grid": {"train.seed": [0, 1]}}))
     results = ppf.sweep(sweep, tmp_path / "sweep", workers=1, progress=False)
     assert len(results) == 2 and (tmp_path / "sweep" / "results.csv").exists()
+
+
+def test_no_submodule_shadows_an_api_function():
+    """``import ppf_neuro.X`` sets the package's attribute X: a module named like an API function would
+    replace ``ppf.X`` once anything imported it (``ppf_neuro/robustness.py`` did)."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(ppf.__path__):
+        assert module.name not in ppf.__all__, f"ppf_neuro.{module.name} shadows ppf.{module.name}"
+        importlib.import_module(f"ppf_neuro.{module.name}")
+    assert all(callable(getattr(ppf, name)) for name in ppf.__all__ if name != "__version__")

@@ -142,7 +142,7 @@ def test_robustness_takes_device_calibrations_as_conditions(ppf_run):
     import torch
 
     from ppf_neuro.data import load_dataset
-    from ppf_neuro.robustness import Condition, _with_noisy_device, accuracy_under, default_conditions
+    from ppf_neuro.training.robustness import Condition, _with_noisy_device, accuracy_under, default_conditions
 
     cond = Condition("device", 300, "fake_torino")
     assert cond in default_conditions([], [], [], [], ["fake_torino"], 300) and cond.name == "device fake_torino"

@@ -11,7 +11,7 @@ from ppf_neuro.cli import main
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
 from ppf_neuro.noise import corrupt
-from ppf_neuro.robustness import Condition, accuracy_under
+from ppf_neuro.training.robustness import Condition, accuracy_under
 from ppf_neuro.training.run_dir import save_run
 from ppf_neuro.training.trainer import evaluate
 
@@ -66,7 +66,7 @@ def test_device_noise_reaches_the_circuit(ppf_run):
     """A depolarising channel of p = 3/4 after every gate leaves every wire maximally mixed: every
     <Z> and <ZZ> is 0, so the noisy branch outputs its head's bias whatever the input, while
     the noiseless branch does not."""
-    from ppf_neuro.robustness import _with_noisy_device
+    from ppf_neuro.training.robustness import _with_noisy_device
 
     x = torch.rand(3, ppf_run.model.qnn.in_features, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():

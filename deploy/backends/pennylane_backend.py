@@ -42,11 +42,15 @@ class PennyLaneBackend:
         out = []
         bar = progress_bar(total=len(features), desc=f"quantum ({device.name})", unit="sample", disable=not self.progress,
                    leave=False)
+        # The classical layers run once on all samples, the circuit in batches: a batch's size follows the
+        # device's speed (below), and a matrix product's rounding follows its shape, so a reduction or head
+        # run per batch would make a rerun differ in the last float32 bits.
+        reduced = self.qnet.reduction(torch.from_numpy(features).float())
         with qml.Tracker(device) as tracker:
             done, size = 0, 1
             while done < len(features):
                 tick = time.perf_counter()
-                out.append(self.qnet(torch.from_numpy(features[done:done + size]).float()).numpy())
+                out.append(self.qnet.circuit(reduced[done:done + size]))
                 bar.update(len(out[-1]))
                 done += len(out[-1])
                 per_sample = (time.perf_counter() - tick) / len(out[-1])
@@ -57,7 +61,7 @@ class PennyLaneBackend:
                 size = max(1, min(self.batch_size, 8 * size, int(BATCH_SECONDS / max(per_sample, 1e-9))))
         bar.close()
         seconds = time.perf_counter() - start
-        logits = np.concatenate(out)
+        logits = self.qnet.head(torch.cat(out)).numpy()
         info = {"backend": "pennylane" if self.qnet.fast is None else "ppf-neuro fast path",
                 "device": device.name, "evaluated_by": self.qnet.backend, "shots": self.shots,
                 "noise": self.noise, "device_executions": int(tracker.totals.get("executions", 0)),

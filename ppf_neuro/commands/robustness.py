@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ppf_neuro.robustness import markdown, run_robustness
+from ppf_neuro.training.robustness import markdown, run_robustness
 
 
 def run(args) -> None:

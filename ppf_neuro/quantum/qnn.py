@@ -80,9 +80,13 @@ class QuantumNet(torch.nn.Module):
 
     def expectations(self, x: torch.Tensor) -> torch.Tensor:
         """The circuit's readout per sample, (N, readout_size)."""
+        return self.circuit(self.reduction(x))
+
+    def circuit(self, reduced: torch.Tensor) -> torch.Tensor:
+        """The circuit's readout of already reduced features (N, qubits' inputs)."""
         if self.fast is not None:
-            return self.fast(self.reduction(x), self.weights).float()
-        return run_circuit(self.qnode, self.reduction(x), self.weights)
+            return self.fast(reduced, self.weights).float()
+        return run_circuit(self.qnode, reduced, self.weights)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.expectations(x))

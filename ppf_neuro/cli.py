@@ -232,11 +232,12 @@ def _robustness(p: argparse.ArgumentParser) -> None:
                    help="input-noise intensities (Gaussian variance, uniform range, salt-and-pepper fraction)")
     p.add_argument("--depolarizing", nargs="*", type=choices.RANGES["depolarizing"], default=[],
                    help="depolarising probabilities for the quantum branch on default.mixed, e.g. 0.01 0.05 (none "
-                        "by default: ~20 s per sample and level for 10 qubits, so keep --samples small)")
+                        "by default: seconds per sample and level for 10 qubits, docs/measurements.md; keep --samples small)")
     p.add_argument("--shots", nargs="*", type=choices.RANGES["shots"], default=[100, 1000], help="finite shot counts for the quantum branch")
     p.add_argument("--qbackend", nargs="*", default=[], metavar="NAME",
                    help="device calibrations as conditions: the circuit compiled for each snapshot and run with its "
-                        "noise (as deploy --qbackend; ~1 s per sample and snapshot for 10 qubits)")
+                        "noise (as deploy --qbackend; under a second per sample and snapshot for 10 qubits on an idle 2-core "
+                        "machine, docs/measurements.md)")
     p.add_argument("--qbackend-shots", type=choices.RANGES["qbackend_shots"], default=1000, help="shots on each --qbackend")
     p.add_argument("--seed", type=choices.RANGES["seed"], default=0, help="seeds the input noise and the quantum device's sampling: a "
                                                       "rerun gives the same table")

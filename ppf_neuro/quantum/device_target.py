@@ -103,9 +103,13 @@ def check_target(cfg: QuantumConfig, name: str, shots: int | None) -> None:
                        f"here (supported: {sorted(_NATIVE)})")
 
 
+#: A backend's instructions that are not gates to compile for: measurement, reset, control flow.
+_NOT_BASIS = _NOT_GATES | {"measure", "reset", "for_loop", "if_else", "switch_case", "while_loop"}
+
+
 def _basis(backend) -> list[str]:
-    return [g for g in backend.operation_names if g in _NATIVE or g not in _NOT_GATES | {
-        "measure", "reset", "for_loop", "if_else", "switch_case", "while_loop"}]
+    """The backend's gates: what the circuit is transpiled into."""
+    return [g for g in backend.operation_names if g not in _NOT_BASIS]
 
 
 def logical_circuit(cfg: QuantumConfig, weights: np.ndarray):

@@ -49,20 +49,24 @@ def test_the_native_circuit_computes_the_trained_circuit(target, cfg):
                                    atol=1e-9)
 
 
-def test_the_accelerated_device_builds_the_plugins_own_circuit():
-    """NativeAerDevice only appends the gates the plugin composes one by one: the same qiskit circuit."""
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_accelerated_device_runs_the_plugins_own_circuit(target):
+    """NativeAerDevice only appends the gates the plugin composes one by one, and skips the plugin's
+    transpile (optimisation level 0 for Aer), which returns the native circuit unchanged: the
+    same qiskit circuit reaches Aer."""
     from pennylane_qiskit import AerDevice
 
     cfg = QuantumConfig(qubits=3, layers=1)
-    native = compile_native(cfg, _weights(cfg), device_backend("fake_brisbane"), seed=0)
+    native = compile_native(cfg, _weights(cfg), device_backend(target), seed=0)
     ops = native.operations(np.array([0.1, -0.7, 2.0]))
-    ours = native_aer_device(3, 100).target_device
-    plugin = AerDevice(wires=3, shots=100)
+    ours = native_aer_device(3, 100, optimization_level=0).target_device
+    plugin = AerDevice(wires=3, shots=100, optimization_level=0)
     for dev in (ours, plugin):
         dev.reset()
         dev.create_circuit_object(ops)
     assert ours._circuit == plugin._circuit
     assert len(ours._circuit.data) == len(ops) + 3  # and the measurements
+    assert ours.compile() == plugin.compile()
 
 
 def test_the_noise_model_is_the_snapshots_on_the_used_qubits_renumbered():

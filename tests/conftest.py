@@ -142,7 +142,7 @@ MODULE_MARKS = {
              "test_inputs", "test_lava", "test_lava_fast", "test_netx_files", "test_nir", "test_notebook", "test_report_doc",
              "test_progress", "test_shipped_model", "test_sigma_delta"},
     "slow": {"test_disk_full", "test_interrupt", "test_locks", "test_readme_commands", "test_resume", "test_safety",
-             "test_scale_out", "test_warm_cli"},
+             "test_scale_out", "test_cli_runner"},
     "interop": {"test_nir_interop"},
 }
 

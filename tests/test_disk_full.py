@@ -3,7 +3,7 @@ full disk fails with ENOSPC): one line naming the path and the OS error, exit st
 partial left. ``export`` used to die with SIGSEGV inside the HDF5 library (issue 21)."""
 
 import pytest
-import warm_cli
+import cli_runner
 
 from ppf_neuro.training.run_dir import save_run
 
@@ -11,7 +11,7 @@ LIMIT = 4096  # bytes: more than config.json, less than any checkpoint, bundle o
 
 
 def _cli_limited(*argv, cwd):
-    return warm_cli.run(list(argv), fsize_limit=LIMIT, cwd=cwd, timeout=300)
+    return cli_runner.run(list(argv), fsize_limit=LIMIT, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, run_dir, tiny_bund
         "import-nir": ["import-nir", str(tmp_path / "g.nir"), "-o", str(out / "g.h5")],
     }[what]
     if what == "import-nir":  # a graph written without the limit
-        assert warm_cli.run(["export", str(tiny_bundle), "--format", "nir", "-o", str(tmp_path / "g.nir")]) \
+        assert cli_runner.run(["export", str(tiny_bundle), "--format", "nir", "-o", str(tmp_path / "g.nir")]) \
             .returncode == 0
     done = _cli_limited(*argv, cwd=tmp_path)
     assert done.returncode == 2, done.stderr[-2000:]
@@ -56,11 +56,11 @@ def test_a_result_set_is_replaced_whole_or_not_at_all(tmp_path, run_dir, tiny_bu
         first, second = [*argv, "--levels", "0.5"], [*argv, "--levels", "0.2", "0.4"]
     else:
         for samples in (10, 12):  # two reports: two different result sets
-            assert warm_cli.run(["--quiet", "deploy", str(tiny_bundle), "--samples", str(samples), "--report",
+            assert cli_runner.run(["--quiet", "deploy", str(tiny_bundle), "--samples", str(samples), "--report",
                                  str(tmp_path / f"r{samples}.json")]).returncode == 0
         first = ["analyze", str(tmp_path / "r10.json"), "--plots", str(out)]
         second = ["analyze", str(tmp_path / "r12.json"), "--plots", str(out)]
-    done = warm_cli.run(["--quiet", *first], cwd=tmp_path)
+    done = cli_runner.run(["--quiet", *first], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert any(name.endswith(".png") for name in before) and any(name.endswith(".json") for name in before)

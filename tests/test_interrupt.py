@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import pytest
-import warm_cli
+import cli_runner
 
 
 def _processes() -> dict[int, tuple[int, str]]:
@@ -40,12 +40,12 @@ def _left_running(pids: set[int], within: float = 1.0) -> list[int]:
     return left
 
 
-def _deploying(bundle, workers: int, delay: float) -> "warm_cli.Command":
+def _deploying(bundle, workers: int, delay: float) -> "cli_runner.Command":
     """A deployment in its own process group (as a terminal's job), ``delay`` seconds into its Lava stage
     (its progress bar has appeared); netx's own network (one sample per window) keeps Lava busy long
     enough to be interrupted."""
     cmd = ["deploy", str(bundle), "--samples", "359", "--replicas", "1", "--workers", str(workers)]
-    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = cli_runner.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.stderr.read(1) == "L":
@@ -91,7 +91,7 @@ def test_a_sigkilled_ray_deployment_leaves_no_lava_process(tiny_bundle):
     (SIGKILL, from outside), and each Lava run's processes follow their parent (ppf_neuro.processes.orphans). Ray's own
     agents of a local instance are Ray's to manage and not counted."""
     cmd = ["deploy", str(tiny_bundle), "--samples", "359", "--replicas", "1", "--workers", "2", "--ray", "local"]
-    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = cli_runner.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 180
     lava = set()
     while time.time() < deadline and len(lava) < 4:  # both shards' Lava runs under way
@@ -131,7 +131,7 @@ def test_ctrl_c_stops_a_sweep_and_its_queued_trials(tmp_path):
     sweep.write_text(json.dumps({"base": {"model": "snn", "data": {"spec": "digits"}, "train": {"epochs": 40}},
                                  "grid": {"train.seed": [0, 1, 2, 3, 4, 5]}}))
     cmd = ["sweep", str(sweep), "-o", str(tmp_path / "out"), "--workers", "2"]
-    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = cli_runner.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and len(_descendants(proc.pid)) < 2:  # both workers training
         time.sleep(0.2)
@@ -162,7 +162,7 @@ def test_ctrl_c_in_a_bias_fed_run_that_saves_rasters(tmp_path):
     out = tmp_path / "out"
     cmd = ["deploy", str(net), "--inputs", str(tmp_path / "x.npy"), "--input-as", "bias", "--steps", "10",
            "--replicas", "1", "--save-spikes", str(out / "r.npz")]
-    proc = warm_cli.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = cli_runner.Command(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline:
         if proc.stderr.read(1) == "L":

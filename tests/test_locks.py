@@ -6,13 +6,13 @@ import subprocess
 import sys
 import time
 
-import warm_cli
+import cli_runner
 
 from ppf_neuro.cli import main
 
 
 def test_a_second_writer_of_one_path_is_refused(tmp_path, capsys):
-    first = warm_cli.Command(["--quiet", "train", "--model", "snn", "--data", "digits", "--epochs", "50", "-o",
+    first = cli_runner.Command(["--quiet", "train", "--model", "snn", "--data", "digits", "--epochs", "50", "-o",
                               str(tmp_path / "run")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     lock = tmp_path / ".run.lock"
     try:

@@ -1,11 +1,11 @@
 """Progress in a log file (stderr not a terminal): plain lines, a few per phase, never a carriage
 return per batch (issue 27: a training log used to grow by one tqdm update per batch)."""
 
-import warm_cli
+import cli_runner
 
 
 def _stderr_lines(*argv, cwd):
-    done = warm_cli.run(list(argv), cwd=cwd)
+    done = cli_runner.run(list(argv), cwd=cwd)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "\r" not in done.stderr, "carriage returns in a log"
     return done.stderr.splitlines()

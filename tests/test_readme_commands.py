@@ -2,7 +2,7 @@
 checkout's root, in order (later lines use what earlier ones wrote); only sizes are cut
 (epochs, samples), by flags appended to the line, so that the suite stays in minutes. Each
 command is what the console script ``ppf-neuro`` runs (``ppf_neuro.cli:run``), in a process forked
-from a warm one (``warm_cli``: the imports paid once); the snippet runs in a fresh interpreter."""
+from a warm one (``cli_runner``: the imports paid once); the snippet runs in a fresh interpreter."""
 
 import re
 import subprocess
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import warm_cli
+import cli_runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -57,7 +57,7 @@ def test_every_readme_command_runs_as_written(checkout):
     for words in _commands():
         if any(w.startswith("../shared/") for w in words) and not SHARED.is_dir():
             continue  # the data beside the checkout is missing here
-        done = warm_cli.run(["--quiet", *_sized(words)[1:]], cwd=checkout)  # what the console script ppf-neuro runs
+        done = cli_runner.run(["--quiet", *_sized(words)[1:]], cwd=checkout)  # what the console script ppf-neuro runs
         assert done.returncode == 0, f"{' '.join(words)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     for written in ("ppf.h5", "report.json", "ppf.nir", "from_nir.h5", "out/analysis", "out/robustness/robustness.csv",
                     "out/sweep/results.csv"):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 import torch
-import warm_cli
+import cli_runner
 
 ARGS = ["--quiet", "train", "--model", "ppf", "--data", "digits", "--epochs", "8", "--set", "data.train_limit=1000",
         "--set", "data.test_limit=50", "--set", "snn.hidden=[16]", "--set", "encoding.steps=6",
@@ -23,7 +23,7 @@ def _weights(run_dir):
 def reference(tmp_path_factory):
     """The uninterrupted run, trained once for both signals."""
     out = tmp_path_factory.mktemp("resume") / "ref"
-    warm_cli.run([*ARGS, "-o", str(out)], check=True)
+    cli_runner.run([*ARGS, "-o", str(out)], check=True)
     return out
 
 
@@ -31,7 +31,7 @@ def reference(tmp_path_factory):
 def test_interrupt_then_resume_equals_uninterrupted(tmp_path, reference, sig):
     interrupted = tmp_path / "int"
 
-    proc = warm_cli.Command([*ARGS, "-o", str(interrupted)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = cli_runner.Command([*ARGS, "-o", str(interrupted)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = tmp_path / "int.partial" / "training_state.pt"  # the run is built beside its directory
     deadline = time.time() + 120
     while time.time() < deadline and not (state.is_file() and state.stat().st_size > 0):
@@ -42,7 +42,7 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, reference, sig):
     assert "train --resume -o" in proc.stderr.read().decode(), "the interrupt names how to continue"
     assert not interrupted.exists(), "the run was meant to be cut short, and is not written until complete"
 
-    done = warm_cli.run(["--quiet", "train", "--resume", "-o", str(interrupted)])
+    done = cli_runner.run(["--quiet", "train", "--resume", "-o", str(interrupted)])
     assert done.returncode == 0, done.stderr
     resumed_after = int(done.stdout.split("resuming after epoch ")[1].split()[0])
     assert 1 <= resumed_after < 8, done.stdout  # it continued; it did not start over
@@ -69,7 +69,7 @@ def test_an_interrupted_train_into_an_existing_run_leaves_that_run_as_it_was(tmp
     shutil.copytree(reference, existing)
     before = {p.name: p.read_bytes() for p in existing.iterdir()}
     other = [a if a != "8" else "6" for a in ARGS] + ["--set", "snn.hidden=[24]", "--force"]  # a different run
-    proc = warm_cli.Command([*other, "-o", str(existing)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = cli_runner.Command([*other, "-o", str(existing)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = tmp_path / "existing.partial" / "training_state.pt"
     deadline = time.time() + 120
     while time.time() < deadline and not (state.is_file() and state.stat().st_size > 0):
@@ -82,7 +82,7 @@ def test_an_interrupted_train_into_an_existing_run_leaves_that_run_as_it_was(tmp
 def test_interrupted_in_the_first_epoch_says_there_is_nothing_to_resume(tmp_path):
     """No epoch ended, so no state: the message must not offer --resume, and no .partial is left."""
     out = tmp_path / "early"
-    proc = warm_cli.Command([*ARGS, "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = cli_runner.Command([*ARGS, "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     config = tmp_path / "early.partial" / "config.json"  # written before the first batch
     deadline = time.time() + 120
     while time.time() < deadline and not config.is_file():

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-import warm_cli
+import cli_runner
 
 from ppf_neuro.deployment.backends.lava import LavaMode
 from ppf_neuro.deployment.pipeline import deploy
@@ -81,7 +81,7 @@ def test_a_plain_netx_file_shards_in_a_fresh_process(tiny_bundle, tmp_path):
     with h5py.File(tiny_bundle) as src, h5py.File(net, "w") as dst:
         src.copy("layer", dst)
     reports = {}
-    for workers, run in ((1, warm_cli.run), (2, warm_cli.fresh_run)):  # the one-run reference may come from a warm process
+    for workers, run in ((1, cli_runner.run), (2, cli_runner.fresh_run)):  # the one-run reference may come from a warm process
         report = tmp_path / f"w{workers}.json"
         done = run(["--quiet", "deploy", str(net), "--data", "digits", "--samples", "40", "--steps", "8", "--workers",
                     str(workers), "--report", str(report)])

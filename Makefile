@@ -47,7 +47,7 @@ mnist: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 
-# The modules that need neither Lava, subprocesses nor other frameworks (tests/conftest.py MODULE_MARKS).
+# The modules that need neither Lava, subprocesses nor other frameworks (each module marks itself: pytestmark).
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -q -n auto --maxprocesses 4 -m "not lava and not slow and not interop"
 

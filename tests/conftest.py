@@ -135,18 +135,6 @@ conv_run, conv_bundle = _shared("conv", conv_config)
 ppf_run, ppf_bundle = _shared("ppf", lambda: tiny_config(model="ppf", epochs=2))
 
 
-#: Test modules by what they need, as markers (``pytest -m "not lava"``; ``make test-fast`` runs
-#: the modules with none of them): Lava runs, slow subprocess and signal tests, other frameworks.
-MODULE_MARKS = {
-    "lava": {"test_analysis", "test_api", "test_cli", "test_fuser", "test_input_dependence", "test_input_modes",
-             "test_inputs", "test_lava", "test_lava_fast", "test_netx_files", "test_nir", "test_notebook", "test_report_doc",
-             "test_progress", "test_shipped_model", "test_sigma_delta"},
-    "slow": {"test_disk_full", "test_interrupt", "test_locks", "test_readme_commands", "test_resume", "test_safety",
-             "test_scale_out", "test_cli_runner"},
-    "interop": {"test_nir_interop"},
-}
-
-
 #: The longest tests (10-50 s each here), slowest first: collected first, so that with ``pytest -n``
 #: (``make test``) they start early while the other workers share the rest, instead of one worker
 #: finishing one of them alone at the end.
@@ -157,9 +145,5 @@ LONGEST_FIRST = ("test_every_readme_command_runs_as_written", "test_ray_deployme
 
 
 def pytest_collection_modifyitems(items):
-    for item in items:
-        for mark, modules in MODULE_MARKS.items():
-            if item.path.stem in modules:
-                item.add_marker(getattr(pytest.mark, mark))
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.originalname, len(rank)))  # stable: the rest in collection order

@@ -17,6 +17,8 @@ from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
 
+pytestmark = pytest.mark.lava
+
 NEURON = {"type": b"CUBA", "iDecay": 4096, "vDecay": 4096, "vThMant": 10, "refDelay": 1, "gradedSpike": False}
 
 

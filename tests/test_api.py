@@ -9,6 +9,8 @@ import ppf_neuro as ppf
 from ppf_neuro.data import load_dataset
 from ppf_neuro.errors import PPFError
 
+pytestmark = pytest.mark.lava
+
 SAMPLES = 30
 
 

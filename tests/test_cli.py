@@ -7,6 +7,8 @@ import pytest
 from ppf_neuro.cli import main
 from ppf_neuro.errors import PPFError
 
+pytestmark = pytest.mark.lava
+
 
 def test_train_export_deploy(tmp_path, capsys):
     run, bundle, report = tmp_path / "run", tmp_path / "m.h5", tmp_path / "r.json"

@@ -2,11 +2,14 @@
 the same output and exit status as a fresh interpreter, in the test process and as a process forked
 from the warm forkserver; signals and exit statuses as ``Popen`` has them."""
 
+import pytest
 import os
 import signal
 import subprocess
 
 import cli_runner
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_command_prints_and_exits_as_a_fresh_one_both_ways(tmp_path):

@@ -7,6 +7,8 @@ import cli_runner
 
 from ppf_neuro.training.run_dir import save_run
 
+pytestmark = pytest.mark.slow
+
 LIMIT = 4096  # bytes: more than config.json, less than any checkpoint, bundle or report
 
 

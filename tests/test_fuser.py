@@ -8,6 +8,8 @@ from ppf_neuro.deployment.backends.fuser import Fuser
 from ppf_neuro.errors import PPFError
 from ppf_neuro.fusion import fuse
 
+pytestmark = pytest.mark.lava
+
 RNG = np.random.default_rng(0)
 S, Q = RNG.normal(size=(7, 4)), RNG.normal(size=(7, 4))
 

@@ -2,6 +2,7 @@
 whose bias alone crosses the threshold fires at every step, every sample gives the same counts on
 Lava and on the reference, and "100 % agreement" alone would read as success."""
 
+import pytest
 import numpy as np
 
 from ppf_neuro.deployment.pipeline import deploy
@@ -9,6 +10,8 @@ from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.formats.netx import CubaNeuron, DenseLayer, InputLayer, write_netx_file
+
+pytestmark = pytest.mark.lava
 
 
 def _net(path, bias: int) -> None:

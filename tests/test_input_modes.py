@@ -19,6 +19,8 @@ from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import export_blocks as _export
 from ppf_neuro.lava_dl import slayer
 
+pytestmark = pytest.mark.lava
+
 STEPS = 10
 
 

@@ -11,6 +11,8 @@ from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.cli import main
 
+pytestmark = pytest.mark.lava
+
 
 @pytest.fixture
 def conv_netx(tmp_path, conv_bundle):

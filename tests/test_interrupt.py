@@ -9,6 +9,8 @@ import time
 import pytest
 import cli_runner
 
+pytestmark = pytest.mark.slow
+
 
 def _processes() -> dict[int, tuple[int, str]]:
     """pid -> (parent pid, state) of every process."""

@@ -18,6 +18,8 @@ from ppf_neuro.exporters.run_to_bundle import export_bundle
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
 
+pytestmark = pytest.mark.lava
+
 
 def _options(**kw):
     return DeployOptions(progress=False, **kw)

@@ -28,6 +28,8 @@ from ppf_neuro.data import load_dataset
 from ppf_neuro.encoding import encode, seeded_generator
 from ppf_neuro.formats.netx import load_netx_file
 
+pytestmark = pytest.mark.lava
+
 
 @pytest.fixture(scope="module")
 def nets(tmp_path_factory, conv_bundle):

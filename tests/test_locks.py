@@ -1,6 +1,7 @@
 """Two commands writing one path: the second is refused (one line, naming the first's pid) instead
 of both saying "written" and one result being lost (issue 21); a lock whose owner died is taken over."""
 
+import pytest
 import signal
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import time
 import cli_runner
 
 from ppf_neuro.cli import main
+
+pytestmark = pytest.mark.slow
 
 
 def test_a_second_writer_of_one_path_is_refused(tmp_path, capsys):

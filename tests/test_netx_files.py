@@ -18,6 +18,8 @@ from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import export_blocks as _export
 from ppf_neuro.lava_dl import slayer
 
+pytestmark = pytest.mark.lava
+
 
 def _neuron():
     return dict(threshold=1.0, current_decay=0.2, voltage_decay=0.05, tau_grad=0.03, scale_grad=3, requires_grad=False)

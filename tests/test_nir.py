@@ -18,6 +18,8 @@ from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.conversion.netx_to_nir import netx_to_nir
 from ppf_neuro.conversion.nir_to_netx import nir_to_netx
 
+pytestmark = pytest.mark.lava
+
 
 def _lava_counts(path, **kw):
     report = deploy(DeployRequest(path, kw.pop("data", "digits"), DeployOptions(samples=12, progress=False),

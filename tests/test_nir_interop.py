@@ -22,6 +22,8 @@ from ppf_neuro.cli import main
 from ppf_neuro.data.datasets import load_digits
 from ppf_neuro.formats.netx import load_netx_file
 
+pytestmark = pytest.mark.interop
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "snntorch_to_lava.py"
 
 

@@ -1,7 +1,10 @@
 """Progress in a log file (stderr not a terminal): plain lines, a few per phase, never a carriage
 return per batch (issue 27: a training log used to grow by one tqdm update per batch)."""
 
+import pytest
 import cli_runner
+
+pytestmark = pytest.mark.lava
 
 
 def _stderr_lines(*argv, cwd):

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import cli_runner
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 #: Appended to a command of this subcommand, unless the line already sets the flag.

@@ -15,6 +15,8 @@ from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.report import REPORT_VERSION, Report
 
+pytestmark = pytest.mark.lava
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "report.md"
 #: Sections whose inner keys are data, not fields (a config, package names, gate names, traces).
 OPAQUE = ("config", "versions", "quantum.resources_per_sample.gate_types", "quantum.target.native_gate_counts", "divergence.traces", "divergence.spiked",

@@ -8,6 +8,8 @@ import pytest
 import torch
 import cli_runner
 
+pytestmark = pytest.mark.slow
+
 ARGS = ["--quiet", "train", "--model", "ppf", "--data", "digits", "--epochs", "8", "--set", "data.train_limit=1000",
         "--set", "data.test_limit=50", "--set", "snn.hidden=[16]", "--set", "encoding.steps=6",
         "--set", "quantum.qubits=3", "--set", "train.batch_size=50"]

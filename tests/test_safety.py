@@ -12,6 +12,8 @@ import torch
 from ppf_neuro.errors import PPFError
 from ppf_neuro.training.run_dir import load_run, save_run
 
+pytestmark = pytest.mark.slow
+
 
 class Payload:
     """Unpickling this would create a file: the proof that code ran."""

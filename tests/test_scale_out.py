@@ -14,6 +14,8 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.processes.pools import run_tasks
 from ppf_neuro.training.sweep import make_trials, run_sweep
 
+pytestmark = pytest.mark.slow
+
 SWEEP_BASE = {"model": "snn", "data": {"spec": "digits", "train_limit": 100, "test_limit": 20},
               "encoding": {"steps": 4}, "snn": {"hidden": [8]}, "train": {"epochs": 1, "batch_size": 50}}
 

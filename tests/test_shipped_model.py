@@ -17,6 +17,8 @@ from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.config import RunConfig
 
+pytestmark = pytest.mark.lava
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "examples" / "models" / "mnist_ppf.h5"
 META = json.loads(MODEL.with_name("mnist_ppf.config.json").read_text())

@@ -18,6 +18,8 @@ from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import export_blocks as _export
 from ppf_neuro.lava_dl import slayer
 
+pytestmark = pytest.mark.lava
+
 STEPS, N = 8, 6
 SHAPE = (3, 12, 16)
 

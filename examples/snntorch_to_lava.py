@@ -14,7 +14,7 @@
     python examples/snntorch_to_lava.py --data ../shared/datasets/mnist-10k --out out/snntorch_to_lava
 
 The validation split (the last ``--val`` training images) chooses the epoch; the test split is
-only evaluated. ``tests/test_nir_interop.py`` runs a smaller version on scikit-learn's digits.
+only evaluated. ``tests/unit/conversion/test_nir_interop.py`` runs a smaller version on scikit-learn's digits.
 """
 
 from __future__ import annotations

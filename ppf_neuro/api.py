@@ -1,6 +1,6 @@
 """The Python API: objects in, objects out, one import.
 
-A whole round trip, small enough to run as a doctest (``tests/test_api.py`` runs it)::
+A whole round trip, small enough to run as a doctest (``tests/system/test_api.py`` runs it)::
 
     >>> import tempfile, pathlib
     >>> import ppf_neuro as ppf
@@ -164,7 +164,7 @@ def deploy(model: str | Path, data=None, *, report: str | Path | None = None, **
     ``Report`` (``report.to_dict()`` is what ``deploy --report`` writes, docs/report.md; with ``report=PATH``
     it is written there with its per-sample arrays beside it, as the command line does).
 
-    Every option of ``ppf-neuro deploy`` is a keyword (``tests/test_api.py`` checks that none is
+    Every option of ``ppf-neuro deploy`` is a keyword (``tests/system/test_api.py`` checks that none is
     missing):
 
     * what it runs on: ``data``: a dataset spec (``"digits"``, ``"idx:DIR"``), images in memory (an

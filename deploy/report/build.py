@@ -5,7 +5,7 @@ PennyLane device with the training simulator for the circuit: independent comput
 The fused decision is *not* independently checked here: the host fuser and the
 trained model both apply ``ppf_neuro.fusion.fuse``, so their agreement shows the
 wiring (branch outputs, ratio, rule name) is right, not the rule; the rule itself
-is tested against a hand computation (``tests/test_fuser.py``). Class outputs are
+is tested against a hand computation (``tests/unit/deployment/test_fuser.py``). Class outputs are
 compared by their scores with a tolerance (``max_abs_diff``, ``allclose``), not only
 by their argmax.
 """

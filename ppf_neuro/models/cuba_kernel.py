@@ -11,7 +11,7 @@ that what checks a deployment is not ppf-neuro's.
 It runs on one thread: cutting the rows between torch's threads was slower here (42.9 against 35.4
 ms per conv PPF batch), since torch's OpenMP workers spin between operations.
 
-Why it is exact (``tests/test_cuba_kernel.py`` compares outputs and gradients bit for bit with
+Why it is exact (``tests/unit/deployment/test_cuba_kernel.py`` compares outputs and gradients bit for bit with
 lava-dl's, with and without spikes, and fails on a changed rounding):
 
 * lava-dl's int64 state is held in float64: a state times a 12-bit decay is an integer below

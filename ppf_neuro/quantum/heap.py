@@ -6,7 +6,7 @@ and channel as an einsum over the whole density matrix: on 10 qubits (2^20 compl
 each of the ~190 operations per sample allocates 16-64 MB of temporaries, and every page of them
 faults on first touch. Here a 2-sample run took 17.7-19.5 s, 21-24 of its CPU-seconds in the
 kernel. With mmap off (``mallopt(M_MMAP_MAX, 0)``) and no trimming, freed blocks are reused: 5.3 s,
-outputs bit-identical (tests/test_quantum.py). The device that runs is the same; only where its
+outputs bit-identical (tests/unit/quantum/test_quantum.py). The device that runs is the same; only where its
 temporaries come from changes.
 
 The settings hold only while the circuit runs: afterwards glibc's defaults are set again and the

@@ -8,7 +8,7 @@ netx's own ``hdf5.Network`` on Lava, fed from a RingBuffer into its input port, 
 every layer, for N*T + layers + 1 steps with ``reset_interval=T`` and ``reset_offset=1`` (the schedule a
 deployment uses for a net whose first layer is a synapse). ``family_nets.npz`` holds per net the input
 spikes and every layer's output at every Lava step (steps, neurons), in (C, H, W) neuron order. Nothing of
-ppf-neuro runs here: ``tests/test_families.py`` deploys the files and compares every step.
+ppf-neuro runs here: ``tests/unit/deployment/test_families.py`` deploys the files and compares every step.
 """
 
 from __future__ import annotations

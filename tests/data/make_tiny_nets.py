@@ -6,7 +6,7 @@ Each net is built from ``slayer.block.cuba`` blocks and written by lava-dl's own
 ``tiny_nets.npz`` holds, per net, the inputs and every layer's spikes per neuron and step from
 SLAYER's forward pass (lava-dl's arithmetic, not ppf-neuro's). Tests then check ppf-neuro's netx
 reader and fixed-point reference against these without training anything or starting Lava
-(``tests/test_stored_nets.py``). Rerunning it rewrites the same bytes for the same lava-dl and torch.
+(``tests/unit/formats/test_stored_nets.py``). Rerunning it rewrites the same bytes for the same lava-dl and torch.
 """
 
 from __future__ import annotations

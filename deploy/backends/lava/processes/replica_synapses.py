@@ -15,7 +15,7 @@ weights with the (in x B) block of spikes:
   same ``torch.nn.functional.conv2d`` call Lava makes, on a batch of B instead
   of one, then the 24-bit signed wrap of ``utils.signed_clamp``, sent one step late.
 
-Both are checked spike for spike against Lava's own models in ``tests/test_lava_fast.py``.
+Both are checked spike for spike against Lava's own models in ``tests/unit/deployment/test_lava_fast.py``.
 Replica b's neurons occupy indices ``b*n ... b*n + n - 1``; every layer is laid
 out in PyTorch's (C, H, W) order, which is also the order netx's ``flatten`` feeds
 a dense layer after a convolution.

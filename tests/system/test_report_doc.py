@@ -3,7 +3,6 @@ whose output layer was edited, so that it also has a divergence, and a plain net
 in docs/report.md; reports read back through the same record, and other versions are refused."""
 
 import json
-from pathlib import Path
 
 import h5py
 import pytest
@@ -14,10 +13,11 @@ from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.report import REPORT_VERSION, Report
+from locations import ROOT
 
 pytestmark = pytest.mark.lava
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "report.md"
+DOC = ROOT / "docs" / "report.md"
 #: Sections whose inner keys are data, not fields (a config, package names, gate names, traces).
 OPAQUE = ("config", "versions", "quantum.resources_per_sample.gate_types", "quantum.target.native_gate_counts", "divergence.traces", "divergence.spiked",
           "timing.phases", "timing.torch_threads")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from ppf_neuro.cli import main
+from locations import DATA
 
 pytestmark = pytest.mark.lava
 
-DATA = Path(__file__).resolve().parent / "data"
 WINDOWED = ("zero_delay", "graded_spike", "conv_first")
 #: nets whose spikes cross each window's reset (one stream on netx's own network: no replicas)
 CARRYING = ("delay", "recurrent", "rf", "rf_iz", "adrf")

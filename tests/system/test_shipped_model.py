@@ -7,7 +7,6 @@ The whole 10,000-image deployment is ``make mnist-deploy`` (minutes).
 """
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -16,10 +15,10 @@ from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.config import RunConfig
+from locations import ROOT
 
 pytestmark = pytest.mark.lava
 
-ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "examples" / "models" / "mnist_ppf.h5"
 META = json.loads(MODEL.with_name("mnist_ppf.config.json").read_text())
 METRICS = json.loads(MODEL.with_name("mnist_ppf.metrics.json").read_text())

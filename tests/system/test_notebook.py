@@ -1,15 +1,15 @@
 """examples/notebook.ipynb runs top to bottom in a fresh kernel, and its outputs say what it claims."""
 
-from pathlib import Path
 
 import pytest
+from locations import ROOT
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 pytestmark = pytest.mark.lava
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "notebook.ipynb"
+NOTEBOOK = ROOT / "examples" / "notebook.ipynb"
 
 
 def test_the_notebook_runs(tmp_path):

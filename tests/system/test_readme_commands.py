@@ -7,14 +7,13 @@ from a warm one (``cli_runner``: the imports paid once); the snippet runs in a f
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import cli_runner
+from locations import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 #: Appended to a command of this subcommand, unless the line already sets the flag.
 SMALLER = {"train": ["--epochs", "2", "--set", "data.train_limit=400", "--set", "data.test_limit=100"],

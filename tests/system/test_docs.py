@@ -4,9 +4,8 @@
 import re
 import subprocess
 import sys
-from pathlib import Path
+from locations import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_docs_site_builds_strictly_with_the_api_pages(tmp_path):

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from locations import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ROOT / "docs" / "layers.json"
 PACKAGES = ("ppf_neuro", "deploy", "exporters")  # the source folders
 #: The folders that install as ppf_neuro's subpackages (pyproject.toml's package-dir): their import names.

@@ -4,7 +4,6 @@ Delta/SigmaDelta/Sigma processes) equals the reference payload for payload at ev
 run as one free stream, and what cannot be run so is refused."""
 
 import json
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -17,6 +16,7 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
 from ppf_neuro.lava_dl import export_blocks as _export
 from ppf_neuro.lava_dl import slayer
+from locations import ROOT, SHARED
 
 pytestmark = pytest.mark.lava
 
@@ -190,9 +190,8 @@ def test_the_lava_dl_example_runs_and_agrees(tmp_path):
     """examples/lava_dl_nets.py, small: every run equals the reference and SLAYER at every step."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    example = Path(__file__).parents[1] / "examples" / "lava_dl_nets.py"
+    example = ROOT / "examples" / "lava_dl_nets.py"
     done = subprocess.run([sys.executable, str(example), "--out", str(tmp_path), "--samples", "4", "--steps", "6"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -205,7 +204,7 @@ def test_the_lava_dl_example_runs_and_agrees(tmp_path):
     assert (tmp_path / "outputs.png").stat().st_size > 0
 
 
-PILOTNET = Path(__file__).resolve().parents[2] / "shared" / "lava-dl-nets" / "pilotnet_sdnn.net"
+PILOTNET = SHARED / "lava-dl-nets" / "pilotnet_sdnn.net"
 
 
 @pytest.mark.skipif(not PILOTNET.is_file(), reason="shared lava-dl-nets/pilotnet_sdnn.net not present")

@@ -25,7 +25,7 @@ def test_learns_beyond_chance(tiny_run):
 
 
 def test_training_runs_the_compiled_neuron_dynamics_and_says_so(tiny_run):
-    """Every epoch's neuron calls ran ppf-neuro's compiled dynamics (tests/test_cuba_kernel.py: lava-dl's
+    """Every epoch's neuron calls ran ppf-neuro's compiled dynamics (tests/unit/deployment/test_cuba_kernel.py: lava-dl's
     arithmetic bit for bit), but for each neuron's first call, which learns its shape with lava-dl's."""
     shares = [row["compiled_neuron_share"] for row in tiny_run.metrics["history"]]
     assert 0.9 < shares[0] < 1 and all(share == 1 for share in shares[1:]), shares

@@ -19,10 +19,11 @@ from ppf_neuro.deployment.inputs.trained_outputs import read_expected
 from ppf_neuro.deployment.report.expected import time_shifts
 from ppf_neuro.cli import main
 from ppf_neuro.errors import EXPECTATION_UNMET
+from locations import ROOT
 
 pytestmark = pytest.mark.lava
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "lava_dl_defaults.py"
+EXAMPLE = ROOT / "examples" / "lava_dl_defaults.py"
 STEPS, LAYERS = 12, 2
 
 

@@ -88,7 +88,7 @@ def test_recorded_spikes_with_and_without_labels(lava_dl_nets, tmp_path):
 
 def test_a_weight_netx_clips_is_found_at_its_layer(lava_dl_nets, tmp_path, monkeypatch):
     """netx clips weights beyond 8 bits: the file says 1000, Lava computes 254. The reader refuses such a
-    file (tests/test_bad_inputs.py); let through here, the divergence report names the layer, the first
+    file (tests/system/test_bad_inputs.py); let through here, the divergence report names the layer, the first
     sample, neuron and step, with both neurons' traces."""
     import ppf_neuro.formats.netx.reader as netx_format
 

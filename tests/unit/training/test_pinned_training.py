@@ -1,19 +1,19 @@
 """The training arithmetic, pinned: a short seeded training (the tiny PPF net, 2 epochs, one torch
 thread) must give the stored metrics. A change to what training computes fails here until the values
-are stored again on purpose (``PPF_WRITE_PINNED=1 pytest tests/test_pinned_training.py``) with a
+are stored again on purpose (``PPF_WRITE_PINNED=1 pytest tests/unit/training/test_pinned_training.py``) with a
 line in docs/changelog.md saying why: a shipped model is only reproducible from the tree that ships
 it if nothing moves silently (issue 42: the MNIST model's epochs moved between trees unnoticed)."""
 
 import json
 import os
-from pathlib import Path
 
 from conftest import tiny_config
 
 import ppf_neuro
+from locations import DATA, ROOT
 
-PINNED = Path(__file__).resolve().parent / "data" / "pinned_training.json"
-CHANGELOG = Path(__file__).resolve().parents[1] / "docs" / "changelog.md"
+PINNED = DATA / "pinned_training.json"
+CHANGELOG = ROOT / "docs" / "changelog.md"
 #: Per epoch and for the test split, every value equal to the bit: an algebraically equal rewrite of the
 #: fusion (q + a (p - q)) moved a loss by 4e-9, which a relative 1e-6 let pass; such moves grow into
 #: other selected epochs over a long training. One torch thread: independent of the load and cores.

@@ -2,15 +2,14 @@
 tests/data/make_tiny_nets.py) against SLAYER's spikes stored beside them: the netx reader and the
 fixed-point reference checked without training anything or starting Lava."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ppf_neuro.deployment.references.netx_fixed_point import FixedPointSNN
 from ppf_neuro.formats.netx import ConvLayer, DenseLayer, load_netx_file
+from locations import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 NETS = {"dense": (DenseLayer, DenseLayer, DenseLayer), "conv": (None, ConvLayer, ConvLayer, DenseLayer)}
 
 

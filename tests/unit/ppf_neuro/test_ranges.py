@@ -3,15 +3,15 @@ it, --help and docs/usage.md state it, and the edges are where the table says.""
 
 import argparse
 import math
-from pathlib import Path
 
 import pytest
 
 from ppf_neuro.choices import RANGES, Range
 from ppf_neuro.cli import build_parser
 from ppf_neuro.errors import PPFError
+from locations import ROOT
 
-USAGE = Path(__file__).resolve().parents[1] / "docs" / "usage.md"
+USAGE = ROOT / "docs" / "usage.md"
 
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:

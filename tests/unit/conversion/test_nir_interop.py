@@ -21,10 +21,11 @@ from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.cli import main
 from ppf_neuro.data.datasets import load_digits
 from ppf_neuro.formats.netx import load_netx_file
+from locations import ROOT
 
 pytestmark = pytest.mark.interop
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "snntorch_to_lava.py"
+EXAMPLE = ROOT / "examples" / "snntorch_to_lava.py"
 
 
 def _example():

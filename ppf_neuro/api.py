@@ -26,7 +26,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-
 def _config(config):
     from ppf_neuro.config import RunConfig
 
@@ -124,8 +123,7 @@ def deploy_request(model, data=None, *, inputs=None, labels=None, layout: str = 
                    lava_synapse: str = "batched", qdevice: str | None = None, qbackend: str | None = None,
                    qdevice_options: dict | None = None, shots: int | None = None, seed: int | None = None,
                    noise: float = 0.0, noise_model=None, expect=None, save_spikes=None, workers: int = 1,
-                   ray: str | None = None,
-                   divergence_plot=None, progress: bool = True):
+                   ray: str | None = None, divergence_plot=None, progress: bool = True):
     """The ``DeployRequest`` of :func:`deploy`'s keywords (the command line builds its own through this too),
     every cheap check made: output places writable, the Ray address answering, encoder fields valid."""
     from ppf_neuro.atomic import check_writable
@@ -148,9 +146,8 @@ def deploy_request(model, data=None, *, inputs=None, labels=None, layout: str = 
 
         noise_model = check_noise_model(noise_model) if isinstance(noise_model, dict) else read_noise_model(noise_model)
     options = DeployOptions(samples=samples, qdevice=qdevice, shots=shots, noise=noise, noise_model=noise_model,
-                            seed=seed, qbackend=qbackend,
-                            qdevice_options=dict(qdevice_options or {}), lava=lava, workers=workers,
-                            ray_address=ray, progress=progress,
+                            seed=seed, qbackend=qbackend, qdevice_options=dict(qdevice_options or {}), lava=lava,
+                            workers=workers, ray_address=ray, progress=progress,
                             divergence_plot=None if divergence_plot is None else Path(divergence_plot),
                             save_spikes=None if save_spikes is None else Path(save_spikes))
     return DeployRequest(model, data, options, inputs=inputs, labels=labels, layout=layout,
@@ -197,25 +194,16 @@ def deploy(model: str | Path, data=None, *, report: str | Path | None = None, **
 
     if report is not None:
         from ppf_neuro.atomic import check_writable
-
         from ppf_neuro.errors import argument
 
         check_writable(Path(report), argument("report"))
     plot = None if report is None else Path(report).with_name(Path(report).stem + "_divergence.png")
     result = run_deployment(deploy_request(model, data, divergence_plot=plot, **options))
     if report is not None:
+        from ppf_neuro.formats.report import write_report
+
         write_report(result, Path(report))
     return result
-
-
-def write_report(report, path: Path) -> None:
-    """``report`` as ``deploy --report`` writes it: the JSON, and its per-sample arrays beside it."""
-    from ppf_neuro.atomic import write_json
-    from ppf_neuro.formats.report import write_per_sample
-
-    side = path.with_name(path.stem + ".per_sample.npz")
-    write_per_sample(report, side)
-    write_json(path, report.to_dict(side.name))
 
 
 def diff(model: str | Path, data=None, *, inputs: str | Path | None = None, samples: int | None = None,
@@ -309,7 +297,7 @@ def import_nir(graph: str | Path, path: str | Path, *, approximate: bool = False
 
 
 def analyze(reports, *, plots: str | Path | None = None, profile: str = "loihi", cmos: str = "cmos45",
-            qpu: str = "sycamore", raster_samples=(0,)) -> list[dict]:
+            qpu: str = "sycamore", raster_samples=(0,), tables: bool = True, figures: bool = True) -> list:
     """Spikes, synaptic operations, energy, latency and quantum resources of deployments.
 
     Parameters
@@ -317,27 +305,31 @@ def analyze(reports, *, plots: str | Path | None = None, profile: str = "loihi",
     reports : list
         Paths of ``deploy --report`` files, or ``Report`` objects from :func:`deploy`.
     plots : str or Path, optional
-        A directory for summary.json, the CSV tables and the figures; nothing is written without it.
+        A directory for summary.json, the CSV tables and the PNG figures; nothing is written without it.
     profile, cmos, qpu : str
         Energy and QPU-time profiles: shipped names or JSON files (``ppf-neuro analyze --help``).
     raster_samples : sequence of int
         The deployed samples the raster figure shows (from ``deploy(save_spikes=...)``).
+    tables, figures : bool
+        Whether to make the tables (pandas DataFrames: ``pip install 'ppf-neuro[notebook]'``) and the
+        figures (matplotlib ``Figure`` objects).
 
     Returns
     -------
-    list of dict
-        One summary per report, as ``analyze`` writes summary.json: ``activity``, ``energy``,
-        ``spread_over_samples``, ``hybrid_total_per_inference``, ``quantum``, ...;
-        ``ppf_neuro.analysis.summary.layer_rows(summary)`` and ``energy_rows(summary)`` are its tables.
+    list of ppf_neuro.analysis.frames.Analysis
+        One per report: ``summary`` (as summary.json: ``activity``, ``energy``, ``spread_over_samples``,
+        ``hybrid_total_per_inference``, ``quantum``, ...), ``tables`` (``layers``, ``energy``,
+        ``spread``) and ``figures`` (``layer_spikes``, ``raster``, ``energy``), those the deployment has.
 
     Examples
     --------
-    >>> [summary] = ppf.analyze([ppf.deploy("m.h5", "digits", samples=50)])  # doctest: +SKIP
+    >>> [a] = ppf.analyze([ppf.deploy("m.h5", "digits", samples=50)])  # doctest: +SKIP
+    >>> a.tables["layers"][["spikes_per_sample", "synops_per_sample"]]  # doctest: +SKIP
     """
-    from ppf_neuro.commands.analyze import analyze_reports
+    from ppf_neuro.commands.analyze import analyses
 
-    return analyze_reports(reports, None if plots is None else Path(plots), profile, cmos, qpu, printing=False,
-                           raster_samples=tuple(raster_samples))
+    return analyses(reports, None if plots is None else Path(plots), profile, cmos, qpu, tuple(raster_samples),
+                    tables, figures)
 
 
 def robustness(runs, data: str | None = None, *, samples: int | None = 500, noise=None,

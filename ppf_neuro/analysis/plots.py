@@ -1,4 +1,7 @@
-"""PNG plots of deployment analyses: layer activity, one sample's raster, energy, accuracy vs energy."""
+"""Figures of deployment analyses: layer activity, chosen samples' rasters, energy, accuracy vs energy.
+
+Each function returns its matplotlib ``Figure`` (a notebook shows it, ``analyze --plots`` saves it with
+:func:`ppf_neuro.figures.save_figure`): drawing and writing are apart."""
 
 from __future__ import annotations
 
@@ -11,10 +14,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ppf_neuro.formats.report import Report  # noqa: E402
-from ppf_neuro.figures import integer_ticks, save_figure  # noqa: E402
+from ppf_neuro.figures import integer_ticks  # noqa: E402
 
 
-def layer_activity(summary: dict, path: Path) -> None:
+def layer_activity(summary: dict) -> plt.Figure:
     """Spikes, firing rate and synaptic operations per layer (input first)."""
     act = summary["activity"]
     names = ["input"] + [f"L{l['layer']} {l['kind']}\n{l['neurons']} n" for l in act["layers"]]
@@ -33,16 +36,16 @@ def layer_activity(summary: dict, path: Path) -> None:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"{summary['model']} on Lava: activity per layer ({summary['samples']} samples, "
                  f"{act['steps']} steps each)")
-    save_figure(fig, path)
+    return fig
 
 
-def raster(report: Report, path: Path, samples: tuple[int, ...] = (0,)) -> bool:
+def raster(report: Report, samples: tuple[int, ...] = (0,)) -> plt.Figure | None:
     """Spikes of the chosen ``samples`` (one row each) through every layer (one column each, named as
-    netx numbers its layers), from the rasters the deployment saved (``deploy --save-spikes``); False
-    (nothing plotted) when it saved none or the file is gone."""
+    netx numbers its layers), from the rasters the deployment saved (``deploy --save-spikes``); None
+    when it saved none or the file is gone."""
     saved = (report.activity or {}).get("rasters", {}).get("file")
     if saved is None or not Path(saved).is_file():
-        return False
+        return None
     with np.load(saved) as npz:
         names = sorted((k for k in npz.files if k.startswith("layer")), key=lambda k: int(k[5:]))
         rows = [[(name, npz[name][k]) for name in names] for k in samples]
@@ -56,11 +59,10 @@ def raster(report: Report, path: Path, samples: tuple[int, ...] = (0,)) -> bool:
                    ylabel="neuron", title=f"sample {k} (predicted {predictions[k]}), {name}: {len(step)} events")
             integer_ticks(ax)
     fig.suptitle("spikes as recorded from the Lava run")
-    save_figure(fig, path)
-    return True
+    return fig
 
 
-def energy_breakdown(summary: dict, path: Path) -> None:
+def energy_breakdown(summary: dict) -> plt.Figure:
     """Energy per inference of every platform as a range: the solid bar is the low end (arithmetic
     only; within-tile spikes), the hatched part what the high end adds (weight reads; cross-tile spikes)."""
     platforms = list(summary["energy"]["per_inference"].values())
@@ -80,12 +82,13 @@ def energy_breakdown(summary: dict, path: Path) -> None:
     ax.set(xlabel="energy per inference (nJ, log scale)",
            title=f"{summary['model']}: energy per inference, low end solid, high end hatched")
     ax.grid(axis="x", alpha=0.3)
-    save_figure(fig, path)
+    return fig
 
 
-def accuracy_vs_energy(summaries: list[dict], path: Path) -> list[tuple[str, float, float]]:
+def accuracy_vs_energy(summaries: list[dict]) -> tuple[plt.Figure, list[tuple[str, float, float]]]:
     """One point per report: deployed accuracy against the SNN's energy on the neuromorphic profile
-    (the range as an error bar). Returns the points plotted: (report, nJ at the range's middle, %)."""
+    (the range as an error bar). Returns the figure and the points plotted: (report, nJ at the range's
+    middle, %)."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     points = []
     for s in summaries:
@@ -102,5 +105,14 @@ def accuracy_vs_energy(summaries: list[dict], path: Path) -> list[tuple[str, flo
                  "SNN")
     ax.set(xlabel=f"energy per inference, {label} (nJ)", ylabel="deployed accuracy (%)", title="accuracy vs energy")
     ax.grid(alpha=0.3)
-    save_figure(fig, path)
-    return points
+    return fig, points
+
+
+def report_figures(summary: dict, report: Report, raster_samples: tuple[int, ...] = (0,)) -> dict:
+    """One deployment's figures by name (``layer_spikes``, ``raster`` where spikes were saved,
+    ``energy``); none for a deployment without a spiking branch."""
+    if report.activity is None:
+        return {}
+    figures = {"layer_spikes": layer_activity(summary), "raster": raster(report, raster_samples),
+               "energy": energy_breakdown(summary)}
+    return {name: fig for name, fig in figures.items() if fig is not None}

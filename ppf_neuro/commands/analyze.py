@@ -5,13 +5,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from ppf_neuro.analysis.frames import Analysis
+from ppf_neuro.analysis.frames import tables as tables_of
 from ppf_neuro.analysis.neurobench import neurobench_rows
-from ppf_neuro.analysis.plots import (
-    accuracy_vs_energy,
-    energy_breakdown,
-    layer_activity,
-    raster,
-)
+from ppf_neuro.analysis.plots import accuracy_vs_energy, report_figures
 from ppf_neuro.analysis.profiles import load_profile
 from ppf_neuro.analysis.summary import (
     energy_rows,
@@ -22,6 +19,7 @@ from ppf_neuro.analysis.summary import (
 )
 from ppf_neuro.atomic import check_writable, result_set
 from ppf_neuro.errors import PPFError, argument, read_json_file
+from ppf_neuro.figures import save_figure
 from ppf_neuro.formats.report import Report
 
 
@@ -82,9 +80,8 @@ ANALYSIS_FILES = ("summary.json", "layers.csv", "energy.csv", "*layer_spikes.png
                   "accuracy_vs_energy.png")
 
 
-def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, printing: bool,
-                 raster_samples: tuple[int, ...] = (0,)) -> dict:
-    """One report's summary, printed when ``printing``, with its plots in ``plots`` (None: no files)."""
+def _analyze_one(name: str, report, chip, cmos, qpu, printing: bool) -> dict:
+    """One report's summary, printed when ``printing``."""
     summary = summarize(report, name, chip, cmos, qpu)
     say = _say if printing else (lambda text: None)
     if "regression" in summary:
@@ -93,15 +90,8 @@ def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, print
     else:
         score = "accuracy " + ("-" if summary["accuracy"] is None else f"{100 * summary['accuracy']:.2f} %")
     say(f"{name}: {summary['model']}, {summary['samples']} samples, {score}")
-    if report.activity is not None:
-        if plots is not None:
-            prefix = f"{Path(name).stem}_" if several else ""
-            layer_activity(summary, plots / f"{prefix}layer_spikes.png")
-            if not raster(report, plots / f"{prefix}raster.png", raster_samples):
-                say(f"{name}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
-            energy_breakdown(summary, plots / f"{prefix}energy.png")
-        if printing:
-            _print_spiking(summary)
+    if report.activity is not None and printing:
+        _print_spiking(summary)
     if summary.get("quantum") and printing:
         _print_quantum(summary["quantum"])
     if printing and "spread_over_samples" in summary:
@@ -116,13 +106,10 @@ def _analyze_one(name: str, report, plots, several: bool, chip, cmos, qpu, print
     return summary
 
 
-def analyze_reports(reports, plots: Path | None, profile: str, cmos: str, qpu: str, printing: bool = True,
-                    raster_samples: tuple[int, ...] = (0,)) -> list:
-    """Every report (a path, or a ``Report``) read and checked before any work, then summarised; with
-    ``plots`` the summaries, tables and figures (the rasters of ``raster_samples``) are written there as
-    one set (or nothing is)."""
-    if plots is not None:
-        check_writable(plots, "--plots", directory=True)
+def summaries_of(reports, profile: str, cmos: str, qpu: str, printing: bool = True,
+                 raster_samples: tuple[int, ...] = (0,)) -> list[tuple[str, Report, dict]]:
+    """Every report (a path, or a ``Report``) read and checked before any work, then summarised:
+    (name, report, summary) each."""
     profiles = [load_profile(p, kind) for p, kind in ((profile, "neuromorphic"), (cmos, "cmos"), (qpu, "qpu"))]
     named = [(str(r), Report.from_dict(read_json_file(r, "report"), str(r))) if isinstance(r, (str, Path))
              else (f"report {i}", r) for i, r in enumerate(reports)]
@@ -131,14 +118,50 @@ def analyze_reports(reports, plots: Path | None, profile: str, cmos: str, qpu: s
         if beyond:
             raise PPFError(f"{argument('raster_samples')} {beyond}: {name} deployed {report.samples} samples "
                            f"(0 to {report.samples - 1})")
-    if plots is None:
-        return [_analyze_one(name, report, None, len(named) > 1, *profiles, printing) for name, report in named]
-    with result_set(plots, ANALYSIS_FILES) as stage:  # the whole set replaces the last, or nothing does
-        summaries = [_analyze_one(name, report, stage, len(named) > 1, *profiles, printing, tuple(raster_samples))
-                     for name, report in named]
-        accuracy_vs_energy(summaries, stage / "accuracy_vs_energy.png")
-        write_summaries(summaries, stage)
-    return summaries
+    return [(name, report, _analyze_one(name, report, *profiles, printing)) for name, report in named]
+
+
+def write_analysis(done: list[tuple[str, Report, dict]], plots: Path, raster_samples: tuple[int, ...] = (0,),
+                   printing: bool = True) -> None:
+    """The summaries, tables and figures (the rasters of ``raster_samples``) written to ``plots`` as
+    one set, which replaces the last (or nothing does)."""
+    with result_set(plots, ANALYSIS_FILES) as stage:
+        for name, report, summary in done:
+            prefix = f"{Path(name).stem}_" if len(done) > 1 else ""
+            figures = report_figures(summary, report, tuple(raster_samples))
+            if report.activity is not None and "raster" not in figures and printing:
+                _say(f"{name}: no raster plot (the deployment saved no rasters: deploy --save-spikes OUT.npz)")
+            for figure_name, figure in figures.items():
+                save_figure(figure, stage / f"{prefix}{figure_name}.png")
+        figure, _ = accuracy_vs_energy([summary for _, _, summary in done])
+        save_figure(figure, stage / "accuracy_vs_energy.png")
+        write_summaries([summary for _, _, summary in done], stage)
+
+
+def analyze_reports(reports, plots: Path | None, profile: str, cmos: str, qpu: str, printing: bool = True,
+                    raster_samples: tuple[int, ...] = (0,)) -> list[dict]:
+    """Every report summarised (printed when ``printing``); with ``plots`` the summaries, tables and
+    figures written there (checked writable before any work)."""
+    if plots is not None:
+        check_writable(plots, "--plots", directory=True)
+    done = summaries_of(reports, profile, cmos, qpu, printing, raster_samples)
+    if plots is not None:
+        write_analysis(done, plots, raster_samples, printing)
+    return [summary for _, _, summary in done]
+
+
+def analyses(reports, plots: Path | None, profile: str, cmos: str, qpu: str, raster_samples: tuple[int, ...] = (0,),
+             tables: bool = True, figures: bool = True) -> list[Analysis]:
+    """The API's analysis (``ppf.analyze``): nothing printed; files only with ``plots``; each report's
+    summary with its tables as DataFrames and its figures as matplotlib objects where asked."""
+    if plots is not None:
+        check_writable(plots, argument("plots"), directory=True)
+    done = summaries_of(reports, profile, cmos, qpu, False, raster_samples)
+    if plots is not None:
+        write_analysis(done, plots, raster_samples, printing=False)
+    return [Analysis(name, summary, tables_of(summary) if tables else {},
+                     report_figures(summary, report, raster_samples) if figures else {})
+            for name, report, summary in done]
 
 
 def run(args) -> None:

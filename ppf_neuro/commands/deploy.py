@@ -6,7 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ppf_neuro.api import deploy_request, write_report
+from ppf_neuro.api import deploy_request
+from ppf_neuro.formats.report import write_report
 from ppf_neuro.deployment.diagnosis.divergence import describe
 from ppf_neuro.deployment.pipeline import deploy, diff
 from ppf_neuro.deployment.report.build import summary_table

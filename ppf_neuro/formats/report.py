@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from ppf_neuro.atomic import atomic_path
+from ppf_neuro.atomic import atomic_path, write_json
 from ppf_neuro.errors import PPFError
 
 #: Bumped on any change a reader of the previous version would misread (docs/report.md).
@@ -57,6 +57,13 @@ def write_per_sample(report: "Report", path) -> None:
     np.savez(buf, **report.per_sample)
     with atomic_path(path) as tmp:
         tmp.write_bytes(buf.getvalue())
+
+
+def write_report(report: "Report", path) -> None:
+    """``report`` as ``deploy --report`` writes it: the JSON, and its per-sample arrays beside it."""
+    side = path.with_name(path.stem + ".per_sample.npz")
+    write_per_sample(report, side)
+    write_json(path, report.to_dict(side.name))
 
 
 @dataclass(frozen=True)

@@ -117,10 +117,17 @@ def test_the_api_writes_the_report_the_command_line_writes(bundle, tmp_path):
     report = ppf.deploy(bundle, "digits", samples=4, report=tmp_path / "r.json", progress=False)
     written = json.loads((tmp_path / "r.json").read_text())
     assert written["samples"] == report.samples == 4 and (tmp_path / "r.per_sample.npz").exists()
-    summaries = ppf.analyze([tmp_path / "r.json", report])  # a file and an object; nothing written
-    assert [s["samples"] for s in summaries] == [4, 4] and not (tmp_path / "analysis").exists()
-    ppf.analyze([report], plots=tmp_path / "analysis")
-    assert (tmp_path / "analysis" / "summary.json").exists()
+    analyses = ppf.analyze([tmp_path / "r.json", report])  # a file and an object; nothing written
+    assert [a.summary["samples"] for a in analyses] == [4, 4] and not (tmp_path / "analysis").exists()
+    layers, energy = analyses[0].tables["layers"], analyses[0].tables["energy"]  # pandas DataFrames
+    spikes = [layer["spikes_per_sample"] for layer in analyses[0].summary["activity"]["layers"]]
+    assert list(layers.index) == [layer["layer"] for layer in analyses[0].summary["activity"]["layers"]]
+    np.testing.assert_allclose(layers["spikes_per_sample"], spikes, atol=0.005)
+    assert energy.index[0] == "SNN on Intel Loihi" and (energy["high_nJ"] >= energy["low_nJ"]).all()
+    figure = analyses[0].figures["layer_spikes"]  # a matplotlib Figure, not a file
+    assert len(figure.axes) == 3 and "raster" not in analyses[0].figures  # no spikes saved, no raster
+    written = ppf.analyze([report], plots=tmp_path / "analysis", tables=False, figures=False)
+    assert (tmp_path / "analysis" / "summary.json").exists() and written[0].tables == written[0].figures == {}
 
 
 def test_the_rest_of_the_command_line_in_python(tmp_path, tiny_run):

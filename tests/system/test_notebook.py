@@ -1,6 +1,5 @@
 """examples/notebook.ipynb runs top to bottom in a fresh kernel, and its outputs say what it claims."""
 
-
 import pytest
 from locations import ROOT
 
@@ -18,4 +17,5 @@ def test_the_notebook_runs(tmp_path):
     outputs = ["".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", []))
                for cell in nb.cells if cell.cell_type == "code"]
     assert "(40, 10) 1.0" in outputs[2], outputs[2]  # per-sample probabilities; Lava = the trained SNN
+    assert "spikes_per_sample" in outputs[3] and "dense" in outputs[3], outputs[3]  # a DataFrame of the layers
     assert "'gaussian'" in outputs[4] and "'shots'" in outputs[4]

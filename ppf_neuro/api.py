@@ -111,7 +111,7 @@ def export(run, path: str | Path) -> Path:
     Path
         The bundle.
     """
-    from ppf_neuro.exporters.run_to_bundle import export_bundle
+    from ppf_neuro.exporters.export_bundle import export_bundle
 
     return export_bundle(load(run) if isinstance(run, (str, Path)) else run, path)
 
@@ -252,7 +252,7 @@ def export_nir(source, path: str | Path, dt: float | None = None) -> Path:
     Path
         The graph.
     """
-    from ppf_neuro.exporters.run_to_nir import export_nir as write
+    from ppf_neuro.exporters.export_nir import export_nir as write
     from ppf_neuro.formats.nir_time import DEFAULT_DT
 
     if not isinstance(source, (str, Path)):  # a TrainedRun: written as a run directory beside the graph first
@@ -288,7 +288,7 @@ def import_nir(graph: str | Path, path: str | Path, *, approximate: bool = False
         ``file``, ``layers`` (netx layer kinds), ``input_shape``, ``dt``, ``convention``,
         ``approximations`` (empty when exact) and ``quantisation`` (per layer: scale and relative errors).
     """
-    from ppf_neuro.exporters.run_to_nir import import_nir as convert
+    from ppf_neuro.exporters.import_nir import import_nir as convert
 
     net, made = convert(Path(graph), Path(path), approximate=approximate, steps=steps, dt=dt, convention=convention)
     return {"file": Path(path), "layers": [layer.kind for layer in net.layers], "input_shape": net.input_shape,

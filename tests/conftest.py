@@ -79,7 +79,7 @@ def edited_copy(source: Path, path: Path, mutate, reseal: bool = True) -> Path:
 
 
 def export_tiny(run, directory: Path, name: str) -> Path:
-    from ppf_neuro.exporters.run_to_bundle import export_bundle
+    from ppf_neuro.exporters.export_bundle import export_bundle
 
     return export_bundle(run, directory / name)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ppf_neuro.exporters.run_to_bundle import export_bundle
-from ppf_neuro.exporters.run_to_nir import export_nir, import_nir
+from ppf_neuro.exporters.export_bundle import export_bundle
+from ppf_neuro.exporters.export_nir import export_nir
+from ppf_neuro.exporters.import_nir import import_nir
 from ppf_neuro.atomic import check_writable
 from ppf_neuro.training.run_dir import load_run
 

@@ -167,7 +167,7 @@ def test_one_import_name(tmp_path):
     import subprocess
     import sys
 
-    code = ("import importlib.util as u, ppf_neuro as ppf, ppf_neuro.deployment.pipeline, ppf_neuro.exporters.run_to_bundle\n"
+    code = ("import importlib.util as u, ppf_neuro as ppf, ppf_neuro.deployment.pipeline, ppf_neuro.exporters.export_bundle\n"
             "print(u.find_spec('deploy') is None, u.find_spec('exporters') is None, callable(ppf.deploy))")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.stdout.split() == ["True", "True", "True"], done.stderr[-2000:]

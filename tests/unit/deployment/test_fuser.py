@@ -63,7 +63,7 @@ def test_deployed_fusion_equals_the_trained_classifier_at_an_asymmetric_ratio(tm
     from ppf_neuro.deployment.request import DeployRequest
     from ppf_neuro.deployment.options import DeployOptions
     from ppf_neuro.deployment.references.trained_model import run_classifier
-    from ppf_neuro.exporters.run_to_bundle import export_bundle
+    from ppf_neuro.exporters.export_bundle import export_bundle
     from ppf_neuro.config import FusionConfig
     from ppf_neuro.data import load_dataset
     from ppf_neuro.encoding import encode, seeded_generator

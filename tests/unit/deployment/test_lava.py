@@ -14,7 +14,7 @@ from ppf_neuro.deployment.backends.lava import run_on_lava
 from ppf_neuro.deployment.pipeline import deploy
 from ppf_neuro.deployment.request import DeployRequest
 from ppf_neuro.deployment.options import DeployOptions
-from ppf_neuro.exporters.run_to_bundle import export_bundle
+from ppf_neuro.exporters.export_bundle import export_bundle
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import load_netx_file
 

@@ -22,7 +22,7 @@ from ppf_neuro.deployment.backends.lava.network import read_layers
 from ppf_neuro.deployment.backends.lava.replicas import auto_replicas
 from ppf_neuro.deployment.backends.lava.timing import build_netx
 from ppf_neuro.deployment.references.trained_model import run_classifier, spike_counts
-from ppf_neuro.exporters.run_to_bundle import export_bundle
+from ppf_neuro.exporters.export_bundle import export_bundle
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data import load_dataset
 from ppf_neuro.encoding import encode, seeded_generator

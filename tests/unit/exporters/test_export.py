@@ -9,7 +9,7 @@ import torch
 from conftest import edited_copy
 
 from ppf_neuro.deployment.model_files.bundle_models import load_bundle
-from ppf_neuro.exporters.run_to_bundle import export_bundle
+from ppf_neuro.exporters.export_bundle import export_bundle
 from ppf_neuro.encoding import encode
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.bundle import META_GROUP
@@ -66,7 +66,7 @@ def test_failed_export_keeps_previous_file(tiny_run, tiny_bundle, tmp_path):
 def test_netx_read_back_finds_a_changed_weight_or_neuron_parameter(tiny_run, tmp_path, tamper, fragment):
     import h5py
 
-    from ppf_neuro.exporters.snn_to_netx import verify_netx
+    from ppf_neuro.exporters.verify_netx import verify_netx
 
     path = tmp_path / "net.h5"
     with h5py.File(path, "w") as f:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pennylane as qml
 import torch
 
-from ppf_neuro.exporters.snn_to_netx import verify_netx
+from ppf_neuro.exporters.verify_netx import verify_netx
 from ppf_neuro.version import __version__
 from ppf_neuro.atomic import atomic_path, hdf5_bytes
 from ppf_neuro.data.datasets import class_names

@@ -326,10 +326,10 @@ def analyze(reports, *, plots: str | Path | None = None, profile: str = "loihi",
     >>> [a] = ppf.analyze([ppf.deploy("m.h5", "digits", samples=50)])  # doctest: +SKIP
     >>> a.tables["layers"][["spikes_per_sample", "synops_per_sample"]]  # doctest: +SKIP
     """
-    from ppf_neuro.commands.analyze import analyses
+    from ppf_neuro.analysis.reports import analyses
 
     return analyses(reports, None if plots is None else Path(plots), profile, cmos, qpu, tuple(raster_samples),
-                    tables, figures)
+                    with_tables=tables, with_figures=figures)
 
 
 def robustness(runs, data: str | None = None, *, samples: int | None = 500, noise=None,

@@ -41,7 +41,7 @@ NOISE_KINDS = ("gaussian", "uniform", "salt_pepper")
 NOISE_CHANNELS = ("DepolarizingChannel", "AmplitudeDamping", "PhaseDamping", "BitFlip", "PhaseFlip")
 #: Synapses of a replicated Lava run (ppf_neuro.deployment.backends.lava.network).
 LAVA_SYNAPSES = ("batched", "sparse")
-#: How a Lava run records spikes (ppf_neuro.deployment.backends.lava.mode).
+#: How a Lava run records spikes (ppf_neuro.deployment.options.LavaMode).
 LAVA_RECORDERS = ("counts", "ringbuffer")
 #: How a NIR graph's time constants are meant (ppf_neuro.formats.nir_time): as NIR defines them
 #: (ppf-neuro, snnTorch, NIR's own API), or as Norse 1.1's ``to_nir`` writes them.

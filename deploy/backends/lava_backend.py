@@ -12,9 +12,9 @@ from typing import Callable
 
 import numpy as np
 
-from ppf_neuro.deployment.options import DeployOptions
+from ppf_neuro.deployment.options import DeployOptions, LavaMode
 from ppf_neuro.deployment.results import BranchResult
-from ppf_neuro.deployment.backends.lava import LavaMode, run_on_lava, run_on_lava_sharded
+from ppf_neuro.deployment.backends.lava import run_on_lava, run_on_lava_sharded
 from ppf_neuro.deployment.windows import window_start, windows_of
 from ppf_neuro.deployment.backends.lava.rasters import entry_name, load_recording, write_rasters
 from ppf_neuro.errors import PPFError, argument

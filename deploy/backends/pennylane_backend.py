@@ -13,7 +13,7 @@ import torch
 from ppf_neuro.deployment.backends.branch import softmax
 
 from ppf_neuro.deployment.results import BranchResult
-from ppf_neuro.progress import announce_estimate, progress_bar
+from ppf_neuro.processes.progress import announce_estimate, progress_bar
 from ppf_neuro.quantum import QuantumNet
 
 #: Seconds one broadcast call should take at most, once the device's speed is known.

@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 from ppf_neuro.choices import RANGES
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.processes.orphans import die_with_parent
-from ppf_neuro.progress import progress_bar
+from ppf_neuro.processes.progress import progress_bar
 from ppf_neuro.threads import pin
 
 

@@ -21,7 +21,7 @@ from ppf_neuro.choices import RANGES
 from ppf_neuro.data import Split
 from ppf_neuro.errors import PPFError
 from ppf_neuro.noise import check_intensity, corrupt
-from ppf_neuro.progress import announce_estimate, progress_bar
+from ppf_neuro.processes.progress import announce_estimate, progress_bar
 from ppf_neuro.quantum import QuantumNet
 from ppf_neuro.training.run_dir import TrainedRun, load_run
 from ppf_neuro.training.trainer import evaluate

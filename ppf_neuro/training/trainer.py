@@ -27,7 +27,7 @@ from ppf_neuro.errors import PPFError
 from ppf_neuro.integrity import load_checked, save_checked
 from ppf_neuro.models import Classifier, SerialClassifier, SNNClassifier, build_model
 from ppf_neuro.models.cuba_kernel import compiled_dynamics
-from ppf_neuro.progress import progress_bar, write_line
+from ppf_neuro.processes.progress import progress_bar, write_line
 from ppf_neuro.threads import fit_threads
 
 nll = torch.nn.functional.nll_loss

@@ -236,7 +236,7 @@ def test_an_interrupt_a_library_swallowed_is_raised_at_the_next_progress_step(si
     """autograd's import (run by PennyLane's) catches BaseException around hundreds of small steps;
     a Ctrl-C landing there was lost and the training ran to the end (CI, exit 0)."""
     from ppf_neuro.processes.interrupts import interruptible
-    from ppf_neuro.progress import progress_bar
+    from ppf_neuro.processes.progress import progress_bar
 
     # as a terminal starts a process: a suite started in the background (make test &) inherits SIGINT
     # ignored, which interruptible() rightly leaves ignored

@@ -26,7 +26,7 @@ def test_training_and_deployment_logs_are_a_few_lines_per_phase(tmp_path, tiny_b
 def test_a_long_phase_is_announced_with_its_estimate(capsys):
     """default.mixed takes seconds per sample: the line says how long the rest will take; short
     phases say nothing."""
-    from ppf_neuro.progress import announce_estimate
+    from ppf_neuro.processes.progress import announce_estimate
 
     announce_estimate("quantum (default.mixed)", 7.0, 400)
     announce_estimate("quantum (default.qubit)", 0.01, 400)

@@ -133,6 +133,61 @@ def test_layers_do_not_reach_back(package, forbidden):
             assert not name.startswith(forbidden), f"{path.relative_to(ROOT)} imports {name}"
 
 
+def _package_of(module: str) -> str:
+    """The package an import graph node stands for: a subpackage of ppf_neuro or of its deployment
+    package, or a top-level module of ppf_neuro on its own."""
+    parts = module.split(".")
+    depth = 3 if parts[:2] == ["ppf_neuro", "deployment"] and len(parts) > 2 else 2
+    return ".".join(parts[:depth])
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """Which package imports which (at the top of a module or inside a function); ``from a import b``
+    counts as importing ``a.b`` where that is a module, else ``a`` itself (a package's __init__)."""
+    modules = {_module(str(p.relative_to(ROOT))).removesuffix(".__init__"): p for p in _sources(*PACKAGES)}
+
+    def resolved(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules else node.module
+                         for a in node.names]
+            else:
+                continue
+            for target in filter(None, map(resolved, names)):
+                if _package_of(target) != _package_of(module):
+                    graph.setdefault(_package_of(module), set()).add(_package_of(target))
+    return graph
+
+
+def test_the_package_import_graph_has_no_cycle():
+    """No package imports one that imports it back, directly or around a circle (the layers allow
+    imports within a layer, so they do not rule this out)."""
+    graph = _package_graph()
+    done, path = set(), []
+
+    def visit(node: str) -> None:
+        if node in path:
+            raise AssertionError("import cycle: " + " -> ".join(path[path.index(node):] + [node]))
+        if node in done:
+            return
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            visit(target)
+        path.pop()
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node)
+
+
 def _modules_after(code: str) -> set[str]:
     import subprocess
     import sys

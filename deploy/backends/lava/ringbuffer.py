@@ -19,7 +19,7 @@ from ppf_neuro.deployment.backends.lava.timing import build_netx, input_port
 from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.axes import chw_from_lava, lava_from_chw
 from ppf_neuro.formats.netx import NetxFile
-from ppf_neuro.progress import progress_bar
+from ppf_neuro.processes.progress import progress_bar
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ppf_neuro.deployment.backends.lava.graphs import CountedGraph
 from ppf_neuro.processes.isolated import stop_requested
 from ppf_neuro.deployment.backends.lava.mode import LavaResult
 from ppf_neuro.deployment.backends.lava.recorder import RecordedFile, per_replica
-from ppf_neuro.progress import progress_bar
+from ppf_neuro.processes.progress import progress_bar
 
 
 def _lava_shape(graph: CountedGraph, i: int) -> tuple[int, ...] | None:

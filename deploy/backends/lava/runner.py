@@ -1,6 +1,6 @@
 """Run a parsed netx network on Lava (Loihi 2 fixed-point simulation on the CPU) in the mode asked.
 
-Three ways, all giving per-neuron counts of every layer (:class:`~ppf_neuro.deployment.backends.lava.mode.LavaMode`):
+Three ways, all giving per-neuron counts of every layer (:class:`~ppf_neuro.deployment.options.LavaMode`):
 ``replicas=1`` is netx's own ``Network`` (the reference mode), ``replicas=B`` > 1 lays B copies
 side by side (``ppf_neuro.deployment.backends.lava.network``) so that a step advances B samples (B is at most the number
 of samples: a larger ``--replicas`` is clamped, and the report's ``setup.replicas`` says so), and
@@ -20,7 +20,8 @@ from ppf_neuro.deployment.backends.lava.graphs import NetxGraph, ReplicaGraph
 from ppf_neuro.deployment.backends.lava.recorder import RecordingPlan
 from ppf_neuro.deployment.backends.lava.run_loop import run_counted
 from ppf_neuro.processes.isolated import in_own_process_group
-from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
+from ppf_neuro.deployment.backends.lava.mode import LavaResult
+from ppf_neuro.deployment.options import LavaMode
 from ppf_neuro.deployment.backends.lava.replicas import auto_replicas
 from ppf_neuro.deployment.backends.lava.ringbuffer import run_ringbuffer
 from ppf_neuro.deployment.windows import counted_steps, first_step

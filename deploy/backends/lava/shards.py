@@ -11,7 +11,8 @@ import numpy as np
 
 from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.processes.isolated import import_before_fork
-from ppf_neuro.deployment.backends.lava.mode import LavaMode, LavaResult
+from ppf_neuro.deployment.backends.lava.mode import LavaResult
+from ppf_neuro.deployment.options import LavaMode
 from ppf_neuro.deployment.backends.lava.runner import run_on_lava
 from ppf_neuro.errors import PPFError
 from ppf_neuro.processes.pools import usable_workers

@@ -4,6 +4,7 @@ import csv
 import json
 import re
 
+import numpy as np
 import pytest
 import torch
 
@@ -96,3 +97,30 @@ def test_robustness_cli(tiny_run, ppf_run, tmp_path, capsys):
     out_text = capsys.readouterr().out
     assert "| noise | level | snn accuracy (%) | ppf accuracy (%) |" in out_text and "| gaussian | 0.9 |" in out_text
     assert re.search(r"\| shots \| 50 \| n/a \| \d+\.\d\d \|", out_text)
+
+
+def test_the_device_study_table_pairs_each_loss_with_its_own_seed(tmp_path):
+    """examples/device_robustness.py: a loss is clean minus device accuracy of the same seed (not of the
+    means), the ideal-shots rows of one seed are counted once, and the SNN has no device cell."""
+    import importlib.util
+
+    from locations import ROOT
+
+    spec = importlib.util.spec_from_file_location("device_robustness", ROOT / "examples" / "device_robustness.py")
+    study = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study)
+    for seed, clean, device in ((0, 0.90, 0.80), (1, 0.70, 0.68)):
+        for target in ("fake_a", "fake_b"):
+            rows = [{"noise": "clean", "level": 0.0, **{f"accuracy_{m}": clean for m in study.MODELS}},
+                    {"noise": "shots", "level": 1000.0, **{f"accuracy_{m}": clean for m in study.MODELS[:3]},
+                     "accuracy_snn": None},
+                    {"noise": f"device {target}", "level": 1000.0, **{f"accuracy_{m}": device for m in study.MODELS[:3]},
+                     "accuracy_snn": None}]
+            (tmp_path / f"seed={seed}_{target}").mkdir()
+            (tmp_path / f"seed={seed}_{target}" / "robustness.json").write_text(json.dumps(rows))
+    markdown, records = study.table(study.collect(tmp_path))
+    device = next(r for r in records if r["condition"] == "device fake_a")
+    assert device["seeds"] == [0, 1] and device["accuracy"]["snn"] == []
+    np.testing.assert_allclose(device["loss_against_clean"]["ppf"], [0.10, 0.02])
+    assert "| device fake_b | 74.00 ± 8.49 (2) |" in markdown
+    assert "| shots 1000 | 80.00 ± 14.14 (2) |" in markdown

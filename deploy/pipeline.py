@@ -8,6 +8,7 @@ on the same inputs, and compare every output, class by class and neuron by neuro
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from ppf_neuro.deployment.model_files.open import load_model, plan_for
 from ppf_neuro.deployment.model_files.plan import Plan
 from ppf_neuro.deployment.report.build import Report, build_report
 from ppf_neuro.deployment.request import DeployRequest
+from ppf_neuro.deployment.results import Deployment
 from ppf_neuro.data.datasets import check_spec
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import KINDS
@@ -100,10 +102,9 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, recorded: bool
     return inputs
 
 
-def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, deployed: dict, decision: np.ndarray,
-              reference, options) -> dict:
+def _expected(plan: Plan, inputs: DeployInputs, expected: Expected, run: Deployment, options) -> dict:
     """The report's ``expected`` section (``ppf_neuro.deployment.report.expected``)."""
-    snn = deployed.get("snn")
+    snn, decision, reference = run.deployed.get("snn"), run.decision, run.reference
     per_step = plan.netx is not None and not plan.netx.sigma_delta and inputs.values is not None
     return expected_section(
         expected, None if snn is None else snn.counts.output, decision,
@@ -159,9 +160,8 @@ def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
             divergence = find_divergence(plan.netx, inputs.values, deployed["snn"].counts, reference.counts,
                                          plan.stepper, options.divergence_plot,
                                          options.lava.input_as == "spikes" and not plan.netx.sigma_delta)
-    section = None
+    run = Deployment(deployed, decision, reference, divergence)
     if expected is not None:
         with clock.phase("expected"):
-            section = _expected(plan, inputs, expected, deployed, decision, reference, options)
-    return build_report(request.model, plan, inputs, deployed, decision, reference, options, divergence, clock,
-                        expected=section)
+            run = replace(run, expected=_expected(plan, inputs, expected, run, options))
+    return build_report(request.model, plan, inputs, run, options, clock)

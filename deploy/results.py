@@ -1,5 +1,5 @@
-"""What a deployment's parts hand on, per sample: a backend's branch result, a reference's result and the
-spike counts inside both. Neutral ground: the backends, the references and the report all import it, and
+"""What a deployment's parts hand on, per sample: a backend's branch result, a reference's result, the
+spike counts inside both, and the whole deployment's outcome. Neutral ground: the backends, the references and the report all import it, and
 it imports none of them."""
 
 from __future__ import annotations
@@ -56,3 +56,16 @@ class ReferenceResult:
     #: the output layer's states (N, neurons, T) the readout read (voltages or graded payloads), if any
     readout: np.ndarray | None = None
 
+
+@dataclass(frozen=True)
+class Deployment:
+    """What one deployment produced, handed whole to the report: every branch's result, the
+    decision's scores, the reference's twin of each; where Lava and the reference parted
+    (``divergence``, if they did) and how the trained model's own outputs compare (``expected``, if
+    asked)."""
+
+    deployed: dict[str, BranchResult]
+    decision: np.ndarray
+    reference: ReferenceResult
+    divergence: dict | None = None
+    expected: dict | None = None

@@ -366,11 +366,11 @@ def robustness(runs, data: str | None = None, *, samples: int | None = 500, nois
         device noise has no quantum branch to act on).
     """
     from ppf_neuro.choices import NOISE_KINDS
-    from ppf_neuro.training.robustness import run_robustness
+    from ppf_neuro.training.robustness import RobustnessStudy, run_robustness
 
-    return run_robustness(list(runs), data, samples, list(NOISE_KINDS if noise is None else noise), list(levels),
-                          list(depolarizing), list(shots), list(qbackend), qbackend_shots, seed,
-                          None if out is None else Path(out), progress)
+    study = RobustnessStudy(samples, tuple(NOISE_KINDS if noise is None else noise), tuple(levels), tuple(depolarizing),
+                            tuple(shots), tuple(qbackend), qbackend_shots, seed)
+    return run_robustness(list(runs), data, study, None if out is None else Path(out), progress)
 
 
 def sweep(sweep_file: str | Path, out: str | Path, *, workers: int = 2, ray: str | None = None,

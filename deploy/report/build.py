@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ppf_neuro.deployment.report.activity import activity_section
-from ppf_neuro.deployment.results import BranchResult, ReferenceResult
+from ppf_neuro.deployment.results import BranchResult, Deployment
 from ppf_neuro.deployment.results import SpikeCounts
 from ppf_neuro.deployment.report.fan_outs import fan_outs
 from ppf_neuro.deployment.report.input_dependence import input_dependence
@@ -119,11 +119,9 @@ def _input_events(inputs: DeployInputs, options) -> np.ndarray:
     return inputs.values
 
 
-def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, BranchResult], decision: np.ndarray,
-                 reference: ReferenceResult, options, divergence: dict | None, clock: PhaseClock,
-                 expected: dict | None = None) -> Report:
-    """The one place a report is written; ``expected``: the section comparing the trained model's own
-    outputs (``ppf_neuro.deployment.report.expected``)."""
+def build_report(path: Path, plan, inputs: DeployInputs, run: Deployment, options, clock: PhaseClock) -> Report:
+    """The one place a report is written, from what the deployment produced (``run``)."""
+    deployed, decision, reference, expected = run.deployed, run.decision, run.reference, run.expected
     scores = {"output": decision}
     scores.update({b.name: deployed[b.name].scores for b in plan.branches
                    if b.classifies and b.name in reference.scores})
@@ -149,7 +147,7 @@ def build_report(path: Path, plan, inputs: DeployInputs, deployed: dict[str, Bra
         readout=None if reference.readout is None else readout_section(
             options.lava.readout, snn.extra["readout"], reference.readout, scores["output"],
             reference.scores["output"], inputs.targets),
-        quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=divergence, expected=expected,
+        quantum=deployed["qnn"].info if "qnn" in deployed else None, divergence=run.divergence, expected=expected,
         timing={"phases": dict(clock.seconds), "seconds": clock.total, "torch_threads": dict(clock.threads),
                 "samples_per_second": len(inputs) / max(clock.total, 1e-9)})
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ppf_neuro.training.robustness import markdown, run_robustness
+from ppf_neuro.training.robustness import RobustnessStudy, markdown, run_robustness
 
 
 def run(args) -> None:
-    rows = run_robustness(args.runs, args.data, args.samples, args.noise, args.levels, args.depolarizing, args.shots,
-                          args.qbackend, args.qbackend_shots, args.seed, args.out, progress=not args.quiet)
+    study = RobustnessStudy(args.samples, tuple(args.noise), tuple(args.levels), tuple(args.depolarizing),
+                            tuple(args.shots), tuple(args.qbackend), args.qbackend_shots, args.seed)
+    rows = run_robustness(args.runs, args.data, study, args.out, progress=not args.quiet)
     print(markdown(rows, [k for k in rows[0] if k not in ("noise", "level")]))
     print(f"table, CSV and plot written to {args.out}")

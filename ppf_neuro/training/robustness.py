@@ -149,9 +149,35 @@ def _named_runs(runs: list) -> dict[str, TrainedRun]:
     return named
 
 
-def run_robustness(runs: list, data: str | None, samples: int | None, kinds: list[str], levels: list[float],
-                   depolarizing: list[float], shots: list[int], targets: list[str], target_shots: int, seed: int,
-                   out: Path | None, progress: bool = True) -> list[dict]:
+@dataclass(frozen=True)
+class RobustnessStudy:
+    """The conditions of a robustness study, one value for the command line and the API: input-noise
+    ``kinds`` at ``levels``, ``depolarizing`` rates, ideal ``shots``, device ``targets`` at
+    ``target_shots``; ``samples`` test images; ``seed`` for the noise and the devices' sampling."""
+
+    samples: int | None = 500
+    kinds: tuple[str, ...] = ()
+    levels: tuple[float, ...] = ()
+    depolarizing: tuple[float, ...] = ()
+    shots: tuple[int, ...] = ()
+    targets: tuple[str, ...] = ()
+    target_shots: int = 1000
+    seed: int = 0
+
+    def conditions(self) -> list[Condition]:
+        """Clean first, then every condition asked for (each checked; at least one besides clean)."""
+        RANGES["seed"].check("seed", self.seed)
+        RANGES["samples"].check("samples", self.samples)
+        conditions = default_conditions(list(self.levels), list(self.depolarizing), list(self.shots), list(self.kinds),
+                                        list(self.targets), self.target_shots)
+        if len(conditions) == 1:
+            raise PPFError("no condition besides the clean one: give noise kinds (--noise), --depolarizing, --shots "
+                           "or --qbackend")
+        return conditions
+
+
+def run_robustness(runs: list, data: str | None, study: RobustnessStudy, out: Path | None,
+                   progress: bool = True) -> list[dict]:
     """The whole study as ``robustness`` runs it: every cheap check first (the output place, the
     conditions, the runs, the device snapshots, the images' shape), then the table, written to ``out``
     when given."""
@@ -161,26 +187,22 @@ def run_robustness(runs: list, data: str | None, samples: int | None, kinds: lis
 
     if out is not None:
         check_writable(out, "--out", directory=True)
-    RANGES["seed"].check("seed", seed)
-    RANGES["samples"].check("samples", samples)
-    conditions = default_conditions(levels, depolarizing, shots, kinds, targets, target_shots)
-    if len(conditions) == 1:
-        raise PPFError("no condition besides the clean one: give noise kinds (--noise), --depolarizing, --shots or "
-                       "--qbackend")
+    conditions = study.conditions()
     named = _named_runs(runs)
-    if targets:  # every snapshot named and runnable by every circuit, before the data loads
+    if study.targets:  # every snapshot named and runnable by every circuit, before the data loads
         from ppf_neuro.quantum.device_target import check_target, device_backend
 
-        for target in targets:
+        for target in study.targets:
             device_backend(target)
             for run_ in named.values():
                 if hasattr(run_.model, "qnn"):
-                    check_target(run_.config.quantum, target, target_shots)
-    dataset = load_dataset(DataConfig(spec=data or next(iter(named.values())).config.data.spec, test_limit=samples))
+                    check_target(run_.config.quantum, target, study.target_shots)
+    dataset = load_dataset(DataConfig(spec=data or next(iter(named.values())).config.data.spec,
+                                      test_limit=study.samples))
     for name, run_ in named.items():
         if run_.image_shape != dataset.image_shape:
             raise PPFError(f"{name}: trained on images {run_.image_shape}, '{dataset.name}' has {dataset.image_shape}")
-    rows = robustness_table(named, dataset.test, conditions, progress=progress, seed=seed)
+    rows = robustness_table(named, dataset.test, conditions, progress=progress, seed=study.seed)
     if out is not None:
         write_robustness(rows, list(named), out)
     return rows

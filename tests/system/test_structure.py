@@ -1,7 +1,7 @@
 """The layering of docs/layers.json (explained in docs/architecture.md), checked on the source: every
 module in one layer, every import one its layer may make, the architecture page naming every layer's
 paths, formats import no runtime code, file names unique,
-and no function in the packages grows past 60 lines."""
+no function in the packages grows past 60 lines and no module past 400."""
 
 import ast
 import json
@@ -15,6 +15,8 @@ PACKAGES = ("ppf_neuro", "deploy", "exporters")  # the source folders
 #: The folders that install as ppf_neuro's subpackages (pyproject.toml's package-dir): their import names.
 IMPORT_NAMES = {"deploy": "ppf_neuro.deployment", "exporters": "ppf_neuro.exporters"}
 MAX_FUNCTION_LINES = 60
+#: A module past this holds more than one job (docs/architecture.md: small modules, one job each).
+MAX_MODULE_LINES = 400
 #: What the format layer may import: the standard library, array and file libraries, NIR, and
 #: ppf-neuro's own error and atomic-write helpers and its table of allowed values.
 FORMAT_IMPORTS = {"numpy", "h5py", "nir", "ppf_neuro.errors", "ppf_neuro.atomic", "ppf_neuro.choices",
@@ -120,6 +122,12 @@ def test_no_function_over_60_lines(package):
                 if lines > MAX_FUNCTION_LINES:
                     long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
     assert not long, long
+
+
+def test_no_module_over_400_lines():
+    long = [f"{p.relative_to(ROOT)} ({n})" for p in _sources(*PACKAGES)
+            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES]
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
 
 
 @pytest.mark.parametrize("package, forbidden", [

@@ -20,8 +20,10 @@ qiskit-ibm-runtime's fake provider (``fake_brisbane``: Eagle, ECR; ``fake_torino
   batched. The plugin turns each PennyLane operation into a qiskit circuit of its own and composes
   them (~1 ms an operation, seconds for the ~900 native gates of a sample): :class:`NativeAerDevice`
   is that device with the same circuit built by appending the gates and not transpiled a second
-  time (the plugin's transpile at optimisation level 0 returns it unchanged, ~50 ms a sample; the
-  tests check both circuits equal); sampling, statistics and Aer's run are the plugin's own.
+  time (~50 ms a sample: the plugin's transpile at optimisation level 0 returns the same circuit,
+  equal as a DAG, though it may list gates on different qubits in another order, which changes
+  only which of the seeded random draws each gate's noise takes; the tests check both circuits
+  equal); sampling, statistics and Aer's run are the plugin's own.
 * **described** by :meth:`TargetCircuit.summary` (the report's ``quantum.target``): layout, native
   depth and gate counts, SWAPs added, the used qubits' median errors, T1 and T2, and the QPU time
   per sample from the snapshot's own gate, readout and reset durations.
@@ -276,7 +278,7 @@ def native_aer_device(wires: int, shots: int, **kwargs):
                 self._circuit.measure(qr, cr)
 
         def compile(self):
-            return self._circuit  # already the device's native gates: the plugin's transpile would return it as is
+            return self._circuit  # already the device's native gates: the plugin's transpile returns the same DAG
 
     return qml.devices.LegacyDeviceFacade(NativeAerDevice(wires=wires, shots=shots, **kwargs))
 

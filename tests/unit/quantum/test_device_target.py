@@ -52,8 +52,8 @@ def test_the_native_circuit_computes_the_trained_circuit(target, cfg):
 @pytest.mark.parametrize("target", TARGETS)
 def test_the_accelerated_device_runs_the_plugins_own_circuit(target):
     """NativeAerDevice only appends the gates the plugin composes one by one, and skips the plugin's
-    transpile (optimisation level 0 for Aer), which returns the native circuit unchanged: the
-    same qiskit circuit reaches Aer."""
+    transpile (optimisation level 0 for Aer), which returns the same circuit (equal as a DAG: gates
+    on different qubits may be listed in another order, which moves the seeded noise draws only)."""
     from pennylane_qiskit import AerDevice
 
     cfg = QuantumConfig(qubits=3, layers=1)

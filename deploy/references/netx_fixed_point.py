@@ -195,6 +195,41 @@ def _sigma_delta(layer: NetxLayer, a: torch.Tensor, state: dict, idle: int = 0) 
     return sent.permute(1, 2, 0).contiguous()
 
 
+def _stream_layer(net: NetxFile, i: int, a: torch.Tensor, state: dict, lead: int, n: int, steps: int):
+    """A sigma-delta layer on the one stream of all samples (its ``lead`` steps before the first
+    window included): (what the next layer receives, payloads (N, neurons, T) int32, steps with
+    input (N, neurons), no traces)."""
+    layer = net.layers[i]
+    received = (a[lead:] != 0).reshape(n, steps, -1).sum(1).numpy()
+    sent = _sigma_delta(layer, a, state, idle=max(0, lead - steps_before_window(net, i)))
+    payloads = sent[:, :, lead:].reshape(-1, n, steps).permute(1, 0, 2).numpy().astype(np.int32)
+    return sent.reshape(1, *layer.shape, lead + n * steps), payloads, received, None
+
+
+def _carried_layer(layer, s: torch.Tensor, a: torch.Tensor, traced: bool, n: int, steps: int):
+    """A CUBA (or resonate-and-fire) layer on one stream of all samples whose spikes cross the
+    windows' resets (synaptic delays, recurrent weights): reset at each window's start, what is in
+    flight crossing it; resonate-and-fire neurons never reset (netx gives them none)."""
+    def per_sample(x: torch.Tensor) -> torch.Tensor:
+        """One stream (1, neurons, N*T) as (N, neurons, T)."""
+        return x[0].reshape(-1, n, steps).permute(1, 0, 2)
+
+    received = (a != 0).reshape(n, steps, -1).sum(1).numpy()
+    if isinstance(layer.neuron, ResonateNeuron):
+        fired, traces = _resonate(layer.neuron, a, _synaptic_input(layer, s, layer.weight_imag)), None
+    else:
+        fired, traces = _neurons(layer, a, traced, period=steps)
+    traces = None if traces is None else {k: per_sample(x) for k, x in traces.items()}
+    return fired.reshape(1, *layer.shape, n * steps), per_sample(fired).numpy(), received, traces
+
+
+def _windowed_layer(layer, a: torch.Tensor, traced: bool, bias):
+    """A CUBA layer on each sample's own window, every sample from a fresh state (``bias``: the first
+    layer's per-sample input bias, ``--input-as bias``)."""
+    fired, traces = _neurons(layer, a, traced, bias)
+    return fired.reshape(len(fired), *layer.shape, fired.shape[-1]), fired.numpy(), (a != 0).sum(0).numpy(), traces
+
+
 class FixedPointSNN:
     """``net`` evaluated in integer arithmetic (module docstring); outputs in CHW order.
 
@@ -232,34 +267,18 @@ class FixedPointSNN:
             lead = 0 if states[0] else steps_before_window(self.net, len(self.net.layers) - 1)
             s = torch.nn.functional.pad(s, (lead, 0))
 
-        def per_sample(x: torch.Tensor) -> torch.Tensor:
-            """One stream (1, neurons, N*T) as (N, neurons, T)."""
-            return x[0].reshape(-1, n, steps).permute(1, 0, 2)
-
         out, received, traces = [], [], None
         for i, layer in enumerate(self.net.layers):
             a = _synaptic_input(layer, s)
             if stream:
-                received.append((a[lead:] != 0).reshape(n, steps, -1).sum(1).numpy())
-                sent = _sigma_delta(layer, a, states[i], idle=max(0, lead - steps_before_window(self.net, i)))
-                out.append(sent[:, :, lead:].reshape(-1, n, steps).permute(1, 0, 2).numpy().astype(np.int32))
-                s = sent.reshape(1, *layer.shape, lead + n * steps)
-                continue
-            if carry:  # one stream, every layer reset at its windows' starts, what is in flight crossing them
-                received.append((a != 0).reshape(n, steps, -1).sum(1).numpy())
-                if isinstance(layer.neuron, ResonateNeuron):  # never reset (netx gives RF neurons none)
-                    fired, layer_traces = _resonate(layer.neuron, a, _synaptic_input(layer, s, layer.weight_imag)), None
-                else:
-                    fired, layer_traces = _neurons(layer, a, trace == i, period=steps)
-                out.append(per_sample(fired).numpy())
-                traces = traces if layer_traces is None else {k: per_sample(x) for k, x in layer_traces.items()}
-                s = fired.reshape(1, *layer.shape, n * steps)
-                continue
-            received.append((a != 0).sum(0).numpy())
-            fired, layer_traces = _neurons(layer, a, trace == i, stim.bias if i == 0 else None)
+                s, fired, got, layer_traces = _stream_layer(self.net, i, a, states[i], lead, n, steps)
+            elif carry:
+                s, fired, got, layer_traces = _carried_layer(layer, s, a, trace == i, n, steps)
+            else:
+                s, fired, got, layer_traces = _windowed_layer(layer, a, trace == i, stim.bias if i == 0 else None)
+            out.append(fired)
+            received.append(got)
             traces = layer_traces if layer_traces is not None else traces
-            out.append(fired.numpy())
-            s = fired.reshape(len(fired), *layer.shape, fired.shape[-1])
         return out, received, None if traces is None else {k: t.numpy() for k, t in traces.items()}
 
     def _chunks(self, spikes: np.ndarray, batch_size: int):

@@ -129,6 +129,24 @@ def read_only_dir(tmp_path_factory) -> Path:
         subprocess.run(["umount", str(d)], capture_output=True)
 
 
+#: Markers of tests that may start Lava (``make test-fast`` leaves them out).
+MAY_RUN_LAVA = ("lava", "slow", "interop")
+
+
+@pytest.fixture(autouse=True)
+def _lava_only_where_marked(request, monkeypatch):
+    """A test that is not marked to run Lava fails if it starts a Lava runtime: ``make test-fast``
+    stays free of Lava because every test that needs it says so."""
+    if any(request.node.get_closest_marker(m) for m in MAY_RUN_LAVA):
+        return
+    from lava.magma.core.process.process import AbstractProcess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{request.node.nodeid} starts Lava: mark it pytest.mark.lava")
+
+    monkeypatch.setattr(AbstractProcess, "run", refuse)
+
+
 #: The trained nets the suite shares: a dense SNN, a strided-conv SNN and a PPF model.
 tiny_run, tiny_bundle = _shared("tiny", tiny_config)
 conv_run, conv_bundle = _shared("conv", conv_config)

@@ -210,6 +210,7 @@ def test_help_imports_no_heavy_package():
     loaded = _modules_after("from ppf_neuro.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
     assert not {"torch", "pennylane", "lava", "h5py"} & {m.split(".")[0] for m in loaded}
 
+@pytest.mark.lava  # it deploys: Lava runs
 
 def test_a_netx_file_deploys_without_pennylane_or_training_code(tiny_bundle, tmp_path):
     import h5py

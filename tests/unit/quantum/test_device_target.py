@@ -77,6 +77,7 @@ def test_the_noise_model_is_the_snapshots_on_the_used_qubits_renumbered():
     error = model._local_readout_errors[(0,)].probabilities  # the readout error of device qubit 8
     assert error[0][1] == pytest.approx(props.qubit_property(8)["prob_meas1_prep0"][0])
 
+@pytest.mark.lava  # it deploys: Lava runs
 
 def test_a_seeded_deployment_on_a_target_reruns_identically(ppf_bundle):
     import ppf_neuro as ppf
@@ -118,6 +119,7 @@ def test_amplitude_encoding_is_refused_for_a_target():
     with pytest.raises(PPFError, match="amplitude encoding"):
         TargetCircuit(QuantumConfig(qubits=2, layers=1, encoding="amplitude"), "fake_brisbane", shots=10)
 
+@pytest.mark.lava  # it deploys: Lava runs
 
 def test_device_options_reach_the_device(ppf_bundle):
     """--qdevice-option: Aer's method on a target (the report names what Aer ran); an option the device
@@ -132,6 +134,7 @@ def test_device_options_reach_the_device(ppf_bundle):
         ppf.deploy(ppf_bundle, "digits", samples=2, qdevice="default.qubit", qdevice_options={"no_such_option": 1},
                    progress=False)
 
+@pytest.mark.lava  # it deploys: Lava runs
 
 def test_an_analytic_deployment_never_imports_qiskit(ppf_bundle):
     code = ("import sys, ppf_neuro as ppf; ppf.deploy(sys.argv[1], 'digits', samples=2, progress=False); "

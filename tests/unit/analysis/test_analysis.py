@@ -274,3 +274,15 @@ def test_spread_over_samples_and_the_whole_hybrid_by_hand(tmp_path):
     total = s["hybrid_total_per_inference"]
     assert (total["low_nJ"], total["high_nJ"]) == pytest.approx((mean_energy["low_nJ"], mean_energy["high_nJ"]))
     assert total["qpu_time"] is None and "fusion" in total["excludes"][0]
+
+
+def test_tables_without_pandas_name_the_extra(monkeypatch):
+    """pandas is an extra: without it the API's tables are one line naming how to get them."""
+    import sys
+
+    from ppf_neuro.analysis.frames import tables
+    from ppf_neuro.errors import PPFError
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    with pytest.raises(PPFError, match=r"ppf-neuro\[notebook\]"):
+        tables({"energy": {"per_inference": {}}})

@@ -1,6 +1,6 @@
 """What a deployment's parts hand on, per sample: a backend's branch result, a reference's result, the
-spike counts inside both, and the whole deployment's outcome. Neutral ground: the backends, the references and the report all import it, and
-it imports none of them."""
+spike counts inside both, and the whole deployment's outcome. Neutral ground: the backends, the
+references and the report all import it, and it imports none of them."""
 
 from __future__ import annotations
 

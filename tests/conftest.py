@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from locations import SHARED
 
 from ppf_neuro.config import (
     DataConfig,
@@ -18,7 +19,7 @@ from ppf_neuro.config import (
     TrainConfig,
 )
 
-MNIST_10K = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist-10k"
+MNIST_10K = SHARED / "datasets" / "mnist-10k"
 
 
 def write_idx(path: Path, array: np.ndarray, gz: bool = False) -> Path:
@@ -135,7 +136,7 @@ MAY_RUN_LAVA = ("lava", "slow", "interop")
 
 @pytest.fixture(autouse=True)
 def _lava_only_where_marked(request, monkeypatch):
-    """A test that is not marked to run Lava fails if it starts a Lava runtime: ``make test-fast``
+    """A test that is not marked to run Lava fails if it runs a Lava process: ``make test-fast``
     stays free of Lava because every test that needs it says so."""
     if any(request.node.get_closest_marker(m) for m in MAY_RUN_LAVA):
         return

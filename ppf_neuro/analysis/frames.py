@@ -40,8 +40,9 @@ def tables(summary: dict) -> dict:
     out = {}
     if "activity" in summary and "energy" in summary:
         out["layers"] = pd.DataFrame(layer_rows(summary)).set_index("layer")
-    if energy_rows(summary):
-        out["energy"] = pd.DataFrame(energy_rows(summary)).set_index("platform")
+    energy = energy_rows(summary)
+    if energy:
+        out["energy"] = pd.DataFrame(energy).set_index("platform")
     spread = summary.get("spread_over_samples")
     if spread:
         out["spread"] = pd.DataFrame([{"per_inference": name, **stats} for name, stats in

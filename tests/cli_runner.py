@@ -1,11 +1,14 @@
-"""``ppf-neuro`` commands for the tests: in the test process where only output and exit status are
-checked, as real processes from the standard library's warm forkserver where a process is needed.
+"""``ppf-neuro`` commands (and Python scripts) for the tests: in the test process where only output and
+exit status are checked, as real processes from the standard library's warm forkserver where a process
+is needed.
 
 Why: a new interpreter spends ~3 s importing torch, lava-dl, Lava and PennyLane before a command's
 first line; the suite runs dozens of commands. :func:`in_process` calls ``ppf_neuro.cli.main`` as
 ``test_bad_inputs.py`` does. :class:`Command` and :func:`run` start the command as a process of its
 own from ``multiprocessing``'s forkserver, which imports :data:`PRELOAD` once per test worker
-(``set_forkserver_preload``) and forks every command from that quiet, single-threaded process.
+(``set_forkserver_preload``) and forks every command from that quiet, single-threaded process;
+:func:`python` runs a script or ``-c`` code there as ``python`` would (as ``__main__``, its directory
+first on ``sys.path``).
 
 What stays real in a :class:`Command`: its own pid, a new session when asked (as a terminal's job),
 its own resource limits, working directory, environment and stdin/stdout/stderr (the descriptors
@@ -56,11 +59,12 @@ def _detach(duplicate) -> int:
     return duplicate.detach()
 
 
-def _command(argv: list[str], cwd: str, env: dict, stdio: list, ready: int, new_session: bool,
+def _command(argv: list[str], python: bool, cwd: str, env: dict, stdio: list, ready: int, new_session: bool,
              fsize_limit: int | None) -> None:
     """The forked command: the process settings asked for, then (once ``ready`` has told the test
-    they are in place, as ``Popen`` returns only after them) ``ppf_neuro.cli.run`` and its exit
-    status, atexit handlers included (multiprocessing's own exit skips them)."""
+    they are in place, as ``Popen`` returns only after them) ``ppf_neuro.cli.run`` (or, with
+    ``python``, the script or ``-c`` code ``argv`` names) and its exit status, atexit handlers included
+    (multiprocessing's own exit skips them)."""
     import resource
     from multiprocessing import resource_tracker
 
@@ -85,12 +89,9 @@ def _command(argv: list[str], cwd: str, env: dict, stdio: list, ready: int, new_
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.write(ready, b"1")
     os.close(ready)
-    sys.argv = ["ppf-neuro", *argv]
     code = 1
     try:
-        from ppf_neuro.cli import run
-
-        run()
+        _main(argv, python)
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
@@ -103,12 +104,31 @@ def _command(argv: list[str], cwd: str, env: dict, stdio: list, ready: int, new_
         os._exit(code)
 
 
+def _main(argv: list[str], python: bool) -> None:
+    """What the process runs: the console script, or what ``python ARGV`` runs."""
+    import runpy
+
+    from ppf_neuro.cli import run
+
+    if not python:
+        sys.argv = ["ppf-neuro", *argv]
+        run()  # the console script's entry point
+    elif argv[0] == "-c":
+        sys.argv, sys.path[0] = ["-c", *argv[2:]], ""
+        exec(compile(argv[1], "<string>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
+    else:
+        sys.argv, sys.path[0] = argv, os.path.dirname(os.path.abspath(argv[0]))
+        runpy.run_path(argv[0], run_name="__main__")
+
+
 class Command:
-    """A started ``ppf-neuro`` command, used as a ``subprocess.Popen``: ``pid``, ``stdout``/``stderr``
-    (for ``subprocess.PIPE``), ``poll``, ``wait``, ``send_signal``, ``communicate``, ``returncode``."""
+    """A started ``ppf-neuro`` command (with ``python``: ``python ARGV``), used as a ``subprocess.Popen``:
+    ``pid``, ``stdout``/``stderr`` (for ``subprocess.PIPE``), ``poll``, ``wait``, ``send_signal``,
+    ``communicate``, ``returncode``."""
 
     def __init__(self, argv: list, *, cwd=None, env: dict | None = None, stdout=None, stderr=None,
-                 text: bool = False, start_new_session: bool = False, fsize_limit: int | None = None):
+                 text: bool = False, start_new_session: bool = False, fsize_limit: int | None = None,
+                 python: bool = False):
         ends, mine = [], []
         for fd, stream in enumerate((subprocess.DEVNULL, stdout, stderr)):
             if stream == subprocess.PIPE:
@@ -122,7 +142,7 @@ class Command:
         _, self.stdout, self.stderr = mine
         wait_ready, ready = os.pipe()
         self._process = _context().Process(target=_command, args=(
-            [str(a) for a in argv], str(cwd or os.getcwd()), dict(os.environ if env is None else env),
+            [str(a) for a in argv], python, str(cwd or os.getcwd()), dict(os.environ if env is None else env),
             [_Descriptor(fd) for fd in ends], _Descriptor(ready), start_new_session, fsize_limit))
         try:
             self._process.start()
@@ -178,10 +198,16 @@ def run(argv: list, *, cwd=None, capture_output: bool = True, text: bool = True,
     except subprocess.TimeoutExpired:
         os.kill(command.pid, signal.SIGKILL)
         raise
-    done = subprocess.CompletedProcess(["ppf-neuro", *argv], command.returncode, out, err)
+    done = subprocess.CompletedProcess([sys.executable if kwargs.get("python") else "ppf-neuro", *argv],
+                                       command.returncode, out, err)
     if check:
         done.check_returncode()
     return done
+
+
+def python(argv: list, **kwargs) -> subprocess.CompletedProcess:
+    """:func:`run` for ``python ARGV``: a script and its arguments, or ``["-c", code, ...]``."""
+    return run(argv, python=True, **kwargs)
 
 
 def in_process(argv: list, *, cwd=None) -> subprocess.CompletedProcess:

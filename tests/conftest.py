@@ -148,19 +148,56 @@ def _lava_only_where_marked(request, monkeypatch):
     monkeypatch.setattr(AbstractProcess, "run", refuse)
 
 
+#: Lava runs a worker has made for tests that replay them (:func:`lava_replayed`), by what determines them.
+_LAVA_RUNS: dict = {}
+
+
+def replaying(run, made: dict):
+    """``run`` (``run_on_lava``'s signature), but a run already in ``made`` with the same netx file (its bytes),
+    input array and mode, recording nothing to files, gives that run's result again instead of running."""
+    import copy
+    import hashlib
+
+    def replayed(net, spikes, mode, progress=True, recordings_dir=None):
+        if recordings_dir is not None:
+            return run(net, spikes, mode, progress, recordings_dir)
+        key = (hashlib.sha1(Path(net.path).read_bytes()).hexdigest(), spikes.shape, spikes.dtype.str,
+               hashlib.sha1(np.ascontiguousarray(spikes).tobytes()).hexdigest(), mode)
+        if key not in made:
+            made[key] = run(net, spikes, mode, progress, recordings_dir)
+        return copy.deepcopy(made[key])
+
+    return replayed
+
+
+@pytest.fixture
+def lava_replayed(monkeypatch):
+    """For a test whose subject is not the Lava run but what surrounds it (the quantum branch's seeding and
+    batching, a device target, the forms inputs come in, exit statuses): a Lava run that this worker has
+    already made for such a test gives its result again (:func:`replaying`). Lava runs are deterministic
+    (the families, fast-path and input-mode tests run every path and compare), so the test sees what a
+    rerun would give; the first such run in a worker runs Lava."""
+    import ppf_neuro.deployment.backends.lava_backend as backend
+
+    monkeypatch.setattr(backend, "run_on_lava", replaying(backend.run_on_lava, _LAVA_RUNS))
+
+
 #: The trained nets the suite shares: a dense SNN, a strided-conv SNN and a PPF model.
 tiny_run, tiny_bundle = _shared("tiny", tiny_config)
 conv_run, conv_bundle = _shared("conv", conv_config)
 ppf_run, ppf_bundle = _shared("ppf", lambda: tiny_config(model="ppf", epochs=2))
 
 
-#: The longest tests (10-50 s each here), slowest first: collected first, so that with ``pytest -n``
+#: The longest tests (7-30 s each here, quiet), slowest first: collected first, so that with ``pytest -n``
 #: (``make test``) they start early while the other workers share the rest, instead of one worker
 #: finishing one of them alone at the end.
-#: The two Ray tests stay together: they share one local Ray instance (a second worker would start its own).
+#: The two Ray tests of test_scale_out stay together: they share one local Ray instance (a second worker
+#: would start its own).
 LONGEST_FIRST = ("test_every_readme_command_runs_as_written", "test_ray_deployment_equals_local",
-                 "test_ray_sweep_equals_local", "test_a_plain_netx_file_shards_in_a_fresh_process",
-                 "test_the_readme_python_snippet_runs_as_written", "test_the_lava_dl_example_runs_and_agrees")
+                 "test_ray_sweep_equals_local", "test_a_sigkilled_ray_deployment_leaves_no_lava_process",
+                 "test_the_notebook_runs", "test_the_readme_python_snippet_runs_as_written",
+                 "test_the_lava_dl_example_runs_and_agrees", "test_a_deployment_imports_only_what_it_runs",
+                 "test_a_plain_netx_file_shards_in_a_fresh_process")
 
 
 def pytest_collection_modifyitems(items):

@@ -26,6 +26,7 @@ def bundle(tmp_path_factory):
     return ppf.export(directory / "run", directory / "m.h5")
 
 
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 def test_arrays_tensors_and_loaders_deploy_like_the_dataset(bundle):
     """The same test images given as a spec, as arrays, as tensors and as batches give the same outputs."""
     test = load_dataset("digits").test

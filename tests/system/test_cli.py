@@ -68,6 +68,7 @@ def test_atomic_writes_fsync_the_file_and_its_directory_before_and_after_the_ren
     assert len(synced) == 2 and ".a.txt." in synced[0] and synced[1] == str(tmp_path)
 
 
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 def test_deploy_exits_3_when_the_deployment_does_not_reproduce_its_reference(ppf_bundle, tmp_path, capsys):
     from conftest import edited_copy
 
@@ -99,6 +100,7 @@ def test_every_option_of_every_command_has_help_and_shows_its_default(capsys):
                 assert f"(default: {action.default}" in " ".join(text.split()), (name, action.option_strings)
 
 
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 def test_diff_runs_no_circuit(ppf_bundle, monkeypatch, capsys):
     """``diff`` compares the spiking branch on Lava with its reference only: the quantum device never runs."""
     import ppf_neuro.deployment.backends.pennylane_backend as backend

@@ -25,6 +25,26 @@ def test_a_command_prints_and_exits_as_a_fresh_one_both_ways(tmp_path):
     assert os.getcwd() != str(tmp_path)  # in_process went back
 
 
+def test_python_runs_a_script_and_code_as_a_fresh_interpreter_does(tmp_path):
+    """As ``__main__``, with its arguments, the script's directory (``-c``: the working directory) first on
+    ``sys.path``, its exit status and an uncaught exception's traceback."""
+    import sys
+
+    show = "import sys; print(__name__, sys.argv, repr(sys.path[0])); sys.exit(int(sys.argv[-1]))"
+    (tmp_path / "scripts").mkdir()
+    script = tmp_path / "scripts" / "show.py"
+    script.write_text(show + "\n")
+    runs = []
+    for argv in ([script, "a", "3"], ["-c", show, "b", "0"], ["-c", "raise ValueError('no')"]):
+        fresh = subprocess.run([sys.executable, *map(str, argv)], cwd=tmp_path, capture_output=True, text=True)
+        runs.append(done := cli_runner.python(argv, cwd=tmp_path))
+        assert (done.returncode, done.stdout) == (fresh.returncode, fresh.stdout), argv
+        assert done.stderr.splitlines()[-1:] == fresh.stderr.splitlines()[-1:], argv
+    assert runs[0].returncode == 3 and runs[0].stdout.startswith("__main__") and "scripts'" in runs[0].stdout
+    assert runs[1].returncode == 0 and runs[1].stdout.strip().endswith("''")
+    assert runs[2].returncode == 1 and runs[2].stderr.splitlines()[-1] == "ValueError: no"
+
+
 def test_a_command_is_a_process_of_its_own(tmp_path):
     """Its own pid and session and working directory, the environment given (argparse wraps --help at
     $COLUMNS), and Popen's exit status for a signal."""

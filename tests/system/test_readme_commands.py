@@ -1,12 +1,12 @@
 """Every command of the README's "Use" section and its Python snippet run as written, from a
-checkout's root, in order (later lines use what earlier ones wrote); only sizes are cut
-(epochs, samples), by flags appended to the line, so that the suite stays in minutes. Each
-command is what the console script ``ppf-neuro`` runs (``ppf_neuro.cli:run``), in a process forked
-from a warm one (``cli_runner``: the imports paid once); the snippet runs in a fresh interpreter."""
+checkout's root, in order (later lines use what earlier ones wrote); only sizes are cut (epochs,
+samples, and the circuit's qubits: the commands on ``default.mixed`` and a device target simulate a
+density matrix or noisy trajectories, whose cost grows as 4^qubits), by flags appended to the line,
+so that the suite stays in minutes. Each command is what the console script ``ppf-neuro`` runs
+(``ppf_neuro.cli:run``) and the snippet what ``python -c`` runs, each in a process forked from a warm
+one (``cli_runner``: the imports paid once)."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 import cli_runner
@@ -15,9 +15,11 @@ from locations import ROOT
 pytestmark = pytest.mark.slow
 
 SHARED = ROOT.parent / "shared"
-#: Appended to a command of this subcommand, unless the line already sets the flag.
-SMALLER = {"train": ["--epochs", "2", "--set", "data.train_limit=400", "--set", "data.test_limit=100"],
-           "deploy": ["--samples", "20"], "diff": ["--samples", "5"]}
+#: Appended to a command of this subcommand.
+SMALLER = {"train": ["--epochs", "2", "--set", "data.train_limit=400", "--set", "data.test_limit=100",
+                     "--set", "quantum.qubits=4"]}
+#: The most samples a command of this subcommand runs on: a line naming more runs on these.
+MOST_SAMPLES = {"deploy": 20, "diff": 5, "robustness": 50}
 
 
 def _blocks(language: str) -> list[str]:
@@ -42,10 +44,15 @@ def checkout(tmp_path):
 
 
 def _sized(words: list[str]) -> list[str]:
-    """A deployment that names its samples, or reads recorded inputs (the file fixes them), stays as is."""
-    if words[1] in ("deploy", "diff") and ("--samples" in words or "--data" not in words):
+    """The line with its sizes cut; a deployment of recorded inputs (the file fixes its samples) stays as is."""
+    words = words + SMALLER.get(words[1], [])
+    most = MOST_SAMPLES.get(words[1])
+    if most is None or "--inputs" in words:
         return words
-    return words + SMALLER.get(words[1], [])
+    if "--samples" not in words:
+        return words + ["--samples", str(most)]
+    at = words.index("--samples") + 1
+    return words[:at] + [str(min(int(words[at]), most))] + words[at + 1:]
 
 
 def test_the_readme_uses_the_cli_only_through_runnable_lines():
@@ -67,7 +74,6 @@ def test_every_readme_command_runs_as_written(checkout):
 
 def test_the_readme_python_snippet_runs_as_written(checkout):
     (snippet,) = _blocks("python")
-    done = subprocess.run([sys.executable, "-c", snippet + "\nassert summary['samples'] == 100, summary['samples']\n"],
-                          cwd=checkout, capture_output=True, text=True, timeout=600)
+    done = cli_runner.python(["-c", snippet + "\nassert summary['samples'] == 100, summary['samples']\n"], cwd=checkout)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "agreement" in done.stdout and (checkout / "model.h5").is_file()

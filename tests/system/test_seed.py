@@ -16,12 +16,14 @@ def _qnn(bundle, tmp_path, seed: str) -> dict:
     return json.loads(report.read_text())["outputs"]["qnn"]
 
 
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 def test_a_seeded_deployment_with_shots_repeats_itself(ppf_bundle, tmp_path):
     first, again, other = (_qnn(ppf_bundle, tmp_path, s) for s in ("7", "7", "8"))
     assert first == again
     assert first["max_abs_diff"] != other["max_abs_diff"]  # the seed is what made them equal
 
 
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 @pytest.mark.parametrize("qbackend", [None, "fake_brisbane"])
 def test_the_quantum_branch_does_not_depend_on_how_it_is_batched(ppf_bundle, monkeypatch, qbackend):
     """Batches follow the device's speed (the machine's load), so a rerun batches otherwise: the branch's

@@ -196,33 +196,42 @@ def test_the_package_import_graph_has_no_cycle():
         visit(node)
 
 
-def _modules_after(code: str) -> set[str]:
+def _modules_after(code: str, *marks: str) -> list[set[str]]:
+    """The modules a fresh interpreter has loaded at each ``print(MARK)`` of ``code`` that ``marks`` name, and at its end."""
     import subprocess
     import sys
 
     out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
                          capture_output=True, text=True, check=True, cwd=ROOT)
-    return set(out.stdout.split())
+    lines = out.stdout.splitlines()
+    return [set(lines[lines.index(mark) + 1].split()) for mark in marks] + [set(lines[-1].split())]
 
 
 def test_help_imports_no_heavy_package():
     """``ppf-neuro --help`` parses only: torch, Lava, lava-dl and PennyLane stay unimported."""
-    loaded = _modules_after("from ppf_neuro.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    (loaded,) = _modules_after("from ppf_neuro.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass")
     assert not {"torch", "pennylane", "lava", "h5py"} & {m.split(".")[0] for m in loaded}
 
-@pytest.mark.lava  # it deploys: Lava runs
 
-def test_a_netx_file_deploys_without_pennylane_or_training_code(tiny_bundle, tmp_path):
+@pytest.mark.lava  # it deploys: Lava runs
+def test_a_deployment_imports_only_what_it_runs(tiny_bundle, ppf_bundle, tmp_path):
+    """One fresh interpreter: a plain netx file deploys without PennyLane or the training code; then a PPF
+    bundle's analytic deployment imports no Qiskit (only a device target needs it)."""
     import h5py
 
     with h5py.File(tiny_bundle) as src, h5py.File(tmp_path / "net.h5", "w") as dst:
         src.copy("layer", dst)
-    loaded = _modules_after(f"from ppf_neuro.cli import main\nassert main(['--quiet', 'deploy', "
-                            f"{str(tmp_path / 'net.h5')!r}, '--data', 'digits', '--samples', '3']) == 0")
-    assert "ppf_neuro.deployment.backends.lava_backend" in loaded  # it deployed
-    heavy = {m for m in loaded if m.split(".")[0] == "pennylane"
+    netx, analytic = _modules_after(
+        "import sys\nfrom ppf_neuro.cli import main\n"
+        f"assert main(['--quiet', 'deploy', {str(tmp_path / 'net.h5')!r}, '--data', 'digits', '--samples', '3']) == 0\n"
+        "print('NETX'); print(' '.join(sys.modules))\n"
+        f"import ppf_neuro as ppf; ppf.deploy({str(ppf_bundle)!r}, 'digits', samples=2, progress=False)", "NETX")
+    assert "ppf_neuro.deployment.backends.lava_backend" in netx  # it deployed
+    heavy = {m for m in netx if m.split(".")[0] == "pennylane"
              or m.startswith(("ppf_neuro.training", "ppf_neuro.models", "ppf_neuro.quantum"))}
     assert not heavy, sorted(heavy)
+    assert "pennylane" in analytic  # the circuit ran
+    assert not {m for m in analytic if m.split(".")[0] in ("qiskit", "qiskit_aer", "pennylane_qiskit")}
 
 
 def test_one_import_name(tmp_path):
@@ -231,7 +240,8 @@ def test_one_import_name(tmp_path):
     import subprocess
     import sys
 
-    code = ("import importlib.util as u, ppf_neuro as ppf, ppf_neuro.deployment.pipeline, ppf_neuro.exporters.export_bundle\n"
-            "print(u.find_spec('deploy') is None, u.find_spec('exporters') is None, callable(ppf.deploy))")
+    code = ("import importlib.util as u, ppf_neuro as ppf, ppf_neuro.deployment, ppf_neuro.exporters\n"
+            "print(u.find_spec('deploy') is None, u.find_spec('exporters') is None, callable(ppf.deploy),\n"
+            "      u.find_spec('ppf_neuro.deployment.pipeline') is not None, u.find_spec('ppf_neuro.exporters.export_bundle') is not None)")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert done.stdout.split() == ["True", "True", "True"], done.stderr[-2000:]
+    assert done.stdout.split() == ["True"] * 5, done.stderr[-2000:]

@@ -63,11 +63,13 @@ def test_ppf_end_to_end_through_lava_pennylane_and_fuser(ppf_bundle, qdevice):
     assert "fast path" in report["reference"]["backend"]  # ... and was checked against another computation
 
 
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 def test_fast_path_only_when_asked_for_by_name(ppf_bundle):
     report = deploy(DeployRequest(ppf_bundle, "digits", _options(samples=4, qdevice="ppf-neuro.fast"))).to_dict()
     assert report["quantum"]["backend"] == "ppf-neuro fast path" and report["quantum"]["device_executions"] == 0
 
 
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 def test_ppf_with_noise_and_shots_deploys(ppf_bundle):
     report = deploy(DeployRequest(ppf_bundle, "digits",
                                   _options(samples=4, qdevice="default.mixed", shots=200, noise=0.02))).to_dict()

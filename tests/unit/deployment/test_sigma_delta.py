@@ -187,13 +187,12 @@ def test_files_netx_would_misread_are_refused(sdnn, tmp_path):
 
 
 def test_the_lava_dl_example_runs_and_agrees(tmp_path):
-    """examples/lava_dl_nets.py, small: every run equals the reference and SLAYER at every step."""
-    import subprocess
-    import sys
+    """examples/lava_dl_nets.py, small, run as ``python`` runs it: every run equals the reference and SLAYER at
+    every step."""
+    import cli_runner
 
     example = ROOT / "examples" / "lava_dl_nets.py"
-    done = subprocess.run([sys.executable, str(example), "--out", str(tmp_path), "--samples", "4", "--steps", "6"],
-                          capture_output=True, text=True, timeout=600)
+    done = cli_runner.python([example, "--out", tmp_path, "--samples", "4", "--steps", "6"])
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads((tmp_path / "comparison.json").read_text())
     assert sorted(results) == ["lif-bias", "lif-graded", "sdnn-graded"]

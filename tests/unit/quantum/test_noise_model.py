@@ -44,8 +44,9 @@ def test_a_bad_noise_model_is_refused_by_field(spec, message):
     with pytest.raises(PPFError, match=message):
         check_noise_model(spec)
 
-@pytest.mark.lava  # it deploys: Lava runs
 
+@pytest.mark.lava  # it deploys: Lava runs
+@pytest.mark.usefixtures("lava_replayed")  # the Lava run is not the subject: identical runs replayed
 def test_deploy_with_a_noise_model_judges_the_other_outputs(ppf_bundle, tmp_path, capsys):
     """Analytic but noisy: the circuit differs from the reference by design, so the exit status (0) judges the
     SNN and the report records the rules."""

@@ -8,15 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ppf_neuro.choices import (
-    INPUT_MODES,
-    LAVA_RECORDERS,
-    LAVA_SYNAPSES,
-    OUTPUT_READOUTS,
-    RANGES,
-    RECORD_TIMES,
-    TIMINGS,
-)
+from ppf_neuro.choices import RANGES, InputMode, LavaReadout, Recorder, RecordTime, ReplicaSynapse, Timing
 from ppf_neuro.errors import PPFError, argument
 
 
@@ -34,46 +26,40 @@ class LavaMode:
     how the inputs enter the first layer (``ppf_neuro.deployment.inputs.stimulus``); ``readout``: what is read from the
     output layer besides the counts (``voltage``: the output neurons' voltage at every step;
     ``graded``: an SDNN output's payloads at every step). ``record``: how recorded steps are laid out
-    in time (``ppf_neuro.choices.RECORD_TIMES``); ``lava`` runs netx's own network (one replica).
+    in time (``ppf_neuro.choices.RecordTime``); ``lava`` runs netx's own network (one replica).
     ``timing``: which steps of each window count (``ppf_neuro.deployment.windows.counted_steps``).
     """
 
     replicas: int | None = None
-    synapse: str = "batched"
-    recorder: str = "counts"
-    input_as: str = "spikes"
-    readout: str = "counts"
+    synapse: str = ReplicaSynapse.BATCHED
+    recorder: str = Recorder.COUNTS
+    input_as: str = InputMode.SPIKES
+    readout: str = LavaReadout.COUNTS
     keep_rasters: bool = False  # keep every step of every layer (``--save-spikes``)
-    record: str = "windows"
-    timing: str = "aligned"
+    record: str = RecordTime.WINDOWS
+    timing: str = Timing.ALIGNED
 
     def __post_init__(self):
         RANGES["replicas"].check("replicas", self.replicas)
-        if self.synapse not in LAVA_SYNAPSES:
-            raise PPFError(f"Lava synapse must be one of {list(LAVA_SYNAPSES)}, got {self.synapse!r}")
-        if self.recorder not in LAVA_RECORDERS:
-            raise PPFError(f"Lava recorder must be one of {list(LAVA_RECORDERS)}, got {self.recorder!r}")
-        if self.recorder == "ringbuffer" and self.replicas not in (None, 1):
+        ReplicaSynapse.check(self.synapse, "Lava synapse")
+        Recorder.check(self.recorder, "Lava recorder")
+        if self.recorder == Recorder.RINGBUFFER and self.replicas not in (None, 1):
             raise PPFError("the ringbuffer recorder runs the plain netx network only (replicas=1)")
-        if self.input_as not in INPUT_MODES:
-            raise PPFError(f"--input-as must be one of {list(INPUT_MODES)}, got {self.input_as!r}")
-        if self.readout not in OUTPUT_READOUTS:
-            raise PPFError(f"--readout must be one of {list(OUTPUT_READOUTS)}, got {self.readout!r}")
-        if self.record not in RECORD_TIMES:
-            raise PPFError(f"--record must be one of {list(RECORD_TIMES)}, got {self.record!r}")
-        if self.timing not in TIMINGS:
-            raise PPFError(f"--timing must be one of {list(TIMINGS)}, got {self.timing!r}")
-        if self.timing != "aligned" and self.readout != "counts":
+        InputMode.check(self.input_as, "--input-as")
+        LavaReadout.check(self.readout, "--readout")
+        RecordTime.check(self.record, "--record")
+        Timing.check(self.timing, "--timing")
+        if self.timing != Timing.ALIGNED and self.readout != LavaReadout.COUNTS:
             raise PPFError(f"--timing {self.timing} chooses the steps whose spikes count; --readout {self.readout} "
                            "reads the output layer at every step")
-        if self.record == "lava" and (self.replicas not in (None, 1) or self.recorder == "ringbuffer"):
+        if self.record == RecordTime.LAVA and (self.replicas not in (None, 1) or self.recorder == Recorder.RINGBUFFER):
             raise PPFError("--record lava records one run of netx's own network from its first step: it takes "
                            "--replicas 1 and the counts recorder")
-        if self.record == "lava" and not self.keep_rasters and self.readout == "counts":
+        if self.record == RecordTime.LAVA and not self.keep_rasters and self.readout == LavaReadout.COUNTS:
             raise PPFError("--record lava lays out what a run keeps in Lava time: give --save-spikes (or a voltage "
                            "or graded --readout)")
-        if self.recorder == "ringbuffer" and (self.input_as, self.readout, self.keep_rasters) != ("spikes", "counts",
-                                                                                                 False):
+        if self.recorder == Recorder.RINGBUFFER and (self.input_as, self.readout, self.keep_rasters) != (
+                InputMode.SPIKES, LavaReadout.COUNTS, False):
             raise PPFError("the ringbuffer recorder takes spike inputs and reads counts only")
 
 
@@ -101,9 +87,9 @@ class DeployOptions:
         if self.qbackend is not None and (self.qdevice is not None or self.noise or self.noise_model):
             raise PPFError(f"{argument('qbackend')} is the device and its noise: give it without "
                            f"{argument('qdevice')} and {argument('noise')}")
-        if self.ray_address and (self.save_spikes is not None or self.lava.readout != "counts"):
+        if self.ray_address and (self.save_spikes is not None or self.lava.readout != LavaReadout.COUNTS):
             raise PPFError("--save-spikes and --readout voltage|graded keep files on this machine; Ray's workers may run "
                            "elsewhere (use --workers)")
-        if self.lava.record == "lava" and (self.workers > 1 or self.ray_address):
+        if self.lava.record == RecordTime.LAVA and (self.workers > 1 or self.ray_address):
             raise PPFError("--record lava records one Lava run from its first step; shards (--workers, --ray) are "
                            "several runs")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ppf_neuro.choices import InputLayout, InputMode, LavaReadout
 from ppf_neuro.deployment.diagnosis.divergence import find_divergence
 from ppf_neuro.deployment.windows import check_timing
 from ppf_neuro.deployment.inputs.trained_outputs import Expected, check_expected, read_expected
@@ -62,7 +63,7 @@ def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = N
         with clock.phase("read"):
             inputs = from_spike_files(Path(recorded), None if request.labels is None else Path(request.labels), samples,
                                       request.layout, lava.input_as, request.held_steps,
-                                      plan.netx.steps if plan.netx is not None else None, lava.readout != "counts")
+                                      plan.netx.steps if plan.netx is not None else None, lava.readout != LavaReadout.COUNTS)
     elif isinstance(data, str):
         check_spec(data)
         with clock.phase("read"):
@@ -80,7 +81,7 @@ def _checked(plan: Plan, inputs: DeployInputs, clock: PhaseClock, recorded: bool
             plan.input_shape):
         raise PPFError(f"{inputs.source}: inputs shaped {tuple(per_sample)} per sample (as {layout.upper()}, "
                        f"read as C, H, W), the network takes {tuple(plan.input_shape)} (C, H, W)"
-                       + ("; lava-dl's own arrays are (W, H, C): --layout whc" if layout == "chw" else ""))
+                       + ("; lava-dl's own arrays are (W, H, C): --layout whc" if layout == InputLayout.CHW else ""))
     if plan.needs_images and tuple(per_sample) != tuple(plan.input_shape):
         raise PPFError(f"the model expects images {tuple(plan.input_shape)} (C, H, W), "
                        f"{inputs.source} has {tuple(per_sample)}")
@@ -125,7 +126,7 @@ def diff(request: DeployRequest) -> tuple[dict | None, int, int]:
     check_timing(plan.netx, inputs.values.shape[-1], request.options.lava.timing)
     lava = snn.backend.run(snn.inputs(inputs, {})).counts
     reference = plan.spiking_reference(inputs)
-    spikes_in = request.options.lava.input_as == "spikes" and not plan.netx.sigma_delta
+    spikes_in = request.options.lava.input_as == InputMode.SPIKES and not plan.netx.sigma_delta
     divergence = find_divergence(plan.netx, inputs.values, lava, reference, plan.stepper,
                                  request.options.divergence_plot, spikes_in)
     return divergence, len(inputs), len(lava.layers)
@@ -159,7 +160,7 @@ def deploy(request: DeployRequest, clock: PhaseClock | None = None) -> Report:
         with clock.phase("divergence check"):
             divergence = find_divergence(plan.netx, inputs.values, deployed["snn"].counts, reference.counts,
                                          plan.stepper, options.divergence_plot,
-                                         options.lava.input_as == "spikes" and not plan.netx.sigma_delta)
+                                         options.lava.input_as == InputMode.SPIKES and not plan.netx.sigma_delta)
     run = Deployment(deployed, decision, reference, divergence)
     if expected is not None:
         with clock.phase("expected"):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ppf_neuro.choices import RANGES
+from ppf_neuro.choices import RANGES, InputLayout, InputMode
 from ppf_neuro.deployment.options import DeployOptions
 from ppf_neuro.errors import PPFError, argument
 
@@ -33,7 +33,7 @@ class DeployRequest:
     options: DeployOptions = DeployOptions()
     inputs: Path | None = None
     labels: Path | None = None
-    layout: str = "chw"
+    layout: str = InputLayout.CHW
     encoding: dict | None = field(default_factory=dict)
     expect: Path | None = None
     input_shape: tuple[int, ...] | None = None
@@ -54,13 +54,13 @@ class DeployRequest:
         if self.labels is not None and not recorded:
             raise PPFError(f"{argument('labels')} go with {argument('inputs')}; a dataset given with "
                            f"{argument('data')} (or a bundle's own) has its labels")
-        if self.layout != "chw" and not recorded:
+        if self.layout != InputLayout.CHW and not recorded:
             raise PPFError(f"{argument('layout')} orders recorded {argument('inputs')}; images from "
                            f"{argument('data')} are (C, H, W) already")
         if recorded and set(self.encoding) - {"steps"}:
             raise PPFError(f"{argument('encoding')} encodes the images of {argument('data')}; recorded "
                            f"{argument('inputs')} are used as they are")
-        if o.lava.input_as != "spikes" and not recorded:
+        if o.lava.input_as != InputMode.SPIKES and not recorded:
             raise PPFError(f"{argument('input_as')} {o.lava.input_as} feeds recorded {argument('inputs')}; "
                            f"{argument('data')} images are encoded as spikes")
 
@@ -78,7 +78,7 @@ class DeployRequest:
         if len(shape) not in (4, 5):
             return None
         per_sample = tuple(int(v) for v in shape[1:4])
-        return per_sample[::-1] if self.layout == "whc" else per_sample
+        return per_sample[::-1] if self.layout == InputLayout.WHC else per_sample
 
     @property
     def held_steps(self) -> int | None:

@@ -11,7 +11,7 @@ fed at its neurons and starts one step earlier (``reset_offset=0``): netx leaves
 layer's input port unconnected (lava-dl issue #298), so the source drives its neurons'
 ``a_in`` directly with the file's input transform ``weight * spike + bias`` applied.
 
-Which steps count (``--timing``, ``ppf_neuro.choices.TIMINGS``): ``aligned`` counts every step of
+Which steps count (``--timing``, ``ppf_neuro.choices.Timing``): ``aligned`` counts every step of
 every layer's window, which is what SLAYER computes with ``delay_shift=False`` (and ppf-neuro's own
 bundles). With lava-dl's default ``delay_shift=True`` every block's output is shifted one step
 later inside the sample's T steps, so block i (0-based) outputs what the aligned layer i computes
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ppf_neuro.choices import Timing
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.netx import NetxFile
 
@@ -44,17 +45,17 @@ def window_start(net: NetxFile, layer: int) -> int:
     return first_step(net) + layer
 
 
-#: What each timing counts, in the report's words (``ppf_neuro.choices.TIMINGS``).
+#: What each timing counts, in the report's words (``ppf_neuro.choices.Timing``).
 TIMING_MEANING = {
-    "aligned": "every step of every layer's window counts: SLAYER with delay_shift=False",
-    "delay-shift": "layer i counts the first T-1-i steps of its window: what SLAYER's blocks output with "
+    Timing.ALIGNED: "every step of every layer's window counts: SLAYER with delay_shift=False",
+    Timing.DELAY_SHIFT: "layer i counts the first T-1-i steps of its window: what SLAYER's blocks output with "
                    "lava-dl's default delay_shift=True (each block one step later, the rest falls off the window)",
 }
 
 
 def counted_steps(net: NetxFile, layer: int, steps: int, timing: str) -> int:
     """How many of the first steps of each of layer ``layer``'s T-step windows count (module docstring)."""
-    return steps if timing == "aligned" else steps - 1 - layer
+    return steps if timing == Timing.ALIGNED else steps - 1 - layer
 
 
 def window_counts(raster: np.ndarray, net: NetxFile, layer: int, timing: str) -> np.ndarray:
@@ -66,7 +67,7 @@ def window_counts(raster: np.ndarray, net: NetxFile, layer: int, timing: str) ->
 def check_timing(net: NetxFile, steps: int | None, timing: str) -> None:
     """A timing the network can be deployed with: ``delay-shift`` needs windows longer than the
     layers (every layer keeps a step) and a windowed (CUBA) network."""
-    if timing == "aligned":
+    if timing == Timing.ALIGNED:
         return
     if net.sigma_delta or net.carries:
         raise PPFError(f"{net.path}: --timing {timing} counts steps of independent sample windows; this network runs "

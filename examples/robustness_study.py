@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ppf_neuro.atomic import write_json, write_text
-from ppf_neuro.choices import MODELS, NOISE_KINDS
+from ppf_neuro.choices import MODELS, InputNoise
 from ppf_neuro.config import DataConfig
 from ppf_neuro.data import load_dataset
 from ppf_neuro.figures import robustness_plot
@@ -86,7 +86,7 @@ def main() -> None:
     args = p.parse_args()
 
     inputs = _evaluate(args.runs, args.seeds, args.models, args.samples,
-                       default_conditions(args.levels, [], args.shots, list(NOISE_KINDS)), args.out / "parts" / "inputs")
+                       default_conditions(args.levels, [], args.shots, list(InputNoise.values())), args.out / "parts" / "inputs")
     noisy = _evaluate(args.runs, args.noisy_seeds, args.models, args.noisy_samples,
                       default_conditions([], args.depolarizing, [], []), args.out / "parts" / "device")
     text = (f"Input noise and shots: first {args.samples} test images, seeds {args.seeds} (mean ± std over seeds (ddof 1), %; seeds per model in brackets)\n\n"

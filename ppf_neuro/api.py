@@ -365,10 +365,10 @@ def robustness(runs, data: str | None = None, *, samples: int | None = 500, nois
         One row per condition: ``noise``, ``level`` and each model's accuracy (a fraction; None where
         device noise has no quantum branch to act on).
     """
-    from ppf_neuro.choices import NOISE_KINDS
+    from ppf_neuro.choices import InputNoise
     from ppf_neuro.training.robustness import RobustnessStudy, run_robustness
 
-    study = RobustnessStudy(samples, tuple(NOISE_KINDS if noise is None else noise), tuple(levels), tuple(depolarizing),
+    study = RobustnessStudy(samples, tuple(InputNoise.values() if noise is None else noise), tuple(levels), tuple(depolarizing),
                             tuple(shots), tuple(qbackend), qbackend_shots, seed)
     return run_robustness(list(runs), data, study, None if out is None else Path(out), progress)
 

@@ -2,7 +2,10 @@
 
 Configs, the command line and the modules that dispatch on these names all
 import them from here, so adding a value is one edit and an error message
-always lists what is accepted. The numeric options' ranges are here too
+always lists what is accepted. Each enumerated option is a type (a
+:class:`Choice`: its members are its values as strings), and the code compares
+with members, never with string literals; each type's docstring names the
+option, its config key and the module that implements its values. The numeric options' ranges are here too
 (:data:`RANGES`): the command line parses with them, so a value out of range is
 refused before any work, and ``--help`` and docs/usage.md state them.
 """
@@ -10,63 +13,198 @@ refused before any work, and ``--help`` and docs/usage.md state them.
 from __future__ import annotations
 
 import argparse
+import enum
 import math
 from dataclasses import dataclass
 
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import TRAINABLE
 
+class Choice(str, enum.Enum):
+    """The allowed values of one enumerated option, as a type. Each member is its value as a string
+    (``Timing.ALIGNED == "aligned"``, the same hash, ``str()`` and JSON), so configs, reports and old files
+    keep plain strings while the code names members: a misspelt value is an AttributeError at import,
+    not a comparison that is silently never true."""
+
+    __hash__ = str.__hash__
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        """The values, in order: what ``--help`` lists and error messages name."""
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def check(cls, value, what: str) -> None:
+        """A one-line PPFError naming the option (``what``) when ``value`` is none of the values."""
+        if not isinstance(value, str) or value not in cls.values():
+            raise PPFError(f"{what} must be one of {list(cls.values())}, got {value!r}")
+
+
 #: Architectures of the paper's comparison (what each is made of: ppf_neuro.kinds).
 MODELS = TRAINABLE
-#: Pixel-to-spike encoders (ppf_neuro.encoding).
-ENCODINGS = ("regular", "rate", "integrate")
-#: How the quantum branch turns its input into circuit features (ppf_neuro.quantum.reduction).
-REDUCTIONS = ("dressed", "pca", "pool")
-#: How features enter the circuit.
-QUANTUM_ENCODINGS = ("angle", "amplitude")
-#: Variational layers: StronglyEntanglingLayers or BasicEntanglerLayers.
-ANSATZE = ("strong", "basic")
-#: What the circuit measures: <Z_i>; <Z_i> and <Z_i Z_j>; basis-state probabilities of some wires.
-READOUTS = ("z", "zz", "probs")
-#: How the training circuit is simulated: the fast path where it applies, always the QNode, or
-#: always the fast path (refused where it does not apply).
-SIMULATORS = ("auto", "qnode", "fast")
-#: Fusion of the branches (ppf_neuro.fusion).
-FUSION_RULES = ("prob", "logit")
-#: Which checkpoint a run keeps: the epoch with the best validation accuracy, or the last.
-SELECTIONS = ("best", "last")
-#: Input noise for robustness studies (ppf_neuro.noise).
-NOISE_KINDS = ("gaussian", "uniform", "salt_pepper")
-#: Channels a noise-model file may apply (ppf_neuro.quantum.noise_model), each with one probability.
-NOISE_CHANNELS = ("DepolarizingChannel", "AmplitudeDamping", "PhaseDamping", "BitFlip", "PhaseFlip")
-#: Synapses of a replicated Lava run (ppf_neuro.deployment.backends.lava.network).
-LAVA_SYNAPSES = ("batched", "sparse")
-#: How a Lava run records spikes (ppf_neuro.deployment.options.LavaMode).
-LAVA_RECORDERS = ("counts", "ringbuffer")
-#: How a NIR graph's time constants are meant (ppf_neuro.formats.nir_time): as NIR defines them
-#: (ppf-neuro, snnTorch, NIR's own API), or as Norse 1.1's ``to_nir`` writes them.
-NIR_CONVENTIONS = ("nir", "norse")
-#: The order of recorded (N, ., ., ., T) input dimensions: ppf-neuro's and PyTorch's C, H, W, or
-#: lava-dl's own arrays' W, H, C.
-INPUT_LAYOUTS = ("chw", "whc")
-#: How recorded inputs enter a netx network (ppf_neuro.deployment.inputs.stimulus): 0/1 spikes into the first layer;
-#: graded integer payloads into its input neurons (2^6 = 1.0, netx's spike_exp); or each
-#: sample's values as its input neurons' bias for the sample's window (as lava-dl's tests do).
-INPUT_MODES = ("spikes", "graded", "bias")
-#: What a deployment reads from the output layer: spike counts per window; the output neurons'
-#: voltage at every step (regression nets); the graded payloads an SDNN's output sends.
-OUTPUT_READOUTS = ("counts", "voltage", "graded")
-#: How kept steps (``--save-spikes``, a readout) are laid out in time: each sample's window of each
-#: layer (window step 0 of layer i is Lava step first + i + k*T), or every Lava step of the run from
-#: the first, unaligned, as netx's RingBuffer sinks and ``Monitor`` record it.
-RECORD_TIMES = ("windows", "lava")
-#: Which steps of each sample's window count, i.e. which trained model a netx file is deployed as
-#: (ppf_neuro.deployment.windows): every step of every layer's window (SLAYER with
-#: ``delay_shift=False``, ppf-neuro's own bundles), or the steps SLAYER's blocks output with their
-#: default ``delay_shift=True``: layer i's first T - 1 - i (its one-step shifts push the rest out).
-TIMINGS = ("aligned", "delay-shift")
-#: What ``export`` writes: a ppf-neuro bundle, or the SNN as a NIR graph.
-EXPORT_FORMATS = ("bundle", "nir")
+
+
+class SpikeEncoder(Choice):
+    """Pixel-to-spike encoders (config ``encoding.kind``, ``--encoding``; ppf_neuro.encoding)."""
+
+    REGULAR = "regular"
+    RATE = "rate"
+    INTEGRATE = "integrate"
+
+
+class Reduction(Choice):
+    """How the quantum branch turns its input into circuit features (``quantum.reduction``;
+    ppf_neuro.quantum.reduction)."""
+
+    DRESSED = "dressed"
+    PCA = "pca"
+    POOL = "pool"
+
+
+class FeatureMap(Choice):
+    """How features enter the circuit (config key ``quantum.encoding``; ppf_neuro.quantum.circuit)."""
+
+    ANGLE = "angle"
+    AMPLITUDE = "amplitude"
+
+
+class Ansatz(Choice):
+    """Variational layers: StronglyEntanglingLayers or BasicEntanglerLayers (``quantum.ansatz``)."""
+
+    STRONG = "strong"
+    BASIC = "basic"
+
+
+class Measurement(Choice):
+    """What the circuit measures (config key ``quantum.readout``): <Z_i>; <Z_i> and <Z_i Z_j>;
+    basis-state probabilities of some wires (ppf_neuro.quantum.circuit)."""
+
+    Z = "z"
+    ZZ = "zz"
+    PROBS = "probs"
+
+
+class Simulator(Choice):
+    """How the training circuit is simulated (``quantum.simulator``): the fast path where it applies,
+    always the QNode, or always the fast path (refused where it does not apply; ppf_neuro.quantum.qnn)."""
+
+    AUTO = "auto"
+    QNODE = "qnode"
+    FAST = "fast"
+
+
+class FusionRule(Choice):
+    """Fusion of the branches (``fusion.rule``; ppf_neuro.fusion)."""
+
+    PROB = "prob"
+    LOGIT = "logit"
+
+
+class Selection(Choice):
+    """Which checkpoint a run keeps (``train.select``): the epoch with the best validation accuracy, or the last."""
+
+    BEST = "best"
+    LAST = "last"
+
+
+class InputNoise(Choice):
+    """Input noise for robustness studies (``robustness --noise``; ppf_neuro.noise)."""
+
+    GAUSSIAN = "gaussian"
+    UNIFORM = "uniform"
+    SALT_PEPPER = "salt_pepper"
+
+
+class NoiseChannel(Choice):
+    """Channels a noise-model file may apply, each with one probability (ppf_neuro.quantum.noise_model)."""
+
+    DEPOLARIZING = "DepolarizingChannel"
+    AMPLITUDE_DAMPING = "AmplitudeDamping"
+    PHASE_DAMPING = "PhaseDamping"
+    BIT_FLIP = "BitFlip"
+    PHASE_FLIP = "PhaseFlip"
+
+
+class ReplicaSynapse(Choice):
+    """Synapses of a replicated Lava run (``--lava-synapse``; ppf_neuro.deployment.backends.lava.network)."""
+
+    BATCHED = "batched"
+    SPARSE = "sparse"
+
+
+class Recorder(Choice):
+    """How a Lava run records spikes (ppf_neuro.deployment.options.LavaMode): in-run counters, or Lava's
+    RingBuffer sinks."""
+
+    COUNTS = "counts"
+    RINGBUFFER = "ringbuffer"
+
+
+class NirConvention(Choice):
+    """How a NIR graph's time constants are meant (``import-nir --convention``; ppf_neuro.formats.nir_time):
+    as NIR defines them (ppf-neuro, snnTorch, NIR's own API), or as Norse 1.1's ``to_nir`` writes them."""
+
+    NIR = "nir"
+    NORSE = "norse"
+
+
+class InputLayout(Choice):
+    """The order of recorded (N, ., ., ., T) input dimensions (``--layout``): ppf-neuro's and PyTorch's
+    C, H, W, or lava-dl's own arrays' W, H, C."""
+
+    CHW = "chw"
+    WHC = "whc"
+
+
+class InputMode(Choice):
+    """How recorded inputs enter a netx network (``--input-as``; ppf_neuro.deployment.inputs.stimulus):
+    0/1 spikes into the first layer; graded integer payloads into its input neurons (2^6 = 1.0, netx's
+    spike_exp); or each sample's values as its input neurons' bias for the sample's window (as lava-dl's
+    tests do)."""
+
+    SPIKES = "spikes"
+    GRADED = "graded"
+    BIAS = "bias"
+
+
+class LavaReadout(Choice):
+    """What a deployment reads from the output layer (``--readout``): spike counts per window; the output
+    neurons' voltage at every step (regression nets); the graded payloads an SDNN's output sends."""
+
+    COUNTS = "counts"
+    VOLTAGE = "voltage"
+    GRADED = "graded"
+
+
+class RecordTime(Choice):
+    """How kept steps (``--save-spikes``, a readout) are laid out in time (``--record``): each sample's
+    window of each layer (window step 0 of layer i is Lava step first + i + k*T), or every Lava step of
+    the run from the first, unaligned, as netx's RingBuffer sinks and ``Monitor`` record it."""
+
+    WINDOWS = "windows"
+    LAVA = "lava"
+
+
+class Timing(Choice):
+    """Which steps of each sample's window count, i.e. which trained model a netx file is deployed as
+    (``--timing``; ppf_neuro.deployment.windows): every step of every layer's window (SLAYER with
+    ``delay_shift=False``, ppf-neuro's own bundles), or the steps SLAYER's blocks output with their
+    default ``delay_shift=True``: layer i's first T - 1 - i (its one-step shifts push the rest out)."""
+
+    ALIGNED = "aligned"
+    DELAY_SHIFT = "delay-shift"
+
+
+class ExportFormat(Choice):
+    """What ``export`` writes (``--format``): a ppf-neuro bundle, or the SNN as a NIR graph."""
+
+    BUNDLE = "bundle"
+    NIR = "nir"
+
+
 #: Name under which deployment runs the quantum branch on ppf-neuro's own simulator instead
 #: of a PennyLane device (only when asked for by this name).
 FAST_DEVICE = "ppf-neuro.fast"

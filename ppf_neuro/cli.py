@@ -84,15 +84,15 @@ def _deployment_flags() -> argparse.ArgumentParser:
     inputs.add_argument("--inputs", "--spikes", dest="inputs", type=Path, metavar="FILE.npy",
                         help="recorded inputs instead of --data: .npy, (N, inputs[, T]) or (N, C, H, W[, T]); "
                              "without T each sample is held for --steps (or the file's tSample) steps")
-    inputs.add_argument("--input-as", choices=choices.INPUT_MODES, default="spikes",
+    inputs.add_argument("--input-as", choices=choices.InputMode.values(), default=choices.InputMode.SPIKES,
                         help="how --inputs enter the first layer: 0/1 spikes; graded integers into the input "
                              "neurons (64 = 1.0); or each sample's values as the input neurons' bias, as lava-dl's "
                              "tests do")
     inputs.add_argument("--labels", type=Path, help="labels .npy for --inputs: (N,) classes, or floats (N[, outputs]) "
                                                     "for a regression readout")
-    inputs.add_argument("--layout", choices=choices.INPUT_LAYOUTS, default="chw",
+    inputs.add_argument("--layout", choices=choices.InputLayout.values(), default=choices.InputLayout.CHW,
                         help="order of 5-D --inputs (N, ., ., ., T): C, H, W or W, H, C (lava-dl's own arrays)")
-    inputs.add_argument("--encoding", choices=choices.ENCODINGS, help="spike encoder for a netx file's --data "
+    inputs.add_argument("--encoding", choices=choices.SpikeEncoder.values(), help="spike encoder for a netx file's --data "
                                                                       "(a bundle uses its own)")
     inputs.add_argument("--steps", type=choices.RANGES["steps"], help="time steps per sample for a netx file's --data, or for which "
                                                   "--inputs without a time axis are held")
@@ -103,21 +103,21 @@ def _deployment_flags() -> argparse.ArgumentParser:
                         help="input shape of a netx file that starts with a convolution and states none (lava-dl "
                              "writes none for a conv-first net); 4-D and 5-D --inputs give it themselves")
     lava = p.add_argument_group("the spiking branch on Lava")
-    lava.add_argument("--readout", choices=choices.OUTPUT_READOUTS, default="counts",
+    lava.add_argument("--readout", choices=choices.LavaReadout.values(), default=choices.LavaReadout.COUNTS,
                       help="what is read of the output layer: spike counts; its voltage at every step (regression "
                            "nets); an SDNN output's graded payloads at every step")
-    lava.add_argument("--record", choices=choices.RECORD_TIMES, default="windows",
+    lava.add_argument("--record", choices=choices.RecordTime.values(), default=choices.RecordTime.WINDOWS,
                       help="time axis of what --save-spikes (and a readout) keeps: each sample's window per layer, "
                            "or every Lava step of the run from the first, unaligned, as netx's RingBuffer/Monitor "
                            "record it (one netx Network: --replicas 1, --workers 1)")
     lava.add_argument("--replicas", type=choices.RANGES["replicas"], help="copies of the SNN side by side in one Lava run (default: chosen "
                                                    "from the network's size; 1 = netx's own Network, the reference "
                                                    "mode)")
-    lava.add_argument("--timing", choices=choices.TIMINGS, default="aligned",
+    lava.add_argument("--timing", choices=choices.Timing.values(), default=choices.Timing.ALIGNED,
                       help="which steps of each window count: every step (aligned: SLAYER with delay_shift=False, "
                            "ppf-neuro's bundles), or what SLAYER's blocks output with delay_shift=True, lava-dl's "
                            "own setting unless changed (layer i: the first T-1-i steps)")
-    lava.add_argument("--lava-synapse", choices=choices.LAVA_SYNAPSES, default="batched",
+    lava.add_argument("--lava-synapse", choices=choices.ReplicaSynapse.values(), default=choices.ReplicaSynapse.BATCHED,
                       help="synapses of a replicated run: batched (ppf-neuro, tested identical to Lava's) or sparse "
                            "(Lava's own Sparse, block-diagonal)")
     return p
@@ -188,7 +188,7 @@ def _train(p: argparse.ArgumentParser) -> None:
 def _export(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", type=Path, help="a run directory (or, with --format nir, also a netx or bundle file)")
     p.add_argument("-o", "--output", type=Path, required=True, help="the file to write (.h5 bundle, or .nir)")
-    p.add_argument("--format", choices=choices.EXPORT_FORMATS, default="bundle",
+    p.add_argument("--format", choices=choices.ExportFormat.values(), default=choices.ExportFormat.BUNDLE,
                    help="bundle: netx SNN + quantum branch + fusion, what deploy runs; nir: the SNN as a NIR graph")
     p.add_argument("--dt", type=choices.RANGES["dt"], default=DEFAULT_DT,
                    help="NIR only: seconds per time step, the unit of the graph's time constants (snnTorch reads "
@@ -204,7 +204,7 @@ def _import_nir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dt", type=choices.RANGES["dt"], help=f"seconds per time step where the graph's metadata has no dt "
                                             f"(default {DEFAULT_DT:g}, snnTorch's; "
                                             f"{CONVENTIONS['norse'].default_dt:g} with --convention norse)")
-    p.add_argument("--convention", choices=choices.NIR_CONVENTIONS, default="nir",
+    p.add_argument("--convention", choices=choices.NirConvention.values(), default=choices.NirConvention.NIR,
                    help="how the graph's time constants are meant: as NIR defines them (ppf-neuro, snnTorch, "
                         "NIR's API), or as Norse 1.1's to_nir writes them (dt x tau)")
 
@@ -226,7 +226,7 @@ def _robustness(p: argparse.ArgumentParser) -> None:
     p.add_argument("runs", type=Path, nargs="+", help="run directories (e.g. one per model)")
     p.add_argument("--data", help="dataset spec (default: the first run's)")
     p.add_argument("--samples", type=choices.RANGES["samples"], default=500, help="test samples per condition")
-    p.add_argument("--noise", nargs="*", default=list(choices.NOISE_KINDS), choices=choices.NOISE_KINDS,
+    p.add_argument("--noise", nargs="*", default=list(choices.InputNoise.values()), choices=choices.InputNoise.values(),
                    help="input-noise kinds (none: device noise only)")
     p.add_argument("--levels", nargs="+", type=choices.RANGES["levels"], default=[0.01, 0.05, 0.1, 0.3, 0.5, 0.9],
                    help="input-noise intensities (Gaussian variance, uniform range, salt-and-pepper fraction)")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ppf_neuro import choices
+from ppf_neuro.choices import Ansatz, FeatureMap, FusionRule, Measurement, Reduction, Selection, Simulator, SpikeEncoder
 from ppf_neuro.errors import PPFError, read_json_file
 from ppf_neuro.typed_json import check as _check
 from ppf_neuro.typed_json import section_from_dict
@@ -81,7 +82,7 @@ class EncodingConfig:
     ``blank`` leading steps of every window carry no spikes (any kind).
     """
 
-    kind: str = "regular"
+    kind: str = SpikeEncoder.REGULAR
     steps: int = 16
     gain: float = 1.0
     seed: int = 0
@@ -90,7 +91,7 @@ class EncodingConfig:
     blank: int = 0
 
     def __post_init__(self):
-        _check_choice(self.kind, choices.ENCODINGS, "encoding.kind")
+        _check_choice(self.kind, SpikeEncoder.values(), "encoding.kind")
         _check_size(self.steps, choices.MAX_STEPS, "encoding.steps")
         _check_positive(self.gain, "encoding.gain")
         _check_positive(self.threshold, "encoding.threshold")
@@ -172,50 +173,50 @@ class QuantumConfig:
     """
 
     qubits: int = 10
-    reduction: str = "dressed"
-    encoding: str = "angle"
-    ansatz: str = "strong"
+    reduction: str = Reduction.DRESSED
+    encoding: str = FeatureMap.ANGLE
+    ansatz: str = Ansatz.STRONG
     layers: int = 3
     reupload: bool = False
-    readout: str = "zz"
+    readout: str = Measurement.ZZ
     readout_wires: int | None = None
     hidden: tuple[int, ...] = ()
     device: str = "default.qubit"
     diff_method: str = "backprop"
-    simulator: str = "auto"
+    simulator: str = Simulator.AUTO
 
     def __post_init__(self):
         _check(1 <= self.qubits <= 16, "quantum.qubits", "an integer in [1, 16]", self.qubits)
-        _check_choice(self.reduction, choices.REDUCTIONS, "quantum.reduction")
-        _check_choice(self.encoding, choices.QUANTUM_ENCODINGS, "quantum.encoding")
-        _check_choice(self.ansatz, choices.ANSATZE, "quantum.ansatz")
-        _check_choice(self.readout, choices.READOUTS, "quantum.readout")
-        _check_choice(self.simulator, choices.SIMULATORS, "quantum.simulator")
+        _check_choice(self.reduction, Reduction.values(), "quantum.reduction")
+        _check_choice(self.encoding, FeatureMap.values(), "quantum.encoding")
+        _check_choice(self.ansatz, Ansatz.values(), "quantum.ansatz")
+        _check_choice(self.readout, Measurement.values(), "quantum.readout")
+        _check_choice(self.simulator, Simulator.values(), "quantum.simulator")
         _check_size(self.layers, choices.MAX_CIRCUIT_LAYERS, "quantum.layers")
-        _check(not (self.reupload and self.encoding == "amplitude"), "quantum.reupload",
+        _check(not (self.reupload and self.encoding == FeatureMap.AMPLITUDE), "quantum.reupload",
                "false with amplitude encoding (state preparation must come first)", self.reupload)
         _check(self.readout_wires is None or 1 <= self.readout_wires <= self.qubits, "quantum.readout_wires",
                f"null or an integer in [1, qubits={self.qubits}]", self.readout_wires)
-        _check(self.readout_wires is None or self.readout == "probs", "quantum.readout_wires",
+        _check(self.readout_wires is None or self.readout == Measurement.PROBS, "quantum.readout_wires",
                "null unless quantum.readout is 'probs'", self.readout_wires)
         _check_size(self.hidden, choices.MAX_WIDTH, "quantum.hidden")
-        _check(not self.hidden or self.reduction == "dressed", "quantum.hidden",
+        _check(not self.hidden or self.reduction == Reduction.DRESSED, "quantum.hidden",
                "empty unless quantum.reduction is 'dressed' (the only trainable reduction)", self.hidden)
-        _check(not (self.simulator == "fast" and self.diff_method != "backprop"), "quantum.simulator",
+        _check(not (self.simulator == Simulator.FAST and self.diff_method != "backprop"), "quantum.simulator",
                "'auto' or 'qnode' with a diff_method other than backprop (the fast path differentiates "
                "by backprop only)", self.simulator)
 
     @property
     def features(self) -> int:
         """Features the reduction produces: one per qubit, or 2**qubits amplitudes."""
-        return 2 ** self.qubits if self.encoding == "amplitude" else self.qubits
+        return 2 ** self.qubits if self.encoding == FeatureMap.AMPLITUDE else self.qubits
 
     @property
     def readout_size(self) -> int:
         """Numbers the circuit's measurement hands the head."""
-        if self.readout == "z":
+        if self.readout == Measurement.Z:
             return self.qubits
-        if self.readout == "zz":
+        if self.readout == Measurement.ZZ:
             return self.qubits + self.qubits * (self.qubits - 1) // 2
         return 2 ** (self.readout_wires or self.qubits)
 
@@ -233,13 +234,13 @@ class FusionConfig:
 
     ratio: float | None = None
     init_ratio: float = 0.5
-    rule: str = "prob"
+    rule: str = FusionRule.PROB
     aux_weight: float = 0.5
 
     def __post_init__(self):
         _check(self.ratio is None or 0 <= self.ratio <= 1, "fusion.ratio", "a value in [0, 1] or null (learned)", self.ratio)
         _check(0 < self.init_ratio < 1, "fusion.init_ratio", "a value in (0, 1)", self.init_ratio)
-        _check_choice(self.rule, choices.FUSION_RULES, "fusion.rule")
+        _check_choice(self.rule, FusionRule.values(), "fusion.rule")
         _check(self.aux_weight >= 0, "fusion.aux_weight", "a non-negative number", self.aux_weight)
 
 
@@ -280,7 +281,7 @@ class TrainConfig:
     quantum_lr: float = 1e-2
     seed: int = 0
     shift: int = 0
-    select: str = "best"
+    select: str = Selection.BEST
 
     def __post_init__(self):
         _check(1 <= self.epochs <= choices.MAX_EPOCHS, "train.epochs", f"from 1 to {choices.MAX_EPOCHS:,}", self.epochs)
@@ -289,7 +290,7 @@ class TrainConfig:
         _check_positive(self.quantum_lr, "train.quantum_lr")
         _check_seed(self.seed, "train.seed")
         _check(self.shift >= 0, "train.shift", "a non-negative integer", self.shift)
-        _check_choice(self.select, choices.SELECTIONS, "train.select")
+        _check_choice(self.select, Selection.values(), "train.select")
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ class RunConfig:
 
     def __post_init__(self):
         _check_choice(self.model, choices.MODELS, "model")
-        _check(self.model != "serial" or self.quantum.reduction != "pca", "quantum.reduction",
+        _check(self.model != "serial" or self.quantum.reduction != Reduction.PCA, "quantum.reduction",
                "'dressed' or 'pool' for the serial model (its VQC reads spike rates, not images)",
                self.quantum.reduction)
         _check(self.model != "serial" or bool(self.snn.hidden), "snn.hidden",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from ppf_neuro.choices import SpikeEncoder
 from ppf_neuro.config import EncodingConfig
 
 
@@ -38,7 +39,7 @@ def encode(
     """
     steps = cfg.steps - cfg.blank
     x = images.float()
-    if cfg.kind == "integrate":
+    if cfg.kind == SpikeEncoder.INTEGRATE:
         v, out = torch.zeros_like(x), []
         for _ in range(steps):
             v = v + cfg.gain * x + cfg.bias
@@ -48,7 +49,7 @@ def encode(
         spikes = torch.stack(out, -1)
     else:
         rate = (cfg.gain * x).clamp(0.0, 1.0).unsqueeze(-1)
-        if cfg.kind == "regular":
+        if cfg.kind == SpikeEncoder.REGULAR:
             spikes = _regular(rate, steps)
         else:
             noise = torch.rand(rate.shape[:-1] + (steps,), generator=generator, device=images.device)

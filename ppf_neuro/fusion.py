@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import torch
 
-from ppf_neuro.choices import FUSION_RULES
+from ppf_neuro.choices import FusionRule
 
 
 def fuse(snn_logits: torch.Tensor, qnn_logits: torch.Tensor, ratio: torch.Tensor | float, rule: str) -> torch.Tensor:
     """Fused log-probabilities (N, classes) from the two branches' logits."""
-    if rule == "prob":
+    if rule == FusionRule.PROB:
         p = ratio * torch.softmax(snn_logits, -1) + (1 - ratio) * torch.softmax(qnn_logits, -1)
         return torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
-    if rule == "logit":
+    if rule == FusionRule.LOGIT:
         return torch.log_softmax(ratio * snn_logits + (1 - ratio) * qnn_logits, -1)
-    raise ValueError(f"unknown fusion rule {rule!r}; expected one of {FUSION_RULES}")
+    raise ValueError(f"unknown fusion rule {rule!r}; expected one of {FusionRule.values()}")

@@ -13,28 +13,28 @@ import math
 
 import torch
 
-from ppf_neuro.choices import NOISE_KINDS
+from ppf_neuro.choices import InputNoise
 from ppf_neuro.errors import PPFError
 
 
 def check_intensity(kind: str, intensity: float) -> None:
     """Intensities from 0; a salt-and-pepper share at most 1 (checked when the conditions are made,
     before any run is loaded)."""
-    if not 0 <= intensity <= (1 if kind == "salt_pepper" else math.inf):
-        raise PPFError(f"noise intensity for {kind} must lie in [0, {'1]' if kind == 'salt_pepper' else 'inf)'}, "
+    if not 0 <= intensity <= (1 if kind == InputNoise.SALT_PEPPER else math.inf):
+        raise PPFError(f"noise intensity for {kind} must lie in [0, {'1]' if kind == InputNoise.SALT_PEPPER else 'inf)'}, "
                        f"got {intensity}")
 
 
 def corrupt(images: torch.Tensor, kind: str, intensity: float, generator: torch.Generator) -> torch.Tensor:
     check_intensity(kind, intensity)
-    if kind == "gaussian":
+    if kind == InputNoise.GAUSSIAN:
         noisy = images + math.sqrt(intensity) * torch.randn(images.shape, generator=generator)
-    elif kind == "uniform":
+    elif kind == InputNoise.UNIFORM:
         noisy = images + intensity * torch.rand(images.shape, generator=generator)
-    elif kind == "salt_pepper":
+    elif kind == InputNoise.SALT_PEPPER:
         hit = torch.rand(images.shape, generator=generator) < intensity
         salt = torch.rand(images.shape, generator=generator) < 0.5
         noisy = torch.where(hit, salt.to(images.dtype), images)
     else:
-        raise PPFError(f"unknown noise kind '{kind}'; expected one of {list(NOISE_KINDS)}")
+        raise PPFError(f"unknown noise kind '{kind}'; expected one of {list(InputNoise.values())}")
     return noisy.clamp(0.0, 1.0)

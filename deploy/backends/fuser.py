@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ppf_neuro.choices import FUSION_RULES
+from ppf_neuro.choices import FusionRule
 from ppf_neuro.errors import PPFError
 from ppf_neuro.fusion import fuse
 
@@ -22,13 +22,12 @@ class Fuser:
     """``p = a * p_snn + (1 - a) * p_qnn`` (rule ``prob``) or the logit-space variant."""
 
     ratio: float
-    rule: str = "prob"
+    rule: str = FusionRule.PROB
 
     def __post_init__(self):
         if not 0.0 <= self.ratio <= 1.0:
             raise PPFError(f"fusion ratio must lie in [0, 1], got {self.ratio}")
-        if self.rule not in FUSION_RULES:
-            raise PPFError(f"fusion rule must be one of {list(FUSION_RULES)}, got {self.rule!r}")
+        FusionRule.check(self.rule, "fusion rule")
 
     def __call__(self, snn_logits: np.ndarray, qnn_logits: np.ndarray) -> np.ndarray:
         """Fused class probabilities (N, classes) from per-sample branch logits."""

@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from ppf_neuro.choices import LavaReadout, RecordTime
 from ppf_neuro.deployment.options import DeployOptions, LavaMode
 from ppf_neuro.deployment.results import BranchResult
 from ppf_neuro.deployment.backends.lava import run_on_lava, run_on_lava_sharded
@@ -41,7 +42,7 @@ class LavaBackend:
     def _recordings_dir(self) -> Path | None:
         """Where the run keeps its rasters and states, if it keeps any: beside the npz (the same
         disk), else in the system's temporary directory."""
-        if not self.mode.keep_rasters and self.mode.readout == "counts":
+        if not self.mode.keep_rasters and self.mode.readout == LavaReadout.COUNTS:
             return None
         place = None if self.options.save_spikes is None else self.options.save_spikes.parent
         try:
@@ -72,11 +73,11 @@ class LavaBackend:
                 lava = run_on_lava(self.net, spikes, self.mode, self.options.progress, recordings_dir)
             extra = {"input_steps": lava.input_steps}
             output = lava.counts.output
-            if self.mode.readout != "counts":
+            if self.mode.readout != LavaReadout.COUNTS:
                 last = len(self.net.layers) - 1
-                readout = entry_name(self.net, last, voltage=self.mode.readout == "voltage")
+                readout = entry_name(self.net, last, voltage=self.mode.readout == LavaReadout.VOLTAGE)
                 output = load_recording(lava.recordings[readout])
-                if self.mode.record == "lava":  # compared with the reference window by window
+                if self.mode.record == RecordTime.LAVA:  # compared with the reference window by window
                     output = windows_of(output, self.net, last, len(spikes), spikes.shape[-1])
                 extra["readout"] = output
             if self.options.save_spikes is not None:

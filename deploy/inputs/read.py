@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ppf_neuro.choices import InputLayout, InputMode
 from ppf_neuro.deployment.inputs.stimulus import check_values
 from ppf_neuro.config import EncodingConfig
 from ppf_neuro.data.datasets import load_test_split
@@ -135,7 +136,7 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
         if not np.isfinite(values).all():
             raise PPFError(f"{what}: {int((~np.isfinite(values)).sum())} value(s) are NaN or infinite")
         whole = (values == np.round(values)).all()
-        if input_as == "spikes" and not np.isin(values, (0.0, 1.0)).all():
+        if input_as == InputMode.SPIKES and not np.isin(values, (0.0, 1.0)).all():
             raise PPFError(f"{what}: float spikes must be exactly 0.0 or 1.0 (binary events), got values in "
                            f"[{np.nanmin(values)}, {np.nanmax(values)}]; graded values: --input-as graded")
         if not whole:
@@ -150,14 +151,14 @@ def from_spike_files(spikes_path: Path, labels_path: Path | None, samples: int |
             raise PPFError(f"{what}: {values.shape} has no time axis; say for how many steps each sample is held "
                            "(--steps T, or the file's /simulation/tSample)")
         values = np.broadcast_to(values[..., None], (*values.shape, steps))
-    if layout == "whc" and values.ndim == 5:
+    if layout == InputLayout.WHC and values.ndim == 5:
         values = reversed_axes(values, 1)  # (N, W, H, C, T) -> (N, C, H, W, T)
-    elif layout == "whc":
+    elif layout == InputLayout.WHC:
         raise PPFError(f"--layout whc orders (N, W, H, C[, T]) inputs; '{spikes_path}' is {values.shape}")
     if len(values) == 0 or values.shape[-1] == 0:
         raise PPFError(f"{what}: holds no {'samples' if len(values) == 0 else 'time steps'} (shape {values.shape})")
     n_all, values = len(values), values[:samples]
     check_values(values, input_as, what)
-    dtype = np.int8 if input_as == "spikes" else np.int32
+    dtype = np.int8 if input_as == InputMode.SPIKES else np.int32
     labels, targets = (None, None) if labels_path is None else _labels(labels_path, n_all, samples, regression)
     return DeployInputs(str(spikes_path), values.astype(dtype), None, labels, targets)

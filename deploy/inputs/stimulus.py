@@ -1,6 +1,6 @@
 """How recorded input values enter a netx network: one definition for Lava and the reference.
 
-Three modes (``ppf_neuro.choices.INPUT_MODES``), each what lava-dl itself does somewhere:
+Three modes (``ppf_neuro.choices.InputMode``), each what lava-dl itself does somewhere:
 
 * ``spikes``: 0/1 events. Into a first synapse they are binary spikes; into input neurons (netx's
   ``input`` layer with neurons, ``slayer.block.*.Input``) each becomes the file's transform
@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ppf_neuro.choices import InputMode, LavaReadout
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.loihi_units import DECAY_SCALE, WEIGHT_SCALE
 from ppf_neuro.formats.loihi_units import BIAS_RANGE, PAYLOAD_RANGE
@@ -48,13 +49,13 @@ class Stimulus:
 def check_mode(net: NetxFile, mode: str) -> None:
     """Refuse a mode the network cannot take, before any data is read (``LavaMode`` has refused
     unknown modes)."""
-    if net.sigma_delta and net.has_input_neurons and mode != "graded":
+    if net.sigma_delta and net.has_input_neurons and mode != InputMode.GRADED:
         raise PPFError(f"{net.path}: a sigma-delta (SDNN) network takes graded inputs into its Delta input layer "
                        f"(--input-as graded), not {mode}")
-    if mode == "bias" and not net.has_input_neurons:
+    if mode == InputMode.BIAS and not net.has_input_neurons:
         raise PPFError(f"{net.path}: --input-as bias sets the input neurons' bias, and the network's first layer "
                        f"is a {net.layers[0].kind} synapse, not an input layer with neurons")
-    if mode == "graded" and not net.has_input_neurons and not net.sigma_delta:
+    if mode == InputMode.GRADED and not net.has_input_neurons and not net.sigma_delta:
         raise PPFError(f"{net.path}: --input-as graded feeds input neurons or a sigma-delta network; the first layer "
                        f"is a {net.layers[0].neuron.type} {net.layers[0].kind} synapse, which netx builds for binary "
                        "spikes (--input-as spikes)")
@@ -64,7 +65,7 @@ def graded_into_synapse(net: NetxFile, mode: str) -> bool:
     """Whether graded payloads enter the first layer's synapse (a sigma-delta net without input neurons):
     netx's Network is then built with ``input_message_bits`` = 16 (its default 0 would read them as
     binary spikes)."""
-    return mode == "graded" and not net.has_input_neurons
+    return mode == InputMode.GRADED and not net.has_input_neurons
 
 
 #: What each mode did, in the report's words.
@@ -83,26 +84,26 @@ BIAS_AS_CURRENT = ("each sample's values sent as the input neurons' current, the
 def check_readout(net: NetxFile, readout: str) -> None:
     """Refuse a readout the output layer cannot give."""
     neuron = net.layers[-1].neuron
-    if readout == "voltage" and neuron.graded:
+    if readout == LavaReadout.VOLTAGE and neuron.graded:
         raise PPFError(f"{net.path}: --readout voltage reads LIF voltages; the output layer's {neuron.type} neurons "
                        "send graded payloads (--readout graded)")
-    if readout == "voltage" and not hasattr(neuron, "voltage_decay"):
+    if readout == LavaReadout.VOLTAGE and not hasattr(neuron, "voltage_decay"):
         raise PPFError(f"{net.path}: --readout voltage reads LIF voltages; the output layer's {neuron.type} neurons "
                        "hold a complex state (--readout counts)")
-    if readout == "graded" and not neuron.graded:
+    if readout == LavaReadout.GRADED and not neuron.graded:
         raise PPFError(f"{net.path}: --readout graded reads graded payloads; the output layer's {neuron.type} neurons "
                        "send 0/1 spikes (--readout counts, or voltage for its voltage)")
 
 
 def check_values(values: np.ndarray, mode: str, what: str) -> None:
     """The values' own rules per mode (cheap; before the long work)."""
-    if mode == "spikes" and values.size and (values.min() < 0 or values.max() > 1):
+    if mode == InputMode.SPIKES and values.size and (values.min() < 0 or values.max() > 1):
         raise PPFError(f"{what}: spikes must be 0 or 1, got values in [{values.min()}, {values.max()}] "
                        "(--input-as graded or bias for other values)")
-    low, high = BIAS_RANGE if mode == "bias" else PAYLOAD_RANGE
-    if mode != "spikes" and values.size and (values.min() < low or values.max() > high):
+    low, high = BIAS_RANGE if mode == InputMode.BIAS else PAYLOAD_RANGE
+    if mode != InputMode.SPIKES and values.size and (values.min() < low or values.max() > high):
         raise PPFError(f"{what}: {mode} inputs must lie in [{low}, {high}], got [{values.min()}, {values.max()}]")
-    if mode == "bias" and values.shape[-1] > 1 and not (values == values[..., :1]).all():
+    if mode == InputMode.BIAS and values.shape[-1] > 1 and not (values == values[..., :1]).all():
         raise PPFError(f"{what}: --input-as bias holds each sample's values for its whole window; they change "
                        "over the time axis (give (N, *input) or values constant in time)")
 
@@ -112,7 +113,7 @@ def lava_stimulus(net: NetxFile, values: np.ndarray, mode: str) -> Stimulus:
     fully go in as that current (one run, no ``Var.set`` per window: ~5x faster); the reference
     keeps computing them as a bias, so the two stay independent."""
     stim = stimulus(net, values, mode)
-    if mode != "bias":
+    if mode != InputMode.BIAS:
         return stim
     if net.layers[0].neuron.current_decay != DECAY_SCALE:
         return replace(stim, delivery=BIAS_BY_VAR_SET)
@@ -124,12 +125,12 @@ def stimulus(net: NetxFile, values: np.ndarray, mode: str) -> Stimulus:
     if not net.has_input_neurons:
         return Stimulus(mode, values)
     weight, bias = net.layers[0].transform
-    if mode == "bias":
+    if mode == InputMode.BIAS:
         n = len(values)
         return Stimulus(mode, np.zeros((n, *values.shape[1:]), dtype=np.int8),
                         values[..., 0].reshape(n, -1).astype(np.int32))
     scaled = weight * values.astype(np.int64)
-    if mode == "graded":
+    if mode == InputMode.GRADED:
         if (scaled % WEIGHT_SCALE).any():
             raise PPFError(f"{net.path}: graded input x enters the input neurons as weight * x / 64 + bias "
                            f"(weight {weight}); for some x that is not a whole number")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ppf_neuro.choices import Timing
 from ppf_neuro.deployment.backends.branch import softmax
 
 from ppf_neuro.deployment.results import ReferenceResult
@@ -25,7 +26,7 @@ from ppf_neuro.readout import spike_logits
 def bundle_plan(bundle: Bundle, options: DeployOptions) -> Plan:
     """SNN on Lava and VQC on a PennyLane device, as the bundle's model kind combines them."""
     cfg, kind = bundle.config, KINDS[bundle.model]
-    if options.lava.timing != "aligned":
+    if options.lava.timing != Timing.ALIGNED:
         raise PPFError(f"--timing {options.lava.timing} counts what SLAYER's delay shift leaves of a window; a "
                        "ppf-neuro bundle's SNN trains without it and deploys with every step (aligned)")
     steps = cfg.encoding.steps

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from ppf_neuro.choices import InputMode, Timing
 from ppf_neuro.deployment.backends.branch import Backend
 
 from ppf_neuro.deployment.options import DeployOptions
@@ -121,7 +122,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
     if stream and (options.workers > 1 or options.ray_address or options.lava.replicas not in (None, 1)):
         raise PPFError(f"{net.path}: {stream}: its samples are one stream, which replicas and shards would cut (run "
                        "it with --replicas 1 --workers 1, the defaults for such a network)")
-    if net.carries and options.lava.input_as == "bias":
+    if net.carries and options.lava.input_as == InputMode.BIAS:
         raise PPFError(f"{net.path}: --input-as bias sets each window's bias; this network's samples run as one stream "
                        f"({CARRIED_BY}): give the inputs as --input-as spikes or graded")
     readout = options.lava.readout
@@ -155,7 +156,7 @@ def netx_plan(net: NetxFile, options: DeployOptions, encoding: dict) -> Plan:
                                       **({"not_exact": f"layers {biased} have biases: SLAYER runs a layer's bias "
                                           "for as many steps as it has layers before it, ahead of its input, which "
                                           "no Lava schedule gives"} if (biased := biased_after_first(net))
-                                         and timing != "aligned" else {})},
+                                         and timing != Timing.ALIGNED else {})},
                            "layers": [{"index": layer.index, "kind": layer.kind, "shape": list(layer.shape),
                                        "neuron": layer.neuron.type, "window_start_lava_step": window_start(net, i)}
                                       for i, layer in enumerate(net.layers)]},

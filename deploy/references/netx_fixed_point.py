@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ppf_neuro.choices import InputMode, LavaReadout, Timing
 from ppf_neuro.deployment.windows import steps_before_window, window_counts
 from ppf_neuro.deployment.inputs.stimulus import stimulus
 from ppf_neuro.formats.loihi_units import DECAY_BITS, DECAY_SCALE, STATE_MAX, WEIGHT_EXP
@@ -238,7 +239,7 @@ class FixedPointSNN:
     cover the steps ``timing`` counts (``ppf_neuro.deployment.windows.counted_steps``), as on Lava.
     """
 
-    def __init__(self, net: NetxFile, input_as: str = "spikes", timing: str = "aligned"):
+    def __init__(self, net: NetxFile, input_as: str = InputMode.SPIKES, timing: str = Timing.ALIGNED):
         self.net, self.input_as, self.timing = net, input_as, timing
 
     @torch.no_grad()
@@ -312,13 +313,13 @@ class FixedPointSNN:
         spikes_parts, input_parts, states = [], [], []
         stream = [{} for _ in self.net.layers]  # a sigma-delta network's state, carried from chunk to chunk
         for chunk in self._chunks(spikes, batch_size):
-            out, received, traces = self.simulate(chunk, last if readout == "voltage" else None, stream)
+            out, received, traces = self.simulate(chunk, last if readout == LavaReadout.VOLTAGE else None, stream)
             spikes_parts.append([window_counts(o, self.net, i, self.timing) for i, o in enumerate(out)])
             input_parts.append([r.astype(np.int64) for r in received])
-            states.append(traces["v"] if readout == "voltage" else out[-1] if readout == "graded" else None)
+            states.append(traces["v"] if readout == LavaReadout.VOLTAGE else out[-1] if readout == LavaReadout.GRADED else None)
         return ([np.concatenate(layer) for layer in zip(*spikes_parts)],
                 [np.concatenate(layer) for layer in zip(*input_parts)],
-                None if readout == "counts" else np.concatenate(states))
+                None if readout == LavaReadout.COUNTS else np.concatenate(states))
 
 
 def fixed_point_stepper(net: NetxFile):

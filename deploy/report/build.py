@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ppf_neuro.choices import InputMode
 from ppf_neuro.deployment.report.activity import activity_section
 from ppf_neuro.deployment.results import BranchResult, Deployment
 from ppf_neuro.deployment.results import SpikeCounts
@@ -108,13 +109,13 @@ def readout_section(kind: str, lava: np.ndarray, reference: np.ndarray, scores: 
 def _graded_inputs(net, options) -> list[bool]:
     """Per layer, whether what it receives are graded payloads: a sigma-delta layer's inputs after
     the first, and the first layer's with ``--input-as graded``."""
-    return [options.lava.input_as == "graded" if i == 0 else net.sigma_delta for i in range(len(net.layers))]
+    return [options.lava.input_as == InputMode.GRADED if i == 0 else net.sigma_delta for i in range(len(net.layers))]
 
 
 def _input_events(inputs: DeployInputs, options) -> np.ndarray:
     """What reaches the first layer as messages: the inputs, or nothing where they are the input
     neurons' bias (``--input-as bias``: no synaptic events, no synaptic operations)."""
-    if options.lava.input_as == "bias":
+    if options.lava.input_as == InputMode.BIAS:
         return np.broadcast_to(np.zeros(1, dtype=np.int8), inputs.values.shape)
     return inputs.values
 

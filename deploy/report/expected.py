@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from ppf_neuro.choices import Timing
 from ppf_neuro.deployment.inputs.trained_outputs import Expected
 
 
@@ -42,13 +43,13 @@ def _hint(section: dict, timing: str, depth: int, netx: bool, not_exact: str | N
     if not_exact:
         return (f"{not_exact}; a net trained with delay_shift=False deploys exactly")
     best = section.get("best_shift")
-    if best is not None and best["shift"] == depth and best["identical_samples"] >= 0.99 and timing == "aligned":
+    if best is not None and best["shift"] == depth and best["identical_samples"] >= 0.99 and timing == Timing.ALIGNED:
         return (f"the trained model's output spikes are the file's {depth} steps later (one per block): SLAYER's "
                 "delay_shift (lava-dl's default); deploy with --timing delay-shift")
     if best is not None and best["shift"] == 0 and best["identical_samples"] < 1.0:
         return ("same timing, other spikes: the trained model's neurons or weights are not the file's integers "
                 "(quantisation, another neuron model), or its inputs were not these")
-    if section["kind"] != "scores" and netx and timing == "aligned":
+    if section["kind"] != "scores" and netx and timing == Timing.ALIGNED:
         return ("if the model was trained in lava-dl with the default delay_shift=True, deploy with --timing "
                 "delay-shift; per-step outputs (N, outputs, T) let deploy find the shift")
     return "the trained model and the deployment compute different outputs; see the figures"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ppf_neuro.choices import ExportFormat
 from ppf_neuro.exporters.export_bundle import export_bundle
 from ppf_neuro.exporters.export_nir import export_nir
 from ppf_neuro.exporters.import_nir import import_nir
@@ -11,7 +12,7 @@ from ppf_neuro.training.run_dir import load_run
 
 def run_export(args) -> None:
     check_writable(args.output, "--output")
-    if args.format == "nir":
+    if args.format == ExportFormat.NIR:
         path = export_nir(args.run_dir, args.output, args.dt)
         print(f"wrote {path} (time constants in seconds at dt = {args.dt:g} s, also in its metadata)")
     else:

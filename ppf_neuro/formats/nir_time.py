@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ppf_neuro.choices import NIR_CONVENTIONS
+from ppf_neuro.choices import NirConvention
 from ppf_neuro.errors import PPFError
 
 #: Seconds per step where a graph carries no ``dt`` (snnTorch's; the same for export and import).
@@ -52,7 +52,7 @@ class Convention:
 
 
 CONVENTIONS: dict[str, Convention] = {
-    "nir": Convention("nir", DEFAULT_DT, tau_times_dt=False, current_lags=False),
-    "norse": Convention("norse", 1e-3, tau_times_dt=True, current_lags=True),
+    NirConvention.NIR: Convention(NirConvention.NIR, DEFAULT_DT, tau_times_dt=False, current_lags=False),
+    NirConvention.NORSE: Convention(NirConvention.NORSE, 1e-3, tau_times_dt=True, current_lags=True),
 }
-assert tuple(CONVENTIONS) == NIR_CONVENTIONS
+assert tuple(CONVENTIONS) == NirConvention.values()

@@ -29,7 +29,7 @@ import pennylane as qml
 import torch
 from pennylane.exceptions import DeviceError, QuantumFunctionError
 
-from ppf_neuro.choices import RANGES
+from ppf_neuro.choices import RANGES, Ansatz, FeatureMap, Measurement
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.quantum.heap import heap_reuse
@@ -37,7 +37,7 @@ from ppf_neuro.quantum.heap import heap_reuse
 
 def weight_shape(cfg: QuantumConfig) -> tuple[int, ...]:
     """Shape of the trainable ansatz weights."""
-    if cfg.ansatz == "strong":
+    if cfg.ansatz == Ansatz.STRONG:
         return qml.StronglyEntanglingLayers.shape(n_layers=cfg.layers, n_wires=cfg.qubits)
     return qml.BasicEntanglerLayers.shape(n_layers=cfg.layers, n_wires=cfg.qubits)
 
@@ -45,10 +45,10 @@ def weight_shape(cfg: QuantumConfig) -> tuple[int, ...]:
 def measurements(cfg: QuantumConfig) -> list:
     """The PennyLane measurements of ``cfg.readout``, in the order the head reads them."""
     wires = range(cfg.qubits)
-    if cfg.readout == "probs":
+    if cfg.readout == Measurement.PROBS:
         return [qml.probs(wires=list(wires)[: cfg.readout_wires or cfg.qubits])]
     out = [qml.expval(qml.PauliZ(w)) for w in wires]
-    if cfg.readout == "zz":
+    if cfg.readout == Measurement.ZZ:
         out += [qml.expval(qml.PauliZ(i) @ qml.PauliZ(j)) for i in wires for j in wires if i < j]
     return out
 
@@ -56,16 +56,16 @@ def measurements(cfg: QuantumConfig) -> list:
 def circuit_template(cfg: QuantumConfig):
     """The quantum function ``(features, weights) -> measurements`` for this config."""
     wires = list(range(cfg.qubits))
-    ansatz = qml.StronglyEntanglingLayers if cfg.ansatz == "strong" else qml.BasicEntanglerLayers
+    ansatz = qml.StronglyEntanglingLayers if cfg.ansatz == Ansatz.STRONG else qml.BasicEntanglerLayers
 
     def circuit(features, weights):
-        if cfg.encoding == "amplitude":
+        if cfg.encoding == FeatureMap.AMPLITUDE:
             qml.AmplitudeEmbedding(features, wires=wires, normalize=True, pad_with=0.0)
         else:
             for w in wires:
                 qml.Hadamard(w)
         for layer in range(cfg.layers):
-            if cfg.encoding == "angle" and (layer == 0 or cfg.reupload):
+            if cfg.encoding == FeatureMap.ANGLE and (layer == 0 or cfg.reupload):
                 qml.AngleEmbedding(features, wires=wires, rotation="Y")
             ansatz(weights[layer : layer + 1], wires=wires)
         return measurements(cfg)

@@ -43,6 +43,7 @@ import math
 import pennylane as qml
 import torch
 
+from ppf_neuro.choices import FeatureMap, Measurement
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.quantum.circuit import circuit_template, weight_shape
 
@@ -84,11 +85,11 @@ def _perm_step(perm: torch.Tensor) -> tuple:
 def readout_matrix(cfg: QuantumConfig) -> torch.Tensor | None:
     """(2^n, outputs): the readout as a linear map of basis-state probabilities (None for ``probs``)."""
     n = cfg.qubits
-    if cfg.readout == "probs":
+    if cfg.readout == Measurement.PROBS:
         return None
     bits = (torch.arange(2 ** n).unsqueeze(1) >> torch.arange(n - 1, -1, -1)) & 1
     z = (1 - 2 * bits).double()  # eigenvalue of Z_i on basis state k
-    if cfg.readout == "zz":
+    if cfg.readout == Measurement.ZZ:
         pairs = [z[:, i] * z[:, j] for i in range(n) for j in range(n) if i < j]
         z = torch.cat([z, torch.stack(pairs, 1)], 1) if pairs else z
     return z
@@ -181,7 +182,7 @@ class FastCircuit:
 
     def _initial_state(self, features: torch.Tensor) -> torch.Tensor:
         b = features.shape[0]
-        if self.cfg.encoding == "amplitude":
+        if self.cfg.encoding == FeatureMap.AMPLITUDE:
             psi = features / features.norm(dim=1, keepdim=True)
             return psi.to(torch.complex128)
         c, s = torch.cos(features / 2), torch.sin(features / 2)

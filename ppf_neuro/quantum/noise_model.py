@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from ppf_neuro.choices import NOISE_CHANNELS
+from ppf_neuro.choices import NoiseChannel
 from ppf_neuro.errors import PPFError, read_json_file
 
 #: The keys a rule may have.
@@ -41,8 +41,8 @@ def check_noise_model(spec, where: str = "noise model") -> dict:
         at = f"{where}: rule {i}"
         if not isinstance(rule, dict) or set(rule) - RULE_KEYS or not {"channel", "probability"} <= set(rule):
             raise PPFError(f"{at}: expected channel, probability and optionally gates and wires, got {rule!r}")
-        if rule["channel"] not in NOISE_CHANNELS:
-            raise PPFError(f"{at}: channel '{rule['channel']}' is not one of {list(NOISE_CHANNELS)}")
+        if rule["channel"] not in NoiseChannel.values():
+            raise PPFError(f"{at}: channel '{rule['channel']}' is not one of {list(NoiseChannel.values())}")
         p = rule["probability"]
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not (math.isfinite(p) and 0 <= p <= 1):
             raise PPFError(f"{at}: probability must be a number from 0 to 1, got {p!r}")

@@ -6,6 +6,7 @@ import numpy as np
 import pennylane as qml
 import torch
 
+from ppf_neuro.choices import Simulator
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.errors import PPFError
 from ppf_neuro.quantum.circuit import make_qnode, run_circuit, weight_shape
@@ -59,10 +60,10 @@ class QuantumNet(torch.nn.Module):
             self.qnode = make_qnode(cfg, device, shots, noise, differentiable, seed, device_options, noise_model)
         simulator = simulator or cfg.simulator
         applies = target is None and not noise_model and fast_path_applies(cfg, device, shots, noise)
-        if simulator == "fast" and not applies:
+        if simulator == Simulator.FAST and not applies:
             raise PPFError("the fast quantum path needs an analytic, noiseless default.qubit with 2+ qubits and "
                            "diff_method backprop")
-        self.fast = FastCircuit(cfg) if (simulator == "fast" or (simulator == "auto" and applies)) else None
+        self.fast = FastCircuit(cfg) if (simulator == Simulator.FAST or (simulator == Simulator.AUTO and applies)) else None
 
     @property
     def backend(self) -> str:

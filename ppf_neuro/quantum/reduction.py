@@ -24,6 +24,7 @@ import math
 import numpy as np
 import torch
 
+from ppf_neuro.choices import FeatureMap, Reduction
 from ppf_neuro.config import QuantumConfig
 from ppf_neuro.errors import PPFError
 
@@ -83,7 +84,7 @@ class Pool(torch.nn.Module):
 
 
 def make_reduction(cfg: QuantumConfig, in_features: int) -> torch.nn.Module:
-    squash = cfg.encoding == "angle"
-    if cfg.reduction == "dressed":
+    squash = cfg.encoding == FeatureMap.ANGLE
+    if cfg.reduction == Reduction.DRESSED:
         return Dressed(in_features, cfg.features, squash, cfg.hidden)
     return {"pca": PCA, "pool": Pool}[cfg.reduction](in_features, cfg.features, squash)

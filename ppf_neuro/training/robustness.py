@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from ppf_neuro.atomic import result_set, write_csv, write_json, write_text
-from ppf_neuro.choices import RANGES
+from ppf_neuro.choices import RANGES, InputNoise
 from ppf_neuro.data import Split
 from ppf_neuro.errors import PPFError
 from ppf_neuro.noise import check_intensity, corrupt
@@ -60,7 +60,7 @@ def accuracy_under(run: TrainedRun, split: Split, cond: Condition, seed: int = 0
     """The run's test accuracy (a fraction) under ``cond``; None for device noise on a model
     without a quantum branch (there is nothing for it to act on)."""
     images = torch.from_numpy(split.images)
-    if cond.kind in ("gaussian", "uniform", "salt_pepper"):
+    if cond.kind in InputNoise.values():
         images = corrupt(images, cond.kind, cond.level, torch.Generator().manual_seed(seed))
         return evaluate(run.model, Split(images.numpy(), split.labels), run.config)["acc"]
     if cond.kind in ("depolarizing", "shots", "device"):

@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ppf_neuro.choices import Selection
 from ppf_neuro.config import RunConfig
 from ppf_neuro.data import Dataset, Split
 from ppf_neuro.encoding import encode, seeded_generator
@@ -83,7 +84,7 @@ def param_groups(model: Classifier, cfg: RunConfig) -> list[dict]:
 
 def selects_best(cfg: RunConfig, data: Dataset) -> bool:
     """Whether a run keeps its best validation epoch (it needs a validation split), else the last."""
-    return cfg.train.select == "best" and data.val is not None and len(data.val) > 0
+    return cfg.train.select == Selection.BEST and data.val is not None and len(data.val) > 0
 
 
 def _better(row: dict, best: dict | None) -> bool:

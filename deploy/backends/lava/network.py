@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
+from ppf_neuro.choices import ReplicaSynapse
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.axes import chw_order, reversed_axes
 
@@ -148,7 +149,7 @@ def replicated_synapse(layer: LavaLayer, replicas: int, kind: str):
     from ppf_neuro.deployment.backends.lava.processes.replica_synapses import ReplicaConv, ReplicaDense
 
     s = layer.synapse
-    if kind == "batched":
+    if kind == ReplicaSynapse.BATCHED:
         if isinstance(s, LavaDense):
             return ReplicaDense(weights=s.weights, replicas=replicas, weight_exp=s.weight_exp,
                                 num_weight_bits=s.num_weight_bits)

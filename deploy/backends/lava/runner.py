@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ppf_neuro.choices import LavaReadout, RecordTime, Recorder
 from ppf_neuro.deployment.backends.lava.graphs import NetxGraph, ReplicaGraph
 from ppf_neuro.deployment.backends.lava.recorder import RecordingPlan
 from ppf_neuro.deployment.backends.lava.run_loop import run_counted
@@ -39,10 +40,10 @@ def recording_plan(net: NetxFile, mode: LavaMode, steps: int, directory: Path | 
     last = len(net.layers) - 1
     rasters = {i: (entry_name(net, i), np.int32 if layer.neuron.graded else np.int8)
                for i, layer in enumerate(net.layers)
-               if mode.keep_rasters or (i == last and mode.readout == "graded")}
+               if mode.keep_rasters or (i == last and mode.readout == LavaReadout.GRADED)}
     counted = {i: counted_steps(net, i, steps, mode.timing) for i in range(len(net.layers))}
-    return RecordingPlan(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == "voltage" else {},
-                         lava_time=mode.record == "lava", directory=directory,
+    return RecordingPlan(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == LavaReadout.VOLTAGE else {},
+                         lava_time=mode.record == RecordTime.LAVA, directory=directory,
                          counted={i: c for i, c in counted.items() if c != steps})
 
 
@@ -62,13 +63,13 @@ def _run(net: NetxFile, spikes: np.ndarray, mode: LavaMode, progress: bool, reco
     from ppf_neuro.deployment.backends.lava.network import read_layers
 
     n, steps = spikes.shape[0], spikes.shape[-1]
-    if mode.recorder == "ringbuffer":
+    if mode.recorder == Recorder.RINGBUFFER:
         return run_ringbuffer(net, spikes, progress, mode.timing)
     network = build_netx(net, steps, graded_into_synapse(net, mode.input_as))
     stim, first = lava_stimulus(net, spikes, mode.input_as), first_step(net)
     # one stream (SDNN, or spikes carried across resets), or one run recorded from its first step: replicas
     # would cut it (ppf_neuro.deployment.model_files.plan)
-    replicas = 1 if net.sigma_delta or net.carries or mode.record == "lava" else mode.replicas
+    replicas = 1 if net.sigma_delta or net.carries or mode.record == RecordTime.LAVA else mode.replicas
     if replicas != 1:
         layers = read_layers(network)
         replicas = min(replicas, n) if replicas else auto_replicas(layers, n)  # never more copies than samples

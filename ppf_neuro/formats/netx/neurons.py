@@ -9,6 +9,7 @@ from typing import Callable, ClassVar, Union
 import h5py
 import numpy as np
 
+from ppf_neuro.choices import LavaReadout
 from ppf_neuro.errors import PPFError
 from ppf_neuro.formats.loihi_units import DECAY_SCALE, THRESHOLD_MAX, WEIGHT_EXP
 
@@ -73,7 +74,7 @@ class CubaNeuron:
     @staticmethod
     def output_unit(readout: str) -> int:
         """What 1.0 is in a readout's integers: a spike for counts, 2^12 for the voltage."""
-        return 1 if readout == "counts" else 1 << (2 * WEIGHT_EXP)
+        return 1 if readout == LavaReadout.COUNTS else 1 << (2 * WEIGHT_EXP)
 
     @classmethod
     def from_params(cls, kind: str, params, where: str) -> CubaNeuron:
@@ -129,7 +130,7 @@ class SigmaDeltaNeuron:
     def output_unit(self, readout: str) -> int:
         """What 1.0 is in the payloads: 2^12 for Delta/SigmaDelta messages, 2^18 for a Sigma's sum
         (weights and messages carry 6 fractional bits each, and Lava's state 6 more)."""
-        return 1 if readout == "counts" else 1 << (3 * WEIGHT_EXP if self.sigma_output else 2 * WEIGHT_EXP)
+        return 1 if readout == LavaReadout.COUNTS else 1 << (3 * WEIGHT_EXP if self.sigma_output else 2 * WEIGHT_EXP)
 
 
 @dataclass(frozen=True)

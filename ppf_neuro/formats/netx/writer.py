@@ -99,8 +99,8 @@ def write_netx_file(path: str | Path, entries: list[Entry], attrs: dict[str, dic
         write_layer_group(f.create_group(LAYER_GROUP), entries)
         for name, values in (attrs or {}).items():
             group = f.create_group(name)
-            for key, value in values.items():
-                group.attrs[key] = value
+            for key, value in values.items():  # a str subclass (an option's member) as the plain str h5py stores
+                group.attrs[key] = str(value) if isinstance(value, str) else value
         if steps is not None:
             sim = f.create_group("simulation")
             sim.create_dataset("Ts", data=1)

@@ -63,7 +63,8 @@ def read_inputs(plan: Plan, request: DeployRequest, clock: PhaseClock | None = N
         with clock.phase("read"):
             inputs = from_spike_files(Path(recorded), None if request.labels is None else Path(request.labels), samples,
                                       request.layout, lava.input_as, request.held_steps,
-                                      plan.netx.steps if plan.netx is not None else None, lava.readout != LavaReadout.COUNTS)
+                                      plan.netx.steps if plan.netx is not None else None,
+                                      lava.readout != LavaReadout.COUNTS)
     elif isinstance(data, str):
         check_spec(data)
         with clock.phase("read"):

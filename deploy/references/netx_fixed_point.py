@@ -316,7 +316,8 @@ class FixedPointSNN:
             out, received, traces = self.simulate(chunk, last if readout == LavaReadout.VOLTAGE else None, stream)
             spikes_parts.append([window_counts(o, self.net, i, self.timing) for i, o in enumerate(out)])
             input_parts.append([r.astype(np.int64) for r in received])
-            states.append(traces["v"] if readout == LavaReadout.VOLTAGE else out[-1] if readout == LavaReadout.GRADED else None)
+            graded = out[-1] if readout == LavaReadout.GRADED else None
+            states.append(traces["v"] if readout == LavaReadout.VOLTAGE else graded)
         return ([np.concatenate(layer) for layer in zip(*spikes_parts)],
                 [np.concatenate(layer) for layer in zip(*input_parts)],
                 None if readout == LavaReadout.COUNTS else np.concatenate(states))

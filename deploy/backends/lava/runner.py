@@ -42,7 +42,8 @@ def recording_plan(net: NetxFile, mode: LavaMode, steps: int, directory: Path | 
                for i, layer in enumerate(net.layers)
                if mode.keep_rasters or (i == last and mode.readout == LavaReadout.GRADED)}
     counted = {i: counted_steps(net, i, steps, mode.timing) for i in range(len(net.layers))}
-    return RecordingPlan(rasters, {last: entry_name(net, last, voltage=True)} if mode.readout == LavaReadout.VOLTAGE else {},
+    voltage = {last: entry_name(net, last, voltage=True)} if mode.readout == LavaReadout.VOLTAGE else {}
+    return RecordingPlan(rasters, voltage,
                          lava_time=mode.record == RecordTime.LAVA, directory=directory,
                          counted={i: c for i, c in counted.items() if c != steps})
 

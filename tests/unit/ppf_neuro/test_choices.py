@@ -31,7 +31,7 @@ def test_a_member_is_its_value_as_a_string(kind):
         assert member == value and hash(member) == hash(value) and str(member) == value and f"{member}" == value
         assert json.dumps(member) == json.dumps(value) and {value: 1}[member] == 1 and kind(value) is member
     kind.check(kind.values()[0], "it")
-    with pytest.raises(PPFError, match=rf"^it must be one of \[.*\], got 'no such value'$"):
+    with pytest.raises(PPFError, match=r"^it must be one of \[.*\], got 'no such value'$"):
         kind.check("no such value", "it")
 
 

@@ -49,7 +49,7 @@ def window_start(net: NetxFile, layer: int) -> int:
 TIMING_MEANING = {
     Timing.ALIGNED: "every step of every layer's window counts: SLAYER with delay_shift=False",
     Timing.DELAY_SHIFT: "layer i counts the first T-1-i steps of its window: what SLAYER's blocks output with "
-                   "lava-dl's default delay_shift=True (each block one step later, the rest falls off the window)",
+                        "lava-dl's default delay_shift=True (each block one step later, the rest falls off the window)",
 }
 
 

@@ -368,8 +368,8 @@ def robustness(runs, data: str | None = None, *, samples: int | None = 500, nois
     from ppf_neuro.choices import InputNoise
     from ppf_neuro.training.robustness import RobustnessStudy, run_robustness
 
-    study = RobustnessStudy(samples, tuple(InputNoise.values() if noise is None else noise), tuple(levels), tuple(depolarizing),
-                            tuple(shots), tuple(qbackend), qbackend_shots, seed)
+    study = RobustnessStudy(samples, tuple(InputNoise.values() if noise is None else noise), tuple(levels),
+                            tuple(depolarizing), tuple(shots), tuple(qbackend), qbackend_shots, seed)
     return run_robustness(list(runs), data, study, None if out is None else Path(out), progress)
 
 

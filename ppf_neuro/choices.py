@@ -5,9 +5,10 @@ import them from here, so adding a value is one edit and an error message
 always lists what is accepted. Each enumerated option is a type (a
 :class:`Choice`: its members are its values as strings), and the code compares
 with members, never with string literals; each type's docstring names the
-option, its config key and the module that implements its values. The numeric options' ranges are here too
-(:data:`RANGES`): the command line parses with them, so a value out of range is
-refused before any work, and ``--help`` and docs/usage.md state them.
+option, its config key and the module that implements its values. The numeric
+options' ranges are here too (:data:`RANGES`): the command line parses with
+them, so a value out of range is refused before any work, and ``--help`` and
+docs/usage.md state them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from ppf_neuro.errors import PPFError, argument
 from ppf_neuro.kinds import TRAINABLE
+
 
 class Choice(str, enum.Enum):
     """The allowed values of one enumerated option, as a type. Each member is its value as a string

@@ -20,9 +20,9 @@ from ppf_neuro.errors import PPFError
 def check_intensity(kind: str, intensity: float) -> None:
     """Intensities from 0; a salt-and-pepper share at most 1 (checked when the conditions are made,
     before any run is loaded)."""
-    if not 0 <= intensity <= (1 if kind == InputNoise.SALT_PEPPER else math.inf):
-        raise PPFError(f"noise intensity for {kind} must lie in [0, {'1]' if kind == InputNoise.SALT_PEPPER else 'inf)'}, "
-                       f"got {intensity}")
+    high = 1 if kind == InputNoise.SALT_PEPPER else math.inf
+    if not 0 <= intensity <= high:
+        raise PPFError(f"noise intensity for {kind} must lie in [0, {'1]' if high == 1 else 'inf)'}, got {intensity}")
 
 
 def corrupt(images: torch.Tensor, kind: str, intensity: float, generator: torch.Generator) -> torch.Tensor:

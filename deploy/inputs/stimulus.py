@@ -70,10 +70,10 @@ def graded_into_synapse(net: NetxFile, mode: str) -> bool:
 
 #: What each mode did, in the report's words.
 INPUT_MEANING = {
-    "spikes": "0/1 spikes into the first layer (into input neurons as the file's transform weight * s + bias)",
-    "graded": "graded payloads (64 = 1.0) into the input neurons as weight * x / 64 + bias",
-    "bias": "each sample's values as the input neurons' bias_mant for its window (the file's input bias "
-            "replaced; on Lava as lava.setup.inputs says)",
+    InputMode.SPIKES: "0/1 spikes into the first layer (into input neurons as the file's transform weight * s + bias)",
+    InputMode.GRADED: "graded payloads (64 = 1.0) into the input neurons as weight * x / 64 + bias",
+    InputMode.BIAS: "each sample's values as the input neurons' bias_mant for its window (the file's input bias "
+                    "replaced; on Lava as lava.setup.inputs says)",
 }
 #: How Lava gets ``bias`` inputs: lava-dl's way, or its exact equivalent where the current decays fully.
 BIAS_BY_VAR_SET = "bias_mant set with Var.set before every window (lava-dl's netx tests' way)"

@@ -63,7 +63,8 @@ class QuantumNet(torch.nn.Module):
         if simulator == Simulator.FAST and not applies:
             raise PPFError("the fast quantum path needs an analytic, noiseless default.qubit with 2+ qubits and "
                            "diff_method backprop")
-        self.fast = FastCircuit(cfg) if (simulator == Simulator.FAST or (simulator == Simulator.AUTO and applies)) else None
+        fast = simulator == Simulator.FAST or (simulator == Simulator.AUTO and applies)
+        self.fast = FastCircuit(cfg) if fast else None
 
     @property
     def backend(self) -> str:

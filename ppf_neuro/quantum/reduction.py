@@ -87,4 +87,4 @@ def make_reduction(cfg: QuantumConfig, in_features: int) -> torch.nn.Module:
     squash = cfg.encoding == FeatureMap.ANGLE
     if cfg.reduction == Reduction.DRESSED:
         return Dressed(in_features, cfg.features, squash, cfg.hidden)
-    return {"pca": PCA, "pool": Pool}[cfg.reduction](in_features, cfg.features, squash)
+    return {Reduction.PCA: PCA, Reduction.POOL: Pool}[cfg.reduction](in_features, cfg.features, squash)

@@ -196,15 +196,19 @@ def test_the_package_import_graph_has_no_cycle():
         visit(node)
 
 
-def _modules_after(code: str, *marks: str) -> list[set[str]]:
-    """The modules a fresh interpreter has loaded at each ``print(MARK)`` of ``code`` that ``marks`` name, and at its end."""
+#: Printed before the modules an interpreter has loaded, to tell that line from the code's own output.
+LOADED = "LOADED:"
+
+
+def _modules_after(*steps: str) -> list[set[str]]:
+    """The modules one fresh interpreter has loaded after each of ``steps`` (code, run in order)."""
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sys.modules))"],
-                         capture_output=True, text=True, check=True, cwd=ROOT)
-    lines = out.stdout.splitlines()
-    return [set(lines[lines.index(mark) + 1].split()) for mark in marks] + [set(lines[-1].split())]
+    show = f"\nimport sys; print({LOADED!r}, ' '.join(sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", show.join(steps) + show], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    return [set(line.split()[1:]) for line in out.stdout.splitlines() if line.startswith(LOADED)]
 
 
 def test_help_imports_no_heavy_package():
@@ -222,10 +226,9 @@ def test_a_deployment_imports_only_what_it_runs(tiny_bundle, ppf_bundle, tmp_pat
     with h5py.File(tiny_bundle) as src, h5py.File(tmp_path / "net.h5", "w") as dst:
         src.copy("layer", dst)
     netx, analytic = _modules_after(
-        "import sys\nfrom ppf_neuro.cli import main\n"
-        f"assert main(['--quiet', 'deploy', {str(tmp_path / 'net.h5')!r}, '--data', 'digits', '--samples', '3']) == 0\n"
-        "print('NETX'); print(' '.join(sys.modules))\n"
-        f"import ppf_neuro as ppf; ppf.deploy({str(ppf_bundle)!r}, 'digits', samples=2, progress=False)", "NETX")
+        "from ppf_neuro.cli import main\n"
+        f"assert main(['--quiet', 'deploy', {str(tmp_path / 'net.h5')!r}, '--data', 'digits', '--samples', '3']) == 0",
+        f"import ppf_neuro as ppf; ppf.deploy({str(ppf_bundle)!r}, 'digits', samples=2, progress=False)")
     assert "ppf_neuro.deployment.backends.lava_backend" in netx  # it deployed
     heavy = {m for m in netx if m.split(".")[0] == "pennylane"
              or m.startswith(("ppf_neuro.training", "ppf_neuro.models", "ppf_neuro.quantum"))}

@@ -28,8 +28,6 @@ class Choice(str, enum.Enum):
     keep plain strings while the code names members: a misspelt value is an AttributeError at import,
     not a comparison that is silently never true."""
 
-    __hash__ = str.__hash__
-
     def __str__(self) -> str:
         return self.value
 

@@ -144,9 +144,12 @@ class Command:
         self._process = _context().Process(target=_command, args=(
             [str(a) for a in argv], python, str(cwd or os.getcwd()), dict(os.environ if env is None else env),
             [_Descriptor(fd) for fd in ends], _Descriptor(ready), start_new_session, fsize_limit))
+        chosen = multiprocessing.get_start_method(allow_none=True)
         try:
             self._process.start()
         finally:
+            if chosen is None:  # the start read this process's default start method, and so fixed it: a test
+                multiprocessing.set_start_method(None, force=True)  # that imports Lava after would fail its choice
             for fd in (*ends, ready):
                 os.close(fd)
         with open(wait_ready, "rb") as f:

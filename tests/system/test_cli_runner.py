@@ -61,3 +61,17 @@ def test_a_command_is_a_process_of_its_own(tmp_path):
     assert os.readlink(f"/proc/{proc.pid}/cwd") == str(tmp_path)
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=60) == -signal.SIGKILL
+
+
+def test_a_command_leaves_the_test_process_start_method_unchosen():
+    """The forkserver's start reads this process's default start method, which fixes it; Lava's import
+    then fails to choose its own ("context has already been set": test_resume alone failed so)."""
+    import multiprocessing
+
+    before = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method(None, force=True)
+    try:
+        assert cli_runner.run(["--help"]).returncode == 0
+        assert multiprocessing.get_start_method(allow_none=True) is None
+    finally:
+        multiprocessing.set_start_method(before, force=True)

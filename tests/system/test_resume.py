@@ -10,7 +10,9 @@ import cli_runner
 
 pytestmark = pytest.mark.slow
 
-ARGS = ["--quiet", "train", "--model", "ppf", "--data", "digits", "--epochs", "8", "--set", "data.train_limit=1000",
+#: Four epochs of ~0.75 s here: a signal sent once the first epoch's state is saved lands with three to go.
+EPOCHS = 4
+ARGS = ["--quiet", "train", "--model", "ppf", "--data", "digits", "--epochs", str(EPOCHS), "--set", "data.train_limit=1000",
         "--set", "data.test_limit=50", "--set", "snn.hidden=[16]", "--set", "encoding.steps=6",
         "--set", "quantum.qubits=3", "--set", "train.batch_size=50"]
 
@@ -47,7 +49,7 @@ def test_interrupt_then_resume_equals_uninterrupted(tmp_path, reference, sig):
     done = cli_runner.run(["--quiet", "train", "--resume", "-o", str(interrupted)])
     assert done.returncode == 0, done.stderr
     resumed_after = int(done.stdout.split("resuming after epoch ")[1].split()[0])
-    assert 1 <= resumed_after < 8, done.stdout  # it continued; it did not start over
+    assert 1 <= resumed_after < EPOCHS, done.stdout  # it continued; it did not start over
     ref, res = _weights(reference), _weights(interrupted)
     assert ref.keys() == res.keys()
     for key in ref:
@@ -70,7 +72,7 @@ def test_an_interrupted_train_into_an_existing_run_leaves_that_run_as_it_was(tmp
     existing = tmp_path / "existing"
     shutil.copytree(reference, existing)
     before = {p.name: p.read_bytes() for p in existing.iterdir()}
-    other = [a if a != "8" else "6" for a in ARGS] + ["--set", "snn.hidden=[24]", "--force"]  # a different run
+    other = [a if a != str(EPOCHS) else str(EPOCHS - 1) for a in ARGS] + ["--set", "snn.hidden=[24]", "--force"]  # another run
     proc = cli_runner.Command([*other, "-o", str(existing)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = tmp_path / "existing.partial" / "training_state.pt"
     deadline = time.time() + 120

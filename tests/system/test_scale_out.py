@@ -52,7 +52,12 @@ def test_bad_worker_count():
 
 @pytest.fixture(scope="module")
 def local_ray():
+    """A local Ray instance of one CPU that the Ray tests share (``--ray local`` finds it started): its one
+    worker runs the tasks one after the other and imports Torch, lava-dl and Lava once for all of them,
+    where two workers would each import them (~5 CPU-s each here). A task's result does not depend on
+    which worker runs it or when; that the shards run at once is ``test_interrupt``'s Ray test."""
     ray = pytest.importorskip("ray")
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield "local"
     ray.shutdown()
 

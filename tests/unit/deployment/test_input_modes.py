@@ -103,10 +103,16 @@ def test_bias_is_not_the_input_current_when_the_current_decays(nets):
     assert not np.array_equal(graded[0], bias[0])
 
 
-@pytest.mark.parametrize("mode,decay", [("graded", 0.2), ("bias", 0.2), ("bias", 1.0)])
-@pytest.mark.parametrize("lava", [dict(lava={"replicas": 1}), dict(lava={"replicas": 3}),
-                                  dict(lava={"replicas": 2}, workers=2)], ids=["netx", "replicas", "shards"])
-def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, decay, lava):
+#: Each input mode on netx's network and on replicas (each builds its own inputs); shards in one mode only:
+#: a shard is a run of one of those on part of the samples, whatever the mode.
+PATHS = {"netx": dict(lava={"replicas": 1}), "replicas": dict(lava={"replicas": 3}),
+         "shards": dict(lava={"replicas": 2}, workers=2)}
+MODES = [("graded", 0.2), ("bias", 0.2), ("bias", 1.0)]
+
+
+@pytest.mark.parametrize("path_name,mode,decay", [(p, *m) for p in ("netx", "replicas") for m in MODES]
+                         + [("shards", "bias", 0.2)])
+def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, path_name, mode, decay):
     """Bias inputs reach Lava by Var.set where the current decays (0.2), as the input current where
     it decays fully (1.0); the reference computes a bias either way."""
     path, _ = nets["conv", decay]
@@ -114,7 +120,7 @@ def test_lava_equals_the_reference_in_every_mode(nets, tmp_path, mode, decay, la
     np.save(tmp_path / "x.npy", values.transpose(0, 3, 2, 1))  # lava-dl's own (N, W, H, C) order
     targets = np.random.default_rng(1).normal(size=(7, 10))
     np.save(tmp_path / "y.npy", targets)
-    lava = dict(lava)  # with the output voltage read at every step, and every raster saved
+    lava = dict(PATHS[path_name])  # with the output voltage read at every step, and every raster saved
     options = DeployOptions(progress=False, lava=LavaMode(input_as=mode, readout="voltage", keep_rasters=True,
                                                           **lava.pop("lava")), save_spikes=tmp_path / "r.npz", **lava)
     report = deploy(DeployRequest(path, None, options, inputs=tmp_path / "x.npy", labels=tmp_path / "y.npy",

@@ -43,7 +43,7 @@ def main() -> None:
     args = p.parse_args()
 
     torch.manual_seed(0)
-    cfg = QuantumConfig(qubits=args.qubits, layers=args.layers, readout="zz", reduction="pool")
+    cfg = QuantumConfig(qubits=args.qubits, layers=args.layers, measurement="zz", reduction="pool")
     net = QuantumNet(cfg, args.qubits, 10, device="default.mixed", noise=args.noise)
     x = torch.rand(args.samples, args.qubits, generator=torch.Generator().manual_seed(1))
     ways = {"glibc defaults": contextlib.nullcontext, "heap reused": heap_reuse}

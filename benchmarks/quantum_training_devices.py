@@ -6,7 +6,7 @@ largest difference in outputs and in weight gradients from the
 ``default.qubit`` broadcast QNode.
 
     python benchmarks/quantum_training_devices.py [--qubits 4 8 10] [--layers 3] [--batch 64]
-        [--readout z|zz|probs] [--ansatz strong|basic]
+        [--measurement z|zz|probs] [--ansatz strong|basic]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--qubits", type=int, nargs="+", default=[4, 8, 10])
     p.add_argument("--layers", type=int, default=3)
-    p.add_argument("--readout", default="z", help="z, zz or probs")
+    p.add_argument("--measurement", default="z", help="z, zz or probs")
     p.add_argument("--ansatz", default="strong", help="strong (StronglyEntanglingLayers) or basic")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--seconds", type=float, default=3.0, help="measuring time per path (split over the rounds)")
@@ -73,11 +73,11 @@ def main() -> None:
     args = p.parse_args()
     torch.manual_seed(0)
     x = torch.rand(args.batch, 784)
-    print(f"{args.layers} layers of {args.ansatz}, readout {args.readout}, batch {args.batch}, forward + backward, torch threads "
+    print(f"{args.layers} layers of {args.ansatz}, measurement {args.measurement}, batch {args.batch}, forward + backward, torch threads "
           f"{torch.get_num_threads()}")
     print(f"{'qubits':>6}  {'path':<27}{'samples/s':>11}{'vs default.qubit':>18}{'max |dout|':>12}{'max |dgrad|':>13}")
     for n in args.qubits:
-        cfg = QuantumConfig(qubits=n, layers=args.layers, readout=args.readout, ansatz=args.ansatz)
+        cfg = QuantumConfig(qubits=n, layers=args.layers, measurement=args.measurement, ansatz=args.ansatz)
         reference = QuantumNet(cfg, 784, 10)
         base = variant(reference, cfg, "default.qubit", "backprop")
         ref_out, ref_grad = step(base, x)

@@ -44,7 +44,7 @@ def main() -> None:
     n = len(data.train)
     q = base.quantum
     print(f"{data.name}: {n} training samples, batch {args.batch}, SNN 784-{args.hidden}-10, "
-          f"{q.qubits} qubits x {q.layers} layers ({q.readout} readout), torch threads {torch.get_num_threads()}")
+          f"{q.qubits} qubits x {q.layers} layers ({q.measurement} measured), torch threads {torch.get_num_threads()}")
     times = {}
     for model in ("snn", "qnn", "ppf"):
         times[model] = min(epoch_seconds(base.replace(model=model), data) for _ in range(args.repeats))

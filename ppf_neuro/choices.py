@@ -65,7 +65,7 @@ class Reduction(Choice):
 
 
 class FeatureMap(Choice):
-    """How features enter the circuit (config key ``quantum.encoding``; ppf_neuro.quantum.circuit)."""
+    """How features enter the circuit (config key ``quantum.feature_map``; ppf_neuro.quantum.circuit)."""
 
     ANGLE = "angle"
     AMPLITUDE = "amplitude"
@@ -79,7 +79,7 @@ class Ansatz(Choice):
 
 
 class Measurement(Choice):
-    """What the circuit measures (config key ``quantum.readout``): <Z_i>; <Z_i> and <Z_i Z_j>;
+    """What the circuit measures (config key ``quantum.measurement``): <Z_i>; <Z_i> and <Z_i Z_j>;
     basis-state probabilities of some wires (ppf_neuro.quantum.circuit)."""
 
     Z = "z"

@@ -18,7 +18,7 @@ from pathlib import Path
 from ppf_neuro import choices
 from ppf_neuro.analysis.profiles import shipped as shipped_profiles
 from ppf_neuro.atomic import output_locks, reading
-from ppf_neuro.errors import EXPECTATION_UNMET, PPFError, on_command_line
+from ppf_neuro.errors import EXPECTATION_UNMET, PPFError, on_command_line, one_line_warnings
 from ppf_neuro.processes.interrupts import interruptible
 from ppf_neuro.formats.nir_time import CONVENTIONS, DEFAULT_DT
 
@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     args.debug = getattr(args, "debug", False)
     args.quiet = getattr(args, "quiet", False)
     try:
-        with interruptible(), on_command_line():
+        with interruptible(), on_command_line(), one_line_warnings():
             outputs = _outputs(args)
             inputs = _check_inputs_spared(args, outputs)
             with output_locks(outputs), reading(path for _, path in inputs if os.path.isfile(path)):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ppf_neuro import choices
 from ppf_neuro.choices import Ansatz, FeatureMap, FusionRule, Measurement, Reduction, Selection, Simulator, SpikeEncoder
 from ppf_neuro.errors import PPFError, read_json_file
 from ppf_neuro.typed_json import check as _check
-from ppf_neuro.typed_json import section_from_dict
+from ppf_neuro.typed_json import current_name, section_from_dict
 
 
 def _check_seed(value, where: str) -> None:
@@ -150,19 +151,21 @@ class SNNConfig:
 
 @dataclass(frozen=True)
 class QuantumConfig:
-    """The variational quantum branch: reduction -> encoding -> ansatz -> <Z> -> linear head.
+    """The variational quantum branch: reduction -> feature map -> ansatz -> measurement -> linear head.
 
     ``reduction`` maps the input to one feature per qubit (``2**qubits`` for
-    amplitude encoding): ``dressed`` is a trainable linear layer squashed to
+    the amplitude feature map): ``dressed`` is a trainable linear layer squashed to
     angles ``tanh(Wx) * pi/2`` (the paper's reference code), ``pca`` projects on
     principal components fitted on the training set, ``pool`` averages equal
     blocks of pixels. ``ansatz`` is ``strong`` (StronglyEntanglingLayers, 3
     rotations per qubit and layer) or ``basic`` (BasicEntanglerLayers, 1).
     ``reupload`` re-encodes the features before every ansatz layer.
-    ``readout`` is what the circuit measures, the input of the linear head:
+    ``feature_map`` is how the features enter the circuit: ``angle`` (one rotation
+    per qubit) or ``amplitude`` (the state's amplitudes).
+    ``measurement`` is what the circuit measures, the input of the linear head:
     ``z`` the n values <Z_i>; ``zz`` those plus the n(n-1)/2 correlators
     <Z_i Z_j>; ``probs`` the 2**k computational-basis probabilities of the first
-    k = ``readout_wires`` wires (all wires when null).
+    k = ``measured_wires`` wires (all wires when null).
     ``hidden`` puts classical hidden layers (ReLU) before a dressed reduction's
     squashing layer (the paper's code has a 128-unit spiking one there).
     ``device`` and ``diff_method`` are the training simulator; ``simulator``
@@ -174,31 +177,36 @@ class QuantumConfig:
 
     qubits: int = 10
     reduction: str = Reduction.DRESSED
-    encoding: str = FeatureMap.ANGLE
+    feature_map: str = FeatureMap.ANGLE
     ansatz: str = Ansatz.STRONG
     layers: int = 3
     reupload: bool = False
-    readout: str = Measurement.ZZ
-    readout_wires: int | None = None
+    measurement: str = Measurement.ZZ
+    measured_wires: int | None = None
     hidden: tuple[int, ...] = ()
     device: str = "default.qubit"
     diff_method: str = "backprop"
     simulator: str = Simulator.AUTO
 
+    #: Keys renamed on 2026-12-07, read under their new names from older files and overrides, each said once:
+    #: "encoding" is also the spike encoder, "readout" also Lava's output and the SNN's spike-to-logit rule.
+    RENAMED: typing.ClassVar[dict[str, str]] = {"encoding": "feature_map", "readout": "measurement",
+                                         "readout_wires": "measured_wires"}
+
     def __post_init__(self):
         _check(1 <= self.qubits <= 16, "quantum.qubits", "an integer in [1, 16]", self.qubits)
         _check_choice(self.reduction, Reduction.values(), "quantum.reduction")
-        _check_choice(self.encoding, FeatureMap.values(), "quantum.encoding")
+        _check_choice(self.feature_map, FeatureMap.values(), "quantum.feature_map")
         _check_choice(self.ansatz, Ansatz.values(), "quantum.ansatz")
-        _check_choice(self.readout, Measurement.values(), "quantum.readout")
+        _check_choice(self.measurement, Measurement.values(), "quantum.measurement")
         _check_choice(self.simulator, Simulator.values(), "quantum.simulator")
         _check_size(self.layers, choices.MAX_CIRCUIT_LAYERS, "quantum.layers")
-        _check(not (self.reupload and self.encoding == FeatureMap.AMPLITUDE), "quantum.reupload",
-               "false with amplitude encoding (state preparation must come first)", self.reupload)
-        _check(self.readout_wires is None or 1 <= self.readout_wires <= self.qubits, "quantum.readout_wires",
-               f"null or an integer in [1, qubits={self.qubits}]", self.readout_wires)
-        _check(self.readout_wires is None or self.readout == Measurement.PROBS, "quantum.readout_wires",
-               "null unless quantum.readout is 'probs'", self.readout_wires)
+        _check(not (self.reupload and self.feature_map == FeatureMap.AMPLITUDE), "quantum.reupload",
+               "false with the amplitude feature map (state preparation must come first)", self.reupload)
+        _check(self.measured_wires is None or 1 <= self.measured_wires <= self.qubits, "quantum.measured_wires",
+               f"null or an integer in [1, qubits={self.qubits}]", self.measured_wires)
+        _check(self.measured_wires is None or self.measurement == Measurement.PROBS, "quantum.measured_wires",
+               "null unless quantum.measurement is 'probs'", self.measured_wires)
         _check_size(self.hidden, choices.MAX_WIDTH, "quantum.hidden")
         _check(not self.hidden or self.reduction == Reduction.DRESSED, "quantum.hidden",
                "empty unless quantum.reduction is 'dressed' (the only trainable reduction)", self.hidden)
@@ -209,16 +217,16 @@ class QuantumConfig:
     @property
     def features(self) -> int:
         """Features the reduction produces: one per qubit, or 2**qubits amplitudes."""
-        return 2 ** self.qubits if self.encoding == FeatureMap.AMPLITUDE else self.qubits
+        return 2 ** self.qubits if self.feature_map == FeatureMap.AMPLITUDE else self.qubits
 
     @property
-    def readout_size(self) -> int:
+    def measurement_size(self) -> int:
         """Numbers the circuit's measurement hands the head."""
-        if self.readout == Measurement.Z:
+        if self.measurement == Measurement.Z:
             return self.qubits
-        if self.readout == Measurement.ZZ:
+        if self.measurement == Measurement.ZZ:
             return self.qubits + self.qubits * (self.qubits - 1) // 2
-        return 2 ** (self.readout_wires or self.qubits)
+        return 2 ** (self.measured_wires or self.qubits)
 
 
 @dataclass(frozen=True)
@@ -353,7 +361,8 @@ def set_value(cfg_dict: dict, key: str, value) -> None:
     if len(parts) != 2 or not isinstance(cfg_dict.get(parts[0]), dict):
         sections = sorted(k for k, v in cfg_dict.items() if isinstance(v, dict))
         raise PPFError(f"config key '{key}': expected 'model' or SECTION.FIELD with SECTION in {sections}")
-    cfg_dict[parts[0]][parts[1]] = value
+    section = typing.get_type_hints(RunConfig).get(parts[0])
+    cfg_dict[parts[0]][current_name(section, parts[1], parts[0])] = value
 
 
 def build_config(config_file: Path | None = None, overrides: dict | None = None) -> RunConfig:

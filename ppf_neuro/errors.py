@@ -1,17 +1,25 @@
-"""The one exception type users see.
+"""The one exception type users see, and the one warning.
 
 Anything the user can fix (a bad file, a bad flag, a bad config value) raises
 :class:`PPFError` with a message that names the thing and what was expected.
 The CLI turns it into one line and exit status 2; everything else is a bug and
-keeps its traceback.
+keeps its traceback. What still works but will not forever (a config key under
+its old name) is a :class:`RenamedKey` warning, one line on the command line.
 """
 
+import sys
+import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 
 class PPFError(Exception):
     """A problem with the user's input: files, configs, flags or data."""
+
+
+class RenamedKey(FutureWarning):
+    """A config key under a name it no longer has: read under the new one, said once per key (a
+    FutureWarning, which Python shows by default; the CLI prints it as one line)."""
 
 
 #: Exit statuses of a command that ran but whose result the user asked to be judged: ``deploy``'s
@@ -33,6 +41,23 @@ def on_command_line():
         yield
     finally:
         _ON_COMMAND_LINE.reset(token)
+
+
+@contextmanager
+def one_line_warnings():
+    """Within: ppf-neuro's own warnings (a renamed config key) print as one line each, as the CLI prints its
+    errors; other packages' warnings as Python shows them (the CLI wraps every command in it)."""
+    with warnings.catch_warnings():
+        python_shows = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, RenamedKey):
+                print("ppf-neuro: warning: " + " ".join(str(message).split()), file=sys.stderr)
+            else:
+                python_shows(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        yield
 
 
 def argument(name: str) -> str:

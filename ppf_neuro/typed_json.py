@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+import warnings
 
-from ppf_neuro.errors import PPFError
+from ppf_neuro.errors import PPFError, RenamedKey
 
 
 def check(ok: bool, where: str, expected: str, got) -> None:
@@ -26,6 +27,7 @@ def section_from_dict(cls, d, where: str):
     values are refused naming the field (``where`` is the section's name)."""
     if not isinstance(d, dict):
         raise PPFError(f"config section '{where or 'top level'}': expected an object, got {d!r}")
+    d = _current_names(cls, d, where)
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(d) - names)
@@ -39,6 +41,29 @@ def section_from_dict(cls, d, where: str):
         return cls(**kwargs)
     except TypeError as e:
         raise PPFError(f"config section '{where or 'top level'}': {e}") from None
+
+
+def current_name(cls, key: str, where: str) -> str:
+    """``key`` of the config section ``cls`` (named ``where``) as it is named now: a key the section
+    has renamed (its ``RENAMED``, old -> new) is said once (:class:`~ppf_neuro.errors.RenamedKey`)
+    and read under its new name, so that files and overrides written before still work."""
+    new = getattr(cls, "RENAMED", {}).get(key)
+    if new is None:
+        return key
+    warnings.warn(f"config key '{where}.{key}' is now '{where}.{new}': read under the new name, which "
+                  f"files written from now on use", RenamedKey, stacklevel=2)
+    return new
+
+
+def _current_names(cls, d: dict, where: str) -> dict:
+    out = {}
+    for key, value in d.items():
+        name = current_name(cls, key, where)
+        if name != key and name in d:
+            raise PPFError(f"config section '{where}': '{key}' is the old name of '{name}', and both are "
+                           f"given: keep '{name}'")
+        out[name] = value
+    return out
 
 
 def _coerce(tp, v, where: str):

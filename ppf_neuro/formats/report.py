@@ -15,7 +15,7 @@ from ppf_neuro.atomic import atomic_path, write_json
 from ppf_neuro.errors import PPFError
 
 #: Bumped on any change a reader of the previous version would misread (docs/report.md).
-REPORT_VERSION = 5
+REPORT_VERSION = 6
 
 
 @dataclass(frozen=True)

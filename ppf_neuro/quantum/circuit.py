@@ -11,7 +11,7 @@ embedding of the normalised :math:`2^n` features (first layer only), and
 qubit, CNOT ring) or BasicEntanglerLayers (``basic``: RX on every qubit,
 CNOT ring). The Hadamard layer precedes angle encoding as in the paper's code.
 
-The readout (``quantum.readout``) is what the linear head sees:
+The measurement (``quantum.measurement``) is what the linear head sees:
 
 * ``z``: :math:`y_i = \langle Z_i \rangle`, n numbers (the paper's);
 * ``zz``: those and the correlators :math:`\langle Z_i Z_j \rangle,\ i<j`: n + n(n-1)/2;
@@ -43,12 +43,12 @@ def weight_shape(cfg: QuantumConfig) -> tuple[int, ...]:
 
 
 def measurements(cfg: QuantumConfig) -> list:
-    """The PennyLane measurements of ``cfg.readout``, in the order the head reads them."""
+    """The PennyLane measurements of ``cfg.measurement``, in the order the head reads them."""
     wires = range(cfg.qubits)
-    if cfg.readout == Measurement.PROBS:
-        return [qml.probs(wires=list(wires)[: cfg.readout_wires or cfg.qubits])]
+    if cfg.measurement == Measurement.PROBS:
+        return [qml.probs(wires=list(wires)[: cfg.measured_wires or cfg.qubits])]
     out = [qml.expval(qml.PauliZ(w)) for w in wires]
-    if cfg.readout == Measurement.ZZ:
+    if cfg.measurement == Measurement.ZZ:
         out += [qml.expval(qml.PauliZ(i) @ qml.PauliZ(j)) for i in wires for j in wires if i < j]
     return out
 
@@ -59,13 +59,13 @@ def circuit_template(cfg: QuantumConfig):
     ansatz = qml.StronglyEntanglingLayers if cfg.ansatz == Ansatz.STRONG else qml.BasicEntanglerLayers
 
     def circuit(features, weights):
-        if cfg.encoding == FeatureMap.AMPLITUDE:
+        if cfg.feature_map == FeatureMap.AMPLITUDE:
             qml.AmplitudeEmbedding(features, wires=wires, normalize=True, pad_with=0.0)
         else:
             for w in wires:
                 qml.Hadamard(w)
         for layer in range(cfg.layers):
-            if cfg.encoding == FeatureMap.ANGLE and (layer == 0 or cfg.reupload):
+            if cfg.feature_map == FeatureMap.ANGLE and (layer == 0 or cfg.reupload):
                 qml.AngleEmbedding(features, wires=wires, rotation="Y")
             ansatz(weights[layer : layer + 1], wires=wires)
         return measurements(cfg)
@@ -124,7 +124,7 @@ def supports_noise(device) -> bool:
 
 
 def run_circuit(qnode, features: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Evaluate a batch: features (B, k) -> the readout (B, readout_size) as float32.
+    """Evaluate a batch: features (B, k) -> the measurement (B, measurement_size) as float32.
 
     The circuit itself runs in float64: in float32 a density matrix's
     probabilities can miss 1 by more than samplers accept (default.mixed with shots).

@@ -95,7 +95,7 @@ def check_target(cfg: QuantumConfig, name: str, shots: int | None) -> None:
     """What a target cannot run, refused before any work."""
     if shots is None:
         raise PPFError(f"{argument('qbackend')} runs a device, which measures: give {argument('shots')} (e.g. 1000)")
-    if cfg.encoding == FeatureMap.AMPLITUDE:
+    if cfg.feature_map == FeatureMap.AMPLITUDE:
         raise PPFError(f"{argument('qbackend')}: amplitude encoding prepares a state per sample, which would be "
                        "transpiled per sample; a device target takes angle-encoded circuits")
     backend = device_backend(name)

@@ -16,7 +16,7 @@ matrix product on the state (two products for a 10-qubit layer instead of ten
 pace). Each run of CNOTs, a permutation of basis states, is fused into one
 precomputed gather. With data re-uploading, every
 later encoding layer is one per-sample :math:`R_Y(x_i)` on each wire. The
-readout is linear in the probabilities :math:`p_k = |\psi_k|^2`: ``z`` and ``zz``
+measurement is linear in the probabilities :math:`p_k = |\psi_k|^2`: ``z`` and ``zz``
 are one matrix product with the eigenvalues of :math:`Z_i` and :math:`Z_iZ_j` on
 every basis state, ``probs`` a sum over the unmeasured wires.
 
@@ -82,26 +82,26 @@ def _perm_step(perm: torch.Tensor) -> tuple:
     return "perm", perm, torch.argsort(perm)
 
 
-def readout_matrix(cfg: QuantumConfig) -> torch.Tensor | None:
-    """(2^n, outputs): the readout as a linear map of basis-state probabilities (None for ``probs``)."""
+def measurement_matrix(cfg: QuantumConfig) -> torch.Tensor | None:
+    """(2^n, outputs): the measurement as a linear map of basis-state probabilities (None for ``probs``)."""
     n = cfg.qubits
-    if cfg.readout == Measurement.PROBS:
+    if cfg.measurement == Measurement.PROBS:
         return None
     bits = (torch.arange(2 ** n).unsqueeze(1) >> torch.arange(n - 1, -1, -1)) & 1
     z = (1 - 2 * bits).double()  # eigenvalue of Z_i on basis state k
-    if cfg.readout == Measurement.ZZ:
+    if cfg.measurement == Measurement.ZZ:
         pairs = [z[:, i] * z[:, j] for i in range(n) for j in range(n) if i < j]
         z = torch.cat([z, torch.stack(pairs, 1)], 1) if pairs else z
     return z
 
 
 class FastCircuit:
-    """``(features (B, k), weights) -> readout (B, outputs)``, float64, differentiable in both."""
+    """``(features (B, k), weights) -> measurement (B, outputs)``, float64, differentiable in both."""
 
     def __init__(self, cfg: QuantumConfig):
         self.cfg = cfg
         self.n = cfg.qubits
-        self.readout = readout_matrix(cfg)
+        self.measurement = measurement_matrix(cfg)
         self.program, self.gate_params = self._compile()
 
     def _tape_ops(self, weights: torch.Tensor) -> list:
@@ -182,7 +182,7 @@ class FastCircuit:
 
     def _initial_state(self, features: torch.Tensor) -> torch.Tensor:
         b = features.shape[0]
-        if self.cfg.encoding == FeatureMap.AMPLITUDE:
+        if self.cfg.feature_map == FeatureMap.AMPLITUDE:
             psi = features / features.norm(dim=1, keepdim=True)
             return psi.to(torch.complex128)
         c, s = torch.cos(features / 2), torch.sin(features / 2)
@@ -218,7 +218,7 @@ class FastCircuit:
             else:
                 psi = self._rotations(psi, step[1], matrices)
         probs = psi.real ** 2 + psi.imag ** 2
-        if self.readout is None:
-            k = self.cfg.readout_wires or self.n
+        if self.measurement is None:
+            k = self.cfg.measured_wires or self.n
             return probs.reshape(b, 2 ** k, -1).sum(-1)
-        return probs @ self.readout
+        return probs @ self.measurement

@@ -1,4 +1,4 @@
-"""The quantum branch as an ``nn.Module``: reduction -> circuit -> readout -> linear head."""
+"""The quantum branch as an ``nn.Module``: reduction -> circuit -> measurement -> linear head."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class QuantumNet(torch.nn.Module):
         self.in_features = in_features
         self.reduction = make_reduction(cfg, in_features)
         self.weights = torch.nn.Parameter(torch.empty(weight_shape(cfg)).uniform_(0, 2 * np.pi))
-        self.head = torch.nn.Linear(cfg.readout_size, num_classes)
+        self.head = torch.nn.Linear(cfg.measurement_size, num_classes)
         if target is not None:
             from ppf_neuro.quantum.device_target import TargetCircuit
 
@@ -81,11 +81,11 @@ class QuantumNet(torch.nn.Module):
             self.reduction.fit(features)
 
     def expectations(self, x: torch.Tensor) -> torch.Tensor:
-        """The circuit's readout per sample, (N, readout_size)."""
+        """The circuit's measurement per sample, (N, measurement_size)."""
         return self.circuit(self.reduction(x))
 
     def circuit(self, reduced: torch.Tensor) -> torch.Tensor:
-        """The circuit's readout of already reduced features (N, qubits' inputs)."""
+        """The circuit's measurement of already reduced features (N, qubits' inputs)."""
         if self.fast is not None:
             return self.fast(reduced, self.weights).float()
         return run_circuit(self.qnode, reduced, self.weights)
@@ -133,8 +133,8 @@ class QuantumNet(torch.nn.Module):
                                         features, self.weights.double()).operations]}
         return {
             **{k: v for k, v in gates.items() if k != "operations"},
-            "readout": self.cfg.readout,
-            "readout_size": self.cfg.readout_size,
+            "measurement": self.cfg.measurement,
+            "measurement_size": self.cfg.measurement_size,
             "circuit_executions": 1,
             "trainable_circuit_parameters": int(self.weights.numel()),
             "classical_macs": self.classical_macs(),

@@ -84,7 +84,7 @@ class Pool(torch.nn.Module):
 
 
 def make_reduction(cfg: QuantumConfig, in_features: int) -> torch.nn.Module:
-    squash = cfg.encoding == FeatureMap.ANGLE
+    squash = cfg.feature_map == FeatureMap.ANGLE
     if cfg.reduction == Reduction.DRESSED:
         return Dressed(in_features, cfg.features, squash, cfg.hidden)
     return {Reduction.PCA: PCA, Reduction.POOL: Pool}[cfg.reduction](in_features, cfg.features, squash)

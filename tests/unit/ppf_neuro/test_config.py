@@ -72,3 +72,58 @@ def test_set_values_are_json_or_strings_and_a_key_given_twice_is_refused():
         overrides(["model=qnn"], {"model": "snn"})
     with pytest.raises(PPFError, match="expected SECTION.KEY=VALUE"):
         overrides(["snn.hidden"], {})
+
+
+OLD_NAMES = {"encoding": "feature_map", "readout": "measurement", "readout_wires": "measured_wires"}
+
+
+def test_renamed_quantum_keys_are_read_under_their_new_names_and_said():
+    """Files and overrides written before the rename still work; each old key is said once, by name."""
+    from ppf_neuro.config import build_config
+    from ppf_neuro.errors import RenamedKey
+
+    old = {"quantum": {"qubits": 3, "encoding": "angle", "readout": "probs", "readout_wires": 2}}
+    with pytest.warns(RenamedKey) as said:
+        cfg = RunConfig.from_dict(old)
+    assert (cfg.quantum.feature_map, cfg.quantum.measurement, cfg.quantum.measured_wires) == ("angle", "probs", 2)
+    assert sorted(str(w.message).split("'")[1] for w in said) == sorted(f"quantum.{k}" for k in OLD_NAMES)
+    assert "'quantum.readout' is now 'quantum.measurement'" in " ".join(str(w.message) for w in said)
+    assert set(cfg.to_dict()["quantum"]) & set(OLD_NAMES) == set(), "what is written uses the new names"
+    with pytest.warns(RenamedKey, match="quantum.readout_wires"):
+        over = build_config(overrides={"quantum.readout": "probs", "quantum.readout_wires": 1, "quantum.qubits": 3})
+    assert (over.quantum.measurement, over.quantum.measured_wires) == ("probs", 1)
+
+
+def test_a_section_with_a_key_under_both_names_is_refused():
+    with pytest.warns(Warning), pytest.raises(PPFError, match="'readout' is the old name of 'measurement', and both"):
+        RunConfig.from_dict({"quantum": {"readout": "z", "measurement": "zz"}})
+
+
+def test_the_command_line_says_a_renamed_key_in_one_line(capsys):
+    from ppf_neuro.cli import main
+
+    assert main(["train", "--set", "quantum.readout=z", "--set", "quantum.qubits=0", "-o", "unused"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == ("ppf-neuro: warning: config key 'quantum.readout' is now 'quantum.measurement': read under "
+                      "the new name, which files written from now on use")
+    assert err[1].startswith("ppf-neuro: error: config field 'quantum.qubits'") and len(err) == 2
+
+
+def test_a_bundle_written_with_the_old_names_loads_as_before(tiny_bundle, tmp_path):
+    """A bundle exported before the rename (its config attribute with the old keys) reads as the same model."""
+    from conftest import edited_copy
+
+    from ppf_neuro.deployment.model_files.bundle_models import load_bundle
+    from ppf_neuro.errors import RenamedKey
+    from ppf_neuro.formats.bundle import META_GROUP
+
+    def old_names(f):
+        cfg = json.loads(f[META_GROUP].attrs["config"])
+        new = {v: k for k, v in OLD_NAMES.items()}
+        cfg["quantum"] = {new.get(k, k): v for k, v in cfg["quantum"].items()}
+        f[META_GROUP].attrs["config"] = json.dumps(cfg)
+
+    old = edited_copy(tiny_bundle, tmp_path / "old.h5", old_names)
+    with pytest.warns(RenamedKey, match="quantum.encoding"):
+        then = load_bundle(old)
+    assert then.config == load_bundle(tiny_bundle).config

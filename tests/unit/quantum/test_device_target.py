@@ -25,8 +25,8 @@ def _weights(cfg: QuantumConfig, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("target", TARGETS)
-@pytest.mark.parametrize("cfg", [QuantumConfig(qubits=4, layers=2, readout="zz"),
-                                 QuantumConfig(qubits=3, layers=2, ansatz="basic", reupload=True, readout="probs")],
+@pytest.mark.parametrize("cfg", [QuantumConfig(qubits=4, layers=2, measurement="zz"),
+                                 QuantumConfig(qubits=3, layers=2, ansatz="basic", reupload=True, measurement="probs")],
                          ids=["strong-zz", "basic-reupload-probs"])
 def test_the_native_circuit_computes_the_trained_circuit(target, cfg):
     """Transpiled once with the inputs as parameters, bound per sample, measured on the wires routing
@@ -115,7 +115,7 @@ def test_what_a_target_cannot_run_is_refused_in_one_line(ppf_bundle, kwargs, mes
 
 def test_amplitude_encoding_is_refused_for_a_target():
     with pytest.raises(PPFError, match="amplitude encoding"):
-        TargetCircuit(QuantumConfig(qubits=2, layers=1, encoding="amplitude"), "fake_brisbane", shots=10)
+        TargetCircuit(QuantumConfig(qubits=2, layers=1, feature_map="amplitude"), "fake_brisbane", shots=10)
 
 
 @pytest.mark.lava  # it deploys: Lava runs

@@ -13,19 +13,19 @@ from ppf_neuro.quantum.fast import FastCircuit
     {"qubits": 5, "layers": 2},
     {"qubits": 8, "layers": 3},
     {"qubits": 4, "layers": 2, "ansatz": "basic"},
-    {"qubits": 3, "layers": 2, "encoding": "amplitude"},
+    {"qubits": 3, "layers": 2, "feature_map": "amplitude"},
     {"qubits": 2, "layers": 3},
     {"qubits": 4, "layers": 3, "reupload": True},
-    {"qubits": 5, "layers": 2, "readout": "zz"},
-    {"qubits": 4, "layers": 2, "readout": "probs"},
-    {"qubits": 5, "layers": 2, "readout": "probs", "readout_wires": 3, "reupload": True},
+    {"qubits": 5, "layers": 2, "measurement": "zz"},
+    {"qubits": 4, "layers": 2, "measurement": "probs"},
+    {"qubits": 5, "layers": 2, "measurement": "probs", "measured_wires": 3, "reupload": True},
 ])
 def test_outputs_and_gradients_match_the_qnode(kw):
     cfg = QuantumConfig(**kw)
     gen = torch.Generator().manual_seed(0)
     w = torch.rand(weight_shape(cfg), dtype=torch.float64, generator=gen, requires_grad=True)
     x = torch.rand(16, cfg.features, dtype=torch.float64, generator=gen, requires_grad=True)
-    probe = torch.linspace(-1, 1, cfg.readout_size, dtype=torch.float64)
+    probe = torch.linspace(-1, 1, cfg.measurement_size, dtype=torch.float64)
 
     fast = FastCircuit(cfg)(x, w)
     (fast * probe).sum().backward()

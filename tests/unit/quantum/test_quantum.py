@@ -26,9 +26,9 @@ def _twin(cfg, device, **kw):
 
 @pytest.mark.parametrize("device", ["lightning.qubit", "default.mixed"])
 @pytest.mark.parametrize("kw", [{"qubits": 4}, {"qubits": 4, "reduction": "pca", "ansatz": "basic"},
-                                {"qubits": 4, "reupload": True}, {"qubits": 4, "readout": "zz"},
-                                {"qubits": 4, "readout": "probs", "readout_wires": 2},
-                                {"encoding": "amplitude", "qubits": 3, "reduction": "pool"}])
+                                {"qubits": 4, "reupload": True}, {"qubits": 4, "measurement": "zz"},
+                                {"qubits": 4, "measurement": "probs", "measured_wires": 2},
+                                {"feature_map": "amplitude", "qubits": 3, "reduction": "pool"}])
 def test_same_outputs_on_other_devices(device, kw):
     a, b = _twin(QuantumConfig(layers=2, **kw), device)
     assert a.fast is not None and b.fast is None  # training's fast path against the device's QNode

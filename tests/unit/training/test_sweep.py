@@ -54,9 +54,9 @@ def test_sweep_resumes_without_redoing_finished_runs(tmp_path, capsys):
 
 
 def test_run_names_are_unambiguous():
-    trials = make_trials(BASE, {"quantum.readout": ["z", "zz"], "fusion.ratio": [0.5, None]})
-    assert sorted(t.name for t in trials) == ["readout=z_ratio=0.5", "readout=z_ratio=learned",
-                                              "readout=zz_ratio=0.5", "readout=zz_ratio=learned"]
+    trials = make_trials(BASE, {"quantum.measurement": ["z", "zz"], "fusion.ratio": [0.5, None]})
+    assert sorted(t.name for t in trials) == ["measurement=z_ratio=0.5", "measurement=z_ratio=learned",
+                                              "measurement=zz_ratio=0.5", "measurement=zz_ratio=learned"]
     from ppf_neuro.training.sweep import _slug
 
     assert _slug({"x": "0.5"}) != _slug({"x": 0.5}) and _slug({"x": "learned"}) != _slug({"x": None})

@@ -191,7 +191,7 @@ class QuantumConfig:
     #: Keys renamed on 2026-12-07, read under their new names from older files and overrides, each said once:
     #: "encoding" is also the spike encoder, "readout" also Lava's output and the SNN's spike-to-logit rule.
     RENAMED: typing.ClassVar[dict[str, str]] = {"encoding": "feature_map", "readout": "measurement",
-                                         "readout_wires": "measured_wires"}
+                                                "readout_wires": "measured_wires"}
 
     def __post_init__(self):
         _check(1 <= self.qubits <= 16, "quantum.qubits", "an integer in [1, 16]", self.qubits)

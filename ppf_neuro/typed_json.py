@@ -56,6 +56,8 @@ def current_name(cls, key: str, where: str) -> str:
 
 
 def _current_names(cls, d: dict, where: str) -> dict:
+    """``d`` with every key under its current name; an old and a new name of one key together are refused
+    (which of the two values was meant cannot be known)."""
     out = {}
     for key, value in d.items():
         name = current_name(cls, key, where)
